@@ -1,0 +1,35 @@
+# The front door. Every target bootstraps .venv first (scripts/bootstrap.sh).
+.PHONY: run test lint fmt messages bootstrap bench-ledger clean
+
+VENV := .venv
+BIN := $(VENV)/bin
+
+bootstrap:
+	@bash scripts/bootstrap.sh
+
+run: bootstrap
+	$(BIN)/sprechzeit demo
+
+test: bootstrap
+	@bash scripts/test.sh
+
+lint: export SPRECHZEIT_MODE = test
+lint: bootstrap
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+	$(BIN)/sprechzeit makemigrations --check --dry-run
+
+fmt: bootstrap
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# Extract and compile translations (German is the source language, English the second).
+messages: bootstrap
+	cd src/sprechzeit && SPRECHZEIT_MODE=test ../../$(BIN)/sprechzeit makemessages -l en -l de --no-obsolete --ignore 'tests/*'
+	$(BIN)/python scripts/po_fill.py src/sprechzeit/locale/en/LC_MESSAGES/django.po src/sprechzeit/locale/en_glossary.json
+	cd src/sprechzeit && SPRECHZEIT_MODE=test ../../$(BIN)/sprechzeit compilemessages
+
+clean:
+	rm -rf $(VENV) var/*.sqlite3* .mypy_cache .pytest_cache .ruff_cache

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The whole suite. On SQLite by default; on PostgreSQL when DATABASE_URL points there; under
+# CI=true on both, starting PostgreSQL if it is down. A run that collects no test fails.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export SPRECHZEIT_MODE=test
+PG_URL_DEFAULT="postgres://postgres@127.0.0.1:5432/sprechzeit"
+
+run_pytest() {  # $1: label; rest: pytest args
+  local label=$1; shift
+  echo "== tests on $label =="
+  .venv/bin/python -m pytest "$@"
+  local rc=$?
+  if [ "$rc" -eq 5 ]; then
+    echo "pytest collected no tests on $label: that is a failure" >&2
+    return 1
+  fi
+  return "$rc"
+}
+
+ensure_postgres() {
+  if command -v pg_isready >/dev/null && pg_isready -q -h 127.0.0.1 -p 5432; then return 0; fi
+  echo "PostgreSQL is not answering on 127.0.0.1:5432; starting it"
+  if [ -d /etc/postgresql ]; then
+    pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -n1)" main start || true
+  fi
+  for _ in $(seq 1 30); do
+    pg_isready -q -h 127.0.0.1 -p 5432 && return 0
+    sleep 1
+  done
+  echo "PostgreSQL could not be reached; the PostgreSQL tests will fail (not skip)." >&2
+  return 0
+}
+
+status=0
+case "${DATABASE_URL:-}" in
+  postgres*|postgresql*)
+    ensure_postgres
+    run_pytest "PostgreSQL" "$@" || status=1
+    ;;
+  *)
+    DATABASE_URL= run_pytest "SQLite" "$@" || status=1
+    if [ "${CI:-}" = "true" ]; then
+      ensure_postgres
+      DATABASE_URL="$PG_URL_DEFAULT" run_pytest "PostgreSQL" "$@" || status=1
+    fi
+    ;;
+esac
+exit "$status"

@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from sprechzeit.accounts.errors import RateOutOfRange
+from sprechzeit.accounts.models import Category, ClientAccount, Listing, Partner, User
+from sprechzeit.accounts.services import listing_check_rate
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin[User]):
+    ordering = ["email"]
+    list_display = ["email", "kind", "platform", "get_full_name", "is_active", "is_staff"]
+    list_filter = ["kind", "platform", "is_active", "is_staff", "groups"]
+    search_fields = ["email", "first_name", "last_name"]
+    fieldsets = (
+        (None, {"fields": ("email", "password", "kind", "platform")}),
+        (_("Person"), {"fields": ("first_name", "last_name", "language", "email_verified_at")}),
+        (
+            _("Rechte"),
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
+        (_("Daten"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("email", "kind", "platform", "password1", "password2"),
+            },
+        ),
+    )
+
+
+@admin.register(ClientAccount)
+class ClientAccountAdmin(admin.ModelAdmin[ClientAccount]):
+    list_display = ["customer_number", "user", "platform", "created_at"]
+    list_filter = ["platform"]
+    search_fields = ["customer_number", "user__email"]
+    readonly_fields = ["phone_pin_hash"]
+    raw_id_fields = ["user"]
+
+
+class ListingInline(admin.StackedInline[Listing, Partner]):
+    model = Listing
+    extra = 0
+    prepopulated_fields = {"slug": ["display_name"]}
+
+
+@admin.register(Partner)
+class PartnerAdmin(admin.ModelAdmin[Partner]):
+    list_display = ["__str__", "user", "is_vetted", "created_at"]
+    list_filter = ["is_vetted"]
+    search_fields = ["user__email", "user__last_name", "listings__display_name"]
+    raw_id_fields = ["user"]
+    inlines = [ListingInline]
+
+
+class ListingForm(forms.ModelForm[Listing]):
+    class Meta:
+        model = Listing
+        fields = [
+            "partner",
+            "platform",
+            "display_name",
+            "slug",
+            "headline",
+            "description",
+            "categories",
+            "photo",
+            "rate_minor",
+            "revenue_share",
+            "extension",
+            "is_published",
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        platform, rate = data.get("platform"), data.get("rate_minor")
+        if platform is not None and rate is not None:
+            try:
+                listing_check_rate(platform=platform, rate_minor=rate)
+            except RateOutOfRange as exc:
+                raise ValidationError(
+                    {
+                        "rate_minor": _("Der Preis muss zwischen %(min)s und %(max)s Cent liegen.")
+                        % {"min": exc.fields["min_minor"], "max": exc.fields["max_minor"]}
+                    }
+                ) from exc
+        return data
+
+
+@admin.register(Listing)
+class ListingAdmin(admin.ModelAdmin[Listing]):
+    form = ListingForm
+    list_display = ["display_name", "platform", "partner", "rate_minor", "is_published"]
+    list_filter = ["platform", "is_published", "categories"]
+    search_fields = ["display_name", "partner__user__email"]
+    prepopulated_fields = {"slug": ["display_name"]}
+    filter_horizontal = ["categories"]
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin[Category]):
+    list_display = ["name", "platform", "slug"]
+    list_filter = ["platform"]
+    prepopulated_fields = {"slug": ["name"]}

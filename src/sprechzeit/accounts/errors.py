@@ -1,0 +1,28 @@
+from django.utils.translation import gettext_lazy as _
+
+from sprechzeit.core.errors import DomainError
+
+
+class EmailTaken(DomainError):
+    code = "email_taken"
+    default_message = _("Diese E-Mail-Adresse ist auf dieser Plattform bereits registriert.")
+
+
+class RateOutOfRange(DomainError):
+    code = "rate_out_of_range"
+    default_message = _("Der Preis pro Minute liegt außerhalb der Grenzen der Plattform.")
+
+
+class ListingExists(DomainError):
+    code = "listing_exists"
+    default_message = _("Dieser Berater hat auf dieser Plattform bereits ein Profil.")
+
+
+class InvalidPin(DomainError):
+    code = "invalid_pin"
+    default_message = _("Die PIN besteht aus 4 bis 8 Ziffern.")
+
+
+class UnknownRole(DomainError):
+    code = "unknown_role"
+    default_message = _("Diese Rolle gibt es nicht.")

@@ -1,0 +1,36 @@
+"""One ASGI application for HTTP and WebSocket (Channels), served by uvicorn or daphne."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sprechzeit.config.settings")
+
+from channels.auth import AuthMiddlewareStack
+from channels.routing import ProtocolTypeRouter, URLRouter
+from channels.security.websocket import AllowedHostsOriginValidator
+from django.conf import settings
+from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+from django.core.asgi import get_asgi_application
+
+from sprechzeit.config.env import Mode
+
+django_http = get_asgi_application()
+
+from sprechzeit.config.routing import websocket_urlpatterns  # noqa: E402 - needs apps loaded
+
+# Outside production the app serves its own static files (no collectstatic, no proxy).
+http_app = (
+    django_http
+    if settings.SPRECHZEIT_MODE is Mode.PRODUCTION
+    else ASGIStaticFilesHandler(django_http)
+)
+
+application = ProtocolTypeRouter(
+    {
+        "http": http_app,
+        "websocket": AllowedHostsOriginValidator(
+            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+        ),
+    }
+)

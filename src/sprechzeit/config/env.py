@@ -1,0 +1,144 @@
+"""The one typed settings object: every environment variable is declared here once.
+
+Each field names its variable, its type, its default and why it exists. Secrets have
+no default outside the demo and the tests: `Env.load()` raises `ImproperlyConfigured`
+with a message that says which variable is missing.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(os.environ.get("SPRECHZEIT_HOME", Path.cwd())).resolve()
+
+
+class Mode(StrEnum):
+    PRODUCTION = "production"
+    DEMO = "demo"
+    TEST = "test"
+
+
+_TRUE = {"1", "true", "yes", "on"}
+
+# Only ever used in demo and test mode; a production start without SECRET_KEY fails.
+_INSECURE_DEV_KEY = "sprechzeit-demo-and-test-only-not-a-secret"
+
+
+def _bool(raw: str | None, *, default: bool) -> bool:
+    return default if raw is None or raw == "" else raw.strip().lower() in _TRUE
+
+
+def _list(raw: str | None, *, default: tuple[str, ...]) -> tuple[str, ...]:
+    if raw is None or raw.strip() == "":
+        return default
+    return tuple(item.strip() for item in raw.split(",") if item.strip())
+
+
+@dataclass(frozen=True, slots=True)
+class Env:
+    # SPRECHZEIT_MODE: production (default), demo (`sprechzeit demo`) or test (pytest).
+    mode: Mode
+    # SECRET_KEY: Django's signing key. Required in production.
+    secret_key: str
+    # DEBUG: detailed error pages; never on in production.
+    debug: bool
+    # DATABASE_URL: postgres://… in production; default an SQLite file under var/.
+    database_url: str
+    # REDIS_URL: channel layer and Celery broker. Absent: in-memory layer, eager tasks.
+    redis_url: str | None
+    # CELERY_BROKER_URL: overrides the broker (for example RabbitMQ); default REDIS_URL.
+    celery_broker_url: str | None
+    # ALLOWED_HOSTS: comma-separated. Platform host names are checked by the tenancy
+    # middleware, so the default admits all in demo and test and nothing in production.
+    allowed_hosts: tuple[str, ...]
+    # CSRF_TRUSTED_ORIGINS: comma-separated origins (https://…) behind a proxy.
+    csrf_trusted_origins: tuple[str, ...]
+    # EMAIL_URL-like switch: "console" (demo), "smtp" or "locmem" (tests).
+    email_backend: str
+    # EMAIL_HOST / EMAIL_PORT / EMAIL_HOST_USER / EMAIL_HOST_PASSWORD / EMAIL_USE_TLS for smtp.
+    email_host: str
+    email_port: int
+    email_host_user: str
+    email_host_password: str
+    email_use_tls: bool
+    # DEFAULT_FROM_EMAIL: sender of system mail.
+    default_from_email: str
+    # TIME_ZONE: the operator's zone; documents and periods are cut in it.
+    time_zone: str
+    # SECURE_COOKIES: secure session and CSRF cookies (default on in production).
+    secure_cookies: bool
+    # NETWORK_HOSTS: hosts that show the network overview instead of a platform.
+    network_hosts: tuple[str, ...]
+    # VAR_DIR: where the embedded database, uploads and screenshots live.
+    var_dir: Path
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def is_production(self) -> bool:
+        return self.mode is Mode.PRODUCTION
+
+    @classmethod
+    def load(cls, environ: Mapping[str, str] | None = None) -> Env:
+        environ = os.environ if environ is None else environ
+        # pytest (>= 8.2) announces itself in PYTEST_VERSION: the suite runs in test mode
+        # without anyone having to remember an environment variable.
+        default_mode = Mode.TEST if "PYTEST_VERSION" in environ else Mode.PRODUCTION
+        raw_mode = environ.get("SPRECHZEIT_MODE", default_mode.value).strip().lower()
+        try:
+            mode = Mode(raw_mode)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"SPRECHZEIT_MODE={raw_mode!r} is not one of: production, demo, test."
+            ) from None
+        production = mode is Mode.PRODUCTION
+
+        secret_key = environ.get("SECRET_KEY", "")
+        if not secret_key:
+            if production:
+                raise ImproperlyConfigured(
+                    "SECRET_KEY is not set. Sprechzeit refuses to start in production "
+                    "without it. Set SECRET_KEY to a long random value (for example "
+                    "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`), "
+                    "or run the demo with `sprechzeit demo`."
+                )
+            secret_key = _INSECURE_DEV_KEY
+
+        var_dir = Path(environ.get("VAR_DIR", str(BASE_DIR / "var"))).resolve()
+        default_db = (
+            f"sqlite:///{var_dir / ('test.sqlite3' if mode is Mode.TEST else 'sprechzeit.sqlite3')}"
+        )
+
+        redis_url = environ.get("REDIS_URL") or None
+        return cls(
+            mode=mode,
+            secret_key=secret_key,
+            debug=_bool(environ.get("DEBUG"), default=False),
+            database_url=environ.get("DATABASE_URL") or default_db,
+            redis_url=redis_url,
+            celery_broker_url=environ.get("CELERY_BROKER_URL") or redis_url,
+            allowed_hosts=_list(environ.get("ALLOWED_HOSTS"), default=() if production else ("*",)),
+            csrf_trusted_origins=_list(environ.get("CSRF_TRUSTED_ORIGINS"), default=()),
+            email_backend=environ.get(
+                "EMAIL_BACKEND",
+                {"production": "smtp", "demo": "console", "test": "locmem"}[mode.value],
+            ),
+            email_host=environ.get("EMAIL_HOST", "localhost"),
+            email_port=int(environ.get("EMAIL_PORT", "25")),
+            email_host_user=environ.get("EMAIL_HOST_USER", ""),
+            email_host_password=environ.get("EMAIL_HOST_PASSWORD", ""),
+            email_use_tls=_bool(environ.get("EMAIL_USE_TLS"), default=False),
+            default_from_email=environ.get("DEFAULT_FROM_EMAIL", "Sprechzeit <noreply@localhost>"),
+            time_zone=environ.get("TIME_ZONE", "Europe/Berlin"),
+            secure_cookies=_bool(environ.get("SECURE_COOKIES"), default=production),
+            network_hosts=_list(
+                environ.get("NETWORK_HOSTS"),
+                default=("127.0.0.1", "localhost", "[::1]", "testserver"),
+            ),
+            var_dir=var_dir,
+        )

@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import URLPattern, URLResolver, include, path, re_path
+from django.views.static import serve
+
+from sprechzeit.config.env import Mode
+
+admin.site.site_header = "Sprechzeit"
+admin.site.site_title = "Sprechzeit"
+admin.site.index_title = "Verwaltung"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("sprechzeit.site.urls")),
+]
+
+if settings.SPRECHZEIT_MODE is not Mode.PRODUCTION:
+    # Uploaded logos and photos in the demo; production serves MEDIA_ROOT from the proxy.
+    urlpatterns.append(
+        re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})
+    )
+
+handler400 = "sprechzeit.site.views.bad_request"
+handler403 = "sprechzeit.site.views.permission_denied"
+handler404 = "sprechzeit.site.views.page_not_found"
+handler500 = "sprechzeit.site.views.server_error"

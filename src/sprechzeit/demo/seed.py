@@ -1,0 +1,242 @@
+"""Demo data: two branded platforms with partners, clients and staff.
+
+Idempotent: running it again finds what exists by its natural keys and creates only what
+is missing, so `sprechzeit demo` keeps a demo's history across restarts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Final
+
+from django.db import transaction
+
+from sprechzeit.accounts.models import Category, ClientAccount, Listing, Partner, User
+from sprechzeit.accounts.services import (
+    client_register,
+    listing_create,
+    partner_create,
+    roles_sync,
+    staff_create,
+)
+from sprechzeit.platforms.models import LegalEntity, Platform
+
+DEMO_PASSWORD: Final = "sprechzeit-demo"  # noqa: S105 - documented demo login, demo mode only
+
+
+@dataclass(frozen=True)
+class DemoPlatform:
+    slug: str
+    name: str
+    tagline: str
+    description: str
+    primary: str
+    accent: str
+    categories: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DemoPartner:
+    email: str
+    first_name: str
+    last_name: str
+    # platform slug → (display name, headline, rate in cents, category names, extension)
+    listings: dict[str, tuple[str, str, int, tuple[str, ...], str]]
+
+
+PLATFORMS: Final = (
+    DemoPlatform(
+        "coaching",
+        "Coaching-Profis",
+        "Klarheit für Beruf und Leben – jetzt sofort.",
+        "Erfahrene Coaches beraten Sie per Chat und Telefon, minutengenau abgerechnet.",
+        "#1f4e79",
+        "#b85c00",
+        ("Karriere", "Beziehung", "Stress & Balance"),
+    ),
+    DemoPlatform(
+        "karten",
+        "Kartenlegen-Profis",
+        "Ihre Fragen, die Karten, eine Antwort – rund um die Uhr.",
+        "Kartenlegerinnen und Kartenleger mit Erfahrung – vertraulich und sofort erreichbar.",
+        "#5b2a86",
+        "#a3471b",
+        ("Tarot", "Lenormand", "Liebe & Partnerschaft"),
+    ),
+)
+
+PARTNERS: Final = (
+    DemoPartner(
+        "anna.berger@demo.sprechzeit.de",
+        "Anna",
+        "Berger",
+        {
+            "coaching": (
+                "Anna Berger",
+                "Karriere-Coach mit 15 Jahren Erfahrung",
+                199,
+                ("Karriere",),
+                "101",
+            ),
+        },
+    ),
+    DemoPartner(
+        "jonas.keller@demo.sprechzeit.de",
+        "Jonas",
+        "Keller",
+        {
+            "coaching": (
+                "Jonas Keller",
+                "Gelassen durch stressige Zeiten",
+                249,
+                ("Stress & Balance",),
+                "102",
+            ),
+            "karten": (
+                "Jonas – Tarot mit Herz",
+                "Tarot für klare Entscheidungen",
+                299,
+                ("Tarot",),
+                "201",
+            ),
+        },
+    ),
+    DemoPartner(
+        "miriam.roth@demo.sprechzeit.de",
+        "Miriam",
+        "Roth",
+        {
+            "coaching": ("Miriam Roth", "Paar- und Beziehungscoaching", 229, ("Beziehung",), "103"),
+        },
+    ),
+    DemoPartner(
+        "luna.stern@demo.sprechzeit.de",
+        "Luna",
+        "Stern",
+        {
+            "karten": (
+                "Luna Stern",
+                "Lenormand und Liebesfragen",
+                249,
+                ("Lenormand", "Liebe & Partnerschaft"),
+                "202",
+            ),
+        },
+    ),
+    DemoPartner(
+        "sophia.wendt@demo.sprechzeit.de",
+        "Sophia",
+        "Wendt",
+        {
+            "karten": ("Madame Sophia", "Tarot seit über 20 Jahren", 349, ("Tarot",), "203"),
+        },
+    ),
+)
+
+CLIENT_EMAIL: Final = "klient@demo.sprechzeit.de"
+STAFF: Final = (
+    ("admin@demo.sprechzeit.de", "admin"),
+    ("support@demo.sprechzeit.de", "support"),
+    ("buchhaltung@demo.sprechzeit.de", "accounting"),
+)
+
+
+@dataclass
+class SeedSummary:
+    platforms: list[Platform] = field(default_factory=list)
+    created: int = 0
+
+
+@transaction.atomic
+def demo_seed() -> SeedSummary:
+    summary = SeedSummary()
+    roles_sync()
+    entity, _ = LegalEntity.objects.get_or_create(
+        name="Sprechzeit Demo GmbH",
+        defaults={
+            "street": "Musterstraße 1",
+            "postal_code": "10115",
+            "city": "Berlin",
+            "country": "DE",
+            "vat_id": "DE123456789",
+            "tax_number": "30/123/45678",
+            "register_entry": "Amtsgericht Berlin-Charlottenburg, HRB 123456",
+            "managing_directors": "Erika Mustermann",
+            "email": "kontakt@demo.sprechzeit.de",
+            "phone": "+49 30 1234567",
+            "iban": "DE02120300000000202051",
+            "bic": "BYLADEM1001",
+        },
+    )
+    categories: dict[tuple[str, str], Category] = {}
+    for spec in PLATFORMS:
+        platform, created = Platform.objects.get_or_create(
+            slug=spec.slug,
+            defaults={
+                "name": spec.name,
+                "tagline": spec.tagline,
+                "description": spec.description,
+                "color_primary": spec.primary,
+                "color_accent": spec.accent,
+                "legal_entity": entity,
+                "contact_email": f"kontakt@{spec.slug}.demo.sprechzeit.de",
+                "rate_min_minor": 99,
+                "rate_max_minor": 499,
+                "vat_rate": Decimal("19.00"),
+                "default_revenue_share": Decimal("50.00"),
+            },
+        )
+        summary.created += created
+        summary.platforms.append(platform)
+        for name in spec.categories:
+            from django.utils.text import slugify  # noqa: PLC0415
+
+            category, _ = Category.objects.get_or_create(
+                platform=platform, slug=slugify(name), defaults={"name": name}
+            )
+            categories[(spec.slug, name)] = category
+
+    by_slug = {p.slug: p for p in summary.platforms}
+    for spec_partner in PARTNERS:
+        user = User.objects.filter(email=spec_partner.email, platform__isnull=True).first()
+        partner = (
+            Partner.objects.get(user=user)
+            if user
+            else partner_create(
+                email=spec_partner.email,
+                password=DEMO_PASSWORD,
+                first_name=spec_partner.first_name,
+                last_name=spec_partner.last_name,
+                phone_number="+4930555000" + str(PARTNERS.index(spec_partner)),
+            )
+        )
+        for slug, (display, headline, rate, cats, ext) in spec_partner.listings.items():
+            platform = by_slug[slug]
+            if not Listing.objects.filter(partner=partner, platform=platform).exists():
+                listing_create(
+                    partner=partner,
+                    platform=platform,
+                    display_name=display,
+                    headline=headline,
+                    rate_minor=rate,
+                    extension=ext,
+                    description=f"{headline}.\n\n"
+                    + "Ich freue mich auf Ihre Fragen – vertraulich und wertschätzend.",
+                    categories=[categories[(slug, c)] for c in cats],
+                )
+                summary.created += 1
+
+    for platform in summary.platforms:
+        if not ClientAccount.objects.filter(platform=platform, user__email=CLIENT_EMAIL).exists():
+            client_register(
+                platform=platform, email=CLIENT_EMAIL, password=DEMO_PASSWORD, first_name="Kim"
+            )
+            summary.created += 1
+
+    for email, role in STAFF:
+        if not User.objects.filter(email=email, platform__isnull=True).exists():
+            staff_create(email=email, password=DEMO_PASSWORD, role=role, first_name=role.title())
+            summary.created += 1
+    User.objects.filter(email=STAFF[0][0], platform__isnull=True).update(is_superuser=True)
+    return summary

@@ -1,0 +1,48 @@
+"""The one door of tenancy: resolve the request's platform from its Host header."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from sprechzeit.platforms.errors import PlatformInactive, UnknownHost
+from sprechzeit.platforms.selectors import normalise_host, platform_for_host
+
+
+class PlatformMiddleware:
+    """Sets `request.platform` (a Platform, or None on the network's own hosts).
+
+    An unknown or inactive host gets a friendly 404 page, never a crash. Runs before the
+    session middleware so nothing of a platform is touched for a host that has none.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.network_hosts = frozenset(settings.SPRECHZEIT_NETWORK_HOSTS)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        # The raw header, not get_host(): ALLOWED_HOSTS is checked later by CommonMiddleware
+        # and an unknown host deserves our own page, not DisallowedHost's 400.
+        host = normalise_host(request.META.get("HTTP_HOST") or request.META.get("SERVER_NAME", ""))
+        request.platform = None  # type: ignore[attr-defined]
+        if host not in self.network_hosts:
+            try:
+                request.platform = platform_for_host(host=host)  # type: ignore[attr-defined]
+            except PlatformInactive:
+                return self._not_served(request, host, inactive=True)
+            except UnknownHost:
+                return self._not_served(request, host, inactive=False)
+        return self.get_response(request)
+
+    @staticmethod
+    def _not_served(request: HttpRequest, host: str, *, inactive: bool) -> HttpResponse:
+        language = translation.get_language_from_request(request)
+        with translation.override(language):
+            body = render_to_string(
+                "platforms/not_served.html", {"host": host, "inactive": inactive}, request=None
+            )
+        return HttpResponseNotFound(body)

@@ -1,0 +1,156 @@
+"""Public pages of a platform and the network overview. Thin: parse, call, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from sprechzeit.accounts.errors import EmailTaken
+from sprechzeit.accounts.selectors import categories_of, listing_by_slug, listings_published
+from sprechzeit.accounts.services import client_register
+from sprechzeit.platforms.models import Platform
+from sprechzeit.platforms.selectors import host_port, platform_url, platforms_active
+from sprechzeit.site.forms import LoginForm, SignupForm
+
+
+def _platform(request: HttpRequest) -> Platform:
+    platform: Platform | None = getattr(request, "platform", None)
+    if platform is None:
+        raise Http404(_("Diese Seite gibt es nur auf einer Plattform."))
+    return platform
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    platform: Platform | None = getattr(request, "platform", None)
+    if platform is None:
+        port = host_port(request.META.get("HTTP_HOST", ""))
+        entries = [
+            (p, platform_url(platform=p, request_scheme=request.scheme or "http", port=port))
+            for p in platforms_active()
+        ]
+        return render(request, "site/network.html", {"entries": entries})
+    listings = listings_published(platform)
+    return render(
+        request,
+        "site/home.html",
+        {"listings": listings, "categories": categories_of(platform)},
+    )
+
+
+def listing_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    platform = _platform(request)
+    listing = listing_by_slug(platform, slug=slug)
+    if listing is None:
+        raise Http404(_("Dieses Beraterprofil gibt es nicht."))
+    return render(request, "site/listing_detail.html", {"listing": listing})
+
+
+def impressum(request: HttpRequest) -> HttpResponse:
+    platform = _platform(request)
+    return render(request, "site/impressum.html", {"entity": platform.legal_entity})
+
+
+def _next_url(request: HttpRequest) -> str:
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return reverse("site:home")
+
+
+def login_view(request: HttpRequest) -> HttpResponse:
+    _platform(request)
+    form = LoginForm(request, request.POST or None)
+    if request.method == "POST" and form.is_valid() and form.user is not None:
+        login(request, form.user)
+        return HttpResponseRedirect(_next_url(request))
+    return render(request, "site/login.html", {"form": form, "next": _next_url(request)})
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    return redirect("site:home")
+
+
+def signup(request: HttpRequest) -> HttpResponse:
+    platform = _platform(request)
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            account = client_register(
+                platform=platform,
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password"],
+                first_name=form.cleaned_data["first_name"],
+                language=request.LANGUAGE_CODE if hasattr(request, "LANGUAGE_CODE") else "de",
+            )
+        except EmailTaken:
+            form.add_error(
+                "email",
+                _(
+                    "Diese E-Mail-Adresse ist auf dieser Plattform bereits registriert. Bitte melden Sie sich an."
+                ),
+            )
+        else:
+            login(
+                request, account.user, backend="sprechzeit.accounts.backends.PlatformEmailBackend"
+            )
+            messages.success(request, _("Willkommen! Ihr Kundenkonto ist angelegt."))
+            return redirect("site:home")
+    return render(request, "site/signup.html", {"form": form})
+
+
+# --- error pages, in the platform's brand -------------------------------------------
+
+
+def _error(request: HttpRequest, status: int, title: str, text: str, **extra: Any) -> HttpResponse:
+    return render(
+        request,
+        "site/error.html",
+        {"status": status, "title": title, "text": text, **extra},
+        status=status,
+    )
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(
+        request, 400, _("Ungültige Anfrage"), _("Diese Anfrage konnten wir nicht verstehen.")
+    )
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, 403, _("Kein Zugriff"), _("Für diese Seite fehlen Ihnen die Rechte."))
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, 404, _("Seite nicht gefunden"), _("Diese Seite gibt es nicht (mehr)."))
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return _error(
+        request,
+        500,
+        _("Ein Fehler ist aufgetreten"),
+        _("Wir kümmern uns darum. Bitte versuchen Sie es in ein paar Minuten erneut."),
+    )
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return _error(
+        request,
+        403,
+        _("Sitzung abgelaufen"),
+        _(
+            "Aus Sicherheitsgründen konnte das Formular nicht gesendet werden. Bitte laden Sie die Seite neu und versuchen Sie es noch einmal."
+        ),
+    )

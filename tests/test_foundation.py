@@ -1,0 +1,172 @@
+"""Settings, i18n, the demo seed, Celery, the ASGI app and the architecture contract."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from channels.testing import WebsocketCommunicator
+from django.core.exceptions import ImproperlyConfigured
+from django.test import Client
+
+from sprechzeit.accounts.models import ClientAccount, Listing, Partner, User
+from sprechzeit.config.env import Env, Mode
+from sprechzeit.platforms.models import Platform
+from sprechzeit.platforms.tests.factories import platform_create
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_production_without_secret_key_fails_with_clear_message() -> None:
+    with pytest.raises(ImproperlyConfigured, match="SECRET_KEY is not set"):
+        Env.load({"SPRECHZEIT_MODE": "production"})
+
+
+def test_production_start_refuses_without_secret_key_as_a_process() -> None:
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "SPRECHZEIT_MODE": "production",
+        "DJANGO_SETTINGS_MODULE": "sprechzeit.config.settings",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_env_defaults_and_parsing() -> None:
+    env = Env.load(
+        {"SPRECHZEIT_MODE": "production", "SECRET_KEY": "s" * 50, "ALLOWED_HOSTS": "a.de, b.de"}
+    )
+    assert env.mode is Mode.PRODUCTION
+    assert env.allowed_hosts == ("a.de", "b.de")
+    assert env.database_url.startswith("sqlite:///")
+    assert env.database_url.endswith("sprechzeit.sqlite3")
+    assert env.redis_url is None
+    assert env.celery_broker_url is None
+    assert env.secure_cookies is True
+    assert env.time_zone == "Europe/Berlin"
+    demo = Env.load({"SPRECHZEIT_MODE": "demo", "REDIS_URL": "redis://127.0.0.1:6379/0"})
+    assert demo.secret_key
+    assert demo.email_backend == "console"
+    assert demo.celery_broker_url == "redis://127.0.0.1:6379/0"
+    with pytest.raises(ImproperlyConfigured, match="SPRECHZEIT_MODE"):
+        Env.load({"SPRECHZEIT_MODE": "staging"})
+
+
+@pytest.mark.django_db
+def test_demo_seed_is_idempotent() -> None:
+    from sprechzeit.demo.seed import demo_seed  # noqa: PLC0415
+
+    first = demo_seed()
+    counts = [
+        Platform.objects.count(),
+        User.objects.count(),
+        Partner.objects.count(),
+        Listing.objects.count(),
+        ClientAccount.objects.count(),
+    ]
+    second = demo_seed()
+    assert first.created > 0
+    assert second.created == 0
+    assert counts == [
+        Platform.objects.count(),
+        User.objects.count(),
+        Partner.objects.count(),
+        Listing.objects.count(),
+        ClientAccount.objects.count(),
+    ]
+    assert counts[0] == 2
+    assert counts[2] >= 4
+
+
+@pytest.mark.django_db
+def test_demo_landing_page_lists_partners_in_german(client: Client) -> None:
+    from sprechzeit.demo.seed import demo_seed  # noqa: PLC0415
+
+    demo_seed()
+    body = client.get("/", headers={"host": "coaching.localhost:8000"}).content.decode()
+    assert '<html lang="de">' in body
+    assert "Unsere Berater" in body
+    assert "Anna Berger" in body
+    assert "1,99\xa0€ pro Minute" in body
+    assert "Impressum" in body
+
+
+@pytest.mark.django_db
+def test_english_is_selectable_and_remembered(client: Client) -> None:
+    platform_create(slug="a")
+    host = {"host": "a.localhost"}
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/"}, headers=host)
+    assert response.status_code == 302
+    body = client.get("/", headers=host).content.decode()
+    assert '<html lang="en">' in body
+    assert "Our advisors" in body
+    assert "Sign up" in body
+    assert "Legal notice" in body
+    assert "Unsere Berater" not in body
+
+
+@pytest.mark.django_db
+def test_english_amount_format(client: Client) -> None:
+    from sprechzeit.accounts.tests.factories import partner_with_listing  # noqa: PLC0415
+
+    platform = platform_create(slug="a")
+    partner_with_listing(platform=platform, rate_minor=199)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"}, headers={"host": "a.localhost"})
+    body = client.get("/", headers={"host": "a.localhost"}).content.decode()
+    assert "€1.99 per minute" in body
+
+
+def test_celery_heartbeat_runs_eagerly_without_broker() -> None:
+    from django.core.cache import cache  # noqa: PLC0415
+
+    from sprechzeit.config.celery import app  # noqa: PLC0415
+    from sprechzeit.core.tasks import HEARTBEAT_KEY, heartbeat  # noqa: PLC0415
+
+    assert app.conf.task_always_eager is True
+    assert "heartbeat" in app.conf.beat_schedule
+    stamp = heartbeat.delay().get()
+    assert cache.get(HEARTBEAT_KEY) == stamp
+
+
+async def test_websocket_path_of_the_asgi_app() -> None:
+    from sprechzeit.config.asgi import application  # noqa: PLC0415
+
+    communicator = WebsocketCommunicator(
+        application,
+        "/ws/ping/",
+        headers=[(b"host", b"127.0.0.1"), (b"origin", b"http://127.0.0.1")],
+    )
+    connected, _ = await communicator.connect()
+    assert connected
+    await communicator.send_to(text_data=json.dumps({"n": 1}))
+    assert json.loads(await communicator.receive_from()) == {"type": "pong", "echo": {"n": 1}}
+    await communicator.send_to(text_data="{not json")
+    assert json.loads(await communicator.receive_from())["code"] == "malformed_json"
+    await communicator.disconnect()
+
+
+def test_import_linter_contract_holds() -> None:
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "lint-imports")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "KEPT" in result.stdout
+
+
+def test_german_messages_are_compiled() -> None:
+    for lang in ("de", "en"):
+        assert (ROOT / "src/sprechzeit/locale" / lang / "LC_MESSAGES/django.mo").exists()
