@@ -6,8 +6,10 @@ from typing import Any
 
 from django.urls import path
 
+from sprechzeit.consultations.routing import websocket_urlpatterns as consultation_routes
 from sprechzeit.site.consumers import PingConsumer
 
 websocket_urlpatterns: list[Any] = [
     path("ws/ping/", PingConsumer.as_asgi()),
+    *consultation_routes,
 ]

@@ -40,6 +40,9 @@ INSTALLED_APPS = [
     "sprechzeit.platforms",
     "sprechzeit.accounts",
     "sprechzeit.ledger",
+    "sprechzeit.wallets",
+    "sprechzeit.payments",
+    "sprechzeit.consultations",
     "sprechzeit.site",
     "sprechzeit.demo",
 ]

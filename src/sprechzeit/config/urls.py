@@ -14,6 +14,9 @@ admin.site.index_title = "Verwaltung"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("sprechzeit.wallets.urls")),
+    path("", include("sprechzeit.payments.urls")),
+    path("", include("sprechzeit.consultations.urls")),
     path("", include("sprechzeit.site.urls")),
 ]
 
