@@ -27,10 +27,12 @@ class DomainError(Exception):
 
 
 class CurrencyMismatch(DomainError):
-    code = "currency_mismatch"
-    default_message = "Amounts in different currencies cannot be combined."
+    code: ClassVar[str] = "currency_mismatch"
+    default_message: ClassVar[str | Promise] = "Amounts in different currencies cannot be combined."
 
 
 class LossyCalculation(DomainError):
-    code = "lossy_calculation"
-    default_message = "Money cannot be combined with a float; use an integer, Decimal or Fraction."
+    code: ClassVar[str] = "lossy_calculation"
+    default_message: ClassVar[str | Promise] = (
+        "Money cannot be combined with a float; use an integer, Decimal or Fraction."
+    )
