@@ -170,3 +170,22 @@ def test_import_linter_contract_holds() -> None:
 def test_german_messages_are_compiled() -> None:
     for lang in ("de", "en"):
         assert (ROOT / "src/sprechzeit/locale" / lang / "LC_MESSAGES/django.mo").exists()
+
+
+@pytest.mark.django_db
+def test_german_is_default_even_for_english_browsers(client: Client) -> None:
+    platform_create(slug="a")
+    body = client.get(
+        "/", headers={"host": "a.localhost", "accept-language": "en-US,en;q=0.9"}
+    ).content.decode()
+    assert '<html lang="de">' in body
+    assert "Unsere Berater" in body
+
+
+@pytest.mark.django_db
+def test_platform_default_locale_applies_until_a_choice_is_made(client: Client) -> None:
+    platform_create(slug="intl", default_locale="en")
+    host = {"host": "intl.localhost"}
+    assert '<html lang="en">' in client.get("/", headers=host).content.decode()
+    client.post("/i18n/setlang/", {"language": "de", "next": "/"}, headers=host)
+    assert '<html lang="de">' in client.get("/", headers=host).content.decode()

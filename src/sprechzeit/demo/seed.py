@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Final
 
+from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils.text import slugify
 
 from sprechzeit.accounts.models import Category, ClientAccount, Listing, Partner, User
 from sprechzeit.accounts.services import (
@@ -142,6 +144,17 @@ STAFF: Final = (
 )
 
 
+def _logo_svg(spec: DemoPlatform) -> str:
+    """A simple round monogram in the platform's colours, so each demo platform looks its own."""
+    initials = "".join(word[0] for word in spec.name.split("-")[:2]).upper()
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64" role="img">'
+        f'<circle cx="32" cy="32" r="30" fill="#ffffff"/><circle cx="32" cy="32" r="26" fill="{spec.accent}"/>'
+        '<text x="32" y="41" font-family="system-ui, sans-serif" font-size="24" font-weight="700" '
+        f'text-anchor="middle" fill="#ffffff">{initials}</text></svg>'
+    )
+
+
 @dataclass
 class SeedSummary:
     platforms: list[Platform] = field(default_factory=list)
@@ -189,9 +202,9 @@ def demo_seed() -> SeedSummary:
         )
         summary.created += created
         summary.platforms.append(platform)
+        if not platform.logo:
+            platform.logo.save(f"{spec.slug}.svg", ContentFile(_logo_svg(spec).encode()), save=True)
         for name in spec.categories:
-            from django.utils.text import slugify  # noqa: PLC0415
-
             category, _ = Category.objects.get_or_create(
                 platform=platform, slug=slugify(name), defaults={"name": name}
             )

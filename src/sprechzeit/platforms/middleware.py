@@ -8,6 +8,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 from sprechzeit.platforms.errors import PlatformInactive, UnknownHost
 from sprechzeit.platforms.selectors import normalise_host, platform_for_host
@@ -46,3 +47,30 @@ class PlatformMiddleware:
                 "platforms/not_served.html", {"host": host, "inactive": inactive}, request=None
             )
         return HttpResponseNotFound(body)
+
+
+class PlatformLocaleMiddleware:
+    """German first: the language is the visitor's remembered choice (the language cookie
+    set by the switch), else the platform's default locale, else LANGUAGE_CODE (de).
+
+    Unlike Django's LocaleMiddleware it ignores Accept-Language on purpose: every page and
+    document is German unless a person picks English.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.supported = {code for code, _name in settings.LANGUAGES}
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        platform = getattr(request, "platform", None)
+        if chosen not in self.supported:
+            chosen = platform.default_locale if platform is not None else settings.LANGUAGE_CODE
+        if chosen not in self.supported:
+            chosen = settings.LANGUAGE_CODE
+        translation.activate(chosen)
+        request.LANGUAGE_CODE = chosen
+        response = self.get_response(request)
+        patch_vary_headers(response, ("Cookie",))
+        response.headers.setdefault("Content-Language", chosen)
+        return response
