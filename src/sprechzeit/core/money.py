@@ -32,6 +32,8 @@ def round_half_up(value: Exact) -> int:
         raise LossyCalculation()
     if isinstance(value, int):
         return value
+    if isinstance(value, Decimal) and not value.is_finite():
+        raise LossyCalculation(f"{value} is not a finite amount.")
     exact = Fraction(value)
     quotient, remainder = divmod(abs(exact.numerator), exact.denominator)
     if 2 * remainder >= exact.denominator:
