@@ -1,0 +1,44 @@
+"""Factories for wallet tests: a platform with a client, a funded wallet, the check."""
+
+from __future__ import annotations
+
+import uuid
+
+from sprechzeit.accounts.models import ClientAccount
+from sprechzeit.accounts.tests.factories import client_create
+from sprechzeit.core.money import EUR, Money
+from sprechzeit.ledger.check import ledger_check
+from sprechzeit.ledger.models import AccountPurpose
+from sprechzeit.platforms.models import Platform
+from sprechzeit.platforms.tests.factories import platform_create
+from sprechzeit.wallets import services
+
+
+def eur(minor: int) -> Money:
+    return Money(minor, EUR)
+
+
+def client_with_wallet(
+    *, platform: Platform | None = None, email: str | None = None
+) -> ClientAccount:
+    account = client_create(platform=platform or platform_create(), email=email)
+    services.wallet_for(account)
+    return account
+
+
+def fund(client_account: ClientAccount, minor: int) -> None:
+    """Top up `minor` from the platform's provider clearing (as a payment would)."""
+    services.wallet_credit(
+        client_account=client_account,
+        amount=eur(minor),
+        source=services.platform_account(
+            platform=client_account.platform, purpose=AccountPurpose.PROVIDER_CLEARING
+        ),
+        id=uuid.uuid4(),
+        reference="test:fund",
+    )
+
+
+def assert_ledger_ok() -> None:
+    report = ledger_check()
+    assert report.ok, report.render()
