@@ -1,0 +1,588 @@
+"""Writes of consultations: presence, the lifecycle (request → accept → end → settle,
+decline, miss, cancel), extension after a top-up, chat, ratings and the reaper.
+
+Each lifecycle step is one service that checks where it may come from, takes the
+consultation's row lock and runs in one durable transaction. Money moves only through
+`consultations.billing`; pushes to screens go out after commit (`events`).
+Every service takes `now` so the realtime edge and the simulator can drive time; it
+defaults to `core.clock.now()`.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from sprechzeit.accounts.models import ClientAccount, Listing, Partner, User
+from sprechzeit.consultations import billing, events
+from sprechzeit.consultations.errors import (
+    ClientBlocked,
+    ConsultationAlreadyOpen,
+    InsufficientBalance,
+    InvalidMessage,
+    InvalidTransition,
+    NotParticipant,
+    PartnerBusy,
+    PartnerUnavailable,
+    RatingNotAllowed,
+    TariffOutOfRange,
+    WrongPlatform,
+)
+from sprechzeit.consultations.heartbeats import ROLES, heartbeats_last
+from sprechzeit.consultations.models import (
+    ChatMessage,
+    Consultation,
+    PartnerPresence,
+    Rating,
+)
+from sprechzeit.consultations.selectors import partner_is_busy, policy_for
+from sprechzeit.consultations.tariff import (
+    tariff_billed_seconds,
+    tariff_first_increment_cost,
+    tariff_max_seconds,
+    tariff_rate,
+)
+from sprechzeit.core import clock
+
+MAX_MESSAGE_LENGTH = 4000
+MIN_RATED_PAID_SECONDS = 180
+
+Status = Consultation.Status
+
+
+def _now(now: datetime | None) -> datetime:
+    return now if now is not None else clock.now()
+
+
+def _locked(consultation: Consultation) -> Consultation:
+    """Reload `consultation` under its row lock (the race it prevents: two ends, or an
+    end and an extension, at once). Caller holds the transaction."""
+    return (
+        Consultation.objects.select_for_update()
+        .select_related("client", "listing", "partner", "platform")
+        .get(pk=consultation.pk)
+    )
+
+
+def _require(consultation: Consultation, *allowed: str) -> None:
+    if consultation.status not in allowed:
+        raise InvalidTransition(status=consultation.status, allowed=list(allowed))
+
+
+def meter_state(consultation: Consultation) -> dict[str, Any]:
+    """What both screens need to run the meter: a JSON-able snapshot."""
+    return {
+        "consultation": str(consultation.pk),
+        "status": consultation.status,
+        "started_at": consultation.started_at.isoformat() if consultation.started_at else None,
+        "paid_seconds": consultation.paid_seconds,
+        "max_duration_seconds": consultation.max_duration_seconds,
+        "held_minor": consultation.held_minor,
+        "rate_minor": consultation.rate_minor,
+        "increment": consultation.tariff.label,
+        "grace_seconds": consultation.grace_seconds,
+        "connect_fee_minor": consultation.connect_fee_minor,
+        "currency": consultation.currency,
+    }
+
+
+def ended_state(consultation: Consultation) -> dict[str, Any]:
+    return {
+        "consultation": str(consultation.pk),
+        "status": consultation.status,
+        "reason": consultation.end_reason,
+        "duration_seconds": consultation.duration_seconds,
+        "billed_seconds": consultation.billed_seconds,
+        "amount_minor": consultation.amount_minor,
+        "currency": consultation.currency,
+    }
+
+
+# --- presence ---------------------------------------------------------------------------
+
+
+def presence_set(*, partner: Partner, status: str, now: datetime | None = None) -> PartnerPresence:
+    """Set a partner online or offline on every platform; going online clears the count
+    of missed requests. Directory pages hear about it after commit."""
+    status = PartnerPresence.Status(status)
+    moment = _now(now)
+    with transaction.atomic():
+        presence, _created = PartnerPresence.objects.select_for_update().get_or_create(
+            partner=partner, defaults={"status": status, "changed_at": moment}
+        )
+        presence.status = status
+        presence.changed_at = moment
+        if status == PartnerPresence.Status.ONLINE:
+            presence.missed_in_row = 0
+        presence.save(update_fields=["status", "changed_at", "missed_in_row"])
+        _presence_push(partner)
+    return presence
+
+
+def _presence_push(partner: Partner) -> None:
+    for platform_id in partner.listings.values_list("platform_id", flat=True):
+        events.send_on_commit(
+            events.presence_group(platform_id),
+            {"type": "presence.changed", "partner": partner.pk},
+        )
+
+
+# --- lifecycle --------------------------------------------------------------------------
+
+
+def consultation_request(
+    *,
+    client: ClientAccount,
+    listing: Listing,
+    channel: str = Consultation.Channel.CHAT,
+    now: datetime | None = None,
+) -> Consultation:
+    """A client asks a listed partner for a consultation; the tariff is frozen now.
+
+    Refuses (typed errors, nothing written) a blocked client, a listing of another
+    platform, a price outside the platform's limits, an offline or busy partner, a
+    client with an open consultation, and a balance below the first increment plus the
+    connect fee. The partner's request channel hears about it after commit.
+    """
+    moment = _now(now)
+    platform = listing.platform
+    user: User = client.user
+    if not user.is_active:
+        raise ClientBlocked()
+    if client.platform_id != listing.platform_id:
+        raise WrongPlatform()
+    if not listing.is_published:
+        raise PartnerUnavailable()
+    if not platform.rate_min_minor <= listing.rate_minor <= platform.rate_max_minor:
+        raise TariffOutOfRange(
+            rate_minor=listing.rate_minor,
+            min_minor=platform.rate_min_minor,
+            max_minor=platform.rate_max_minor,
+        )
+    partner = listing.partner
+    presence = PartnerPresence.objects.filter(partner=partner).first()
+    if presence is None or presence.status != PartnerPresence.Status.ONLINE:
+        raise PartnerUnavailable()
+    if Consultation.objects.filter(client=client, status__in=Consultation.OPEN).exists():
+        raise ConsultationAlreadyOpen()
+    if partner_is_busy(partner=partner):
+        raise PartnerBusy()
+    policy = policy_for(platform)
+    consultation = Consultation(
+        platform=platform,
+        listing=listing,
+        partner=partner,
+        client=client,
+        channel=channel,
+        requested_at=moment,
+        currency=platform.currency,
+        rate_minor=listing.rate_minor,
+        increment_first_seconds=policy.increment_first_seconds,
+        increment_next_seconds=policy.increment_next_seconds,
+        grace_seconds=policy.grace_seconds,
+        connect_fee_minor=policy.connect_fee_minor,
+        vat_rate=platform.vat_rate,
+        revenue_share=(
+            listing.revenue_share
+            if listing.revenue_share is not None
+            else platform.default_revenue_share
+        ),
+        max_duration_seconds=policy.max_duration_seconds,
+    )
+    needed = tariff_first_increment_cost(tariff=consultation.tariff)
+    available = billing.client_available(client=client, currency=platform.currency)
+    if available < needed:
+        raise InsufficientBalance(needed_minor=needed.minor, available_minor=available.minor)
+    try:
+        with transaction.atomic(durable=True):
+            consultation.save(force_insert=True)
+            events.send_on_commit(
+                events.partner_group(partner.pk),
+                {"type": "request.new", "consultation": str(consultation.pk)},
+            )
+            _presence_push(partner)
+    except IntegrityError as exc:
+        # A concurrent request won the race for the client or the partner.
+        if Consultation.objects.filter(client=client, status__in=Consultation.OPEN).exists():
+            raise ConsultationAlreadyOpen() from exc
+        raise PartnerBusy() from exc
+    return consultation
+
+
+@dataclass(frozen=True, slots=True)
+class AcceptOutcome:
+    consultation: Consultation
+    started: bool
+
+
+def consultation_accept(
+    *, consultation: Consultation, partner: Partner, now: datetime | None = None
+) -> Consultation:
+    """The partner accepts: the consultation goes live and a hold reserves the client's
+    available balance, up to what the maximum length costs. The paid seconds (the
+    cut-off) follow from the held amount by `tariff_max_seconds`.
+
+    If the balance no longer covers the first increment, the request is cancelled and
+    `InsufficientBalance` raised (nothing held).
+    """
+    moment = _now(now)
+    with transaction.atomic(durable=True):
+        consultation = _locked(consultation)
+        if consultation.partner_id != partner.pk:
+            raise NotParticipant()
+        _require(consultation, Status.REQUESTED)
+        tariff = consultation.tariff
+        available = billing.client_available(
+            client=consultation.client, currency=consultation.currency
+        )
+        cap = tariff_rate(seconds=consultation.max_duration_seconds, tariff=tariff)
+        amount = min(available, cap)
+        if amount < tariff_first_increment_cost(tariff=tariff):
+            consultation.status = Status.CANCELLED
+            consultation.ended_at = moment
+            consultation.save(update_fields=["status", "ended_at"])
+            _push_state(consultation, "consultation.cancelled")
+            outcome = AcceptOutcome(consultation=consultation, started=False)
+        else:
+            billing.hold_add(consultation=consultation, amount=amount, seq=1)
+            consultation.held_minor = amount.minor
+            consultation.paid_seconds = min(
+                tariff_max_seconds(amount=amount, tariff=tariff),
+                consultation.max_duration_seconds,
+            )
+            consultation.status = Status.LIVE
+            consultation.started_at = moment
+            consultation.save(update_fields=["held_minor", "paid_seconds", "status", "started_at"])
+            PartnerPresence.objects.filter(partner=partner).update(missed_in_row=0)
+            _push_state(consultation, "consultation.started")
+            outcome = AcceptOutcome(consultation=consultation, started=True)
+    if not outcome.started:
+        raise InsufficientBalance(consultation=str(consultation.pk))
+    return outcome.consultation
+
+
+def _push_state(consultation: Consultation, event_type: str) -> None:
+    state = (
+        ended_state(consultation)
+        if consultation.status in (Status.ENDED, Status.SETTLED)
+        else meter_state(consultation)
+    )
+    events.send_on_commit(
+        events.consultation_group(consultation.pk), {"type": event_type, "state": state}
+    )
+    events.send_on_commit(
+        events.partner_group(consultation.partner_id),
+        {
+            "type": "request.closed",
+            "consultation": str(consultation.pk),
+            "status": consultation.status,
+        },
+    )
+
+
+def consultation_decline(
+    *, consultation: Consultation, partner: Partner, now: datetime | None = None
+) -> Consultation:
+    """The partner declines a request; nothing was held, nothing is booked."""
+    moment = _now(now)
+    with transaction.atomic(durable=True):
+        consultation = _locked(consultation)
+        if consultation.partner_id != partner.pk:
+            raise NotParticipant()
+        _require(consultation, Status.REQUESTED)
+        consultation.status = Status.DECLINED
+        consultation.ended_at = moment
+        consultation.save(update_fields=["status", "ended_at"])
+        _push_state(consultation, "consultation.declined")
+        _presence_push(consultation.partner)
+    return consultation
+
+
+def consultation_cancel(
+    *, consultation: Consultation, client: ClientAccount, now: datetime | None = None
+) -> Consultation:
+    """The client withdraws a request before it is accepted."""
+    moment = _now(now)
+    with transaction.atomic(durable=True):
+        consultation = _locked(consultation)
+        if consultation.client_id != client.pk:
+            raise NotParticipant()
+        _require(consultation, Status.REQUESTED)
+        consultation.status = Status.CANCELLED
+        consultation.ended_at = moment
+        consultation.save(update_fields=["status", "ended_at"])
+        _push_state(consultation, "consultation.cancelled")
+        _presence_push(consultation.partner)
+    return consultation
+
+
+def consultation_miss(*, consultation: Consultation, now: datetime | None = None) -> Consultation:
+    """A request unanswered for the platform's request timeout (60 s) is missed. After
+    `missed_requests_offline` misses in a row the partner is set offline.
+
+    Idempotent: a request that was answered meanwhile, or is not yet due, is returned
+    unchanged.
+    """
+    moment = _now(now)
+    with transaction.atomic(durable=True):
+        consultation = _locked(consultation)
+        policy = policy_for(consultation.platform)
+        due = consultation.requested_at + timedelta(seconds=policy.request_timeout_seconds)
+        if consultation.status != Status.REQUESTED or moment < due:
+            return consultation
+        consultation.status = Status.MISSED
+        consultation.ended_at = moment
+        consultation.save(update_fields=["status", "ended_at"])
+        presence, _created = PartnerPresence.objects.select_for_update().get_or_create(
+            partner_id=consultation.partner_id,
+            defaults={"status": PartnerPresence.Status.OFFLINE, "changed_at": moment},
+        )
+        presence.missed_in_row += 1
+        if presence.missed_in_row >= policy.missed_requests_offline:
+            presence.status = PartnerPresence.Status.OFFLINE
+            presence.changed_at = moment
+        presence.save(update_fields=["missed_in_row", "status", "changed_at"])
+        _push_state(consultation, "consultation.missed")
+        _presence_push(consultation.partner)
+    return consultation
+
+
+def consultation_extend(*, consultation: Consultation, now: datetime | None = None) -> Consultation:
+    """After a top-up: hold what became available (up to the maximum length's cost) and
+    move the cut-off. A no-op when nothing more is available, when the consultation is
+    not live, or when its paid time has already run out. One commit per extension."""
+    moment = _now(now)
+    with transaction.atomic(durable=True):
+        consultation = _locked(consultation)
+        if consultation.status != Status.LIVE or consultation.started_at is None:
+            return consultation
+        elapsed = (moment - consultation.started_at).total_seconds()
+        if elapsed > consultation.paid_seconds:
+            return consultation
+        tariff = consultation.tariff
+        cap = tariff_rate(seconds=consultation.max_duration_seconds, tariff=tariff)
+        room = cap - consultation.held
+        available = billing.client_available(
+            client=consultation.client, currency=consultation.currency
+        )
+        amount = min(available, room)
+        if amount.minor <= 0:
+            return consultation
+        held = consultation.held + amount
+        paid = min(
+            tariff_max_seconds(amount=held, tariff=tariff), consultation.max_duration_seconds
+        )
+        if paid <= consultation.paid_seconds:
+            return consultation
+        seq = consultation.holds.count() + 1
+        billing.hold_add(consultation=consultation, amount=amount, seq=seq)
+        consultation.held_minor = held.minor
+        consultation.paid_seconds = paid
+        consultation.save(update_fields=["held_minor", "paid_seconds"])
+        _push_state(consultation, "consultation.extended")
+    return consultation
+
+
+def consultation_end(
+    *,
+    consultation: Consultation,
+    reason: str,
+    at_second: int | None = None,
+    now: datetime | None = None,
+) -> Consultation:
+    """End a live consultation and settle it in the same transaction (one commit).
+
+    The duration is `at_second` (the server's cut-off second, or the last confirmed
+    heartbeat) or else the whole seconds elapsed until `now`; it never exceeds the paid
+    seconds, so the amount never exceeds the hold. Idempotent: ending an ended or settled
+    consultation returns it unchanged and books nothing.
+    """
+    moment = _now(now)
+    with transaction.atomic(durable=True):
+        consultation = _locked(consultation)
+        if consultation.status in (Status.ENDED, Status.SETTLED):
+            return consultation
+        _require(consultation, Status.LIVE)
+        assert consultation.started_at is not None
+        if at_second is None:
+            at_second = max(0, math.floor((moment - consultation.started_at).total_seconds()))
+        duration = max(0, min(at_second, consultation.paid_seconds))
+        consultation.status = Status.ENDED
+        consultation.end_reason = Consultation.EndReason(reason)
+        consultation.duration_seconds = duration
+        consultation.ended_at = consultation.started_at + timedelta(seconds=duration)
+        consultation.save(update_fields=["status", "end_reason", "duration_seconds", "ended_at"])
+        _settle(consultation, moment)
+        _push_state(consultation, "consultation.ended")
+        _presence_push(consultation.partner)
+    return consultation
+
+
+def consultation_settle(*, consultation: Consultation, now: datetime | None = None) -> Consultation:
+    """Settle an ended consultation (normally done by `consultation_end`; this is for
+    the reaper and retries). Idempotent: settling twice books once."""
+    moment = _now(now)
+    with transaction.atomic(durable=True):
+        consultation = _locked(consultation)
+        if consultation.status == Status.SETTLED:
+            return consultation
+        _require(consultation, Status.ENDED)
+        _settle(consultation, moment)
+    return consultation
+
+
+def _settle(consultation: Consultation, moment: datetime) -> None:
+    """Rate, split and book; caller holds the row lock and the transaction."""
+    assert consultation.duration_seconds is not None
+    tariff = consultation.tariff
+    amount = tariff_rate(seconds=consultation.duration_seconds, tariff=tariff)
+    # The cut-off guarantees this; the cap keeps "never more than held" even if a
+    # caller passed a longer duration.
+    amount = min(amount, consultation.held)
+    split = billing.split_amount(
+        gross=amount, vat_rate=consultation.vat_rate, revenue_share=consultation.revenue_share
+    )
+    consultation.settlement_batch_id = billing.settlement_book(
+        consultation=consultation, split=split
+    )
+    consultation.billed_seconds = tariff_billed_seconds(
+        seconds=consultation.duration_seconds, tariff=tariff
+    )
+    consultation.amount_minor = split.gross.minor
+    consultation.vat_minor = split.vat.minor
+    consultation.partner_share_minor = split.partner.minor
+    consultation.platform_share_minor = split.platform.minor
+    consultation.status = Status.SETTLED
+    consultation.settled_at = moment
+    consultation.save(
+        update_fields=[
+            "settlement_batch_id",
+            "billed_seconds",
+            "amount_minor",
+            "vat_minor",
+            "partner_share_minor",
+            "platform_share_minor",
+            "status",
+            "settled_at",
+        ]
+    )
+
+
+# --- chat and ratings -------------------------------------------------------------------
+
+
+def chat_message_create(
+    *, consultation: Consultation, role: str, body: str, now: datetime | None = None
+) -> ChatMessage:
+    """Store one chat line of a live consultation (the caller has checked that the
+    sender takes part in `role`)."""
+    body = body.strip()
+    if not body or len(body) > MAX_MESSAGE_LENGTH:
+        raise InvalidMessage(max_length=MAX_MESSAGE_LENGTH)
+    if consultation.status != Status.LIVE:
+        raise InvalidTransition(status=consultation.status, allowed=[Status.LIVE])
+    return ChatMessage.objects.create(
+        consultation=consultation,
+        sender=ChatMessage.Sender(role),
+        body=body,
+        sent_at=_now(now),
+    )
+
+
+def rating_create(
+    *,
+    consultation: Consultation,
+    client: ClientAccount,
+    stars: int,
+    text: str = "",
+    now: datetime | None = None,
+) -> Rating:
+    """A client rates a settled consultation of at least three paid minutes, once."""
+    if consultation.client_id != client.pk:
+        raise NotParticipant()
+    if (
+        consultation.status != Status.SETTLED
+        or (consultation.billed_seconds or 0) < MIN_RATED_PAID_SECONDS
+        or not consultation.amount_minor
+    ):
+        raise RatingNotAllowed(min_seconds=MIN_RATED_PAID_SECONDS)
+    if isinstance(stars, bool) or not isinstance(stars, int) or not 1 <= stars <= 5:
+        raise RatingNotAllowed(stars=str(stars))
+    try:
+        with transaction.atomic():
+            return Rating.objects.create(
+                consultation=consultation,
+                listing_id=consultation.listing_id,
+                stars=stars,
+                text=text.strip()[:MAX_MESSAGE_LENGTH],
+                created_at=_now(now),
+            )
+    except IntegrityError as exc:
+        raise RatingNotAllowed(reason="already_rated") from exc
+
+
+# --- crash safety -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReapResult:
+    missed: int
+    ended: int
+    settled: int
+
+
+def consultations_reap(*, now: datetime | None = None) -> ReapResult:
+    """Close what no server process looks after any more.
+
+    - requests unanswered past the request timeout are missed;
+    - live consultations whose last confirmed heartbeat (the earlier of both sides;
+      the start when none was recorded) is older than the heartbeat timeout, or whose
+      paid time ran out more than that long ago, are ended at that heartbeat (at most
+      the paid seconds) and settled;
+    - ended but unsettled consultations are settled.
+    Safe to run at any time and from several places: every step is idempotent.
+    """
+    moment = _now(now)
+    missed = ended = settled = 0
+    for consultation in Consultation.objects.filter(status=Status.REQUESTED).select_related(
+        "platform"
+    ):
+        request_timeout = policy_for(consultation.platform).request_timeout_seconds
+        due = consultation.requested_at + timedelta(seconds=request_timeout)
+        if moment >= due and consultation_miss(consultation=consultation, now=moment).status == (
+            Status.MISSED
+        ):
+            missed += 1
+    for consultation in Consultation.objects.filter(status=Status.LIVE).select_related("platform"):
+        assert consultation.started_at is not None
+        timeout = timedelta(seconds=policy_for(consultation.platform).heartbeat_timeout_seconds)
+        beats = heartbeats_last(consultation_id=consultation.pk)
+        last = min(beats.get(role, consultation.started_at) for role in ROLES)
+        cutoff = consultation.started_at + timedelta(seconds=consultation.paid_seconds)
+        if moment - last < timeout and moment - cutoff < timeout:
+            continue
+        confirmed = max(
+            0, math.floor((min(last, cutoff) - consultation.started_at).total_seconds())
+        )
+        consultation_end(
+            consultation=consultation,
+            reason=Consultation.EndReason.REAPER,
+            at_second=confirmed,
+            now=moment,
+        )
+        ended += 1
+    for consultation in Consultation.objects.filter(status=Status.ENDED):
+        consultation_settle(consultation=consultation, now=moment)
+        settled += 1
+    return ReapResult(missed=missed, ended=ended, settled=settled)
+
+
+def consultation_by_id(consultation_id: uuid.UUID | str) -> Consultation:
+    return Consultation.objects.select_related("client", "partner", "listing", "platform").get(
+        pk=consultation_id
+    )
