@@ -14,6 +14,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Tests marked `postgres` need the real server; on SQLite they are deselected (they run
     in the PostgreSQL pass of `make test`). On PostgreSQL nothing is skipped: an
     unreachable server fails the run, as CI demands."""
+    # Playwright's sync API keeps an event loop running in the main thread for the whole
+    # session; async tests must therefore run before the first browser test.
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
     if _on_postgres():
         return
     selected: list[pytest.Item] = []

@@ -41,7 +41,10 @@ class PlatformMiddleware:
 
     @staticmethod
     def _not_served(request: HttpRequest, host: str, *, inactive: bool) -> HttpResponse:
-        language = translation.get_language_from_request(request)
+        # German first, as everywhere: only the visitor's own choice (cookie) switches.
+        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        if language not in {code for code, _name in settings.LANGUAGES}:
+            language = settings.LANGUAGE_CODE
         with translation.override(language):
             body = render_to_string(
                 "platforms/not_served.html", {"host": host, "inactive": inactive}, request=None
