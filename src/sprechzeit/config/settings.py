@@ -43,6 +43,8 @@ INSTALLED_APPS = [
     "sprechzeit.wallets",
     "sprechzeit.payments",
     "sprechzeit.consultations",
+    "sprechzeit.statements",
+    "sprechzeit.payouts",
     "sprechzeit.site",
     "sprechzeit.demo",
 ]

@@ -17,6 +17,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("sprechzeit.wallets.urls")),
     path("", include("sprechzeit.payments.urls")),
     path("", include("sprechzeit.consultations.urls")),
+    path("", include("sprechzeit.statements.urls")),
+    path("", include("sprechzeit.payouts.urls")),
     path("", include("sprechzeit.site.urls")),
 ]
 
