@@ -154,6 +154,7 @@ def consultation_request(
     user: User = client.user
     if not user.is_active:
         raise ClientBlocked()
+    billing.client_check_spend(client=client)
     if client.platform_id != listing.platform_id:
         raise WrongPlatform()
     if not listing.is_published:
@@ -249,7 +250,7 @@ def consultation_accept(
             _push_state(consultation, "consultation.cancelled")
             outcome = AcceptOutcome(consultation=consultation, started=False)
         else:
-            billing.hold_add(consultation=consultation, amount=amount, seq=1)
+            billing.hold_add(consultation=consultation, amount=amount, seq=1, now=moment)
             consultation.held_minor = amount.minor
             consultation.paid_seconds = min(
                 tariff_max_seconds(amount=amount, tariff=tariff),
@@ -380,7 +381,7 @@ def consultation_extend(*, consultation: Consultation, now: datetime | None = No
         if paid <= consultation.paid_seconds:
             return consultation
         seq = consultation.holds.count() + 1
-        billing.hold_add(consultation=consultation, amount=amount, seq=seq)
+        billing.hold_add(consultation=consultation, amount=amount, seq=seq, now=moment)
         consultation.held_minor = held.minor
         consultation.paid_seconds = paid
         consultation.save(update_fields=["held_minor", "paid_seconds"])

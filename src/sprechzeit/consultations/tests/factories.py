@@ -14,11 +14,11 @@ from sprechzeit.consultations import billing
 from sprechzeit.consultations.models import PartnerPresence, PlatformTariffPolicy
 from sprechzeit.consultations.services import presence_set
 from sprechzeit.core.money import Money
-from sprechzeit.ledger import services as ledger
 from sprechzeit.ledger.check import ledger_check
 from sprechzeit.ledger.models import AccountPurpose
 from sprechzeit.platforms.models import Platform
 from sprechzeit.platforms.tests.factories import platform_create
+from sprechzeit.wallets import services as wallets
 
 _seq = itertools.count(1)
 
@@ -37,14 +37,14 @@ def policy_create(*, platform: Platform, **fields: Any) -> PlatformTariffPolicy:
 
 def top_up(*, client: ClientAccount, minor: int) -> None:
     """Credit the client's wallet as a confirmed payment would."""
-    ledger.transfer_post(
-        id=uuid.uuid4(),
-        debit_account=ledger.account_get_or_create(
-            purpose=AccountPurpose.PROVIDER_CLEARING, currency=client.platform.currency
-        ),
-        credit_account=billing.wallet_account(client=client, currency=client.platform.currency),
+    wallets.wallet_credit(
+        client_account=client,
         amount=Money(minor, client.platform.currency),
-        purpose="top_up",
+        source=wallets.platform_account(
+            platform=client.platform, purpose=AccountPurpose.PROVIDER_CLEARING
+        ),
+        id=uuid.uuid4(),
+        reference="test:top-up",
     )
 
 

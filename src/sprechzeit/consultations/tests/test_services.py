@@ -10,7 +10,7 @@ import pytest
 from django.core.cache import cache
 
 from sprechzeit.accounts.tests.factories import client_create
-from sprechzeit.consultations import billing, errors
+from sprechzeit.consultations import errors
 from sprechzeit.consultations.heartbeats import heartbeat_record
 from sprechzeit.consultations.models import Consultation, PartnerPresence
 from sprechzeit.consultations.selectors import (
@@ -40,8 +40,8 @@ from sprechzeit.consultations.tests.factories import (
     wallet_available,
 )
 from sprechzeit.core.money import Money
-from sprechzeit.ledger import services as ledger
 from sprechzeit.ledger.models import Transfer
+from sprechzeit.wallets import services as wallets
 
 pytestmark = pytest.mark.django_db
 
@@ -236,13 +236,13 @@ def test_bad_input_is_refused_and_books_nothing() -> None:
 def test_accept_when_the_balance_is_gone_cancels() -> None:
     s = scene(balance_minor=500)
     consultation = consultation_request(client=s.client, listing=s.listing)
-    other = scene(platform=s.platform, balance_minor=0)
     # Spend the balance elsewhere between request and accept.
-    ledger.transfer_post(
-        id=uuid.uuid4(),
-        debit_account=billing.wallet_account(client=s.client, currency="EUR"),
-        credit_account=billing.wallet_account(client=other.client, currency="EUR"),
+    wallets.wallet_hold(
+        client_account=s.client,
         amount=Money(499),
+        reference="elsewhere",
+        expires_at=datetime.now(tz=UTC) + timedelta(hours=1),
+        hold_id=uuid.uuid4(),
     )
     with pytest.raises(errors.InsufficientBalance):
         consultation_accept(consultation=consultation, partner=s.partner)
@@ -302,3 +302,11 @@ def test_short_consultations_cannot_be_rated() -> None:
     ended = consultation_end(consultation=consultation, reason=Reason.CLIENT, at_second=179)
     with pytest.raises(errors.RatingNotAllowed):
         rating_create(consultation=ended, client=s.client, stars=5)
+
+
+def test_a_wallet_blocked_client_cannot_start() -> None:
+    s = scene()
+    wallets.wallet_block(client_account=s.client, reason="chargeback")
+    with pytest.raises(errors.ClientBlocked):
+        consultation_request(client=s.client, listing=s.listing)
+    assert not Consultation.objects.filter(client=s.client).exists()
