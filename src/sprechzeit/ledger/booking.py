@@ -334,19 +334,23 @@ def _accounts_lock(account_ids: Iterable[int]) -> dict[int, _AccountState]:
     if not ids:
         return {}
     if _is_postgres():
-        sql = (
-            f"WITH locked AS (SELECT {_ACCOUNT_COLUMNS} FROM ledger_account"  # noqa: S608
-            " WHERE id = ANY(%s) AND NOT hot ORDER BY id FOR UPDATE)"
-            f" SELECT * FROM locked UNION ALL SELECT {_ACCOUNT_COLUMNS} FROM ledger_account"
-            " WHERE id = ANY(%s) AND hot"
-        )
         with connection.cursor() as cursor:
-            cursor.execute(sql, [ids, ids])
-            rows = cursor.fetchall()
-    else:
-        rows = list(
-            _select_in(f"SELECT {_ACCOUNT_COLUMNS} FROM ledger_account WHERE id {{in}}", ids)  # noqa: S608
-        )
+            cursor.execute(_PG_LOCK_SQL, [ids, ids])
+            return _account_states(cursor.fetchall())
+    return _account_states(
+        _select_in(f"SELECT {_ACCOUNT_COLUMNS} FROM ledger_account WHERE id {{in}}", ids)  # noqa: S608
+    )
+
+
+_PG_LOCK_SQL: Final = (
+    f"WITH locked AS (SELECT {_ACCOUNT_COLUMNS} FROM ledger_account"  # noqa: S608
+    " WHERE id = ANY(%s) AND NOT hot ORDER BY id FOR UPDATE)"
+    f" SELECT * FROM locked UNION ALL SELECT {_ACCOUNT_COLUMNS} FROM ledger_account"
+    " WHERE id = ANY(%s) AND hot"
+)
+
+
+def _account_states(rows: Iterable[Sequence[Any]]) -> dict[int, _AccountState]:
     return {
         int(row[0]): _AccountState(
             int(row[0]),
@@ -362,6 +366,52 @@ def _accounts_lock(account_ids: Iterable[int]) -> dict[int, _AccountState]:
         )
         for row in rows
     }
+
+
+_KNOWN_SQL: Final = (
+    "SELECT id, 't', payload_hash, '' FROM ledger_transfer WHERE id {in}"
+    " UNION ALL SELECT id, 'f', payload_hash, code FROM ledger_failedtransfer WHERE id {in}"
+)
+_RESOLVED_SQL: Final = "SELECT pending_id, kind FROM ledger_transfer WHERE pending_id {in}"
+
+
+def _lock_and_look_up(
+    account_ids: Iterable[int], ids: Sequence[uuid.UUID], pending_ids: Sequence[uuid.UUID]
+) -> tuple[dict[int, _AccountState], dict[uuid.UUID, tuple[str, str, str]], dict[uuid.UUID, str]]:
+    """Lock the accounts, then look up the ids and the holds' resolutions.
+
+    The look-ups run after the locks, so a racing caller's booking of the same id or
+    hold is visible (under READ COMMITTED each statement sees what committed before it
+    started). On PostgreSQL the statements travel in one round trip; a race that still
+    slips through ends in a unique violation on the id or the hold, and the retry sees
+    the winner.
+    """
+    known: dict[uuid.UUID, tuple[str, str, str]] = {}
+    resolved: dict[uuid.UUID, str] = {}
+    if not _is_postgres():
+        accounts = _accounts_lock(account_ids)
+        for row in _select_in(_KNOWN_SQL, [_db_uuid(x) for x in ids]):
+            known[_py_uuid(row[0])] = (row[1], row[2], row[3])
+        for row in _select_in(_RESOLVED_SQL, [_db_uuid(x) for x in pending_ids]):
+            resolved[_py_uuid(row[0])] = row[1]
+        return accounts, known, resolved
+    sorted_ids = sorted(set(account_ids))
+    statements = [_PG_LOCK_SQL, _KNOWN_SQL.replace("{in}", "= ANY(%s)")]
+    params: list[Any] = [sorted_ids, sorted_ids, list(ids), list(ids)]
+    if pending_ids:
+        statements.append(_RESOLVED_SQL.replace("{in}", "= ANY(%s)"))
+        params.append(list(pending_ids))
+    with connection.cursor() as cursor:
+        cursor.execute("; ".join(statements), params)
+        accounts = _account_states(cursor.fetchall())
+        cursor.nextset()
+        for row in cursor.fetchall():
+            known[row[0]] = (row[1], row[2], row[3])
+        if pending_ids:
+            cursor.nextset()
+            for row in cursor.fetchall():
+                resolved[row[0]] = row[1]
+    return accounts, known, resolved
 
 
 def _holds_load(pending_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, _Hold]:
@@ -393,25 +443,11 @@ def _book_once(
         account_ids.update(x for x in (item.debit_id, item.credit_id) if x is not None)
     for hold in holds.values():
         account_ids.update((hold.debit_id, hold.credit_id))
-    accounts = _accounts_lock(account_ids)
-
-    # After the locks, so a racing caller's booking of the same id or hold is visible.
-    known: dict[uuid.UUID, tuple[str, str, str]] = {}
-    db_ids = [_db_uuid(x) for x in ids]
-    for row in _select_in(
-        "SELECT id, 't', payload_hash, '' FROM ledger_transfer WHERE id {in}"
-        " UNION ALL SELECT id, 'f', payload_hash, code FROM ledger_failedtransfer WHERE id {in}",
-        db_ids,
-    ):
-        known[_py_uuid(row[0])] = (row[1], row[2], row[3])
-    if pending_ids:
-        for row in _select_in(
-            "SELECT pending_id, kind FROM ledger_transfer WHERE pending_id {in}",
-            [_db_uuid(x) for x in pending_ids],
-        ):
-            resolved_hold = holds.get(_py_uuid(row[0]))
-            if resolved_hold is not None:
-                resolved_hold.resolved_by = row[1]
+    accounts, known, resolved = _lock_and_look_up(account_ids, ids, pending_ids)
+    for pending_id, kind in resolved.items():
+        resolved_hold = holds.get(pending_id)
+        if resolved_hold is not None:
+            resolved_hold.resolved_by = kind
 
     if known:
         if skip_resolved:
@@ -686,77 +722,75 @@ def _write(
         )
 
     columns = ", ".join(_TRANSFER_COLUMNS)
-    with connection.cursor() as cursor:
-        if postgres and len(results) >= _COPY_FROM:
-            with cursor.cursor.copy(f"COPY ledger_transfer ({columns}) FROM STDIN") as copy:
-                for entry in zip(results, hashes, metadata, strict=True):
-                    copy.write_row(row(*entry))
-        elif postgres:
-            marks = "(" + ", ".join(["%s"] * len(_TRANSFER_COLUMNS)) + ")"
-            params: list[Any] = []
-            for entry in zip(results, hashes, metadata, strict=True):
-                params.extend(row(*entry))
-            cursor.execute(
+    marks = "(" + ", ".join(["%s"] * len(_TRANSFER_COLUMNS)) + ")"
+    # Statements to run after the transfers are in; on PostgreSQL they travel together
+    # in one round trip (the single-transfer path costs BEGIN, one read, one write, COMMIT).
+    statements: list[tuple[str, list[Any]]] = []
+    copy_rows = postgres and len(results) >= _COPY_FROM
+    if not copy_rows:
+        params: list[Any] = []
+        for entry in zip(results, hashes, metadata, strict=True):
+            params.extend(row(*entry))
+        statements.append(
+            (
                 f"INSERT INTO ledger_transfer ({columns}) VALUES "  # noqa: S608
                 + ", ".join([marks] * len(results)),
                 params,
             )
-        else:
-            marks = "(" + ", ".join(["%s"] * len(_TRANSFER_COLUMNS)) + ")"
-            cursor.executemany(
-                f"INSERT INTO ledger_transfer ({columns}) VALUES {marks}",  # noqa: S608
-                [row(*entry) for entry in zip(results, hashes, metadata, strict=True)],
+        )
+    changed = [
+        state
+        for state in accounts.values()
+        if state.d_debits_pending
+        or state.d_debits_posted
+        or state.d_credits_pending
+        or state.d_credits_posted
+    ]
+    for hot, sql in (
+        (
+            False,
+            "WITH v(id, dpe, dpo, cpe, cpo) AS (VALUES {values})"
+            " UPDATE ledger_account SET"
+            " debits_pending = ledger_account.debits_pending + v.dpe,"
+            " debits_posted = ledger_account.debits_posted + v.dpo,"
+            " credits_pending = ledger_account.credits_pending + v.cpe,"
+            " credits_posted = ledger_account.credits_posted + v.cpo"
+            " FROM v WHERE ledger_account.id = v.id",
+        ),
+        (
+            True,
+            "INSERT INTO ledger_accountdelta"
+            " (account_id, debits_pending, debits_posted, credits_pending, credits_posted)"
+            " VALUES {values}",
+        ),
+    ):
+        group = [state for state in changed if state.hot is hot]
+        if not group:
+            continue
+        params = []
+        for state in group:
+            params.extend(
+                (
+                    state.id,
+                    state.d_debits_pending,
+                    state.d_debits_posted,
+                    state.d_credits_pending,
+                    state.d_credits_posted,
+                )
             )
+        values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(group))
+        statements.append((sql.replace("{values}", values), params))
 
-        changed = [
-            state
-            for state in accounts.values()
-            if state.d_debits_pending
-            or state.d_debits_posted
-            or state.d_credits_pending
-            or state.d_credits_posted
-        ]
-        locked = [state for state in changed if not state.hot]
-        hot = [state for state in changed if state.hot]
-        if locked:
-            values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(locked))
-            params = []
-            for state in locked:
-                params.extend(
-                    (
-                        state.id,
-                        state.d_debits_pending,
-                        state.d_debits_posted,
-                        state.d_credits_pending,
-                        state.d_credits_posted,
-                    )
-                )
+    with connection.cursor() as cursor:
+        if copy_rows:
+            with cursor.cursor.copy(f"COPY ledger_transfer ({columns}) FROM STDIN") as copy:
+                for entry in zip(results, hashes, metadata, strict=True):
+                    copy.write_row(row(*entry))
+        if postgres:
             cursor.execute(
-                f"WITH v(id, dpe, dpo, cpe, cpo) AS (VALUES {values})"  # noqa: S608
-                " UPDATE ledger_account SET"
-                " debits_pending = ledger_account.debits_pending + v.dpe,"
-                " debits_posted = ledger_account.debits_posted + v.dpo,"
-                " credits_pending = ledger_account.credits_pending + v.cpe,"
-                " credits_posted = ledger_account.credits_posted + v.cpo"
-                " FROM v WHERE ledger_account.id = v.id",
-                params,
+                "; ".join(sql for sql, _ in statements),
+                [param for _, params in statements for param in params],
             )
-        if hot:
-            values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(hot))
-            params = []
-            for state in hot:
-                params.extend(
-                    (
-                        state.id,
-                        state.d_debits_pending,
-                        state.d_debits_posted,
-                        state.d_credits_pending,
-                        state.d_credits_posted,
-                    )
-                )
-            cursor.execute(
-                "INSERT INTO ledger_accountdelta"  # noqa: S608
-                " (account_id, debits_pending, debits_posted, credits_pending, credits_posted)"
-                f" VALUES {values}",
-                params,
-            )
+        else:
+            for sql, params in statements:
+                cursor.execute(sql, params)

@@ -63,8 +63,7 @@ class World:
 
 
 def _unknown_account() -> Account:
-    ghost = Account(pk=987_654, currency="EUR")
-    return ghost
+    return Account(pk=987_654, currency="EUR")
 
 
 CASES: list[tuple[str, type[errors.LedgerError], Callable[[World], object]]] = [
@@ -240,11 +239,9 @@ def test_an_expired_hold_can_be_neither_posted_nor_voided(verb: str) -> None:
         world = World()
         frozen.tick(60)
         before = snapshot()
+        resolve = services.hold_post if verb == "post" else services.hold_void
         with pytest.raises(errors.HoldExpired):
-            if verb == "post":
-                services.hold_post(id=new_id(), pending_id=world.hold)
-            else:
-                services.hold_void(id=new_id(), pending_id=world.hold)
+            resolve(id=new_id(), pending_id=world.hold)
         assert snapshot() == before
         services.holds_expire_due()
         with pytest.raises(errors.HoldExpired):

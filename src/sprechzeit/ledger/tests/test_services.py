@@ -174,9 +174,9 @@ def test_linked_batch_is_all_or_nothing() -> None:
     assert selectors.account_balance(account=wallet).posted == eur(0)
     assert services.transfers_post_linked(transfers=good).replayed
     with pytest.raises(errors.IdAlreadyFailed):  # bad[2]'s id failed and stays failed
-        services.transfers_post_linked(transfers=good[:2] + [bad[2]])
+        services.transfers_post_linked(transfers=[*good[:2], bad[2]])
+    extra = TransferSpec(id=new_id(), debit_account=partner, credit_account=vat, amount=eur(1))
     with pytest.raises(errors.IdConflict):  # a booked batch resubmitted with a new member
-        extra = TransferSpec(id=new_id(), debit_account=partner, credit_account=vat, amount=eur(1))
         services.transfers_post_linked(transfers=[*good[1:], extra])
     assert_ledger_sound()
 
@@ -239,7 +239,7 @@ def test_trial_balance_sums_to_zero() -> None:
     trial = selectors.trial_balance(currency="EUR")
     assert trial.balanced
     assert sum(row.net for row in trial.rows) == 0
-    by_type = {row.type: row.net for row in trial.rows}
+    by_type = {str(row.type): row.net for row in trial.rows}
     assert by_type["income"] == -400
 
 
@@ -289,11 +289,16 @@ def test_called_inside_a_callers_transaction_it_joins_it() -> None:
     wallet = funded_wallet(100)
     revenue = system(AccountPurpose.PLATFORM_REVENUE)
     before = snapshot()
-    with pytest.raises(RuntimeError), transaction.atomic():
-        services.transfer_post(
-            id=new_id(), debit_account=wallet, credit_account=revenue, amount=eur(50)
-        )
-        raise RuntimeError("the use case failed after booking")
+
+    def use_case() -> None:
+        with transaction.atomic():
+            services.transfer_post(
+                id=new_id(), debit_account=wallet, credit_account=revenue, amount=eur(50)
+            )
+            raise RuntimeError("the use case failed after booking")
+
+    with pytest.raises(RuntimeError):
+        use_case()
     assert snapshot() == before
 
 
