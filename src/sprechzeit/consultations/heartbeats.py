@@ -14,19 +14,19 @@ ROLES: Final = ("client", "partner")
 TTL_SECONDS: Final = 3 * 24 * 3600
 
 
-def _key(consultation_id: uuid.UUID | str, role: str) -> str:
+def heartbeat_key(consultation_id: uuid.UUID | str, role: str) -> str:
     return f"sprechzeit:consultation:{consultation_id}:heartbeat:{role}"
 
 
 def heartbeat_record(*, consultation_id: uuid.UUID | str, role: str, at: datetime) -> None:
-    cache.set(_key(consultation_id, role), at.timestamp(), timeout=TTL_SECONDS)
+    cache.set(heartbeat_key(consultation_id, role), at.timestamp(), timeout=TTL_SECONDS)
 
 
 def heartbeats_last(*, consultation_id: uuid.UUID | str) -> dict[str, datetime]:
-    values = cache.get_many([_key(consultation_id, role) for role in ROLES])
+    values = cache.get_many([heartbeat_key(consultation_id, role) for role in ROLES])
     result = {}
     for role in ROLES:
-        stamp = values.get(_key(consultation_id, role))
+        stamp = values.get(heartbeat_key(consultation_id, role))
         if stamp is not None:
             result[role] = datetime.fromtimestamp(float(stamp), tz=UTC)
     return result

@@ -4,4 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-websocket_urlpatterns: list[Any] = []
+from django.urls import path
+
+from sprechzeit.consultations.realtime.consumers import (
+    ConsultationConsumer,
+    PartnerRequestsConsumer,
+)
+
+websocket_urlpatterns: list[Any] = [
+    path("ws/consultations/<uuid:consultation_id>/", ConsultationConsumer.as_asgi()),
+    path("ws/partner/requests/", PartnerRequestsConsumer.as_asgi()),
+]

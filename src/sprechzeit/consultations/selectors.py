@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import QuerySet
 
 from sprechzeit.accounts.models import Listing, Partner, User
@@ -102,3 +104,12 @@ def open_requests_for(*, partner: Partner) -> QuerySet[Consultation]:
 
 def live_consultations() -> QuerySet[Consultation]:
     return Consultation.objects.filter(status=Consultation.Status.LIVE)
+
+
+def client_pseudonym(*, consultation: Consultation) -> str:
+    """How a partner sees a client: stable per partner and client, not the name, and
+    not the same across partners (so two partners cannot match their clients)."""
+    digest = hashlib.sha256(
+        f"{settings.SECRET_KEY}:{consultation.partner_id}:{consultation.client_id}".encode()
+    ).hexdigest()
+    return f"K-{digest[:6].upper()}"

@@ -360,32 +360,58 @@ def consultation_extend(*, consultation: Consultation, now: datetime | None = No
     moment = _now(now)
     with transaction.atomic(durable=True):
         consultation = _locked(consultation)
+        _extend_locked(consultation, moment)
+    return consultation
+
+
+def _extend_locked(consultation: Consultation, moment: datetime) -> bool:
+    """Caller holds the row lock and the transaction. True when the cut-off moved."""
+    if consultation.status != Status.LIVE or consultation.started_at is None:
+        return False
+    elapsed = (moment - consultation.started_at).total_seconds()
+    if elapsed > consultation.paid_seconds + 1:
+        return False
+    tariff = consultation.tariff
+    cap = tariff_rate(seconds=consultation.max_duration_seconds, tariff=tariff)
+    available = billing.client_available(client=consultation.client, currency=consultation.currency)
+    amount = min(available, cap - consultation.held)
+    if amount.minor <= 0:
+        return False
+    held = consultation.held + amount
+    paid = min(tariff_max_seconds(amount=held, tariff=tariff), consultation.max_duration_seconds)
+    if paid <= consultation.paid_seconds:
+        return False
+    seq = consultation.holds.count() + 1
+    billing.hold_add(consultation=consultation, amount=amount, seq=seq, now=moment)
+    consultation.held_minor = held.minor
+    consultation.paid_seconds = paid
+    consultation.save(update_fields=["held_minor", "paid_seconds"])
+    _push_state(consultation, "consultation.extended")
+    return True
+
+
+def consultation_cut_off(
+    *, consultation: Consultation, now: datetime | None = None
+) -> Consultation:
+    """The paid time has run out: extend if a top-up arrived meanwhile, else end at
+    exactly the paid second (reason: balance, or the maximum length). Called by the
+    server's timer of every socket; idempotent, and a consultation whose cut-off has
+    not come yet is returned unchanged."""
+    moment = _now(now)
+    with transaction.atomic(durable=True):
+        consultation = _locked(consultation)
         if consultation.status != Status.LIVE or consultation.started_at is None:
             return consultation
-        elapsed = (moment - consultation.started_at).total_seconds()
-        if elapsed > consultation.paid_seconds:
+        if (moment - consultation.started_at).total_seconds() < consultation.paid_seconds:
             return consultation
-        tariff = consultation.tariff
-        cap = tariff_rate(seconds=consultation.max_duration_seconds, tariff=tariff)
-        room = cap - consultation.held
-        available = billing.client_available(
-            client=consultation.client, currency=consultation.currency
+        if _extend_locked(consultation, moment):
+            return consultation
+        reason = (
+            Consultation.EndReason.MAX_DURATION
+            if consultation.paid_seconds >= consultation.max_duration_seconds
+            else Consultation.EndReason.BALANCE
         )
-        amount = min(available, room)
-        if amount.minor <= 0:
-            return consultation
-        held = consultation.held + amount
-        paid = min(
-            tariff_max_seconds(amount=held, tariff=tariff), consultation.max_duration_seconds
-        )
-        if paid <= consultation.paid_seconds:
-            return consultation
-        seq = consultation.holds.count() + 1
-        billing.hold_add(consultation=consultation, amount=amount, seq=seq, now=moment)
-        consultation.held_minor = held.minor
-        consultation.paid_seconds = paid
-        consultation.save(update_fields=["held_minor", "paid_seconds"])
-        _push_state(consultation, "consultation.extended")
+        _end_locked(consultation, reason, consultation.paid_seconds, moment)
     return consultation
 
 
@@ -409,19 +435,26 @@ def consultation_end(
         if consultation.status in (Status.ENDED, Status.SETTLED):
             return consultation
         _require(consultation, Status.LIVE)
-        assert consultation.started_at is not None
-        if at_second is None:
-            at_second = max(0, math.floor((moment - consultation.started_at).total_seconds()))
-        duration = max(0, min(at_second, consultation.paid_seconds))
-        consultation.status = Status.ENDED
-        consultation.end_reason = Consultation.EndReason(reason)
-        consultation.duration_seconds = duration
-        consultation.ended_at = consultation.started_at + timedelta(seconds=duration)
-        consultation.save(update_fields=["status", "end_reason", "duration_seconds", "ended_at"])
-        _settle(consultation, moment)
-        _push_state(consultation, "consultation.ended")
-        _presence_push(consultation.partner)
+        _end_locked(consultation, reason, at_second, moment)
     return consultation
+
+
+def _end_locked(
+    consultation: Consultation, reason: str, at_second: int | None, moment: datetime
+) -> None:
+    """Caller holds the row lock and the transaction; the consultation is live."""
+    assert consultation.started_at is not None
+    if at_second is None:
+        at_second = max(0, math.floor((moment - consultation.started_at).total_seconds()))
+    duration = max(0, min(at_second, consultation.paid_seconds))
+    consultation.status = Status.ENDED
+    consultation.end_reason = Consultation.EndReason(reason)
+    consultation.duration_seconds = duration
+    consultation.ended_at = consultation.started_at + timedelta(seconds=duration)
+    consultation.save(update_fields=["status", "end_reason", "duration_seconds", "ended_at"])
+    _settle(consultation, moment)
+    _push_state(consultation, "consultation.ended")
+    _presence_push(consultation.partner)
 
 
 def consultation_settle(*, consultation: Consultation, now: datetime | None = None) -> Consultation:

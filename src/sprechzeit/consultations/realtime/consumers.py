@@ -1,0 +1,505 @@
+"""WebSocket consumers: the consultation room (chat, live meter, cut-off) and the
+partner's request channel. The protocol is documented in docs/websocket-protocol.md.
+
+Each consumer is a thin edge: it parses a message, calls one service, and pushes the
+result. The meter runs on the server: every socket of a live consultation (on whatever
+process it is connected) runs one asyncio task that knows the exact cut-off second
+from the held amount, sends meter snapshots and warnings, tries an extension before a
+warning and before the cut-off (a top-up may have arrived), and ends the consultation
+at the cut-off or when a side's heartbeats stop. Ending is idempotent, so two sockets
+racing to end book once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.core.cache import cache
+
+from sprechzeit.accounts.models import Partner
+from sprechzeit.consultations import events, services
+from sprechzeit.consultations.errors import ConsultationError, NotParticipant
+from sprechzeit.consultations.heartbeats import ROLES, heartbeat_key
+from sprechzeit.consultations.models import Consultation
+from sprechzeit.consultations.realtime import timebase
+from sprechzeit.consultations.selectors import (
+    client_pseudonym,
+    consultation_for_user,
+    open_requests_for,
+    policy_for,
+    transcript,
+)
+from sprechzeit.consultations.tariff import tariff_rate
+from sprechzeit.core.errors import DomainError
+
+CLOSE_FORBIDDEN = 4403
+CLOSE_NOT_FOUND = 4404
+Status = Consultation.Status
+Reason = Consultation.EndReason
+
+
+@dataclass(slots=True)
+class RoomPolicy:
+    warnings: tuple[int, ...]
+    heartbeat_timeout: int
+    request_timeout: int
+    meter_interval: int
+
+
+@dataclass(slots=True)
+class MeterState:
+    status: str
+    started_at: datetime | None
+    paid_seconds: int
+    max_duration_seconds: int
+    requested_at: datetime
+    beats: dict[str, datetime] = field(default_factory=dict)
+
+
+def _load_room(
+    consultation_id: str, user: Any
+) -> tuple[Consultation, str, RoomPolicy, list[dict[str, Any]]]:
+    participation = consultation_for_user(consultation_id=consultation_id, user=user)
+    consultation = participation.consultation
+    policy = policy_for(consultation.platform)
+    messages = [
+        {"sender": message.sender, "body": message.body, "at": message.sent_at.isoformat()}
+        for message in transcript(consultation=consultation)
+    ]
+    return (
+        consultation,
+        participation.role,
+        RoomPolicy(
+            warnings=policy.warnings,
+            heartbeat_timeout=policy.heartbeat_timeout_seconds,
+            request_timeout=policy.request_timeout_seconds,
+            meter_interval=policy.meter_interval_seconds,
+        ),
+        messages,
+    )
+
+
+class ConsultationConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+    """`/ws/consultations/<id>/`: one participant's socket of one consultation."""
+
+    consultation: Consultation
+    role: str
+    policy: RoomPolicy
+    meter: MeterState
+    group: str
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        # Timers live and die with the socket's application: no orphaned meter survives
+        # a cancelled connection (a dying process leaves the rest to the reaper).
+        self._tasks: list[asyncio.Task[None]] = []
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            for task in self._tasks:
+                task.cancel()
+
+    async def connect(self) -> None:
+        self._changed = asyncio.Event()
+        consultation_id = str(self.scope["url_route"]["kwargs"]["consultation_id"])
+        try:
+            consultation, role, policy, messages = await database_sync_to_async(_load_room)(
+                consultation_id, self.scope.get("user")
+            )
+        except NotParticipant:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        except ConsultationError:
+            await self.close(code=CLOSE_NOT_FOUND)
+            return
+        self.consultation, self.role, self.policy = consultation, role, policy
+        self.meter = MeterState(
+            status=consultation.status,
+            started_at=consultation.started_at,
+            paid_seconds=consultation.paid_seconds,
+            max_duration_seconds=consultation.max_duration_seconds,
+            requested_at=consultation.requested_at,
+        )
+        self.group = events.consultation_group(consultation.pk)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        await self._heartbeat(timebase.current().now())
+        await self.send_json(
+            {
+                "type": "hello",
+                "role": role,
+                "state": services.meter_state(consultation),
+                "transcript": messages,
+                "warnings": list(policy.warnings),
+                "heartbeat_timeout_seconds": policy.heartbeat_timeout,
+            }
+        )
+        if consultation.status == Status.LIVE:
+            self._start_meter()
+        elif consultation.status == Status.REQUESTED and role == "client":
+            self._spawn(self._request_timer())
+        elif consultation.status in (Status.ENDED, Status.SETTLED):
+            await self.send_json({"type": "ended", "state": services.ended_state(consultation)})
+
+    async def disconnect(self, code: int) -> None:
+        for task in getattr(self, "_tasks", []):
+            task.cancel()
+        if hasattr(self, "group"):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    # --- from the browser ---------------------------------------------------------------
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if not isinstance(content, dict):
+            await self._error("malformed", "Eine Nachricht ist ein JSON-Objekt.")
+            return
+        now = timebase.current().now()
+        await self._heartbeat(now)
+        kind = content.get("type")
+        try:
+            if kind == "heartbeat":
+                await self.send_json({"type": "heartbeat.ack", "at": now.isoformat()})
+            elif kind == "chat":
+                await self._chat(str(content.get("body", "")), now)
+            elif kind == "end":
+                await self._end(Reason.CLIENT if self.role == "client" else Reason.PARTNER, None)
+            elif kind == "extend" and self.role == "client":
+                await self._extend()
+            elif kind == "cancel" and self.role == "client":
+                await database_sync_to_async(services.consultation_cancel)(
+                    consultation=self.consultation, client=self.consultation.client, now=now
+                )
+            else:
+                await self._error("unknown_type", "Unbekannter Nachrichtentyp.")
+        except DomainError as exc:
+            await self.send_json({"type": "error", **exc.as_dict()})
+
+    async def _chat(self, body: str, now: datetime) -> None:
+        message = await database_sync_to_async(services.chat_message_create)(
+            consultation=await self._fresh(), role=self.role, body=body, now=now
+        )
+        await self.channel_layer.group_send(
+            self.group,
+            {
+                "type": "chat.message",
+                "sender": message.sender,
+                "body": message.body,
+                "at": message.sent_at.isoformat(),
+            },
+        )
+
+    async def _fresh(self) -> Consultation:
+        consultation: Consultation = await database_sync_to_async(
+            Consultation.objects.select_related("client", "partner", "platform").get
+        )(pk=self.consultation.pk)
+        return consultation
+
+    async def _heartbeat(self, now: datetime) -> None:
+        self.meter.beats[self.role] = now
+        await cache.aset(heartbeat_key(self.consultation.pk, self.role), now.timestamp(), 3 * 86400)
+        await self.channel_layer.group_send(
+            self.group, {"type": "peer.heartbeat", "role": self.role, "at": now.timestamp()}
+        )
+
+    async def _error(self, code: str, message: str) -> None:
+        await self.send_json({"type": "error", "code": code, "message": message, "fields": {}})
+
+    # --- from the group -------------------------------------------------------------------
+
+    async def chat_message(self, event: dict[str, Any]) -> None:
+        await self.send_json(
+            {"type": "chat", "sender": event["sender"], "body": event["body"], "at": event["at"]}
+        )
+
+    async def peer_heartbeat(self, event: dict[str, Any]) -> None:
+        if event["role"] != self.role:
+            at = datetime.fromtimestamp(float(event["at"]), tz=timebase.current().now().tzinfo)
+            previous = self.meter.beats.get(event["role"])
+            if previous is None or at > previous:
+                self.meter.beats[event["role"]] = at
+
+    async def consultation_started(self, event: dict[str, Any]) -> None:
+        state = event["state"]
+        self.meter.status = Status.LIVE
+        self.meter.started_at = datetime.fromisoformat(state["started_at"])
+        self.meter.paid_seconds = int(state["paid_seconds"])
+        # Both sides count as present from the start.
+        for role in ROLES:
+            self.meter.beats[role] = max(
+                self.meter.beats.get(role, self.meter.started_at), self.meter.started_at
+            )
+        await self.send_json({"type": "started", "state": state})
+        self._start_meter()
+
+    async def consultation_extended(self, event: dict[str, Any]) -> None:
+        state = event["state"]
+        self.meter.paid_seconds = max(self.meter.paid_seconds, int(state["paid_seconds"]))
+        self._changed.set()
+        await self.send_json({"type": "extended", "state": state})
+
+    async def consultation_ended(self, event: dict[str, Any]) -> None:
+        self.meter.status = Status.SETTLED
+        self._changed.set()
+        await self.send_json({"type": "ended", "state": event["state"]})
+
+    async def _closed_request(self, kind: str, event: dict[str, Any]) -> None:
+        self.meter.status = kind
+        for task in self._tasks:
+            task.cancel()
+        await self.send_json({"type": kind, "state": event["state"]})
+
+    async def consultation_declined(self, event: dict[str, Any]) -> None:
+        await self._closed_request("declined", event)
+
+    async def consultation_missed(self, event: dict[str, Any]) -> None:
+        await self._closed_request("missed", event)
+
+    async def consultation_cancelled(self, event: dict[str, Any]) -> None:
+        await self._closed_request("cancelled", event)
+
+    # --- timers ---------------------------------------------------------------------------
+
+    def _spawn(self, coroutine: Any) -> None:
+        self._tasks.append(asyncio.ensure_future(coroutine))
+
+    def _start_meter(self) -> None:
+        if not any(getattr(task, "_meter", False) for task in self._tasks):
+            task = asyncio.ensure_future(self._run_meter())
+            task._meter = True  # type: ignore[attr-defined]
+            self._tasks.append(task)
+
+    async def _request_timer(self) -> None:
+        clock = timebase.current()
+        due = self.meter.requested_at + timedelta(seconds=self.policy.request_timeout)
+        await clock.sleep_until(due)
+        if self.meter.status == Status.REQUESTED:
+            await database_sync_to_async(services.consultation_miss)(
+                consultation=self.consultation, now=clock.now()
+            )
+
+    async def _wait(self, moment: datetime) -> None:
+        """Sleep until `moment` or until the state changes (extension, end)."""
+        self._changed.clear()
+        sleeper = asyncio.ensure_future(timebase.current().sleep_until(moment))
+        changed = asyncio.ensure_future(self._changed.wait())
+        try:
+            await asyncio.wait({sleeper, changed}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleeper.cancel()
+            changed.cancel()
+
+    async def _extend(self) -> bool:
+        before = self.meter.paid_seconds
+        consultation = await database_sync_to_async(services.consultation_extend)(
+            consultation=self.consultation, now=timebase.current().now()
+        )
+        self.meter.paid_seconds = max(self.meter.paid_seconds, consultation.paid_seconds)
+        return self.meter.paid_seconds > before
+
+    async def _end(self, reason: str, at_second: int | None) -> None:
+        await database_sync_to_async(services.consultation_end)(
+            consultation=self.consultation,
+            reason=reason,
+            at_second=at_second,
+            now=timebase.current().now(),
+        )
+
+    def _meter_snapshot(self, elapsed: int) -> dict[str, Any]:
+        tariff = self.consultation.tariff
+        paid = self.meter.paid_seconds
+        return {
+            "type": "meter",
+            "elapsed_seconds": elapsed,
+            "cost_minor": tariff_rate(seconds=min(elapsed, paid), tariff=tariff).minor,
+            "remaining_seconds": max(0, paid - elapsed),
+            "paid_seconds": paid,
+            "currency": tariff.currency,
+        }
+
+    async def _run_meter(self) -> None:
+        clock = timebase.current()
+        assert self.meter.started_at is not None
+        started = self.meter.started_at
+        timeout = timedelta(seconds=self.policy.heartbeat_timeout)
+        sent_warnings: set[int] = set()
+        seen_paid = -1
+        next_tick = 0
+        while self.meter.status == Status.LIVE:
+            now = clock.now()
+            elapsed_exact = (now - started).total_seconds()
+            elapsed = max(0, math.floor(elapsed_exact))
+            paid = self.meter.paid_seconds
+            if paid != seen_paid:
+                # A new cut-off: warnings whose moment already passed are not sent late.
+                sent_warnings = {w for w in self.policy.warnings if paid - w < elapsed_exact}
+                seen_paid = paid
+            last_beat = min(self.meter.beats.get(role, started) for role in ROLES)
+            if now - last_beat >= timeout:
+                confirmed = max(0, math.floor((last_beat - started).total_seconds()))
+                await self._end(Reason.TIMEOUT, min(confirmed, paid))
+                return
+            if elapsed_exact >= paid:
+                consultation = await database_sync_to_async(services.consultation_cut_off)(
+                    consultation=self.consultation, now=clock.now()
+                )
+                if consultation.status == Status.LIVE:
+                    self.meter.paid_seconds = max(paid, consultation.paid_seconds)
+                    continue
+                return
+            due_warnings = [
+                w
+                for w in self.policy.warnings
+                if w not in sent_warnings and paid - w <= elapsed_exact
+            ]
+            if due_warnings:
+                if self.role == "client" and await self._extend():
+                    continue
+                for warning in due_warnings:
+                    sent_warnings.add(warning)
+                    await self.send_json(
+                        {
+                            "type": "warning",
+                            "remaining_seconds": warning,
+                            "at_second": paid - warning,
+                        }
+                    )
+            if elapsed >= next_tick:
+                await self.send_json(self._meter_snapshot(elapsed))
+                while next_tick <= elapsed:
+                    next_tick += self.policy.meter_interval
+            wake_seconds = [paid, next_tick]
+            wake_seconds += [paid - w for w in self.policy.warnings if w not in sent_warnings]
+            wake = min(started + timedelta(seconds=min(wake_seconds)), last_beat + timeout)
+            await self._wait(wake)
+
+
+class PartnerRequestsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+    """`/ws/partner/requests/`: incoming requests for the logged-in partner (on all
+    platforms), with accept / decline, and the partner's online switch."""
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        partner = await database_sync_to_async(_partner_of)(user)
+        if partner is None:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        self.partner = partner
+        self.group = events.partner_group(partner.pk)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        pending = await database_sync_to_async(_open_requests)(partner)
+        await self.send_json({"type": "hello", "requests": pending})
+
+    async def disconnect(self, code: int) -> None:
+        if hasattr(self, "group"):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if not isinstance(content, dict):
+            await self.send_json(
+                {"type": "error", "code": "malformed", "message": "", "fields": {}}
+            )
+            return
+        kind = content.get("type")
+        now = timebase.current().now()
+        try:
+            if kind in ("accept", "decline"):
+                consultation = await database_sync_to_async(_consultation_of_partner)(
+                    self.partner, str(content.get("consultation", ""))
+                )
+                service = (
+                    services.consultation_accept
+                    if kind == "accept"
+                    else services.consultation_decline
+                )
+                result = await database_sync_to_async(service)(
+                    consultation=consultation, partner=self.partner, now=now
+                )
+                await self.send_json(
+                    {"type": f"{kind}ed", "consultation": str(result.pk), "status": result.status}
+                )
+            elif kind == "presence":
+                presence = await database_sync_to_async(services.presence_set)(
+                    partner=self.partner, status=str(content.get("status", "")), now=now
+                )
+                await self.send_json({"type": "presence", "status": presence.status})
+            elif kind == "heartbeat":
+                await self.send_json({"type": "heartbeat.ack", "at": now.isoformat()})
+            else:
+                await self.send_json(
+                    {"type": "error", "code": "unknown_type", "message": "", "fields": {}}
+                )
+        except DomainError as exc:
+            await self.send_json({"type": "error", **exc.as_dict()})
+        except ValueError:
+            await self.send_json(
+                {"type": "error", "code": "malformed", "message": "", "fields": {}}
+            )
+
+    async def request_new(self, event: dict[str, Any]) -> None:
+        summary = await database_sync_to_async(_request_summary)(event["consultation"])
+        if summary is not None:
+            await self.send_json({"type": "request", **summary})
+
+    async def request_closed(self, event: dict[str, Any]) -> None:
+        await self.send_json(
+            {
+                "type": "request.closed",
+                "consultation": event["consultation"],
+                "status": event["status"],
+            }
+        )
+
+    async def presence_changed(self, event: dict[str, Any]) -> None:
+        return None
+
+
+def _partner_of(user: Any) -> Partner | None:
+    if user is None or not user.is_authenticated:
+        return None
+    return Partner.objects.filter(user=user).first()
+
+
+def _consultation_of_partner(partner: Partner, consultation_id: str) -> Consultation:
+    consultation = Consultation.objects.filter(pk=consultation_id, partner=partner).first()
+    if consultation is None:
+        raise NotParticipant()
+    return consultation
+
+
+def _request_summary(consultation_id: str) -> dict[str, Any] | None:
+    consultation = (
+        Consultation.objects.select_related("listing", "platform", "client")
+        .filter(pk=consultation_id)
+        .first()
+    )
+    if consultation is None or consultation.status != Status.REQUESTED:
+        return None
+    policy = policy_for(consultation.platform)
+    return {
+        "consultation": str(consultation.pk),
+        "platform": consultation.platform.name,
+        "listing": consultation.listing.display_name,
+        "client": client_pseudonym(consultation=consultation),
+        "channel": consultation.channel,
+        "rate_minor": consultation.rate_minor,
+        "currency": consultation.currency,
+        "requested_at": consultation.requested_at.isoformat(),
+        "expires_at": (
+            consultation.requested_at + timedelta(seconds=policy.request_timeout_seconds)
+        ).isoformat(),
+    }
+
+
+def _open_requests(partner: Partner) -> list[dict[str, Any]]:
+    result = []
+    for consultation in open_requests_for(partner=partner):
+        summary = _request_summary(str(consultation.pk))
+        if summary is not None:
+            result.append(summary)
+    return result

@@ -1,0 +1,292 @@
+"""End to end over real WebSockets (Channels' communicator, in-memory layer) with a
+manual timebase: the server's meter, warnings, cut-off, extension, disconnects."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.routing import URLRouter
+from channels.testing import WebsocketCommunicator
+from django.core.cache import cache
+
+from sprechzeit.consultations.models import Consultation
+from sprechzeit.consultations.realtime import timebase
+from sprechzeit.consultations.realtime.timebase import ManualTimebase
+from sprechzeit.consultations.routing import websocket_urlpatterns
+from sprechzeit.consultations.services import consultation_request, consultations_reap
+from sprechzeit.consultations.tests.factories import (
+    Scene,
+    assert_ledger_sound,
+    scene,
+    top_up,
+    wallet_available,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+application = URLRouter(websocket_urlpatterns)
+
+
+@pytest.fixture(autouse=True)
+def _in_memory_layer(settings: Any) -> None:
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    cache.clear()
+
+
+@pytest.fixture
+def clock() -> Iterator[ManualTimebase]:
+    manual = ManualTimebase(datetime.now(tz=UTC).replace(microsecond=0))
+    with timebase.use(manual):
+        yield manual
+
+
+class Socket:
+    """A communicator that keeps every message it received, in order."""
+
+    def __init__(self, communicator: WebsocketCommunicator) -> None:
+        self.communicator = communicator
+        self.log: list[dict[str, Any]] = []
+
+    async def send(self, **message: Any) -> None:
+        await self.communicator.send_json_to(message)
+
+    async def pump(self) -> list[dict[str, Any]]:
+        while not await self.communicator.receive_nothing(timeout=0.03, interval=0.005):
+            self.log.append(await self.communicator.receive_json_from())
+        return self.log
+
+    async def expect(self, kind: str, *, attempts: int = 40) -> dict[str, Any]:
+        seen = 0
+        for _ in range(attempts):
+            await self.pump()
+            matches = [message for message in self.log if message["type"] == kind]
+            if len(matches) > seen:
+                return matches[seen]
+        raise AssertionError(f"no {kind!r} in {[m['type'] for m in self.log]}")
+
+    def of(self, kind: str) -> list[dict[str, Any]]:
+        return [message for message in self.log if message["type"] == kind]
+
+    async def close(self) -> None:
+        await self.communicator.disconnect()
+
+
+async def connect(path: str, user: Any) -> Socket:
+    communicator = WebsocketCommunicator(application, path)
+    communicator.scope["user"] = user
+    connected, _code = await communicator.connect()
+    assert connected
+    socket = Socket(communicator)
+    await socket.expect("hello")
+    return socket
+
+
+async def _request(s: Scene, now: datetime) -> Consultation:
+    consultation: Consultation = await database_sync_to_async(consultation_request)(
+        client=s.client, listing=s.listing, now=now
+    )
+    return consultation
+
+
+async def live(s: Scene, clock: ManualTimebase) -> tuple[Consultation, Socket, Socket]:
+    """Request, accept over the partner's request channel, both sides in the room."""
+    consultation = await _request(s, clock.now())
+    client = await connect(f"/ws/consultations/{consultation.pk}/", s.client.user)
+    requests = await connect("/ws/partner/requests/", s.partner.user)
+    assert requests.log[0]["requests"][0]["consultation"] == str(consultation.pk)
+    await requests.send(type="accept", consultation=str(consultation.pk))
+    assert (await requests.expect("accepted"))["status"] == "live"
+    await requests.close()
+    started = await client.expect("started")
+    assert started["state"]["paid_seconds"] > 0
+    partner = await connect(f"/ws/consultations/{consultation.pk}/", s.partner.user)
+    return consultation, client, partner
+
+
+async def run_until(
+    clock: ManualTimebase, sockets: list[Socket], seconds: float, step: float = 10
+) -> None:
+    """Advance to `seconds`, each side sending a heartbeat every `step` seconds."""
+    while clock.elapsed() < seconds:
+        await clock.advance(min(step, seconds - clock.elapsed()))
+        for socket in sockets:
+            await socket.send(type="heartbeat")
+        for socket in sockets:
+            await socket.pump()
+
+
+def _scene(**kwargs: Any) -> Scene:
+    return scene(**kwargs)
+
+
+async def make_scene(**kwargs: Any) -> Scene:
+    made: Scene = await database_sync_to_async(_scene)(**kwargs)
+    return made
+
+
+async def check(s: Scene) -> int:
+    await database_sync_to_async(assert_ledger_sound)()
+    available: int = await database_sync_to_async(wallet_available)(s.client)
+    return available
+
+
+async def test_cut_off_at_exactly_150_seconds_billed_5_euros(clock: ManualTimebase) -> None:
+    s = await make_scene(balance_minor=500, rate_minor=200)
+    _consultation, client, partner = await live(s, clock)
+    await run_until(clock, [client, partner], 149)
+    assert not client.of("ended")
+    await run_until(clock, [client, partner], 151, step=1)
+    for socket in (client, partner):
+        ended = await socket.expect("ended")
+        assert ended["state"]["duration_seconds"] == 150
+        assert ended["state"]["amount_minor"] == 500
+        assert ended["state"]["reason"] == "balance"
+        warnings = [(w["remaining_seconds"], w["at_second"]) for w in socket.of("warning")]
+        assert warnings == [(120, 30), (60, 90)]
+        meters = socket.of("meter")
+        assert meters[0]["elapsed_seconds"] == 0
+        assert meters[0]["remaining_seconds"] == 150
+    assert await check(s) == 0
+    await client.close()
+    await partner.close()
+
+
+async def test_sixty_sixty_blocks_cut_off_at_120_seconds(clock: ManualTimebase) -> None:
+    s = await make_scene(
+        balance_minor=500, rate_minor=200, increment_first_seconds=60, increment_next_seconds=60
+    )
+    _consultation, client, partner = await live(s, clock)
+    await run_until(clock, [client, partner], 125)
+    ended = await client.expect("ended")
+    assert (ended["state"]["duration_seconds"], ended["state"]["amount_minor"]) == (120, 400)
+    assert [w["at_second"] for w in client.of("warning")] == [0, 60]
+    assert await check(s) == 100
+    await client.close()
+    await partner.close()
+
+
+async def test_top_up_at_100_seconds_extends_without_interruption(clock: ManualTimebase) -> None:
+    s = await make_scene(balance_minor=500, rate_minor=200)
+    _consultation, client, partner = await live(s, clock)
+    await run_until(clock, [client, partner], 100)
+    await database_sync_to_async(top_up)(client=s.client, minor=1000)
+    await client.send(type="extend")
+    extended = await partner.expect("extended")
+    assert extended["state"]["paid_seconds"] == 450
+    await run_until(clock, [client, partner], 460)
+    ended = await partner.expect("ended")
+    assert (ended["state"]["duration_seconds"], ended["state"]["amount_minor"]) == (450, 1500)
+    assert [w["at_second"] for w in client.of("warning")] == [30, 90, 330, 390]
+    assert await check(s) == 0
+    await client.close()
+    await partner.close()
+
+
+async def test_top_up_is_picked_up_before_the_cut_off(clock: ManualTimebase) -> None:
+    s = await make_scene(balance_minor=500, rate_minor=200, warning_seconds="")
+    _consultation, client, partner = await live(s, clock)
+    await run_until(clock, [client, partner], 100)
+    await database_sync_to_async(top_up)(client=s.client, minor=100)
+    await run_until(clock, [client, partner], 190)
+    ended = await client.expect("ended")
+    assert (ended["state"]["duration_seconds"], ended["state"]["amount_minor"]) == (180, 600)
+    assert await check(s) == 0
+    await client.close()
+    await partner.close()
+
+
+async def test_client_disconnect_ends_at_the_last_confirmed_second(clock: ManualTimebase) -> None:
+    s = await make_scene(balance_minor=500, rate_minor=200)
+    _consultation, client, partner = await live(s, clock)
+    await run_until(clock, [client, partner], 40)
+    await client.close()
+    await run_until(clock, [partner], 75)
+    ended = await partner.expect("ended")
+    assert ended["state"]["reason"] == "timeout"
+    assert (ended["state"]["duration_seconds"], ended["state"]["amount_minor"]) == (40, 133)
+    assert await check(s) == 367
+    await partner.close()
+
+
+async def test_partner_ends_early(clock: ManualTimebase) -> None:
+    s = await make_scene(balance_minor=500, rate_minor=200)
+    _consultation, client, partner = await live(s, clock)
+    await client.send(type="chat", body="Guten Tag")
+    assert (await partner.expect("chat"))["body"] == "Guten Tag"
+    await run_until(clock, [client, partner], 50)
+    await partner.send(type="end")
+    ended = await client.expect("ended")
+    assert ended["state"]["reason"] == "partner"
+    assert (ended["state"]["duration_seconds"], ended["state"]["amount_minor"]) == (50, 167)
+    await client.send(type="chat", body="Noch da?")
+    assert (await client.expect("error"))["code"] == "invalid_transition"
+    assert await check(s) == 333
+    await client.close()
+    await partner.close()
+
+
+async def test_crashed_process_is_reaped_at_the_last_heartbeat(clock: ManualTimebase) -> None:
+    s = await make_scene(balance_minor=500, rate_minor=200)
+    consultation, client, partner = await live(s, clock)
+    await run_until(clock, [client, partner], 40)
+    # The process dies: its tasks vanish without a goodbye.
+    for socket in (client, partner):
+        socket.communicator.future.cancel()
+    await clock.advance(60)
+    reaped = await database_sync_to_async(consultations_reap)(now=clock.now())
+    assert reaped.ended == 1
+    await database_sync_to_async(consultation.refresh_from_db)()
+    assert (consultation.status, consultation.duration_seconds) == ("settled", 40)
+    assert consultation.end_reason == "reaper"
+    assert await check(s) == 367
+
+
+async def test_unanswered_request_is_missed_and_declines_reach_the_client(
+    clock: ManualTimebase,
+) -> None:
+    s = await make_scene(balance_minor=500)
+    consultation = await _request(s, clock.now())
+    client = await connect(f"/ws/consultations/{consultation.pk}/", s.client.user)
+    await clock.advance(59)
+    assert not client.of("missed")
+    await clock.advance(2)
+    assert (await client.expect("missed"))["state"]["status"] == "missed"
+    await client.close()
+
+    second = await _request(s, clock.now())
+    client = await connect(f"/ws/consultations/{second.pk}/", s.client.user)
+    requests = await connect("/ws/partner/requests/", s.partner.user)
+    await requests.send(type="decline", consultation=str(second.pk))
+    await client.expect("declined")
+    await requests.send(type="accept", consultation=str(second.pk))
+    assert (await requests.expect("error"))["code"] == "invalid_transition"
+    assert await check(s) == 500
+    await client.close()
+    await requests.close()
+
+
+async def test_outsiders_are_refused(clock: ManualTimebase) -> None:
+    s = await make_scene(balance_minor=500)
+    other = await make_scene(balance_minor=500, platform=s.platform)
+    consultation = await _request(s, clock.now())
+    for user in (other.client.user, other.partner.user):
+        communicator = WebsocketCommunicator(application, f"/ws/consultations/{consultation.pk}/")
+        communicator.scope["user"] = user
+        connected, code = await communicator.connect()
+        assert (connected, code) == (False, 4403)
+    communicator = WebsocketCommunicator(application, f"/ws/consultations/{uuid.uuid4()}/")
+    communicator.scope["user"] = s.client.user
+    assert await communicator.connect() == (False, 4404)
+    communicator = WebsocketCommunicator(application, "/ws/partner/requests/")
+    communicator.scope["user"] = s.client.user
+    assert await communicator.connect() == (False, 4403)
+    # Another partner cannot accept someone else's request.
+    requests = await connect("/ws/partner/requests/", other.partner.user)
+    await requests.send(type="accept", consultation=str(consultation.pk))
+    assert (await requests.expect("error"))["code"] == "not_participant"
+    await requests.close()
