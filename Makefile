@@ -27,7 +27,7 @@ fmt: bootstrap
 
 # Extract and compile translations (German is the source language, English the second).
 messages: bootstrap
-	cd src/sprechzeit && SPRECHZEIT_MODE=test ../../$(BIN)/sprechzeit makemessages -l en -l de --no-obsolete --ignore 'tests/*'
+	cd src/sprechzeit && SPRECHZEIT_MODE=test ../../$(BIN)/sprechzeit makemessages -l en -l de -e html,txt,py --no-obsolete --ignore 'tests/*'
 	$(BIN)/python scripts/po_fill.py src/sprechzeit/locale/en/LC_MESSAGES/django.po src/sprechzeit/locale/en_glossary.json
 	cd src/sprechzeit && SPRECHZEIT_MODE=test ../../$(BIN)/sprechzeit compilemessages
 

@@ -32,3 +32,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 def _media_root(tmp_path: object, settings: object) -> None:
     """Uploads in tests go to a temporary folder, never into var/."""
     settings.MEDIA_ROOT = str(tmp_path)  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Rate limits and other cached state never leak from one test into the next."""
+    from django.core.cache import cache  # noqa: PLC0415 - settings must be loaded first
+
+    cache.clear()

@@ -20,6 +20,10 @@ def main() -> int:
         catalog = read_po(fh)
     missing = []
     for message in catalog:
+        if message.id and message.fuzzy:
+            # msgmerge's guesses from similar strings are wrong more often than not.
+            message.string = ""
+            message.flags.discard("fuzzy")
         if not message.id or message.string:
             continue
         key = message.id if isinstance(message.id, str) else message.id[0]

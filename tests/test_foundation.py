@@ -189,3 +189,23 @@ def test_platform_default_locale_applies_until_a_choice_is_made(client: Client) 
     assert '<html lang="en">' in client.get("/", headers=host).content.decode()
     client.post("/i18n/setlang/", {"language": "de", "next": "/"}, headers=host)
     assert '<html lang="de">' in client.get("/", headers=host).content.decode()
+
+
+@pytest.mark.django_db
+def test_demo_partner_logs_in_with_documented_totp_secret(client: Client) -> None:
+    import base64  # noqa: PLC0415
+
+    from django_otp.oath import totp  # noqa: PLC0415
+
+    from sprechzeit.demo.seed import DEMO_PASSWORD, DEMO_TOTP_SECRET, PARTNERS, demo_seed  # noqa: PLC0415
+
+    demo_seed()
+    host = {"host": "coaching.localhost"}
+    response = client.post(
+        "/anmelden/", {"email": PARTNERS[0].email, "password": DEMO_PASSWORD}, headers=host
+    )
+    assert response["Location"] == "/anmelden/code/"
+    code = totp(base64.b32decode(DEMO_TOTP_SECRET))
+    response = client.post("/anmelden/code/", {"token": f"{code:06d}"}, headers=host)
+    assert response.status_code == 302
+    assert "Abmelden" in client.get("/", headers=host).content.decode()

@@ -43,6 +43,16 @@ class LiveServer:
         host = f"{platform}.localhost" if platform else "127.0.0.1"
         return f"http://{host}:{self.port}{path}"
 
+    def mails(self) -> list[str]:
+        """Every e-mail the server sent so far, oldest first (file backend under VAR_DIR)."""
+        folder = Path(self.env["VAR_DIR"]) / "mail"
+        if not folder.exists():
+            return []
+        return [
+            f.read_text(encoding="utf-8")
+            for f in sorted(folder.iterdir(), key=lambda f: f.stat().st_mtime)
+        ]
+
     def sprechzeit(self, *args: str) -> str:
         """Run a `sprechzeit` command against the server's database and return its output."""
         result = subprocess.run(
@@ -71,7 +81,7 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         "SPRECHZEIT_MODE": "demo",
         "DATABASE_URL": f"sqlite:///{workdir / 'browser.sqlite3'}",
         "VAR_DIR": str(workdir),
-        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_BACKEND": "file",
         "DJANGO_SETTINGS_MODULE": "sprechzeit.config.settings",
     }
     env.pop("REDIS_URL", None)

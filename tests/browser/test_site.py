@@ -72,6 +72,14 @@ def test_signup_on_a_phone(browser: Browser, demo_server: LiveServer) -> None:
     page.screenshot(path=screenshot_path("signup-phone"), full_page=True)
     page.get_by_role("button", name="Konto anlegen").click()
     expect(page.get_by_text("Ihr Kundenkonto ist angelegt")).to_be_visible()
+    # The verification mail arrives (the demo writes mails to files) and its link works.
+    mail = next(m for m in reversed(demo_server.mails()) if "paula@example.com" in m)
+    link = re.search(r"http://karten\.localhost:\d+/bestaetigen/[^\s]+/", mail.replace("=\n", ""))
+    assert link is not None
+    page.goto(link.group(0))
+    expect(
+        page.get_by_role("heading", name="Danke – Ihre E-Mail-Adresse ist bestätigt")
+    ).to_be_visible()
     # Nothing overflows the phone's width.
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     # Signing up twice with the same e-mail explains what to do.

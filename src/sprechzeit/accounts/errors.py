@@ -26,3 +26,8 @@ class InvalidPin(DomainError):
 class UnknownRole(DomainError):
     code = "unknown_role"
     default_message = _("Diese Rolle gibt es nicht.")
+
+
+class InvalidToken(DomainError):
+    code = "invalid_token"
+    default_message = _("Dieser Link ist ungültig oder abgelaufen.")

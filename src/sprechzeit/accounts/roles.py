@@ -42,6 +42,8 @@ ROLE_PERMISSIONS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
     ),
     SUPPORT: (
         ("platforms", "view_platform"),
+        ("platforms", "view_contactmessage"),
+        ("platforms", "change_contactmessage"),
         ("accounts", "view_user"),
         ("accounts", "change_user"),
         ("accounts", "view_clientaccount"),

@@ -7,18 +7,24 @@ import secrets
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
+from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django_otp import user_has_device
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from sprechzeit.accounts import roles
 from sprechzeit.accounts.errors import (
     EmailTaken,
     InvalidPin,
+    InvalidToken,
     ListingExists,
     RateOutOfRange,
     UnknownRole,
 )
 from sprechzeit.accounts.models import Category, ClientAccount, Listing, Partner, User
+from sprechzeit.core import clock
 from sprechzeit.platforms.models import Platform
 
 CUSTOMER_NUMBER_DIGITS = 7
@@ -186,3 +192,70 @@ def staff_create(
     )
     user.groups.add(Group.objects.get(name=role))
     return user
+
+
+# --- e-mail verification ------------------------------------------------------------
+
+EMAIL_VERIFY_SALT = "sprechzeit.accounts.email-verify"
+EMAIL_VERIFY_MAX_AGE = 3 * 24 * 3600
+
+
+def email_verification_token(*, user: User) -> str:
+    """A signed, expiring token that names the user and the address it confirms."""
+    return signing.dumps({"u": user.pk, "e": user.email}, salt=EMAIL_VERIFY_SALT, compress=True)
+
+
+def user_verify_email(*, token: str, platform: Platform | None) -> User:
+    """Mark the address of the token's user verified (idempotent).
+
+    The token must be fresh, untampered, still name the user's current address and belong
+    to the platform it is opened on. Raises InvalidToken otherwise; nothing changes then.
+    """
+    try:
+        data = signing.loads(token, salt=EMAIL_VERIFY_SALT, max_age=EMAIL_VERIFY_MAX_AGE)
+    except signing.BadSignature as exc:  # also SignatureExpired
+        raise InvalidToken() from exc
+    user = User.objects.filter(pk=data.get("u"), email=data.get("e")).first()
+    if user is None or (
+        user.platform_id is not None and (platform is None or user.platform_id != platform.pk)
+    ):
+        raise InvalidToken()
+    if user.email_verified_at is None:
+        user.email_verified_at = clock.now()
+        user.save(update_fields=["email_verified_at"])
+    return user
+
+
+# --- two-factor authentication (TOTP) ----------------------------------------------
+
+
+def user_requires_2fa(*, user: User) -> bool:
+    """Partners and staff always; clients only once they have enrolled a device."""
+    return user.kind != User.Kind.CLIENT or user_has_device(user, confirmed=True)
+
+
+def totp_enrolment_device(*, user: User) -> TOTPDevice:
+    """The user's unconfirmed TOTP device for enrolment (created once, reused on reload)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=_("Authenticator-App"), confirmed=False)
+    return device
+
+
+def totp_verify(*, user: User, token: str) -> TOTPDevice | None:
+    """The device (confirmed, or the pending enrolment) that accepts `token`, or None.
+
+    A pending device that accepts a token becomes confirmed: enrolment is complete. The
+    devices' own throttling slows down guessing.
+    """
+    token = token.strip().replace(" ", "")
+    if not token.isdigit():
+        return None
+    for device in TOTPDevice.objects.filter(user=user).order_by("-confirmed", "pk"):
+        if device.verify_token(token):
+            if not device.confirmed:
+                device.confirmed = True
+                device.save(update_fields=["confirmed"])
+                TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+            return device
+    return None

@@ -59,7 +59,8 @@ class Env:
     allowed_hosts: tuple[str, ...]
     # CSRF_TRUSTED_ORIGINS: comma-separated origins (https://…) behind a proxy.
     csrf_trusted_origins: tuple[str, ...]
-    # EMAIL_URL-like switch: "console" (demo), "smtp" or "locmem" (tests).
+    # EMAIL_BACKEND: "console" (demo), "smtp", "file" (one file per mail under var/mail)
+    # or "locmem" (tests); a dotted backend path also works.
     email_backend: str
     # EMAIL_HOST / EMAIL_PORT / EMAIL_HOST_USER / EMAIL_HOST_PASSWORD / EMAIL_USE_TLS for smtp.
     email_host: str

@@ -25,7 +25,7 @@ CSRF_TRUSTED_ORIGINS = list(ENV.csrf_trusted_origins)
 
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
+    "sprechzeit.site.apps.SprechzeitAdminConfig",  # Django's admin behind our log-in and 2FA
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -45,7 +45,7 @@ INSTALLED_APPS = [
     "sprechzeit.consultations",
     "sprechzeit.statements",
     "sprechzeit.payouts",
-    "sprechzeit.site",
+    "sprechzeit.site.apps.SiteConfig",
     "sprechzeit.demo",
 ]
 
@@ -156,10 +156,14 @@ _MAIL_BACKENDS = {
     "console": "django.core.mail.backends.console.EmailBackend",
     "smtp": "django.core.mail.backends.smtp.EmailBackend",
     "locmem": "django.core.mail.backends.locmem.EmailBackend",
+    "file": "django.core.mail.backends.filebased.EmailBackend",
 }
 _mail_backend = _MAIL_BACKENDS.get(ENV.email_backend, ENV.email_backend)
 MAILERS: dict[str, Any] = {"default": {"BACKEND": _mail_backend}}
-if _mail_backend.endswith("smtp.EmailBackend"):
+if _mail_backend.endswith("filebased.EmailBackend"):
+    # One file per message under var/mail: the browser tests read verification links there.
+    MAILERS["default"]["OPTIONS"] = {"file_path": str(ENV.var_dir / "mail")}
+elif _mail_backend.endswith("smtp.EmailBackend"):
     MAILERS["default"]["OPTIONS"] = {
         "host": ENV.email_host,
         "port": ENV.email_port,

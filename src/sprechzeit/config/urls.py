@@ -7,10 +7,6 @@ from django.views.static import serve
 
 from sprechzeit.config.env import Mode
 
-admin.site.site_header = "Sprechzeit"
-admin.site.site_title = "Sprechzeit"
-admin.site.index_title = "Verwaltung"
-
 urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

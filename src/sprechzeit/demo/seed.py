@@ -13,6 +13,7 @@ from typing import Final
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.text import slugify
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from sprechzeit.accounts.models import Category, ClientAccount, Listing, Partner, User
 from sprechzeit.accounts.services import (
@@ -25,6 +26,11 @@ from sprechzeit.accounts.services import (
 from sprechzeit.platforms.models import LegalEntity, Platform
 
 DEMO_PASSWORD: Final = "sprechzeit-demo"  # noqa: S105 - documented demo login, demo mode only
+# The RFC 6238 test key ("12345678901234567890"): every demo partner and staff login has a
+# confirmed TOTP device with it, so a newcomer adds this one secret to an authenticator app
+# (or runs `sprechzeit democode`) instead of enrolling each account.
+DEMO_TOTP_KEY_HEX: Final = "3132333435363738393031323334353637383930"
+DEMO_TOTP_SECRET: Final = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"  # noqa: S105 - public demo key
 
 
 @dataclass(frozen=True)
@@ -252,4 +258,7 @@ def demo_seed() -> SeedSummary:
             staff_create(email=email, password=DEMO_PASSWORD, role=role, first_name=role.title())
             summary.created += 1
     User.objects.filter(email=STAFF[0][0], platform__isnull=True).update(is_superuser=True)
+    for user in User.objects.filter(platform__isnull=True, email__endswith="@demo.sprechzeit.de"):
+        if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+            TOTPDevice.objects.create(user=user, name="Demo", key=DEMO_TOTP_KEY_HEX, confirmed=True)
     return summary

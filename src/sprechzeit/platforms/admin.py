@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from sprechzeit.platforms.models import LegalEntity, Platform, PlatformDomain
+from sprechzeit.platforms.models import ContactMessage, LegalEntity, Platform, PlatformDomain
 
 
 class PlatformDomainInline(admin.TabularInline[PlatformDomain, Platform]):
@@ -29,3 +29,12 @@ class PlatformAdmin(admin.ModelAdmin[Platform]):
 class LegalEntityAdmin(admin.ModelAdmin[LegalEntity]):
     list_display = ["name", "city", "vat_id", "tax_number"]
     search_fields = ["name", "vat_id"]
+
+
+@admin.register(ContactMessage)
+class ContactMessageAdmin(admin.ModelAdmin[ContactMessage]):
+    list_display = ["created_at", "platform", "email", "subject", "handled"]
+    list_filter = ["platform", "handled"]
+    search_fields = ["email", "subject", "message"]
+    readonly_fields = ["platform", "email", "subject", "message", "created_at"]
+    list_editable = ["handled"]

@@ -9,3 +9,8 @@ class UnknownHost(DomainError):
 class PlatformInactive(DomainError):
     code = "platform_inactive"
     default_message = "This platform is currently not available."
+
+
+class ContactRateLimited(DomainError):
+    code = "contact_rate_limited"
+    default_message = "Too many messages from this address; please try again later."

@@ -151,3 +151,25 @@ class PlatformDomain(models.Model):
 
     def __str__(self) -> str:
         return self.host
+
+
+class ContactMessage(models.Model):
+    """A message sent through a platform's contact form (the legal notice's contact path)."""
+
+    platform = models.ForeignKey(
+        Platform, on_delete=models.PROTECT, related_name="contact_messages"
+    )
+    email = models.EmailField(_("E-Mail"))
+    subject = models.CharField(_("Betreff"), max_length=200)
+    message = models.TextField(_("Nachricht"), max_length=5000)
+    ip_hash = models.CharField(max_length=64, blank=True, editable=False)
+    created_at = models.DateTimeField(_("eingegangen am"), auto_now_add=True)
+    handled = models.BooleanField(_("erledigt"), default=False)
+
+    class Meta:
+        verbose_name = _("Kontaktanfrage")
+        verbose_name_plural = _("Kontaktanfragen")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.subject

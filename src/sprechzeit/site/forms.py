@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from django import forms
 from django.contrib.auth import authenticate, password_validation
+from django.contrib.auth.forms import PasswordResetForm
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from sprechzeit.accounts.models import User
+from sprechzeit.platforms.models import Platform
 
 
 class LoginForm(forms.Form):
@@ -63,3 +67,45 @@ class SignupForm(forms.Form):
         password: str = self.cleaned_data["password"]
         password_validation.validate_password(password)
         return password
+
+
+class OtpTokenForm(forms.Form):
+    token = forms.CharField(
+        label=_("Sechsstelliger Code aus der Authenticator-App"),
+        max_length=8,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
+
+
+class ContactForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Ihre E-Mail"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    subject = forms.CharField(label=_("Betreff"), max_length=200)
+    message = forms.CharField(
+        label=_("Nachricht"), max_length=5000, widget=forms.Textarea(attrs={"rows": 6})
+    )
+    # Honeypot: hidden from people (CSS and aria-hidden), filled in by naive bots.
+    website = forms.CharField(label=_("Bitte leer lassen"), required=False)
+
+    def is_spam(self) -> bool:
+        return bool(self.data.get("website"))
+
+
+class PlatformPasswordResetForm(PasswordResetForm):
+    """Django's reset form, scoped to the platform: a reset on platform A never mails a
+    link for the same address's account on platform B."""
+
+    platform: Platform | None = None
+
+    def get_users(self, email: str) -> Iterator[User]:
+        scope = (
+            Q(platform__isnull=True)
+            if self.platform is None
+            else Q(platform=self.platform) | Q(platform__isnull=True)
+        )
+        for user in User.objects.filter(scope, email__iexact=email, is_active=True):
+            if user.has_usable_password():
+                yield user

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sprechzeit.site import views
+from sprechzeit.site import auth_views, views
 
 app_name = "site"
 
@@ -8,7 +8,19 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("berater/<slug:slug>/", views.listing_detail, name="listing"),
     path("impressum/", views.impressum, name="impressum"),
-    path("anmelden/", views.login_view, name="login"),
+    path("kontakt/", views.contact, name="contact"),
+    path("kontakt/danke/", views.contact_done, name="contact_done"),
+    path("anmelden/", auth_views.login_view, name="login"),
+    path("anmelden/code/", auth_views.login_2fa, name="login_2fa"),
     path("abmelden/", views.logout_view, name="logout"),
     path("registrieren/", views.signup, name="signup"),
+    path("bestaetigen/<str:token>/", auth_views.verify_email, name="verify_email"),
+    path("passwort/vergessen/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("passwort/gesendet/", auth_views.password_reset_done, name="password_reset_done"),
+    path(
+        "passwort/neu/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("passwort/geaendert/", auth_views.password_reset_complete, name="password_reset_complete"),
 ]

@@ -6,19 +6,20 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from sprechzeit.accounts.errors import EmailTaken
 from sprechzeit.accounts.selectors import categories_of, listing_by_slug, listings_published
 from sprechzeit.accounts.services import client_register
+from sprechzeit.platforms.errors import ContactRateLimited
 from sprechzeit.platforms.models import Platform
 from sprechzeit.platforms.selectors import host_port, platform_url, platforms_active
-from sprechzeit.site.forms import LoginForm, SignupForm
+from sprechzeit.platforms.services import contact_message_submit
+from sprechzeit.site.auth_views import BACKEND, send_verification_email
+from sprechzeit.site.forms import ContactForm, SignupForm
 
 
 def _platform(request: HttpRequest) -> Platform:
@@ -58,24 +59,6 @@ def impressum(request: HttpRequest) -> HttpResponse:
     return render(request, "site/impressum.html", {"entity": platform.legal_entity})
 
 
-def _next_url(request: HttpRequest) -> str:
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return reverse("site:home")
-
-
-def login_view(request: HttpRequest) -> HttpResponse:
-    _platform(request)
-    form = LoginForm(request, request.POST or None)
-    if request.method == "POST" and form.is_valid() and form.user is not None:
-        login(request, form.user)
-        return HttpResponseRedirect(_next_url(request))
-    return render(request, "site/login.html", {"form": form, "next": _next_url(request)})
-
-
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
     logout(request)
@@ -92,7 +75,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                 email=form.cleaned_data["email"],
                 password=form.cleaned_data["password"],
                 first_name=form.cleaned_data["first_name"],
-                language=request.LANGUAGE_CODE if hasattr(request, "LANGUAGE_CODE") else "de",
+                language=getattr(request, "LANGUAGE_CODE", "de"),
             )
         except EmailTaken:
             form.add_error(
@@ -102,12 +85,60 @@ def signup(request: HttpRequest) -> HttpResponse:
                 ),
             )
         else:
-            login(
-                request, account.user, backend="sprechzeit.accounts.backends.PlatformEmailBackend"
+            login(request, account.user, backend=BACKEND)
+            send_verification_email(request, account.user)
+            messages.success(
+                request,
+                _(
+                    "Willkommen! Ihr Kundenkonto ist angelegt. Bitte bestätigen Sie Ihre "
+                    "E-Mail-Adresse über den Link, den wir Ihnen geschickt haben."
+                ),
             )
-            messages.success(request, _("Willkommen! Ihr Kundenkonto ist angelegt."))
             return redirect("site:home")
     return render(request, "site/signup.html", {"form": form})
+
+
+def contact(request: HttpRequest) -> HttpResponse:
+    platform = _platform(request)
+    initial = {"email": request.user.email} if request.user.is_authenticated else {}
+    form = ContactForm(request.POST or None, initial=initial)
+    if request.method == "POST":
+        if form.is_spam():
+            # A filled honeypot: refuse, store nothing, tell nothing useful to a bot.
+            return render(
+                request, "site/contact.html", {"form": ContactForm(), "refused": True}, status=400
+            )
+        if form.is_valid():
+            try:
+                contact_message_submit(
+                    platform=platform,
+                    email=form.cleaned_data["email"],
+                    subject=form.cleaned_data["subject"],
+                    message=form.cleaned_data["message"],
+                    ip=request.META.get("REMOTE_ADDR", ""),
+                )
+            except ContactRateLimited:
+                return render(
+                    request, "site/contact.html", {"form": form, "rate_limited": True}, status=429
+                )
+            return redirect("site:contact_done")
+    return render(request, "site/contact.html", {"form": form})
+
+
+def contact_done(request: HttpRequest) -> HttpResponse:
+    _platform(request)
+    return render(
+        request,
+        "site/message.html",
+        {
+            "title": _("Danke für Ihre Nachricht"),
+            "text": _(
+                "Wir haben Ihre Nachricht erhalten und melden uns so bald wie möglich, in der Regel innerhalb eines Werktags."
+            ),
+            "link": "/",
+            "link_text": _("Zur Startseite"),
+        },
+    )
 
 
 # --- error pages, in the platform's brand -------------------------------------------

@@ -25,7 +25,12 @@ from sprechzeit.accounts.services import (
     partner_create,
     staff_create,
 )
-from sprechzeit.accounts.tests.factories import PASSWORD, client_create, partner_with_listing
+from sprechzeit.accounts.tests.factories import (
+    PASSWORD,
+    client_create,
+    login_verified,
+    partner_with_listing,
+)
 from sprechzeit.platforms.models import Platform
 from sprechzeit.platforms.tests.factories import platform_create
 
@@ -212,7 +217,7 @@ def test_unknown_role_is_refused() -> None:
 def test_support_staff_can_open_admin_but_not_edit_platforms(client: Client) -> None:
     platform = platform_create()
     staff = staff_create(email="support@example.com", password=PASSWORD, role=roles.SUPPORT)
-    client.force_login(staff)
+    login_verified(client, staff)
     assert client.get("/admin/", headers={"host": "127.0.0.1"}).status_code == 200
     assert client.get(
         f"/admin/platforms/platform/{platform.pk}/change/", headers={"host": "127.0.0.1"}

@@ -7,7 +7,14 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from sprechzeit.demo.seed import CLIENT_EMAIL, DEMO_PASSWORD, PARTNERS, STAFF, demo_seed
+from sprechzeit.demo.seed import (
+    CLIENT_EMAIL,
+    DEMO_PASSWORD,
+    DEMO_TOTP_SECRET,
+    PARTNERS,
+    STAFF,
+    demo_seed,
+)
 
 
 class Command(BaseCommand):
@@ -45,6 +52,10 @@ class Command(BaseCommand):
         out.write(f"  partner:                 {PARTNERS[1].email} (and the others in the README)")
         for email, role in STAFF:
             out.write(f"  staff {role + ':':<18}{email}")
+        out.write(
+            f"Partners and staff log in with a second factor: add the TOTP secret {DEMO_TOTP_SECRET} "
+            "to an authenticator app, or run `sprechzeit democode` for the current code."
+        )
         if options["no_serve"]:
             return
         import uvicorn  # noqa: PLC0415 - only needed when serving

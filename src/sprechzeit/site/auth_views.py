@@ -1,0 +1,199 @@
+"""Log-in (with a second factor for partners and staff), e-mail verification, password reset.
+
+Step one checks e-mail and password. Clients without a device are logged in at once. A
+partner or staff member (or a client who enrolled a device) is only *pending* until the
+second step accepts a TOTP code; a first-time partner enrols a device in that step (secret
+and QR code shown, confirmed by a first code).
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import qrcode
+import qrcode.image.svg
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import send_mail
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_otp import login as otp_login
+from django_otp import user_has_device
+
+from sprechzeit.accounts.errors import InvalidToken
+from sprechzeit.accounts.models import User
+from sprechzeit.accounts.services import (
+    email_verification_token,
+    totp_enrolment_device,
+    totp_verify,
+    user_requires_2fa,
+    user_verify_email,
+)
+from sprechzeit.platforms.models import Platform
+from sprechzeit.site.forms import LoginForm, OtpTokenForm, PlatformPasswordResetForm
+
+PENDING_KEY = "sprechzeit_2fa_pending"
+BACKEND = "sprechzeit.accounts.backends.PlatformEmailBackend"
+
+
+def _platform(request: HttpRequest) -> Platform | None:
+    platform: Platform | None = getattr(request, "platform", None)
+    return platform
+
+
+def _next_url(request: HttpRequest, *, default: str | None = None) -> str:
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return default or reverse("site:home")
+
+
+def _home_for(user: User, request: HttpRequest) -> str:
+    if user.kind == User.Kind.STAFF and _platform(request) is None:
+        return "/admin/"
+    return reverse("site:home")
+
+
+def login_view(request: HttpRequest) -> HttpResponse:
+    form = LoginForm(request, request.POST or None)
+    if request.method == "POST" and form.is_valid() and form.user is not None:
+        user = form.user
+        if user_requires_2fa(user=user):
+            request.session.cycle_key()
+            request.session[PENDING_KEY] = {
+                "user": user.pk,
+                "next": _next_url(request, default=_home_for(user, request)),
+            }
+            return redirect("site:login_2fa")
+        login(request, user, backend=BACKEND)
+        return HttpResponseRedirect(_next_url(request))
+    return render(request, "site/login.html", {"form": form, "next": _next_url(request)})
+
+
+def login_2fa(request: HttpRequest) -> HttpResponse:
+    pending: dict[str, Any] | None = request.session.get(PENDING_KEY)
+    user = User.objects.filter(pk=int(pending["user"]), is_active=True).first() if pending else None
+    if pending is None or user is None:
+        return redirect("site:login")
+    enrolling = not user_has_device(user, confirmed=True)
+    device = totp_enrolment_device(user=user) if enrolling else None
+    form = OtpTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        verified = totp_verify(user=user, token=form.cleaned_data["token"])
+        if verified is None:
+            form.add_error(
+                "token",
+                _(
+                    "Dieser Code stimmt nicht. Bitte geben Sie den aktuellen Code aus Ihrer App ein."
+                ),
+            )
+        else:
+            del request.session[PENDING_KEY]
+            login(request, user, backend=BACKEND)
+            otp_login(request, verified)
+            if enrolling:
+                messages.success(request, _("Die Zwei-Faktor-Anmeldung ist eingerichtet."))
+            return HttpResponseRedirect(pending["next"])
+    context: dict[str, Any] = {"form": form, "enrolling": enrolling}
+    if device is not None:
+        image = qrcode.make(
+            device.config_url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8
+        )
+        context.update(secret=_base32(device.bin_key), qr_svg=image.to_string(encoding="unicode"))
+    return render(request, "site/login_2fa.html", context)
+
+
+def _base32(key: bytes) -> str:
+    return base64.b32encode(key).decode().rstrip("=")
+
+
+def send_verification_email(request: HttpRequest, user: User) -> None:
+    """Mail the address-confirmation link (after commit, in the user's language)."""
+    platform = _platform(request)
+    link = request.build_absolute_uri(
+        reverse("site:verify_email", args=[email_verification_token(user=user)])
+    )
+    context = {"user": user, "link": link, "platform": platform}
+    subject = _("Bitte bestätigen Sie Ihre E-Mail-Adresse")
+    body = render_to_string("site/email/verify_email.txt", context)
+    transaction.on_commit(
+        lambda: send_mail(
+            subject=subject, message=body, from_email=None, recipient_list=[user.email]
+        )
+    )
+
+
+def verify_email(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        user_verify_email(token=token, platform=_platform(request))
+    except InvalidToken:
+        return render(request, "site/verify_email.html", {"ok": False}, status=400)
+    return render(request, "site/verify_email.html", {"ok": True})
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = PlatformPasswordResetForm
+    template_name = "site/password_reset.html"
+    email_template_name = "site/email/password_reset.txt"
+    subject_template_name = "site/email/password_reset_subject.txt"
+    success_url = reverse_lazy("site:password_reset_done")
+    title = gettext_lazy("Passwort vergessen")
+
+    def form_valid(self, form: PlatformPasswordResetForm) -> HttpResponse:  # type: ignore[override]
+        form.platform = _platform(self.request)
+        return super().form_valid(form)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "site/password_reset_confirm.html"
+    success_url = reverse_lazy("site:password_reset_complete")
+    token_generator = default_token_generator
+    title = gettext_lazy("Neues Passwort")
+
+    def get_user(self, uidb64: str) -> User | None:
+        user = super().get_user(uidb64)
+        platform = _platform(self.request)
+        if (
+            isinstance(user, User)
+            and user.platform_id is not None
+            and (platform is None or user.platform_id != platform.pk)
+        ):
+            raise Http404
+        return user if isinstance(user, User) else None
+
+
+def password_reset_done(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "site/message.html",
+        {
+            "title": _("E-Mail unterwegs"),
+            "text": _(
+                "Wenn zu dieser Adresse ein Konto gehört, haben wir Ihnen einen Link zum Zurücksetzen geschickt."
+            ),
+        },
+    )
+
+
+def password_reset_complete(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "site/message.html",
+        {
+            "title": _("Passwort geändert"),
+            "text": _("Ihr neues Passwort gilt ab sofort. Sie können sich jetzt anmelden."),
+            "link": reverse("site:login"),
+            "link_text": _("Anmelden"),
+        },
+    )
