@@ -1,0 +1,78 @@
+"""The PDF of a statement: a Django template rendered by WeasyPrint as PDF/A-3b, then the
+issued CII XML attached as `factur-x.xml` with the ZUGFeRD/Factur-X XMP (factur-x's
+`generate_from_binary`). German by default, English when the partner asked for it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.template.loader import render_to_string
+from django.utils import translation
+
+
+def _money(minor: int) -> str:
+    value = f"{Decimal(minor).scaleb(-2):,.2f}"
+    return value.replace(",", "X").replace(".", ",").replace("X", ".") + " €"
+
+
+def _day(iso: str) -> str:
+    return f"{date.fromisoformat(iso):%d.%m.%Y}"
+
+
+def context(data: dict[str, Any]) -> dict[str, Any]:
+    """The template's view of the frozen data: amounts and dates formatted German-style."""
+    lines = [
+        {
+            **line,
+            "amount": _money(int(line["amount_minor"])),
+            "gross": _money(int(line["gross_minor"])) if "gross_minor" in line else "",
+        }
+        for line in data["lines"]
+    ]
+    rate = Decimal(data["vat"]["rate"])
+    return {
+        "data": data,
+        "lines": lines,
+        "is_cancellation": data["kind"] == "384",
+        "issue_date": _day(data["issue_date"]),
+        "period_start": _day(data["period_start"]),
+        "period_end": _day(data["period_end"]),
+        "net": _money(int(data["net_minor"])),
+        "vat": _money(int(data["vat_minor"])),
+        "gross": _money(int(data["gross_minor"])),
+        "rate": f"{rate:.0f}" if rate == rate.to_integral_value() else f"{rate}",
+        "regular": data["vat"]["category"] == "S",
+        "cancels_date": _day(data["cancels"]["issue_date"]) if data.get("cancels") else "",
+    }
+
+
+def statement_html(data: dict[str, Any]) -> str:
+    with translation.override(data.get("language") or "de"):
+        return render_to_string("statements/statement_pdf.html", context(data))
+
+
+def statement_pdf(*, data: dict[str, Any], xml: bytes) -> bytes:
+    from facturx import generate_from_binary  # noqa: PLC0415 (heavy)
+    from weasyprint import HTML  # noqa: PLC0415 (heavy)
+
+    html = statement_html(data)
+    pdf = HTML(string=html).write_pdf(pdf_variant="pdf/a-3b")
+    title = f"Gutschrift {data['number']}"
+    result = generate_from_binary(
+        pdf,
+        xml,
+        flavor="factur-x",
+        level="en16931",
+        check_xsd=False,
+        pdf_metadata={
+            "author": data["buyer"]["name"],
+            "keywords": "Gutschrift, Factur-X, ZUGFeRD",
+            "title": title,
+            "subject": title,
+        },
+        lang=data.get("language") or "de",
+    )
+    return bytes(result)

@@ -1,0 +1,48 @@
+"""What can go wrong with statements; each error has a stable code (core.errors)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from sprechzeit.core.errors import DomainError
+
+
+class StatementError(DomainError):
+    code: ClassVar[str] = "statement_error"
+
+
+class PeriodInvalid(StatementError):
+    code: ClassVar[str] = "period_invalid"
+    default_message: ClassVar[str | Promise] = _("Der Zeitraum muss die Form JJJJ-MM haben.")
+
+
+class PeriodNotEnded(StatementError):
+    code: ClassVar[str] = "period_not_ended"
+    default_message: ClassVar[str | Promise] = _(
+        "Der Zeitraum ist noch nicht zu Ende und kann nicht abgeschlossen werden."
+    )
+
+
+class PeriodAlreadyClosed(StatementError):
+    code: ClassVar[str] = "period_already_closed"
+    default_message: ClassVar[str | Promise] = _("Dieser Zeitraum ist bereits abgeschlossen.")
+
+
+class TaxProfileInvalid(StatementError):
+    code: ClassVar[str] = "tax_profile_invalid"
+    default_message: ClassVar[str | Promise] = _("Die Steuer- oder Bankdaten sind ungültig.")
+
+
+class StatementNotIssued(StatementError):
+    code: ClassVar[str] = "statement_not_issued"
+    default_message: ClassVar[str | Promise] = _("Die Gutschrift ist nicht ausgestellt.")
+
+
+class DocumentInvalid(StatementError):
+    """A generated e-invoice failed its schema: a bug, never issued."""
+
+    code: ClassVar[str] = "document_invalid"
+    default_message: ClassVar[str | Promise] = _("Das erzeugte Dokument ist ungültig.")

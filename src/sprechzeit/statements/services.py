@@ -1,0 +1,710 @@
+"""Statement writes: partner tax data, adjustments, the period close, issuing with
+gap-free numbers, cancellation, the PDF.
+
+Transactions: `statement_issue` is one transaction per document (lock the statement
+row, then the number counter; number, data, XML, VAT booking commit together), so a run
+that dies midway and is started again issues each document exactly once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import date
+from typing import Any, Final
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
+from stdnum.de import stnr
+from stdnum.eu import vat as eu_vat
+from stdnum.exceptions import ValidationError as StdnumError
+
+from sprechzeit.accounts.models import Partner
+from sprechzeit.core import clock
+from sprechzeit.core.money import Money
+from sprechzeit.ledger import services as ledger
+from sprechzeit.ledger.models import Account, AccountPurpose
+from sprechzeit.platforms.models import LegalEntity, Platform
+from sprechzeit.statements import errors, selectors
+from sprechzeit.statements.documents.cii import cii_xml
+from sprechzeit.statements.documents.validation import xsd_errors
+from sprechzeit.statements.models import (
+    Adjustment,
+    CloseRun,
+    NumberCounter,
+    PartnerTaxProfile,
+    Statement,
+    StatementSection,
+)
+from sprechzeit.statements.selectors import Period
+from sprechzeit.statements.vat import (
+    SELF_BILLING_NOTE,
+    AdjustmentLine,
+    DocumentTotals,
+    PlatformLine,
+    VatStatus,
+    document_totals,
+)
+from sprechzeit.wallets import services as wallets
+
+NAMESPACE: Final = uuid.UUID("0b6f3c5e-51a3-4d0e-a7f4-7e9d2c1b8a44")
+OWNER_ENTITY: Final = "platforms.legalentity"
+NUMBER_PREFIX: Final = "GS"
+
+type Progress = Callable[[int, int], None]
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def entity_account(*, legal_entity: LegalEntity, purpose: AccountPurpose) -> Account:
+    """An issuing entity's own account (input VAT, payouts in transit, bank)."""
+    return ledger.account_get_or_create(
+        purpose=purpose,
+        owner_type=OWNER_ENTITY,
+        owner_id=str(legal_entity.pk),
+        name=f"{legal_entity.name} {purpose}",
+    )
+
+
+# --- partner tax and bank data -------------------------------------------------------------
+
+
+def _clean_tax_fields(fields: dict[str, Any]) -> dict[str, str]:
+    """Validate and normalise; returns {field: message} for what is wrong."""
+    problems: dict[str, str] = {}
+    country = str(fields.get("country") or "DE").upper()
+    fields["country"] = country
+    if fields.get("tax_number"):
+        if country == "DE":
+            try:
+                fields["tax_number"] = stnr.validate(fields["tax_number"])
+            except StdnumError:
+                problems["tax_number"] = _("Die Steuernummer ist ungültig.")
+        else:
+            fields["tax_number"] = str(fields["tax_number"]).strip()
+    if fields.get("vat_id"):
+        try:
+            fields["vat_id"] = eu_vat.compact(eu_vat.validate(fields["vat_id"]))
+        except StdnumError:
+            problems["vat_id"] = _("Die USt-IdNr. ist ungültig.")
+    if fields.get("iban"):
+        try:
+            iban = IBAN(fields["iban"])
+            fields["iban"] = iban.compact
+            if not fields.get("bic") and iban.bic is not None:
+                fields["bic"] = str(iban.bic)
+        except SchwiftyException:
+            problems["iban"] = _("Die IBAN ist ungültig.")
+    status = fields.get("vat_status")
+    if status not in VatStatus.values:
+        problems["vat_status"] = _("Bitte den Umsatzsteuerstatus wählen.")
+    if status == VatStatus.EU_REVERSE_CHARGE and country == "DE":
+        problems["country"] = _("Reverse Charge gilt nur für Unternehmer außerhalb Deutschlands.")
+    return problems
+
+
+@transaction.atomic
+def tax_profile_save(*, partner: Partner, **fields: Any) -> PartnerTaxProfile:
+    """Create or update the partner's tax and bank data. Validates tax number
+    (stdnum.de.stnr), VAT ID (stdnum.eu.vat) and IBAN (schwifty); raises
+    `TaxProfileInvalid` with `fields` = {field: message}. A valid IBAN counts as
+    verified (a bank return clears that again, see payouts)."""
+    problems = _clean_tax_fields(fields)
+    if problems:
+        raise errors.TaxProfileInvalid(**problems)
+    profile = PartnerTaxProfile.objects.select_for_update().filter(partner=partner).first()
+    previous_iban = profile.iban if profile else ""
+    if profile is None:
+        profile = PartnerTaxProfile(partner=partner)
+    for name, value in fields.items():
+        setattr(profile, name, value)
+    now = clock.now()
+    if profile.iban and (profile.iban != previous_iban or profile.iban_verified_at is None):
+        profile.iban_verified_at = now
+        profile.payout_blocked_reason = ""
+    profile.updated_at = now
+    profile.full_clean(exclude=["partner"])
+    profile.save()
+    return profile
+
+
+def self_billing_accept(*, partner: Partner, version: str) -> PartnerTaxProfile:
+    """Record that the partner agreed to self-billing (date and agreement version)."""
+    profile = PartnerTaxProfile.objects.get(partner=partner)
+    profile.self_billing_accepted_at = clock.now()
+    profile.self_billing_version = version
+    profile.save(update_fields=["self_billing_accepted_at", "self_billing_version"])
+    return profile
+
+
+# --- adjustments ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def adjustment_create(
+    *,
+    partner: Partner,
+    platform: Platform,
+    kind: Adjustment.Kind,
+    amount: Money,
+    description: str,
+) -> Adjustment:
+    """Book a bonus (> 0: platform promotion expense → partner payable) or a reversal
+    (< 0: partner payable → platform revenue) now; the next statement lists it."""
+    if not amount:
+        raise errors.StatementError(_("Eine Anpassung braucht einen Betrag."))
+    transfer_id = uuid.uuid4()
+    payable = wallets.partner_payable_account(partner=partner, currency=amount.currency)
+    if amount.minor > 0:
+        expense = wallets.platform_account(
+            platform=platform, purpose=AccountPurpose.PROMOTION_EXPENSE
+        )
+        debit, credit = expense, payable
+    else:
+        revenue = wallets.platform_account(
+            platform=platform, purpose=AccountPurpose.PLATFORM_REVENUE
+        )
+        debit, credit = payable, revenue
+    ledger.transfer_post(
+        id=transfer_id,
+        debit_account=debit,
+        credit_account=credit,
+        amount=Money(abs(amount.minor), amount.currency),
+        purpose=f"partner_adjustment_{kind}",
+        reference=f"partner:{partner.pk}",
+    )
+    return Adjustment.objects.create(
+        partner=partner,
+        platform=platform,
+        kind=kind,
+        description=description,
+        amount_minor=amount.minor,
+        currency=amount.currency,
+        transfer_id=transfer_id,
+        created_at=clock.now(),
+    )
+
+
+# --- period close ------------------------------------------------------------------------------
+
+
+def _today() -> date:
+    return timezone.localdate(clock.now())
+
+
+def _drafts_create(*, period: Period, run: CloseRun) -> None:
+    """One draft per partner and issuing entity with earnings or open adjustments in the
+    period; existing ones (a rerun, a racing run) are left alone. Chunked transactions."""
+    groups: dict[tuple[int, int], list[selectors.Earnings]] = defaultdict(list)
+    for row in selectors.settled_earnings(period=period):
+        groups[(row.partner_id, row.legal_entity_id)].append(row)
+    adjustments: dict[tuple[int, int], list[Adjustment]] = defaultdict(list)
+    for adjustment in selectors.open_adjustments(period=period):
+        key = (adjustment.partner_id, adjustment.platform.legal_entity_id)
+        adjustments[key].append(adjustment)
+        groups.setdefault(key, [])
+    keys = sorted(groups)
+    chunk = 1000
+    for offset in range(0, len(keys), chunk):
+        part = keys[offset : offset + chunk]
+        for _attempt in range(3):
+            try:
+                _drafts_chunk(period, run, part, groups, adjustments)
+                break
+            except IntegrityError:
+                # Another run created some of them in between; look again.
+                continue
+
+
+def _drafts_chunk(
+    period: Period,
+    run: CloseRun,
+    keys: list[tuple[int, int]],
+    groups: dict[tuple[int, int], list[selectors.Earnings]],
+    adjustments: dict[tuple[int, int], list[Adjustment]],
+) -> None:
+    with transaction.atomic():
+        partner_ids = {partner_id for partner_id, _entity in keys}
+        existing = set(
+            Statement.objects.filter(
+                period_start=period.start,
+                kind=Statement.Kind.CREDIT_NOTE,
+                partner_id__in=partner_ids,
+            )
+            .exclude(status=Statement.Status.CANCELLED)
+            .values_list("partner_id", "legal_entity_id")
+        )
+        missing = [key for key in keys if key not in existing]
+        if not missing:
+            return
+        now = clock.now()
+        Statement.objects.bulk_create(
+            [
+                Statement(
+                    partner_id=partner_id,
+                    legal_entity_id=entity_id,
+                    run=run,
+                    period_start=period.start,
+                    period_end=period.end,
+                    created_at=now,
+                )
+                for partner_id, entity_id in missing
+            ]
+        )
+        ids = {
+            (row[0], row[1]): row[2]
+            for row in Statement.objects.filter(
+                period_start=period.start,
+                kind=Statement.Kind.CREDIT_NOTE,
+                status=Statement.Status.DRAFT,
+                partner_id__in={partner_id for partner_id, _entity in missing},
+            ).values_list("partner_id", "legal_entity_id", "pk")
+        }
+        sections = [
+            StatementSection(
+                statement_id=ids[key],
+                platform_id=row.platform_id,
+                consultations=row.consultations,
+                billed_seconds=row.billed_seconds,
+                gross_minor=row.gross_minor,
+                share_minor=row.share_minor,
+            )
+            for key in missing
+            for row in groups[key]
+        ]
+        StatementSection.objects.bulk_create(sections)
+        for key in missing:
+            pks = [adjustment.pk for adjustment in adjustments.get(key, [])]
+            if pks:
+                Adjustment.objects.filter(pk__in=pks, statement__isnull=True).update(
+                    statement_id=ids[key]
+                )
+
+
+def statements_close(*, period: str, progress: Progress | None = None) -> CloseRun:
+    """Close a month: a credit note per partner and issuing entity for every settled
+    consultation and open adjustment of the period.
+
+    Resumable: a run that crashed is continued by calling this again (drafts are unique
+    per partner, entity and period; each is issued in its own transaction, once). Raises
+    `PeriodInvalid`, `PeriodNotEnded`, or `PeriodAlreadyClosed` once a run finished.
+    Partners with incomplete data get a held statement with its reason.
+    """
+    parsed = selectors.period_parse(period)
+    if _today() <= parsed.end:
+        raise errors.PeriodNotEnded(period=parsed.label)
+    run, _created = CloseRun.objects.get_or_create(
+        period_start=parsed.start,
+        defaults={"period_end": parsed.end, "started_at": clock.now()},
+    )
+    if run.status == CloseRun.Status.DONE:
+        raise errors.PeriodAlreadyClosed(period=parsed.label)
+    try:
+        _drafts_create(period=parsed, run=run)
+        pending = list(
+            Statement.objects.filter(
+                period_start=parsed.start,
+                kind=Statement.Kind.CREDIT_NOTE,
+                status__in=[Statement.Status.DRAFT, Statement.Status.HELD],
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        total = len(pending)
+        for done, statement_id in enumerate(pending, start=1):
+            statement_issue(statement_id=statement_id)
+            if progress is not None and (done % 100 == 0 or done == total):
+                progress(done, total)
+    except Exception as exc:
+        CloseRun.objects.filter(pk=run.pk).update(status=CloseRun.Status.FAILED, error=repr(exc))
+        raise
+    counts = Statement.objects.filter(period_start=parsed.start, kind=Statement.Kind.CREDIT_NOTE)
+    CloseRun.objects.filter(pk=run.pk).update(
+        status=CloseRun.Status.DONE,
+        error="",
+        total=counts.exclude(status=Statement.Status.CANCELLED).count(),
+        issued=counts.filter(status=Statement.Status.ISSUED).count(),
+        held=counts.filter(status=Statement.Status.HELD).count(),
+        finished_at=clock.now(),
+    )
+    run.refresh_from_db()
+    return run
+
+
+def statements_release_held() -> list[Statement]:
+    """Issue every held statement whose partner has completed their data since."""
+    ids = list(selectors.held_statements().order_by("pk").values_list("pk", flat=True))
+    return [statement_issue(statement_id=statement_id) for statement_id in ids]
+
+
+# --- issuing ---------------------------------------------------------------------------------
+
+
+def _number_next(*, legal_entity_id: int, year: int) -> tuple[int, str]:
+    """The next number of the series, taken under the counter's row lock (FOR UPDATE):
+    two issuers of one entity and year queue here, so numbers are unique and gap-free.
+    Caller holds the transaction; the number is used only if it commits."""
+    NumberCounter.objects.get_or_create(legal_entity_id=legal_entity_id, year=year)
+    counter = NumberCounter.objects.select_for_update().get(
+        legal_entity_id=legal_entity_id, year=year
+    )
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return counter.last, f"{NUMBER_PREFIX}-{year}-{counter.last:06d}"
+
+
+def _minutes(seconds: int) -> str:
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def _lines(
+    statement: Statement,
+) -> tuple[list[PlatformLine], list[AdjustmentLine], list[dict[str, Any]]]:
+    period_label = f"{statement.period_start:%m/%Y}"
+    platform_lines: list[PlatformLine] = []
+    adjustment_lines: list[AdjustmentLine] = []
+    data_lines: list[dict[str, Any]] = []
+    for section in statement.sections.select_related("platform").order_by("platform__name"):
+        line = PlatformLine(
+            platform_name=section.platform.name,
+            consultations=section.consultations,
+            billed_seconds=section.billed_seconds,
+            gross_takings=Money(section.gross_minor, statement.currency),
+            share=Money(section.share_minor, statement.currency),
+        )
+        platform_lines.append(line)
+        data_lines.append(
+            {
+                "kind": "platform",
+                "platform": section.platform.name,
+                "name": f"Beratungsleistungen {section.platform.name} {period_label}",
+                "description": (
+                    f"{section.consultations} Beratungen, {_minutes(section.billed_seconds)}"
+                    " Minuten (Telefon/Chat)"
+                ),
+                "consultations": section.consultations,
+                "billed_seconds": section.billed_seconds,
+                "gross_minor": section.gross_minor,
+                "amount_minor": section.share_minor,
+            }
+        )
+    for line in (statement.data or {}).get("inherited_adjustments", []):
+        adjustment_lines.append(
+            AdjustmentLine(line["name"], Money(int(line["amount_minor"]), statement.currency))
+        )
+        data_lines.append(line)
+    for adjustment in statement.adjustments.select_related("platform").order_by("pk"):
+        amount = Money(adjustment.amount_minor, adjustment.currency)
+        adjustment_lines.append(AdjustmentLine(adjustment.description, amount))
+        data_lines.append(
+            {
+                "kind": "adjustment",
+                "platform": adjustment.platform.name,
+                "name": f"{adjustment.get_kind_display()}: {adjustment.description}",
+                "description": adjustment.platform.name,
+                "amount_minor": adjustment.amount_minor,
+            }
+        )
+    return platform_lines, adjustment_lines, data_lines
+
+
+def statement_data(
+    *,
+    statement: Statement,
+    profile: PartnerTaxProfile,
+    totals: DocumentTotals,
+    lines: list[dict[str, Any]],
+    number: str,
+    issue_date: date,
+    kind: str = "389",
+    cancels: Statement | None = None,
+) -> dict[str, Any]:
+    """Everything the documents print, frozen at issue (JSON)."""
+    entity = statement.legal_entity
+    partner = statement.partner
+    case = totals.case
+    notes = [SELF_BILLING_NOTE]
+    if case.note:
+        notes.append(case.note)
+    if cancels is not None:
+        notes.insert(
+            0,
+            f"Storno zur Gutschrift Nr. {cancels.number} vom {cancels.issue_date:%d.%m.%Y}",
+        )
+    seller_address = " ".join(part for part in (profile.street, profile.building_number) if part)
+    return {
+        "kind": kind,
+        "number": number,
+        "issue_date": issue_date.isoformat(),
+        "period_start": statement.period_start.isoformat(),
+        "period_end": statement.period_end.isoformat(),
+        "currency": statement.currency,
+        "language": profile.language,
+        "buyer_reference": f"BERATER-{partner.pk}",
+        "seller": {
+            "id": f"BERATER-{partner.pk}",
+            "name": profile.legal_name,
+            "street": seller_address,
+            "postal_code": profile.postal_code,
+            "city": profile.city,
+            "country": profile.country,
+            "tax_number": profile.tax_number,
+            "vat_id": profile.vat_id,
+            "email": partner.user.email,
+            "phone": partner.phone_number,
+        },
+        "buyer": {
+            "name": entity.name,
+            "street": entity.street,
+            "postal_code": entity.postal_code,
+            "city": entity.city,
+            "country": entity.country,
+            "tax_number": "",
+            "vat_id": entity.vat_id,
+            "email": entity.email,
+        },
+        "lines": lines,
+        "vat": {
+            "status": str(case.status),
+            "category": str(case.category),
+            "rate": f"{case.rate:.2f}",
+            "exemption_code": case.exemption_code,
+            "note": case.note,
+        },
+        "net_minor": totals.net.minor,
+        "vat_minor": totals.vat.minor,
+        "gross_minor": totals.gross.minor,
+        "payee": {
+            "iban": profile.iban,
+            "bic": profile.bic,
+            "account_holder": profile.account_holder,
+        },
+        "payment_terms": "Auszahlung per SEPA-Überweisung auf das angegebene Konto",
+        "cancels": (
+            {"number": cancels.number, "issue_date": cancels.issue_date.isoformat()}
+            if cancels is not None and cancels.issue_date is not None
+            else None
+        ),
+        "notes": notes,
+    }
+
+
+def _xml_checked(data: dict[str, Any]) -> bytes:
+    xml = cii_xml(data)
+    problems = xsd_errors(xml)
+    if problems:
+        raise errors.DocumentInvalid(number=data["number"], problems=problems[:5])
+    return xml
+
+
+def _book_vat(*, statement: Statement, vat_minor: int, key: str) -> None:
+    """Regular VAT on a credit note is owed to the partner on top of the net share and
+    deducted by the issuing entity as input VAT: input VAT → partner payable (reversed
+    by a cancellation). Caller holds the transaction."""
+    if not vat_minor:
+        return
+    input_vat = entity_account(
+        legal_entity=statement.legal_entity, purpose=AccountPurpose.INPUT_VAT
+    )
+    payable = wallets.partner_payable_account(
+        partner=statement.partner, currency=statement.currency
+    )
+    debit, credit = (input_vat, payable) if vat_minor > 0 else (payable, input_vat)
+    ledger.transfer_post(
+        id=uuid.uuid5(NAMESPACE, key),
+        debit_account=debit,
+        credit_account=credit,
+        amount=Money(abs(vat_minor), statement.currency),
+        purpose="credit_note_vat",
+        reference=f"statement:{statement.pk}",
+    )
+
+
+def statement_issue(*, statement_id: int) -> Statement:
+    """Issue a draft or held credit note: number, frozen data, CII XML (checked against
+    the XSD) and the VAT booking, in one transaction. A partner without complete data
+    keeps a held statement with the reason. Issued or cancelled: returned unchanged."""
+    with transaction.atomic():
+        statement = (
+            Statement.objects.select_for_update()
+            .select_related("partner__user", "legal_entity")
+            .get(pk=statement_id)
+        )
+        if statement.status not in (Statement.Status.DRAFT, Statement.Status.HELD):
+            return statement
+        profile = PartnerTaxProfile.objects.filter(partner_id=statement.partner_id).first()
+        gaps = selectors.tax_profile_gaps(profile)
+        if gaps or profile is None:
+            statement.status = Statement.Status.HELD
+            statement.held_reason = " ".join(gaps)[:300]
+            statement.save(update_fields=["status", "held_reason"])
+            return statement
+        platform_lines, adjustment_lines, data_lines = _lines(statement)
+        totals = document_totals(
+            lines=platform_lines,
+            adjustments=adjustment_lines,
+            status=VatStatus(profile.vat_status),
+            currency=statement.currency,
+        )
+        issue_date = _today()
+        seq, number = _number_next(legal_entity_id=statement.legal_entity_id, year=issue_date.year)
+        data = statement_data(
+            statement=statement,
+            profile=profile,
+            totals=totals,
+            lines=data_lines,
+            number=number,
+            issue_date=issue_date,
+        )
+        xml = _xml_checked(data)
+        _book_vat(statement=statement, vat_minor=totals.vat.minor, key=f"vat:{statement.pk}")
+        statement.status = Statement.Status.ISSUED
+        statement.held_reason = ""
+        statement.number = number
+        statement.number_year = issue_date.year
+        statement.number_seq = seq
+        statement.issue_date = issue_date
+        statement.issued_at = clock.now()
+        statement.vat_status = profile.vat_status
+        statement.net_minor = totals.net.minor
+        statement.vat_minor = totals.vat.minor
+        statement.gross_minor = totals.gross.minor
+        statement.data = data
+        statement.xml = xml
+        statement.xml_sha256 = _sha256(xml)
+        statement.save()
+        return statement
+
+
+@transaction.atomic(durable=True)
+def statement_cancel(
+    *, statement: Statement, reissue: bool = True
+) -> tuple[Statement, Statement | None]:
+    """Cancel an issued credit note: a 384 document with its own number that mirrors
+    every amount and refers to the original (BG-3), its VAT booking reversed; then,
+    unless `reissue` is False, a fresh credit note of the same period and content issued
+    with the partner's current data. The original stays as it was, marked cancelled."""
+    original = (
+        Statement.objects.select_for_update()
+        .select_related("partner__user", "legal_entity")
+        .get(pk=statement.pk)
+    )
+    if original.status != Statement.Status.ISSUED or original.kind != Statement.Kind.CREDIT_NOTE:
+        raise errors.StatementNotIssued(statement=original.pk)
+    issue_date = _today()
+    seq, number = _number_next(legal_entity_id=original.legal_entity_id, year=issue_date.year)
+    data = dict(original.data)
+    data.update(
+        kind="384",
+        number=number,
+        issue_date=issue_date.isoformat(),
+        net_minor=-original.net_minor,
+        vat_minor=-original.vat_minor,
+        gross_minor=-original.gross_minor,
+        cancels={"number": original.number, "issue_date": original.data["issue_date"]},
+        notes=[
+            f"Storno zur Gutschrift Nr. {original.number} vom {original.issue_date:%d.%m.%Y}",
+            *original.data["notes"],
+        ],
+    )
+    xml = _xml_checked(data)
+    cancellation = Statement.objects.create(
+        partner=original.partner,
+        legal_entity=original.legal_entity,
+        kind=Statement.Kind.CANCELLATION,
+        status=Statement.Status.ISSUED,
+        period_start=original.period_start,
+        period_end=original.period_end,
+        currency=original.currency,
+        cancels=original,
+        number=number,
+        number_year=issue_date.year,
+        number_seq=seq,
+        issue_date=issue_date,
+        issued_at=clock.now(),
+        vat_status=original.vat_status,
+        net_minor=-original.net_minor,
+        vat_minor=-original.vat_minor,
+        gross_minor=-original.gross_minor,
+        data=data,
+        xml=xml,
+        xml_sha256=_sha256(xml),
+        created_at=clock.now(),
+    )
+    _book_vat(statement=original, vat_minor=-original.vat_minor, key=f"vat-cancel:{original.pk}")
+    Statement.objects.filter(pk=original.pk).update(status=Statement.Status.CANCELLED)
+    replacement: Statement | None = None
+    if reissue:
+        replacement = Statement.objects.create(
+            partner=original.partner,
+            legal_entity=original.legal_entity,
+            period_start=original.period_start,
+            period_end=original.period_end,
+            currency=original.currency,
+            created_at=clock.now(),
+        )
+        StatementSection.objects.bulk_create(
+            [
+                StatementSection(
+                    statement=replacement,
+                    platform_id=section.platform_id,
+                    consultations=section.consultations,
+                    billed_seconds=section.billed_seconds,
+                    gross_minor=section.gross_minor,
+                    share_minor=section.share_minor,
+                )
+                for section in original.sections.all()
+            ]
+        )
+        # Adjustments stay linked to the original; the new note repeats them as lines.
+        inherited = [line for line in original.data["lines"] if line["kind"] == "adjustment"]
+        Statement.objects.filter(pk=replacement.pk).update(
+            data={"inherited_adjustments": inherited}
+        )
+        replacement = statement_issue(statement_id=replacement.pk)
+    return cancellation, replacement
+
+
+# --- PDF -----------------------------------------------------------------------------------
+
+
+def statement_render_pdf(*, statement_id: int) -> Statement:
+    """Render the PDF (ZUGFeRD: PDF/A-3 with the issued XML attached) from the frozen
+    data, once. Idempotent: a statement that has its PDF is returned unchanged."""
+    from sprechzeit.statements.documents.pdf import statement_pdf  # noqa: PLC0415 (heavy)
+
+    statement = Statement.objects.get(pk=statement_id)
+    if statement.pdf is not None or statement.status not in (
+        Statement.Status.ISSUED,
+        Statement.Status.CANCELLED,
+    ):
+        return statement
+    pdf = statement_pdf(data=statement.data, xml=bytes(statement.xml or b""))
+    with transaction.atomic():
+        updated = Statement.objects.filter(pk=statement.pk, pdf__isnull=True).update(
+            pdf=pdf, pdf_sha256=_sha256(pdf)
+        )
+    if updated:
+        statement.refresh_from_db()
+    return Statement.objects.get(pk=statement_id) if not updated else statement
+
+
+__all__ = [
+    "adjustment_create",
+    "entity_account",
+    "self_billing_accept",
+    "statement_cancel",
+    "statement_data",
+    "statement_issue",
+    "statement_render_pdf",
+    "statements_close",
+    "statements_release_held",
+    "tax_profile_save",
+]
