@@ -58,6 +58,7 @@ __all__ = [
     "wallet_deposit_limit",
     "wallet_for",
     "wallet_hold",
+    "wallet_is_trusted",
     "wallet_mark_trusted",
     "wallet_open",
     "wallet_refund_debit",
@@ -329,13 +330,15 @@ def wallet_chargeback(
     id: uuid.UUID,
     reference: str,
     purpose: str = "chargeback",
+    block: bool = True,
 ) -> ChargebackBooking:
     """Take `amount` back (a chargeback or a return debit) even if the wallet was spent.
 
     What the paid balance still has (minus running holds) is debited; the rest becomes
     a receivable from the client, so the client's balance goes negative. Bonus and
     partner earnings are untouched. The client is blocked from new consultations and
-    top-ups until the receivable is settled. Idempotent by `id`.
+    top-ups until the receivable is settled (`block=False` for a refund made outside
+    our flow, which is no misconduct). Idempotent by `id`.
     """
     wallet = wallet_for(client_account)
     _check_currency(wallet, amount)
@@ -376,7 +379,7 @@ def wallet_chargeback(
             )
         )
     ledger.transfers_post_linked(transfers=specs, batch_id=id)
-    if state.blocked_at is None:
+    if block and state.blocked_at is None:
         state.blocked_at = clock.now()
         state.blocked_reason = BLOCK_CHARGEBACK
         state.save(update_fields=["blocked_at", "blocked_reason"])
@@ -717,9 +720,14 @@ def wallet_unblock(*, client_account: ClientAccount) -> WalletState:
 @transaction.atomic
 def wallet_mark_trusted(*, client_account: ClientAccount) -> None:
     """After a first successful payment: channels for trusted clients open up."""
+    _state(client_account)
     WalletState.objects.filter(client_account=client_account, trusted_at__isnull=True).update(
         trusted_at=clock.now()
     )
+
+
+def wallet_is_trusted(*, client_account: ClientAccount) -> bool:
+    return _state(client_account).trusted_at is not None
 
 
 def wallet_deposit_limit(*, client_account: ClientAccount) -> Money | None:

@@ -1,0 +1,322 @@
+"""Staff views: payments (sandbox chargeback), inbox entries (reprocess), bank
+statements and the review queue, refund requests (approve), disputes, channels."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path
+from django.utils.translation import gettext_lazy as _
+
+from sprechzeit.core.errors import DomainError
+from sprechzeit.payments.models import (
+    BankEntry,
+    BankEntryStatus,
+    BankStatement,
+    ChannelPolicy,
+    Dispute,
+    InboxEntry,
+    InboxStatus,
+    Payment,
+    PaymentStatus,
+    ProviderConfig,
+    ProviderKind,
+    Refund,
+    RefundRequest,
+    RefundRequestStatus,
+    TransferReference,
+)
+from sprechzeit.payments.services import bank, inbox, refunds
+from sprechzeit.payments.views import sandbox_deliver
+
+
+class ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ProviderConfig)
+class ProviderConfigAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = (
+        "id",
+        "platform",
+        "kind",
+        "name",
+        "is_active",
+        "live",
+        "secret_env",
+        "webhook_secret_env",
+    )
+    list_filter = ("kind", "platform", "is_active")
+
+
+@admin.register(ChannelPolicy)
+class ChannelPolicyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = (
+        "platform",
+        "channel",
+        "provider_config",
+        "enabled",
+        "min_minor",
+        "max_minor",
+        "fee_fixed_minor",
+        "fee_percent",
+        "requires_trusted",
+        "slow",
+        "credit_on",
+    )
+    list_filter = ("platform", "channel", "enabled")
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnly):
+    list_display = (
+        "id",
+        "created_at",
+        "platform",
+        "client_account",
+        "channel",
+        "amount_minor",
+        "status",
+        "credited_at",
+        "refunded_minor",
+        "charged_back_minor",
+    )
+    list_filter = ("status", "channel", "platform", "provider_config__kind")
+    search_fields = ("id", "external_id", "external_ref", "client_account__customer_number")
+    actions = ("sandbox_chargeback", "sandbox_settle")
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.has_perm("payments.view_payment"))
+
+    @admin.action(description=_("Testkasse: Rückbuchung auslösen (TESTMODUS)"))
+    def sandbox_chargeback(self, request: HttpRequest, queryset: QuerySet[Payment]) -> None:
+        done = 0
+        for payment in queryset.filter(
+            provider_config__kind=ProviderKind.SANDBOX, status=PaymentStatus.SUCCEEDED
+        ):
+            sandbox_deliver(
+                payment=payment, event_type="dispute.lost", dispute_id=f"staff-{payment.pk}"
+            )
+            done += 1
+        self.message_user(
+            request, _("Rückbuchungen ausgelöst: %(n)d") % {"n": done}, messages.SUCCESS
+        )
+
+    @admin.action(description=_("Testkasse: ausstehende Zahlung buchen (TESTMODUS)"))
+    def sandbox_settle(self, request: HttpRequest, queryset: QuerySet[Payment]) -> None:
+        for payment in queryset.filter(
+            provider_config__kind=ProviderKind.SANDBOX, status=PaymentStatus.PENDING
+        ):
+            sandbox_deliver(payment=payment, event_type="payment.succeeded")
+        self.message_user(request, _("Erledigt."), messages.SUCCESS)
+
+
+@admin.register(InboxEntry)
+class InboxEntryAdmin(ReadOnly):
+    list_display = (
+        "received_at",
+        "provider_config",
+        "event_type",
+        "external_id",
+        "status",
+        "deliveries",
+        "payment",
+    )
+    list_filter = ("status", "provider_config__kind")
+    search_fields = ("external_id", "event_type", "raw_body")
+    actions = ("reprocess",)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.has_perm("payments.view_inboxentry"))
+
+    @admin.action(description=_("Erneut verarbeiten"))
+    def reprocess(self, request: HttpRequest, queryset: QuerySet[InboxEntry]) -> None:
+        for entry in queryset.filter(status__in=[InboxStatus.REVIEW, InboxStatus.FAILED]):
+            InboxEntry.objects.filter(pk=entry.pk).update(status=InboxStatus.RECEIVED)
+            inbox.inbox_process(entry_id=int(entry.pk))
+        self.message_user(request, _("Erneut verarbeitet."), messages.SUCCESS)
+
+
+@admin.register(Dispute)
+class DisputeAdmin(ReadOnly):
+    list_display = (
+        "opened_at",
+        "payment",
+        "external_id",
+        "amount_minor",
+        "fee_minor",
+        "status",
+        "debited",
+        "restored",
+    )
+    list_filter = ("status",)
+
+
+class RefundInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = Refund
+    extra = 0
+    can_delete = False
+    readonly_fields = ("payment", "amount_minor", "external_id", "status", "created_at")
+
+
+@admin.register(RefundRequest)
+class RefundRequestAdmin(ReadOnly):
+    list_display = (
+        "created_at",
+        "client_account",
+        "amount_minor",
+        "status",
+        "decided_at",
+        "decided_by",
+    )
+    list_filter = ("status",)
+    inlines = (RefundInline,)
+    actions = ("approve", "reject")
+
+    @admin.action(description=_("Erstattung genehmigen und auszahlen"))
+    def approve(self, request: HttpRequest, queryset: QuerySet[RefundRequest]) -> None:
+        for refund_request in queryset.filter(status=RefundRequestStatus.REQUESTED):
+            try:
+                refunds.refund_request_approve(request=refund_request, staff=str(request.user))
+            except DomainError as exc:
+                self.message_user(request, str(exc.message), messages.ERROR)
+        self.message_user(request, _("Erledigt."), messages.SUCCESS)
+
+    @admin.action(description=_("Erstattung ablehnen"))
+    def reject(self, request: HttpRequest, queryset: QuerySet[RefundRequest]) -> None:
+        for refund_request in queryset.filter(status=RefundRequestStatus.REQUESTED):
+            refunds.refund_request_reject(request=refund_request, staff=str(request.user))
+
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnly):
+    list_display = ("created_at", "payment", "amount_minor", "status", "external_id")
+    list_filter = ("status",)
+
+
+@admin.register(TransferReference)
+class TransferReferenceAdmin(ReadOnly):
+    list_display = ("reference", "client_account")
+    search_fields = ("reference", "client_account__customer_number")
+
+
+class StatementUploadForm(forms.Form):
+    provider_config = forms.ModelChoiceField(
+        queryset=ProviderConfig.objects.filter(kind=ProviderKind.BANK_TRANSFER),
+        label=_("Bankkonto"),
+    )
+    file = forms.FileField(label=_("Kontoauszug (CAMT.053 oder MT940)"))
+
+
+@admin.register(BankStatement)
+class BankStatementAdmin(ReadOnly):
+    list_display = ("imported_at", "provider_config", "file_name", "format", "statement_id")
+    exclude = ("content",)
+
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            path(
+                "upload/",
+                self.admin_site.admin_view(self.upload),
+                name="payments_bankstatement_upload",
+            ),
+            *super().get_urls(),
+        ]
+
+    def upload(self, request: HttpRequest) -> HttpResponse:
+        form = StatementUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                result = bank.statement_import(
+                    config=form.cleaned_data["provider_config"],
+                    file_name=upload.name,
+                    content=upload.read(),
+                )
+            except DomainError as exc:
+                self.message_user(request, str(exc.message), messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    _("Eingelesen: %(new)d neu, %(known)d bekannt, %(review)d zu prüfen.")
+                    % {"new": result.new, "known": result.known, "review": result.review},
+                    messages.SUCCESS,
+                )
+                return redirect("admin:payments_bankentry_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "title": _("Kontoauszug hochladen"),
+        }
+        return TemplateResponse(request, "payments/admin/statement_upload.html", context)
+
+
+class AssignForm(forms.Form):
+    customer_number = forms.CharField(label=_("Kundennummer"))
+
+
+@admin.register(BankEntry)
+class BankEntryAdmin(ReadOnly):
+    """The review queue: unmatched or ambiguous entries wait here for staff."""
+
+    list_display = (
+        "booking_date",
+        "credit",
+        "amount_minor",
+        "reference",
+        "remittance",
+        "counterparty_name",
+        "return_reason",
+        "status",
+        "client_account",
+        "note",
+    )
+    list_filter = ("status", "credit")
+    search_fields = ("reference", "remittance", "counterparty_name", "end_to_end_id")
+    actions = ("ignore",)
+
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            path(
+                "<int:entry_id>/assign/",
+                self.admin_site.admin_view(self.assign),
+                name="payments_bankentry_assign",
+            ),
+            *super().get_urls(),
+        ]
+
+    def assign(self, request: HttpRequest, entry_id: int) -> HttpResponse:
+        entry = BankEntry.objects.get(pk=entry_id)
+        form = AssignForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                bank.entry_assign(entry=entry, customer_number=form.cleaned_data["customer_number"])
+            except DomainError as exc:
+                self.message_user(request, str(exc.message), messages.ERROR)
+            else:
+                self.message_user(request, _("Gutgeschrieben."), messages.SUCCESS)
+                return redirect("admin:payments_bankentry_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "entry": entry,
+            "title": _("Umsatz zuordnen"),
+        }
+        return TemplateResponse(request, "payments/admin/entry_assign.html", context)
+
+    @admin.action(description=_("Als nicht relevant markieren"))
+    def ignore(self, request: HttpRequest, queryset: QuerySet[BankEntry]) -> None:
+        queryset.filter(status=BankEntryStatus.REVIEW).update(status=BankEntryStatus.IGNORED)

@@ -1,0 +1,127 @@
+"""The provider inbox: verify on the raw body, store once per (configuration, event id)
+with the raw body, then process idempotently.
+
+Concurrent deliveries of one event: the unique constraint lets exactly one insert win;
+every delivery then processes under the entry's row lock, and the first to get it
+does the work while the others find it done. Payments are credited at most once
+whatever is replayed (see `services.payments`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Final
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from sprechzeit.core import clock
+from sprechzeit.payments.errors import MalformedEvent
+from sprechzeit.payments.models import InboxEntry, InboxStatus, ProviderConfig
+from sprechzeit.payments.providers import provider_for
+from sprechzeit.payments.providers.base import ProviderEvent
+from sprechzeit.payments.services.payments import UpdateNeedsReview, find_payment, payment_apply
+
+logger = logging.getLogger(__name__)
+
+# Headers worth keeping with the raw body (signatures and delivery ids), never cookies.
+_KEPT_HEADERS: Final = (
+    "Stripe-Signature",
+    "X-Sandbox-Signature",
+    "Paypal-Transmission-Id",
+    "Paypal-Transmission-Time",
+    "Paypal-Transmission-Sig",
+    "Paypal-Cert-Url",
+    "Paypal-Auth-Algo",
+    "Content-Type",
+    "User-Agent",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class InboxOutcome:
+    entry_id: int
+    status: str
+    duplicate: bool
+
+
+def inbox_receive(
+    *, config: ProviderConfig, body: bytes, headers: Mapping[str, str]
+) -> InboxOutcome:
+    """Verify, store and process one notification. Raises `InvalidSignature` or
+    `MalformedEvent` (nothing stored: it may be forged). An authentic event that
+    cannot be applied is stored for review and answered normally."""
+    provider = provider_for(config)
+    event = provider.event_parse(body=body, headers=headers)
+    entry, duplicate = _store(config=config, event=event, body=body, headers=headers)
+    status = inbox_process(entry_id=int(entry.pk))
+    return InboxOutcome(entry_id=int(entry.pk), status=status, duplicate=duplicate)
+
+
+def _store(
+    *, config: ProviderConfig, event: ProviderEvent, body: bytes, headers: Mapping[str, str]
+) -> tuple[InboxEntry, bool]:
+    kept = {name: headers[name] for name in _KEPT_HEADERS if name in headers}
+    try:
+        with transaction.atomic():
+            entry = InboxEntry.objects.create(
+                provider_config=config,
+                external_id=event.external_id[:255],
+                event_type=event.type[:100],
+                raw_body=body.decode("utf-8", errors="replace"),
+                headers=kept,
+                payload=dict(event.payload),
+                received_at=clock.now(),
+            )
+        return entry, False
+    except IntegrityError:
+        InboxEntry.objects.filter(provider_config=config, external_id=event.external_id).update(
+            deliveries=F("deliveries") + 1
+        )
+        return InboxEntry.objects.get(provider_config=config, external_id=event.external_id), True
+
+
+def inbox_process(*, entry_id: int) -> str:
+    """Process a stored entry once (entries already processed, ignored or waiting for
+    review are left alone). Safe to call again at any time, e.g. from the admin."""
+    with transaction.atomic():
+        entry = (
+            InboxEntry.objects.select_for_update()
+            .select_related("provider_config__platform")
+            .get(pk=entry_id)
+        )
+        if entry.status != InboxStatus.RECEIVED and entry.status != InboxStatus.FAILED:
+            return str(entry.status)
+        config = entry.provider_config
+        event = ProviderEvent(
+            external_id=entry.external_id, type=entry.event_type, payload=entry.payload
+        )
+        notes: list[str] = []
+        try:
+            with transaction.atomic():
+                updates = provider_for(config).event_updates(event)
+                if not updates:
+                    entry.status = InboxStatus.IGNORED
+                for update in updates:
+                    payment = find_payment(config=config, update=update)
+                    if payment is None:
+                        raise UpdateNeedsReview("No payment of ours matches this event.")
+                    entry.payment = payment
+                    notes.append(
+                        f"{update.kind}: {payment_apply(payment_id=payment.pk, update=update)}"
+                    )
+                if updates:
+                    entry.status = InboxStatus.PROCESSED
+        except (UpdateNeedsReview, MalformedEvent) as exc:
+            entry.status = InboxStatus.REVIEW
+            notes.append(f"{exc.code}: {exc.message} {dict(exc.fields)}")
+        except Exception as exc:
+            logger.exception("inbox entry %s failed", entry.pk)
+            entry.status = InboxStatus.FAILED
+            notes.append(f"error: {exc!r}")
+        entry.note = "; ".join(notes)[:2000]
+        entry.processed_at = clock.now()
+        entry.save(update_fields=["status", "note", "processed_at", "payment"])
+        return str(entry.status)

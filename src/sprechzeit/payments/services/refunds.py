@@ -1,0 +1,150 @@
+"""Refunds of unused paid balance: the client asks, staff approve, the money returns
+through the original channels, latest payments first (bank payments as a transfer
+instruction). Bonus is never refunded."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from django.db import transaction
+from django.db.models import F
+
+from sprechzeit.accounts.models import ClientAccount
+from sprechzeit.core import clock
+from sprechzeit.core.money import Money
+from sprechzeit.payments import errors
+from sprechzeit.payments.models import (
+    Payment,
+    PaymentStatus,
+    ProviderKind,
+    Refund,
+    RefundRequest,
+    RefundRequestStatus,
+    RefundStatus,
+)
+from sprechzeit.payments.providers import provider_for
+from sprechzeit.payments.providers.base import RefundCall
+from sprechzeit.payments.services.payments import clearing_account
+from sprechzeit.wallets import services as wallets
+
+logger = logging.getLogger(__name__)
+
+
+def refund_request_create(*, client_account: ClientAccount) -> RefundRequest:
+    """Ask for the unused paid balance (what is not held by a running consultation)."""
+    balance = wallets.wallet_balance(client_account=client_account)
+    refundable = min(balance.paid - balance.pending, balance.paid)
+    if balance.receivable.minor > 0 or refundable.minor <= 0:
+        raise errors.RefundNotPossible(available_minor=max(0, refundable.minor))
+    if RefundRequest.objects.filter(
+        client_account=client_account, status=RefundRequestStatus.REQUESTED
+    ).exists():
+        raise errors.RefundNotPossible("A refund request is already waiting.")
+    return RefundRequest.objects.create(
+        client_account=client_account,
+        amount_minor=refundable.minor,
+        currency=refundable.currency,
+        created_at=clock.now(),
+    )
+
+
+def refund_request_approve(*, request: RefundRequest, staff: str) -> list[Refund]:
+    """Book the refund (wallet → each channel's clearing) and ask each provider to pay it
+    back. The bookings commit first, one per payment; a provider call that fails puts
+    the money back into the wallet and marks that refund failed."""
+    with transaction.atomic():
+        locked = RefundRequest.objects.select_for_update().get(pk=request.pk)
+        if locked.status != RefundRequestStatus.REQUESTED:
+            raise errors.RefundNotPossible("This request was already decided.")
+        account = locked.client_account
+        balance = wallets.wallet_balance(client_account=account)
+        remaining = min(
+            Money(int(locked.amount_minor), locked.currency), balance.available, balance.paid
+        )
+        created: list[Refund] = []
+        candidates = (
+            Payment.objects.select_for_update()
+            .filter(
+                client_account=account, status=PaymentStatus.SUCCEEDED, credited_at__isnull=False
+            )
+            .select_related("provider_config")
+            .order_by("-created_at")
+        )
+        for payment in candidates:
+            if remaining.minor <= 0:
+                break
+            part = min(payment.refundable, remaining)
+            if part.minor <= 0:
+                continue
+            bank = payment.provider_config.kind == ProviderKind.BANK_TRANSFER
+            refund = Refund.objects.create(
+                payment=payment,
+                request=locked,
+                amount_minor=part.minor,
+                status=RefundStatus.INSTRUCTION if bank else RefundStatus.PENDING,
+                created_at=clock.now(),
+            )
+            wallets.wallet_refund_debit(
+                client_account=account,
+                amount=part,
+                destination=clearing_account(payment.provider_config),
+                id=refund.pk,
+                reference=f"payment:{payment.pk}",
+            )
+            payment.refunded_minor += part.minor
+            payment.save(update_fields=["refunded_minor"])
+            created.append(refund)
+            remaining = remaining - part
+        locked.status = RefundRequestStatus.APPROVED
+        locked.decided_at = clock.now()
+        locked.decided_by = staff
+        locked.save(update_fields=["status", "decided_at", "decided_by"])
+    for refund in created:
+        if refund.status == RefundStatus.PENDING:
+            refund_send(refund=refund)
+    return created
+
+
+def refund_send(*, refund: Refund) -> Refund:
+    """Ask the provider to pay `refund` back (idempotent by `refund-<id>`)."""
+    payment = refund.payment
+    try:
+        result = provider_for(payment.provider_config).refund_create(
+            RefundCall(
+                refund_id=refund.pk,
+                payment_external_id=payment.external_id,
+                payment_external_ref=payment.external_ref,
+                amount=Money(int(refund.amount_minor), payment.currency),
+                idempotency_key=f"refund-{refund.pk}",
+            )
+        )
+    except errors.PaymentError:
+        logger.exception("refund %s failed at the provider", refund.pk)
+        with transaction.atomic():
+            wallets.wallet_credit(
+                client_account=payment.client_account,
+                amount=Money(int(refund.amount_minor), payment.currency),
+                source=clearing_account(payment.provider_config),
+                id=uuid.uuid5(refund.pk, "restore"),
+                reference=f"payment:{payment.pk}",
+                purpose="refund_failed",
+            )
+            Payment.objects.filter(pk=payment.pk).update(
+                refunded_minor=F("refunded_minor") - refund.amount_minor
+            )
+            refund.status = RefundStatus.FAILED
+            refund.save(update_fields=["status"])
+        return refund
+    refund.external_id = result.external_id
+    refund.status = RefundStatus.SUCCEEDED if result.succeeded else RefundStatus.PENDING
+    refund.save(update_fields=["external_id", "status"])
+    return refund
+
+
+def refund_request_reject(*, request: RefundRequest, staff: str) -> RefundRequest:
+    request.status = RefundRequestStatus.REJECTED
+    request.decided_at = clock.now()
+    request.decided_by = staff
+    request.save(update_fields=["status", "decided_at", "decided_by"])
+    return request

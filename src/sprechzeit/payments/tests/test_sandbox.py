@@ -1,0 +1,201 @@
+"""The demo path: a client tops up with the sandbox and sees the balance; the hosted
+TEST MODE checkout's three outcomes; staff chargeback; pages and limits."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from sprechzeit.payments.models import InboxEntry, Payment, PaymentStatus
+from sprechzeit.payments.services import payments
+from sprechzeit.payments.tests.factories import assert_ledger_ok, client, eur, host, sandbox_setup
+from sprechzeit.payments.views import sandbox_deliver
+from sprechzeit.wallets import services as wallets
+from sprechzeit.wallets.models import WalletSettings
+
+pytestmark = pytest.mark.django_db
+
+
+def _start(browser: Client, platform_host: dict[str, str], channel_id: int, amount: str) -> Payment:
+    response = browser.post(
+        "/guthaben/aufladen/", {"channel": channel_id, "amount": amount}, headers=platform_host
+    )
+    assert response.status_code == 302, response.content.decode()
+    payment = Payment.objects.latest("created_at")
+    assert response["Location"] == f"/testkasse/{payment.pk}/"
+    return payment
+
+
+def test_demo_client_tops_up_with_sandbox_and_sees_balance() -> None:
+    platform, _config, policy = sandbox_setup()
+    account = client(platform)
+    browser = Client()
+    browser.force_login(account.user)
+    page = browser.get("/guthaben/aufladen/", headers=host(platform))
+    assert page.status_code == 200
+    assert "TESTMODUS" in page.content.decode()
+    payment = _start(browser, host(platform), policy.pk, "25,00")
+    checkout = browser.get(f"/testkasse/{payment.pk}/", headers=host(platform))
+    assert "TESTMODUS" in checkout.content.decode()
+    result = browser.post(
+        f"/testkasse/{payment.pk}/", {"outcome": "success"}, headers=host(platform), follow=True
+    )
+    assert 'data-status="succeeded"' in result.content.decode()
+    assert wallets.wallet_balance(client_account=account).total == eur(2500)
+    history = browser.get("/guthaben/", headers=host(platform))
+    assert "25,00" in history.content.decode()
+    assert_ledger_ok()
+
+
+def test_failure_books_nothing_and_pending_settles_later() -> None:
+    platform, _config, policy = sandbox_setup()
+    account = client(platform)
+    browser = Client()
+    browser.force_login(account.user)
+    failed = _start(browser, host(platform), policy.pk, "10")
+    browser.post(f"/testkasse/{failed.pk}/", {"outcome": "failure"}, headers=host(platform))
+    failed.refresh_from_db()
+    assert failed.status == PaymentStatus.FAILED
+    pending = _start(browser, host(platform), policy.pk, "20")
+    browser.post(f"/testkasse/{pending.pk}/", {"outcome": "pending"}, headers=host(platform))
+    pending.refresh_from_db()
+    assert pending.status == PaymentStatus.PENDING
+    assert wallets.wallet_balance(client_account=account).total == eur(0)
+    browser.post(f"/testkasse/{pending.pk}/", {"outcome": "settle"}, headers=host(platform))
+    pending.refresh_from_db()
+    assert pending.status == PaymentStatus.SUCCEEDED
+    assert wallets.wallet_balance(client_account=account).total == eur(2000)
+    assert_ledger_ok()
+
+
+def test_trusted_client_is_credited_at_once_on_slow_channel_and_failure_takes_it_back() -> None:
+    platform, _config, policy = sandbox_setup(slow=True, credit_on="initiation_if_trusted")
+    account = client(platform)
+    wallets.wallet_mark_trusted(client_account=account)
+    payment = payments.payment_start(
+        client_account=account,
+        policy=policy,
+        amount=eur(3000),
+        return_url="/r/{id}",
+        cancel_url="/c",
+        webhook_url="/h",
+    )
+    sandbox_deliver(payment=payment, event_type="payment.pending")
+    assert wallets.wallet_balance(client_account=account).total == eur(3000)
+    sandbox_deliver(payment=payment, event_type="payment.failed")
+    balance = wallets.wallet_balance(client_account=account)
+    assert balance.total == eur(0)
+    assert_ledger_ok()
+
+
+def test_replayed_and_stale_events_credit_once() -> None:
+    platform, config, policy = sandbox_setup()
+    account = client(platform)
+    payment = payments.payment_start(
+        client_account=account,
+        policy=policy,
+        amount=eur(1000),
+        return_url="/r/{id}",
+        cancel_url="/c",
+        webhook_url="/h",
+    )
+    for _ in range(3):
+        sandbox_deliver(payment=payment, event_type="payment.succeeded")
+    sandbox_deliver(payment=payment, event_type="payment.pending")  # late and stale
+    sandbox_deliver(payment=payment, event_type="payment.failed")  # stale too
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.SUCCEEDED
+    assert wallets.wallet_balance(client_account=account).total == eur(1000)
+    assert InboxEntry.objects.filter(provider_config=config).count() == 5
+    assert_ledger_ok()
+
+
+def test_staff_chargeback_after_spending_blocks_client() -> None:
+    platform, _config, policy = sandbox_setup()
+    account = client(platform)
+    payment = payments.payment_start(
+        client_account=account,
+        policy=policy,
+        amount=eur(1000),
+        return_url="/r/{id}",
+        cancel_url="/c",
+        webhook_url="/h",
+    )
+    sandbox_deliver(payment=payment, event_type="payment.succeeded")
+    sandbox_deliver(payment=payment, event_type="dispute.lost", dispute_id="cb1")
+    sandbox_deliver(payment=payment, event_type="dispute.lost", dispute_id="cb1")
+    balance = wallets.wallet_balance(client_account=account)
+    assert balance.total == eur(0)
+    browser = Client()
+    browser.force_login(account.user)
+    response = browser.post(
+        "/guthaben/aufladen/", {"channel": policy.pk, "amount": "10"}, headers=host(platform)
+    )
+    assert response.status_code == 400
+    assert "gesperrt" in response.content.decode()
+    assert_ledger_ok()
+
+
+def test_amount_outside_channel_limits_is_refused() -> None:
+    platform, _config, policy = sandbox_setup(min_minor=1000, max_minor=2000)
+    account = client(platform)
+    browser = Client()
+    browser.force_login(account.user)
+    for amount in ("9,99", "20,01", "abc", "-5"):
+        response = browser.post(
+            "/guthaben/aufladen/", {"channel": policy.pk, "amount": amount}, headers=host(platform)
+        )
+        assert response.status_code == 400
+    assert not Payment.objects.exists()
+
+
+def test_deposit_limit_refuses_top_up_over_the_month() -> None:
+    platform, _config, policy = sandbox_setup()
+    account = client(platform)
+    wallets.wallet_set_deposit_limit(client_account=account, limit=eur(3000))
+    first = payments.payment_start(
+        client_account=account,
+        policy=policy,
+        amount=eur(2000),
+        return_url="/r/{id}",
+        cancel_url="/c",
+        webhook_url="/h",
+    )
+    sandbox_deliver(payment=first, event_type="payment.succeeded")
+    with pytest.raises(Exception, match="Einzahlungslimit") as excinfo:
+        payments.payment_start(
+            client_account=account,
+            policy=policy,
+            amount=eur(1500),
+            return_url="/r/{id}",
+            cancel_url="/c",
+            webhook_url="/h",
+        )
+    assert getattr(excinfo.value, "code", "") == "deposit_limit_exceeded"
+
+
+def test_welcome_credit_on_first_top_up_once() -> None:
+    platform, _config, policy = sandbox_setup()
+    WalletSettings.objects.create(platform=platform, welcome_credit_minor=500)
+    account = client(platform)
+    for _ in range(2):
+        payment = payments.payment_start(
+            client_account=account,
+            policy=policy,
+            amount=eur(1000),
+            return_url="/r/{id}",
+            cancel_url="/c",
+            webhook_url="/h",
+        )
+        sandbox_deliver(payment=payment, event_type="payment.succeeded")
+    balance = wallets.wallet_balance(client_account=account)
+    assert (balance.paid, balance.bonus) == (eur(2000), eur(500))
+    assert_ledger_ok()
+
+
+def test_pages_need_a_logged_in_client() -> None:
+    platform, _config, _policy = sandbox_setup()
+    for url in ("/guthaben/", "/guthaben/aufladen/"):
+        response = Client().get(url, headers=host(platform))
+        assert response.status_code == 302
+        assert "/login" in response["Location"] or "anmelden" in response["Location"]

@@ -1,0 +1,318 @@
+"""Client pages: balance and history, top-up, result; the sandbox's hosted TEST MODE
+checkout; the provider webhooks. Thin: parse, call one service, render."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from decimal import InvalidOperation
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from sprechzeit.accounts.models import ClientAccount
+from sprechzeit.core import clock
+from sprechzeit.core.errors import DomainError
+from sprechzeit.core.money import Money
+from sprechzeit.payments import selectors
+from sprechzeit.payments.errors import InvalidSignature, MalformedEvent, ProviderNotConfigured
+from sprechzeit.payments.models import (
+    Channel,
+    ChannelPolicy,
+    Payment,
+    PaymentStatus,
+    ProviderConfig,
+    ProviderKind,
+)
+from sprechzeit.payments.providers import sandbox
+from sprechzeit.payments.services import inbox, payments, refunds
+from sprechzeit.payments.services.references import format_reference, transfer_reference_for
+from sprechzeit.wallets import services as wallets
+
+
+def client_required(view: Any) -> Any:
+    """Only a logged-in client of this platform; others go to the login page."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        account = client_of(request)
+        if account is None:
+            return redirect_to_login(request.get_full_path(), reverse("site:login"))
+        response: HttpResponse = view(request, account, *args, **kwargs)
+        return response
+
+    return wrapper
+
+
+def client_of(request: HttpRequest) -> ClientAccount | None:
+    platform = getattr(request, "platform", None)
+    user = request.user
+    if platform is None or not user.is_authenticated:
+        return None
+    return (
+        ClientAccount.objects.filter(user=user, platform=platform)
+        .select_related("platform__legal_entity", "user")
+        .first()
+    )
+
+
+def parse_amount(raw: str, currency: str) -> Money | None:
+    text = raw.strip().replace("€", "").replace(" ", "")
+    if "," in text:
+        text = text.replace(".", "").replace(",", ".")
+    try:
+        return Money.from_decimal(text, currency)
+    except (InvalidOperation, DomainError, ValueError):
+        return None
+
+
+def _urls(request: HttpRequest, config: ProviderConfig) -> dict[str, str]:
+    result = request.build_absolute_uri(
+        reverse("payments:result", args=["00000000-0000-0000-0000-000000000000"])
+    )
+    return {
+        "return_url": result.replace("00000000-0000-0000-0000-000000000000", "{id}"),
+        "cancel_url": result.replace("00000000-0000-0000-0000-000000000000", "{id}")
+        + "?abgebrochen=1",
+        "webhook_url": request.build_absolute_uri(reverse("payments:webhook", args=[config.pk])),
+    }
+
+
+def _bank_details(account: ClientAccount) -> dict[str, str] | None:
+    if not ChannelPolicy.objects.filter(
+        platform=account.platform, channel=Channel.BANK_TRANSFER, enabled=True
+    ).exists():
+        return None
+    entity = account.platform.legal_entity
+    return {
+        "holder": entity.name,
+        "iban": entity.iban,
+        "bic": entity.bic,
+        "reference": format_reference(transfer_reference_for(client_account=account)),
+    }
+
+
+@client_required
+def wallet_page(request: HttpRequest, account: ClientAccount) -> HttpResponse:
+    balance = wallets.wallet_balance(client_account=account)
+    limit = wallets.wallet_deposit_limit(client_account=account)
+    return render(
+        request,
+        "payments/wallet.html",
+        {
+            "balance": balance,
+            "payments": selectors.payments_of(account)[:50],
+            "limit": limit,
+            "state": account.wallet_state,
+        },
+    )
+
+
+@client_required
+def topup_page(request: HttpRequest, account: ClientAccount) -> HttpResponse:
+    channels = [
+        c
+        for c in payments.channels_for(client_account=account)
+        if c.channel != Channel.BANK_TRANSFER
+    ]
+    error = ""
+    if request.method == "POST":
+        policy = next((c for c in channels if str(c.pk) == request.POST.get("channel")), None)
+        amount = parse_amount(request.POST.get("amount", ""), account.platform.currency)
+        if policy is None:
+            error = _("Bitte wählen Sie eine Zahlart.")
+        elif amount is None:
+            error = _("Bitte geben Sie einen gültigen Betrag ein.")
+        else:
+            try:
+                payment = payments.payment_start(
+                    client_account=account,
+                    policy=policy,
+                    amount=amount,
+                    **_urls(request, policy.provider_config),
+                )
+            except DomainError as exc:
+                error = str(exc.message)
+            else:
+                return HttpResponseRedirect(payment.redirect_url)
+    return render(
+        request,
+        "payments/topup.html",
+        {
+            "channels": [
+                (
+                    c,
+                    [Money(int(p), account.platform.currency) for p in c.presets],
+                    Money(c.min_minor, account.platform.currency),
+                    Money(c.max_minor, account.platform.currency),
+                )
+                for c in channels
+            ],
+            "bank": _bank_details(account),
+            "error": error,
+            "balance": wallets.wallet_balance(client_account=account),
+        },
+        status=400 if error else 200,
+    )
+
+
+@client_required
+def result_page(
+    request: HttpRequest, account: ClientAccount, payment_id: uuid.UUID
+) -> HttpResponse:
+    payment = selectors.payment_of(account, payment_id=payment_id)
+    if payment is None:
+        raise Http404(_("Diese Zahlung gibt es nicht."))
+    if (
+        payment.status == PaymentStatus.CREATED
+        and request.GET
+        and not request.GET.get("abgebrochen")
+    ):
+        # The payer came back: providers that capture on return (PayPal) do it now.
+        try:
+            payments.payment_returned(
+                payment=payment, params={key: str(value) for key, value in request.GET.items()}
+            )
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+        payment.refresh_from_db()
+    return render(
+        request,
+        "payments/result.html",
+        {"payment": payment, "balance": wallets.wallet_balance(client_account=account)},
+    )
+
+
+@require_POST
+@client_required
+def deposit_limit(request: HttpRequest, account: ClientAccount) -> HttpResponse:
+    raw = request.POST.get("limit", "").strip()
+    limit = None if raw == "" else parse_amount(raw, account.platform.currency)
+    if raw and limit is None:
+        messages.error(request, _("Bitte geben Sie einen gültigen Betrag ein."))
+        return redirect("payments:wallet")
+    try:
+        result = wallets.wallet_set_deposit_limit(client_account=account, limit=limit)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        if result.pending_from is not None:
+            messages.info(request, _("Das höhere Limit gilt nach der Wartezeit."))
+        else:
+            messages.success(request, _("Das Limit gilt ab sofort."))
+    return redirect("payments:wallet")
+
+
+@require_POST
+@client_required
+def self_exclude(request: HttpRequest, account: ClientAccount) -> HttpResponse:
+    try:
+        days = int(request.POST.get("days", "0"))
+        if days not in (1, 7, 30, 90, 365):
+            raise ValueError
+        wallets.wallet_self_exclude(
+            client_account=account, until=clock.now() + timedelta(days=days)
+        )
+    except (ValueError, DomainError):
+        messages.error(request, _("Die Selbstsperre konnte nicht gesetzt werden."))
+    else:
+        messages.success(request, _("Ihre Selbstsperre ist aktiv."))
+    return redirect("payments:wallet")
+
+
+@require_POST
+@client_required
+def refund_request(request: HttpRequest, account: ClientAccount) -> HttpResponse:
+    try:
+        refunds.refund_request_create(client_account=account)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Ihr Erstattungsantrag wurde an unser Team übermittelt."))
+    return redirect("payments:wallet")
+
+
+# --- sandbox: the hosted TEST MODE checkout -----------------------------------------------
+
+_SANDBOX_OUTCOMES = {
+    "success": "payment.succeeded",
+    "failure": "payment.failed",
+    "pending": "payment.pending",
+    "settle": "payment.succeeded",
+}
+
+
+def sandbox_checkout(request: HttpRequest, payment_id: uuid.UUID) -> HttpResponse:
+    payment = get_object_or_404(
+        Payment.objects.select_related("provider_config", "client_account__user"),
+        pk=payment_id,
+        provider_config__kind=ProviderKind.SANDBOX,
+    )
+    platform = getattr(request, "platform", None)
+    if platform is None or payment.platform_id != platform.pk:
+        raise Http404(_("Diese Zahlung gibt es nicht."))
+    if request.method == "POST":
+        outcome = request.POST.get("outcome", "")
+        event_type = _SANDBOX_OUTCOMES.get(outcome)
+        if event_type is None:
+            return render(
+                request, "payments/sandbox_checkout.html", {"payment": payment}, status=400
+            )
+        sandbox_deliver(payment=payment, event_type=event_type)
+        return redirect("payments:result", payment_id=payment.pk)
+    return render(request, "payments/sandbox_checkout.html", {"payment": payment})
+
+
+def sandbox_deliver(
+    *, payment: Payment, event_type: str, dispute_id: str = ""
+) -> inbox.InboxOutcome:
+    """Send a signed sandbox notification through the inbox, as a provider would."""
+    body = sandbox.event_body(
+        type=event_type,
+        payment_id=payment.pk,
+        amount=payment.amount,
+        fingerprint=f"sandbox:{payment.client_account.user.email.lower()}",
+        dispute_id=dispute_id,
+    )
+    config = payment.provider_config
+    return inbox.inbox_receive(
+        config=config,
+        body=body,
+        headers={sandbox.SIGNATURE_HEADER: sandbox.sign(int(config.pk), body)},
+    )
+
+
+# --- webhooks --------------------------------------------------------------------------
+
+
+@csrf_exempt
+@require_POST
+def webhook(request: HttpRequest, config_id: int) -> HttpResponse:
+    """Provider notifications. 400 for a bad signature or unreadable body; 200 for every
+    authentic event, applied or stored for review; 500 only for our own failures, so
+    the provider retries."""
+    config = (
+        ProviderConfig.objects.filter(pk=config_id, is_active=True)
+        .select_related("platform")
+        .first()
+    )
+    if config is None:
+        return JsonResponse({"code": "unknown_configuration"}, status=404)
+    try:
+        outcome = inbox.inbox_receive(config=config, body=request.body, headers=request.headers)
+    except (InvalidSignature, MalformedEvent) as exc:
+        return JsonResponse({"code": exc.code, "message": str(exc.message)}, status=400)
+    except ProviderNotConfigured as exc:
+        return JsonResponse({"code": exc.code}, status=503)
+    return JsonResponse(
+        {"status": outcome.status, "duplicate": outcome.duplicate},
+        status=500 if outcome.status == "failed" else 200,
+    )
