@@ -727,7 +727,7 @@ def _write(
     # in one round trip (the single-transfer path costs BEGIN, one read, one write, COMMIT).
     statements: list[tuple[str, list[Any]]] = []
     copy_rows = postgres and len(results) >= _COPY_FROM
-    if not copy_rows:
+    if postgres and not copy_rows:
         params: list[Any] = []
         for entry in zip(results, hashes, metadata, strict=True):
             params.extend(row(*entry))
@@ -792,5 +792,9 @@ def _write(
                 [param for _, params in statements for param in params],
             )
         else:
+            cursor.executemany(
+                f"INSERT INTO ledger_transfer ({columns}) VALUES {marks}",  # noqa: S608
+                [row(*entry) for entry in zip(results, hashes, metadata, strict=True)],
+            )
             for sql, params in statements:
                 cursor.execute(sql, params)

@@ -315,3 +315,29 @@ def test_account_get_or_create_is_one_account_per_purpose_and_owner() -> None:
     revenue = system(AccountPurpose.PLATFORM_REVENUE)
     assert revenue.hot
     assert not revenue.debits_must_not_exceed_credits
+
+
+def test_a_large_batch_takes_the_bulk_path_and_counts_once_per_account() -> None:
+    wallets = [funded_wallet(10_000) for _ in range(5)]
+    revenue = system(AccountPurpose.PLATFORM_REVENUE)
+    partner = account(AccountPurpose.PARTNER_PAYABLE)
+    specs = [
+        TransferSpec(
+            id=new_id(),
+            debit_account=wallets[n % 5],
+            credit_account=revenue if n % 2 else partner,
+            amount=eur(3),
+            metadata={"n": n},
+        )
+        for n in range(3000)
+    ]
+    deltas_before = AccountDelta.objects.count()
+    batch = services.transfers_post_linked(transfers=specs)
+    assert len(batch.transfers) == 3000
+    assert Transfer.objects.filter(batch_id=batch.batch_id).count() == 3000
+    assert Transfer.objects.get(pk=specs[7].id).metadata == {"n": 7}
+    assert AccountDelta.objects.count() == deltas_before + 1  # one delta for revenue
+    assert selectors.account_balance(account=wallets[0]).posted == eur(10_000 - 600 * 3)
+    assert selectors.account_balance(account=revenue).posted == eur(1500 * 3)
+    assert services.transfers_post_linked(transfers=specs).replayed
+    assert_ledger_sound()

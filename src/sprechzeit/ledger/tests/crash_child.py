@@ -1,0 +1,41 @@
+"""Run by test_crash in a subprocess: book one large linked batch, to be SIGKILLed midway.
+
+Imports wait for django.setup() (hence the PLC0415 waivers).
+
+python -m sprechzeit.ledger.tests.crash_child <batch_id> <size> <wallet_id> <revenue_id> <partner_id>
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sprechzeit.config.settings")
+    import django  # noqa: PLC0415
+
+    django.setup()
+    from sprechzeit.core.money import Money  # noqa: PLC0415
+    from sprechzeit.ledger import services  # noqa: PLC0415
+    from sprechzeit.ledger.booking import TransferSpec  # noqa: PLC0415
+
+    batch_id, size, wallet, revenue, partner = sys.argv[1:6]
+    specs = [
+        TransferSpec(
+            id=uuid.uuid4(),
+            debit_account=int(wallet),
+            credit_account=int(revenue if n % 2 else partner),
+            amount=Money(1),
+            reference=f"crash:{n}",
+        )
+        for n in range(int(size))
+    ]
+    print("booking", flush=True)  # noqa: T201
+    services.transfers_post_linked(transfers=specs, batch_id=uuid.UUID(batch_id))
+    print("done", flush=True)  # noqa: T201
+
+
+if __name__ == "__main__":
+    main()
