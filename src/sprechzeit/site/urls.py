@@ -6,7 +6,9 @@ app_name = "site"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("berater/", views.directory, name="directory"),
     path("berater/<slug:slug>/", views.listing_detail, name="listing"),
+    path("berater/<slug:slug>/status/", views.listing_status, name="listing_status"),
     path("impressum/", views.impressum, name="impressum"),
     path("kontakt/", views.contact, name="contact"),
     path("kontakt/danke/", views.contact_done, name="contact_done"),

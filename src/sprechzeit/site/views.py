@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
@@ -9,17 +10,33 @@ from django.contrib.auth import login, logout
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from sprechzeit.accounts.errors import EmailTaken
-from sprechzeit.accounts.selectors import categories_of, listing_by_slug, listings_published
+from sprechzeit.accounts.selectors import categories_of
 from sprechzeit.accounts.services import client_register
+from sprechzeit.consultations.models import VoiceConfig
+from sprechzeit.consultations.selectors import Availability
 from sprechzeit.platforms.errors import ContactRateLimited
 from sprechzeit.platforms.models import Platform
 from sprechzeit.platforms.selectors import host_port, platform_url, platforms_active
 from sprechzeit.platforms.services import contact_message_submit
 from sprechzeit.site.auth_views import BACKEND, send_verification_email
 from sprechzeit.site.forms import ContactForm, SignupForm
+from sprechzeit.site.selectors import (
+    DirectoryFilter,
+    listing_entry,
+    listing_reviews,
+    listings_directory,
+)
+
+SORT_LABELS = (
+    ("rating", gettext_lazy("Beste Bewertung")),
+    ("price_asc", gettext_lazy("Preis aufsteigend")),
+    ("price_desc", gettext_lazy("Preis absteigend")),
+    ("newest", gettext_lazy("Neueste")),
+)
 
 
 def _platform(request: HttpRequest) -> Platform:
@@ -33,25 +50,88 @@ def home(request: HttpRequest) -> HttpResponse:
     platform: Platform | None = getattr(request, "platform", None)
     if platform is None:
         port = host_port(request.META.get("HTTP_HOST", ""))
-        entries = [
-            (p, platform_url(platform=p, request_scheme=request.scheme or "http", port=port))
+        scheme = request.scheme or "http"
+        platforms = [
+            (p, platform_url(platform=p, request_scheme=scheme, port=port))
             for p in platforms_active()
         ]
-        return render(request, "site/network.html", {"entries": entries})
-    listings = listings_published(platform)
+        return render(request, "site/network.html", {"entries": platforms})
+    entries = listings_directory(platform, DirectoryFilter())
+    online = [e for e in entries if e.status != Availability.OFFLINE][:6]
     return render(
         request,
         "site/home.html",
-        {"listings": listings, "categories": categories_of(platform)},
+        {
+            "online": online,
+            "entries": entries[:9],
+            "total": len(entries),
+            "categories": categories_of(platform),
+        },
     )
+
+
+def _cents(raw: str | None) -> int | None:
+    """A price in euros from a filter field ("2", "2,50", "2.5") as cents; junk is ignored."""
+    if not raw:
+        return None
+    try:
+        value = Decimal(raw.strip().replace(",", "."))
+    except InvalidOperation:
+        return None
+    return int(value * 100) if value >= 0 else None
+
+
+def directory(request: HttpRequest) -> HttpResponse:
+    platform = _platform(request)
+    params = request.GET
+    flt = DirectoryFilter(
+        category=params.get("kategorie", ""),
+        online_only=params.get("online") == "1",
+        price_min_minor=_cents(params.get("preis_von")),
+        price_max_minor=_cents(params.get("preis_bis")),
+        sort=params.get("sortierung", "rating"),
+    )
+    entries = listings_directory(platform, flt)
+    context = {
+        "entries": entries,
+        "flt": flt,
+        "price_from": params.get("preis_von", ""),
+        "price_to": params.get("preis_bis", ""),
+        "categories": categories_of(platform),
+        "sorts": SORT_LABELS,
+    }
+    template = (
+        "site/_directory_results.html"
+        if request.headers.get("HX-Request")
+        else "site/directory.html"
+    )
+    return render(request, template, context)
 
 
 def listing_detail(request: HttpRequest, slug: str) -> HttpResponse:
     platform = _platform(request)
-    listing = listing_by_slug(platform, slug=slug)
-    if listing is None:
+    entry = listing_entry(platform, slug=slug)
+    if entry is None:
         raise Http404(_("Dieses Beraterprofil gibt es nicht."))
-    return render(request, "site/listing_detail.html", {"listing": listing})
+    return render(
+        request,
+        "site/listing_detail.html",
+        {
+            "entry": entry,
+            "listing": entry.listing,
+            "reviews": listing_reviews(entry.listing),
+            "voice": VoiceConfig.objects.filter(platform=platform, is_active=True).first(),
+        },
+    )
+
+
+def listing_status(request: HttpRequest, slug: str) -> HttpResponse:
+    """The live availability badge of one listing (polled by htmx on the profile page)."""
+    platform = _platform(request)
+    entry = listing_entry(platform, slug=slug)
+    if entry is None:
+        raise Http404(_("Dieses Beraterprofil gibt es nicht."))
+    return render(request, "site/_status_badge.html", {"status": entry.status})
 
 
 def impressum(request: HttpRequest) -> HttpResponse:
