@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from sprechzeit.accounts.models import Partner
 from sprechzeit.consultations.models import Consultation
+from sprechzeit.core.money import Money
 from sprechzeit.statements import errors
 from sprechzeit.statements.models import Adjustment, PartnerTaxProfile, Statement
 from sprechzeit.statements.vat import VatStatus
@@ -137,3 +138,23 @@ def held_statements() -> QuerySet[Statement]:
 def partner_of_user(user: object) -> Partner | None:
     partner = getattr(user, "partner", None) if user is not None else None
     return partner if isinstance(partner, Partner) else None
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerEarnings:
+    consultations: int
+    share: Money
+
+
+def partner_earnings(*, partner: Partner, period: Period) -> PartnerEarnings:
+    """What the partner earned so far in `period` (settled consultations, net share)."""
+    start, end = period.bounds()
+    totals = Consultation.objects.filter(
+        partner=partner,
+        status=Consultation.Status.SETTLED,
+        settled_at__gte=start,
+        settled_at__lt=end,
+    ).aggregate(count=Count("pk"), share=Sum("partner_share_minor"))
+    return PartnerEarnings(
+        consultations=int(totals["count"] or 0), share=Money(int(totals["share"] or 0))
+    )

@@ -1,7 +1,21 @@
-"""URL routes of the statements app, mounted at the site root by config/urls.py."""
+from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import path
+
+from sprechzeit.statements import views
 
 app_name = "statements"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns = [
+    path("partner/gutschriften/", views.statement_list, name="list"),
+    path(
+        "partner/gutschriften/<int:pk>/<str:kind>/",
+        views.statement_download,
+        name="download",
+    ),
+    path(
+        "verwaltung/gutschriften/<int:pk>/<str:kind>/",
+        views.staff_download,
+        name="staff_download",
+    ),
+]

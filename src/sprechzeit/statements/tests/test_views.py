@@ -1,0 +1,43 @@
+"""Partner portal: a partner sees and downloads their own documents only."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from sprechzeit.core import clock
+from sprechzeit.platforms.tests.factories import platform_create
+from sprechzeit.statements import services
+from sprechzeit.statements.models import Statement
+from sprechzeit.statements.tests.factories import at, busy_scene, settled, tax_profile
+from sprechzeit.statements.vat import VatStatus
+
+pytestmark = pytest.mark.django_db
+
+
+def test_partner_downloads_own_documents_only() -> None:
+    platform = platform_create(hosts=("portal.localhost",))
+    mine = busy_scene(platform=platform)
+    theirs = busy_scene(platform=platform)
+    for s in (mine, theirs):
+        tax_profile(s.partner, VatStatus.SMALL_BUSINESS)
+        settled(s, seconds=300, when=at(2026, 10, 7))
+    with clock.frozen_at(at(2026, 11, 2)):
+        services.statements_close(period="2026-10")
+    own = Statement.objects.get(partner=mine.partner)
+    other = Statement.objects.get(partner=theirs.partner)
+    client = Client(HTTP_HOST="portal.localhost")
+    assert client.get("/partner/gutschriften/").status_code == 302  # login first
+    client.force_login(mine.partner.user)
+    page = client.get("/partner/gutschriften/")
+    assert page.status_code == 200
+    assert own.number is not None
+    assert own.number.encode() in page.content
+    for kind in ("pdf", "xml", "xrechnung"):
+        response = client.get(f"/partner/gutschriften/{own.pk}/{kind}/")
+        assert response.status_code == 200, kind
+    assert client.get(f"/partner/gutschriften/{own.pk}/pdf/").content.startswith(b"%PDF")
+    assert client.get(f"/partner/gutschriften/{other.pk}/pdf/").status_code == 404
+    assert client.get(f"/partner/gutschriften/{own.pk}/exe/").status_code == 404
+    client.force_login(mine.client.user)  # a client, not a partner
+    assert client.get("/partner/gutschriften/").status_code == 404

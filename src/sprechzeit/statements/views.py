@@ -1,0 +1,79 @@
+"""Partner portal pages for statements and the staff download. Thin: each view resolves
+the partner of the logged-in user, reads through selectors and renders; a document of
+another partner is a 404."""
+
+from __future__ import annotations
+
+from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+
+from sprechzeit.accounts.models import Partner
+from sprechzeit.core import clock
+from sprechzeit.core.money import Money
+from sprechzeit.statements import selectors, services
+from sprechzeit.statements.documents.cii import cii_xml
+from sprechzeit.statements.models import Statement
+
+FORMATS = ("pdf", "xml", "xrechnung")
+
+
+def _partner(request: HttpRequest) -> Partner:
+    partner = selectors.partner_of_user(request.user)
+    if partner is None:
+        raise Http404
+    return partner
+
+
+def _file(statement: Statement, kind: str) -> HttpResponse:
+    if kind not in FORMATS or statement.number is None:
+        raise Http404
+    if kind == "pdf":
+        statement = services.statement_render_pdf(statement_id=statement.pk)
+        body, content_type, suffix = bytes(statement.pdf or b""), "application/pdf", "pdf"
+    elif kind == "xml":
+        body, content_type, suffix = bytes(statement.xml or b""), "application/xml", "xml"
+    else:
+        body = cii_xml(statement.data, flavour="xrechnung")
+        content_type, suffix = "application/xml", "xrechnung.xml"
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{statement.number}.{suffix}"'
+    return response
+
+
+@login_required
+def statement_list(request: HttpRequest) -> HttpResponse:
+    partner = _partner(request)
+    today = timezone.localdate(clock.now())
+    month = selectors.period_parse(f"{today:%Y-%m}")
+    return render(
+        request,
+        "statements/statement_list.html",
+        {
+            "rows": [
+                (statement, Money(statement.gross_minor, statement.currency))
+                for statement in selectors.partner_statements(partner=partner)
+            ],
+            "earnings": selectors.partner_earnings(partner=partner, period=month),
+            "profile": getattr(partner, "tax_profile", None),
+            "gaps": selectors.tax_profile_gaps(getattr(partner, "tax_profile", None)),
+        },
+    )
+
+
+@login_required
+def statement_download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    partner = _partner(request)
+    statement = get_object_or_404(
+        Statement.objects.exclude(status__in=[Statement.Status.DRAFT, Statement.Status.HELD]),
+        pk=pk,
+        partner=partner,
+    )
+    return _file(statement, kind)
+
+
+@staff_member_required
+def staff_download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    return _file(get_object_or_404(Statement, pk=pk), kind)
