@@ -1,7 +1,22 @@
 """URL routes of the consultations app, mounted at the site root by config/urls.py."""
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+
+from sprechzeit.consultations import views
+from sprechzeit.consultations.telephony.views import voice_webhook
 
 app_name = "consultations"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("hooks/voice/<uuid:config_id>/<str:step>/", voice_webhook, name="voice"),
+    path("beratung/starten/<slug:slug>/", views.consultation_start, name="start"),
+    path("beratung/<uuid:consultation_id>/", views.consultation_room, name="room"),
+    path("beratung/<uuid:consultation_id>/bewerten/", views.rating_submit, name="rate"),
+    path("beratungen/", views.records_client, name="records"),
+    path("beratungen.csv", views.records_client_csv, name="records_csv"),
+    path("berater/anfragen/", views.partner_requests, name="partner_requests"),
+    path("berater/status/", views.partner_presence, name="partner_presence"),
+    path("berater/abrechnung/", views.records_partner, name="partner_records"),
+    path("berater/abrechnung.csv", views.records_partner_csv, name="partner_records_csv"),
+    path("verfuegbarkeit/", views.availability, name="availability"),
+]

@@ -1,0 +1,130 @@
+// The consultation room: chat and live meter over /ws/consultations/<id>/.
+// The server owns the meter and the cut-off; this page only displays what it is told
+// and interpolates the seconds between the server's snapshots. No dependencies.
+(function () {
+  "use strict";
+  var room = document.getElementById("room");
+  if (!room) { return; }
+  var texts = JSON.parse(document.getElementById("room-texts").textContent);
+  var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+  var socket = null;
+  var state = null;
+  var lastMeter = null;
+  var lastMeterAt = 0;
+  var ended = false;
+  var rate = parseInt(room.dataset.rate, 10);
+
+  function $(id) { return document.getElementById(id); }
+  function clockText(seconds) {
+    seconds = Math.max(0, Math.floor(seconds));
+    var m = Math.floor(seconds / 60), s = seconds % 60;
+    return m + ":" + (s < 10 ? "0" : "") + s;
+  }
+  function money(minor) {
+    var sign = minor < 0 ? "-" : "";
+    minor = Math.abs(minor);
+    var cents = minor % 100;
+    return sign + Math.floor(minor / 100) + "," + (cents < 10 ? "0" : "") + cents;
+  }
+  function render() {
+    if (!lastMeter || ended) { return; }
+    var drift = (Date.now() - lastMeterAt) / 1000;
+    var elapsed = Math.min(lastMeter.paid_seconds, lastMeter.elapsed_seconds + drift);
+    $("meter-elapsed").textContent = clockText(elapsed);
+    // An estimate between snapshots; the server's rating function decides the amount.
+    $("meter-cost").textContent = money(Math.max(lastMeter.cost_minor, Math.round(rate * Math.floor(elapsed) / 60)));
+    $("meter-remaining").textContent = clockText(lastMeter.paid_seconds - elapsed);
+  }
+  function addMessage(sender, body) {
+    var item = document.createElement("li");
+    item.className = "chat-" + sender;
+    var who = document.createElement("span");
+    who.className = "sender";
+    who.textContent = texts[sender] || sender;
+    item.appendChild(who);
+    item.appendChild(document.createTextNode(" " + body));
+    $("chat-log").appendChild(item);
+    item.scrollIntoView({ block: "end" });
+  }
+  function beep() {
+    try {
+      var ctx = new (window.AudioContext || window.webkitAudioContext)();
+      var osc = ctx.createOscillator();
+      osc.connect(ctx.destination);
+      osc.start();
+      osc.stop(ctx.currentTime + 0.2);
+    } catch (e) { /* sound is a courtesy */ }
+  }
+  function onMessage(event) {
+    var message = JSON.parse(event.data);
+    switch (message.type) {
+      case "hello":
+        state = message.state;
+        $("meter-status").textContent = texts[state.status] || state.status;
+        break;
+      case "started":
+      case "extended":
+        state = message.state;
+        $("meter-status").textContent = texts.live;
+        $("meter-warning").hidden = true;
+        if (lastMeter) { lastMeter.paid_seconds = state.paid_seconds; }
+        break;
+      case "meter":
+        lastMeter = message;
+        lastMeterAt = Date.now();
+        render();
+        break;
+      case "warning":
+        $("meter-warning").textContent = texts.warning.replace("%s", message.remaining_seconds);
+        $("meter-warning").hidden = false;
+        beep();
+        break;
+      case "chat":
+        addMessage(message.sender, message.body);
+        break;
+      case "ended":
+        ended = true;
+        $("meter-status").textContent = texts.ended;
+        if (message.state.amount_minor !== null) {
+          $("meter-cost").textContent = money(message.state.amount_minor);
+          $("meter-elapsed").textContent = clockText(message.state.duration_seconds);
+          $("meter-remaining").textContent = "–";
+        }
+        break;
+      case "declined":
+      case "missed":
+      case "cancelled":
+        ended = true;
+        $("meter-status").textContent = texts[message.type] || message.type;
+        break;
+      case "error":
+        $("meter-warning").textContent = message.message;
+        $("meter-warning").hidden = false;
+        break;
+    }
+  }
+  function send(message) {
+    if (socket && socket.readyState === WebSocket.OPEN) { socket.send(JSON.stringify(message)); }
+  }
+  function connect() {
+    socket = new WebSocket(scheme + window.location.host + room.dataset.ws);
+    socket.addEventListener("message", onMessage);
+    socket.addEventListener("close", function () {
+      if (!ended) { window.setTimeout(connect, 2000); }
+    });
+  }
+  $("chat-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var input = $("chat-input");
+    if (input.value.trim()) { send({ type: "chat", body: input.value }); }
+    input.value = "";
+  });
+  $("end-button").addEventListener("click", function () { send({ type: "end" }); });
+  // Heartbeats confirm the seconds this side was present; a lost connection is billed
+  // up to the last one the server received.
+  window.setInterval(function () { send({ type: "heartbeat" }); }, 10000);
+  // After a top-up in another tab, ask the server to extend at once.
+  window.addEventListener("focus", function () { if (room.dataset.role === "client") { send({ type: "extend" }); } });
+  window.setInterval(render, 1000);
+  connect();
+})();

@@ -1,0 +1,123 @@
+"""Itemized records (EVN) and pages: sums equal the ledger's movements."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.test import Client
+
+from sprechzeit.consultations.models import Consultation
+from sprechzeit.consultations.records import (
+    month_sums,
+    records_csv,
+    records_for_client,
+    records_for_partner,
+)
+from sprechzeit.consultations.services import (
+    consultation_accept,
+    consultation_end,
+    consultation_request,
+)
+from sprechzeit.consultations.tests.factories import Scene, assert_ledger_sound, scene
+from sprechzeit.ledger.selectors import account_balance
+from sprechzeit.wallets import services as wallets
+
+pytestmark = pytest.mark.django_db
+
+
+def _consult(s: Scene, start: datetime, seconds: int) -> Consultation:
+    consultation = consultation_request(client=s.client, listing=s.listing, now=start)
+    consultation = consultation_accept(consultation=consultation, partner=s.partner, now=start)
+    return consultation_end(
+        consultation=consultation,
+        reason=Consultation.EndReason.CLIENT,
+        at_second=seconds,
+        now=start + timedelta(seconds=seconds),
+    )
+
+
+def test_records_month_filter_pseudonyms_and_ledger_sums() -> None:
+    s = scene(balance_minor=5000, rate_minor=199)
+    _consult(s, datetime(2026, 3, 3, 10, tzinfo=UTC), 95)
+    _consult(s, datetime(2026, 3, 20, 10, tzinfo=UTC), 601)
+    _consult(s, datetime(2026, 4, 1, 12, tzinfo=UTC), 30)
+
+    client_rows = records_for_client(client=s.client)
+    assert [row.amount_minor for row in client_rows] == [315, 1993, 100]
+    assert [row.amount_minor for row in records_for_client(client=s.client, month="2026-03")] == [
+        315,
+        1993,
+    ]
+    partner_rows = records_for_partner(partner=s.partner, platform=s.platform)
+    assert {row.client for row in partner_rows} != {s.client.customer_number}
+    assert all(row.client.startswith("K-") for row in partner_rows)
+    sums = month_sums(partner_rows)
+    assert [(m.month, m.consultations, m.amount_minor) for m in sums] == [
+        ("2026-03", 2, 2308),
+        ("2026-04", 1, 100),
+    ]
+
+    # The records' sums are the ledger's movements.
+    wallet = wallets.wallet_for(s.client)
+    assert account_balance(account=wallet.paid).counters.debits_posted == sum(
+        row.amount_minor for row in client_rows
+    )
+    payable = wallets.partner_payable_account(partner=s.partner, currency="EUR")
+    assert account_balance(account=payable).counters.credits_posted == sum(
+        row.partner_share_minor for row in partner_rows
+    )
+
+    csv_text = records_csv(partner_rows, for_partner=True)
+    assert csv_text.splitlines()[0].startswith("Beginn;Ende;Plattform;Klient")
+    assert "3,15" in csv_text
+    assert s.client.customer_number not in csv_text
+    assert_ledger_sound()
+
+
+def test_pages_for_client_and_partner() -> None:
+    s = scene(balance_minor=1000, rate_minor=200)
+    consultation = _consult(s, datetime(2026, 3, 3, 10, tzinfo=UTC), 200)
+    host = f"{s.platform.slug}.localhost"
+
+    client_browser = Client(HTTP_HOST=host)
+    client_browser.force_login(s.client.user)
+    room = client_browser.get(f"/beratung/{consultation.pk}/")
+    assert room.status_code == 200
+    assert b"/ws/consultations/" in room.content
+    assert b'name="stars"' in room.content
+    records = client_browser.get("/beratungen/?monat=2026-03")
+    assert records.status_code == 200
+    csv_response = client_browser.get("/beratungen.csv")
+    assert csv_response["Content-Type"].startswith("text/csv")
+    assert b"6,67" in csv_response.content
+    rated = client_browser.post(f"/beratung/{consultation.pk}/bewerten/", {"stars": "5"})
+    assert rated.status_code == 302
+    assert consultation.rating.stars == 5
+
+    partner_browser = Client(HTTP_HOST=host)
+    partner_browser.force_login(s.partner.user)
+    assert partner_browser.get("/berater/anfragen/").status_code == 200
+    assert partner_browser.get("/berater/abrechnung.csv").status_code == 200
+    assert partner_browser.post("/berater/status/", {"status": "offline"}).status_code == 302
+    availability = client_browser.get(f"/verfuegbarkeit/?listing={s.listing.pk}").json()
+    assert availability == {"listings": {str(s.listing.pk): "offline"}}
+
+    stranger = scene(platform=s.platform, balance_minor=0)
+    stranger_browser = Client(HTTP_HOST=host)
+    stranger_browser.force_login(stranger.client.user)
+    assert stranger_browser.get(f"/beratung/{consultation.pk}/").status_code == 404
+
+
+def test_start_page_redirects_to_the_room_or_explains_the_refusal() -> None:
+    s = scene(balance_minor=0, rate_minor=200)
+    browser = Client(HTTP_HOST=f"{s.platform.slug}.localhost")
+    browser.force_login(s.client.user)
+    refused = browser.post(f"/beratung/starten/{s.listing.slug}/")
+    assert refused.status_code == 302
+    assert not Consultation.objects.exists()
+    rich = scene(platform=s.platform, balance_minor=1000)
+    browser.force_login(rich.client.user)
+    started = browser.post(f"/beratung/starten/{rich.listing.slug}/")
+    consultation = Consultation.objects.get(client=rich.client)
+    assert started["Location"] == f"/beratung/{consultation.pk}/"

@@ -1,0 +1,191 @@
+"""Pages of consultations: start, the room (chat + live meter), ratings, itemized
+records with CSV, the partner's request page and online switch, and the availability
+feed for directory pages. Thin edges: parse, call one service or selector, render."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from sprechzeit.accounts.models import ClientAccount, Listing, Partner
+from sprechzeit.consultations import records, services
+from sprechzeit.consultations.errors import ConsultationError
+from sprechzeit.consultations.models import PartnerPresence
+from sprechzeit.consultations.selectors import (
+    consultation_for_user,
+    listings_availability,
+    partner_availability,
+    transcript,
+)
+from sprechzeit.core.errors import DomainError
+
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def _client_of(request: HttpRequest) -> ClientAccount:
+    platform = getattr(request, "platform", None)
+    client = ClientAccount.objects.filter(user_id=request.user.pk or 0).first()
+    if client is None or platform is None or client.platform_id != platform.pk:
+        raise Http404
+    return client
+
+
+def _partner_of(request: HttpRequest) -> Partner:
+    partner = Partner.objects.filter(user_id=request.user.pk or 0).first()
+    if partner is None:
+        raise Http404
+    return partner
+
+
+def _month(request: HttpRequest) -> str | None:
+    month = request.GET.get("monat", "")
+    return month if MONTH.match(month) else None
+
+
+@login_required
+@require_POST
+def consultation_start(request: HttpRequest, slug: str) -> HttpResponse:
+    client = _client_of(request)
+    listing = Listing.objects.filter(platform_id=client.platform_id, slug=slug).first()
+    if listing is None:
+        raise Http404
+    try:
+        consultation = services.consultation_request(client=client, listing=listing)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+        return redirect("site:listing", slug=slug)
+    return redirect("consultations:room", consultation_id=consultation.pk)
+
+
+@login_required
+@require_GET
+def consultation_room(request: HttpRequest, consultation_id: str) -> HttpResponse:
+    try:
+        participation = consultation_for_user(consultation_id=consultation_id, user=request.user)  # type: ignore[arg-type]
+    except ConsultationError as exc:
+        raise Http404 from exc
+    consultation = participation.consultation
+    return render(
+        request,
+        "consultations/room.html",
+        {
+            "consultation": consultation,
+            "role": participation.role,
+            "messages_list": transcript(consultation=consultation),
+            "state": services.meter_state(consultation),
+            "can_rate": participation.role == "client"
+            and consultation.status == "settled"
+            and (consultation.billed_seconds or 0) >= services.MIN_RATED_PAID_SECONDS
+            and not hasattr(consultation, "rating"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def rating_submit(request: HttpRequest, consultation_id: str) -> HttpResponse:
+    client = _client_of(request)
+    try:
+        participation = consultation_for_user(consultation_id=consultation_id, user=request.user)  # type: ignore[arg-type]
+        stars = int(request.POST.get("stars", "0"))
+        services.rating_create(
+            consultation=participation.consultation,
+            client=client,
+            stars=stars,
+            text=request.POST.get("text", ""),
+        )
+        messages.success(request, _("Danke für Ihre Bewertung."))
+    except (DomainError, ValueError) as exc:
+        messages.error(request, str(getattr(exc, "message", _("Ungültige Bewertung."))))
+    return redirect("consultations:room", consultation_id=consultation_id)
+
+
+@login_required
+@require_GET
+def records_client(request: HttpRequest) -> HttpResponse:
+    client = _client_of(request)
+    month = _month(request)
+    rows = records.records_for_client(client=client, month=month)
+    return render(
+        request,
+        "consultations/records.html",
+        {"records": rows, "sums": records.month_sums(rows), "month": month, "for_partner": False},
+    )
+
+
+@login_required
+@require_GET
+def records_client_csv(request: HttpRequest) -> HttpResponse:
+    client = _client_of(request)
+    rows = records.records_for_client(client=client, month=_month(request))
+    return _csv(records.records_csv(rows, for_partner=False), "einzelverbindungen.csv")
+
+
+def _csv(body: str, name: str) -> HttpResponse:
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+@require_GET
+def records_partner(request: HttpRequest) -> HttpResponse:
+    partner = _partner_of(request)
+    month = _month(request)
+    rows = records.records_for_partner(partner=partner, month=month)
+    return render(
+        request,
+        "consultations/records.html",
+        {"records": rows, "sums": records.month_sums(rows), "month": month, "for_partner": True},
+    )
+
+
+@login_required
+@require_GET
+def records_partner_csv(request: HttpRequest) -> HttpResponse:
+    partner = _partner_of(request)
+    rows = records.records_for_partner(partner=partner, month=_month(request))
+    return _csv(records.records_csv(rows, for_partner=True), "beratungen.csv")
+
+
+@login_required
+@require_GET
+def partner_requests(request: HttpRequest) -> HttpResponse:
+    partner = _partner_of(request)
+    return render(
+        request,
+        "consultations/partner_requests.html",
+        {"partner": partner, "availability": partner_availability(partner=partner)},
+    )
+
+
+@login_required
+@require_POST
+def partner_presence(request: HttpRequest) -> HttpResponse:
+    partner = _partner_of(request)
+    status = request.POST.get("status", "")
+    if status not in PartnerPresence.Status.values:
+        messages.error(request, _("Unbekannter Status."))
+    else:
+        services.presence_set(partner=partner, status=status)
+    return redirect("consultations:partner_requests")
+
+
+@require_GET
+def availability(request: HttpRequest) -> JsonResponse:
+    """Directory pages poll this (or listen on their presence group) for live status."""
+    platform = getattr(request, "platform", None)
+    if platform is None:
+        raise Http404
+    ids = [int(value) for value in request.GET.getlist("listing") if value.isdigit()][:200]
+    result: dict[str, Any] = {
+        str(key): value for key, value in listings_availability(platform, listing_ids=ids).items()
+    }
+    return JsonResponse({"listings": result})
