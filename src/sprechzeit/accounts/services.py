@@ -8,6 +8,7 @@ import secrets
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
 from django.core import signing
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -259,3 +260,30 @@ def totp_verify(*, user: User, token: str) -> TOTPDevice | None:
                 TOTPDevice.objects.filter(user=user, confirmed=False).delete()
             return device
     return None
+
+
+@transaction.atomic
+def listing_update(
+    *,
+    listing: Listing,
+    display_name: str,
+    headline: str,
+    description: str,
+    rate_minor: int,
+    categories: list[Category],
+    photo: UploadedFile[bytes] | None = None,
+) -> Listing:
+    """A partner edits their listing: text, categories of the listing's platform, photo and
+    a price within the platform's limits (RateOutOfRange otherwise; nothing is saved)."""
+    listing_check_rate(platform=listing.platform, rate_minor=rate_minor)
+    listing.display_name = display_name.strip()
+    listing.headline = headline.strip()
+    listing.description = description.strip()
+    listing.rate_minor = rate_minor
+    if photo is not None:
+        listing.photo.save(
+            f"{listing.platform.slug}-{listing.slug}-{photo.name}", photo, save=False
+        )
+    listing.save()
+    listing.categories.set([c for c in categories if c.platform_id == listing.platform_id])
+    return listing

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "sprechzeit.statements",
     "sprechzeit.payouts",
     "sprechzeit.site.apps.SiteConfig",
+    "sprechzeit.partner",
     "sprechzeit.demo",
 ]
 

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from sprechzeit.accounts.models import Category, Listing
+
+PHOTO_MAX_BYTES = 2 * 1024 * 1024
+# File signatures of the photo formats we accept; the name's extension is not trusted.
+PHOTO_MAGIC = {b"\xff\xd8\xff": "jpeg", b"\x89PNG\r\n\x1a\n": "png", b"RIFF": "webp"}
+
+
+class ListingForm(forms.Form):
+    display_name = forms.CharField(label=_("Anzeigename"), max_length=100)
+    headline = forms.CharField(label=_("Kurzvorstellung"), max_length=200, required=False)
+    description = forms.CharField(
+        label=_("Beschreibung"), widget=forms.Textarea(attrs={"rows": 8}), required=False
+    )
+    rate = forms.CharField(
+        label=_("Preis pro Minute (€)"),
+        max_length=8,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
+    categories = forms.ModelMultipleChoiceField(
+        label=_("Kategorien"),
+        queryset=Category.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    photo = forms.FileField(label=_("Foto (JPEG, PNG oder WebP, höchstens 2 MB)"), required=False)
+
+    def __init__(self, *args: Any, listing: Listing, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.listing = listing
+        self.fields["categories"].queryset = Category.objects.filter(platform=listing.platform)  # type: ignore[attr-defined]
+        platform = listing.platform
+        self.fields["rate"].help_text = _("zwischen %(min)s und %(max)s €") % {
+            "min": f"{Decimal(platform.rate_min_minor) / 100:.2f}".replace(".", ","),
+            "max": f"{Decimal(platform.rate_max_minor) / 100:.2f}".replace(".", ","),
+        }
+
+    def clean_rate(self) -> int:
+        raw = str(self.cleaned_data["rate"]).strip().replace("€", "").replace(",", ".")
+        try:
+            value = Decimal(raw)
+        except InvalidOperation:
+            raise ValidationError(_("Bitte einen Betrag wie 1,99 eingeben.")) from None
+        cents = value * 100
+        if cents != cents.to_integral_value():
+            raise ValidationError(_("Höchstens zwei Nachkommastellen."))
+        platform = self.listing.platform
+        if not platform.rate_min_minor <= cents <= platform.rate_max_minor:
+            raise ValidationError(self.fields["rate"].help_text)
+        return int(cents)
+
+    def clean_photo(self) -> Any:
+        photo = self.cleaned_data.get("photo")
+        if photo is None:
+            return None
+        if photo.size > PHOTO_MAX_BYTES:
+            raise ValidationError(_("Das Foto ist größer als 2 MB."))
+        head = photo.read(12)
+        photo.seek(0)
+        if not any(head.startswith(magic) for magic in PHOTO_MAGIC) or (
+            head.startswith(b"RIFF") and head[8:12] != b"WEBP"
+        ):
+            raise ValidationError(_("Bitte ein Foto als JPEG, PNG oder WebP hochladen."))
+        return photo

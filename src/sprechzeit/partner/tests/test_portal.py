@@ -1,0 +1,143 @@
+"""The partner portal: access, availability, earnings, listing edits."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.utils import timezone
+
+from sprechzeit.accounts.models import Category, Listing
+from sprechzeit.accounts.tests.factories import client_create, login_verified, partner_with_listing
+from sprechzeit.consultations.models import PartnerPresence
+from sprechzeit.consultations.selectors import partner_availability
+from sprechzeit.consultations.services import (
+    consultation_accept,
+    consultation_end,
+    consultation_request,
+    presence_set,
+)
+from sprechzeit.consultations.tests.factories import assert_ledger_sound, top_up
+from sprechzeit.partner.earnings import earnings_between, earnings_chart
+from sprechzeit.platforms.tests.factories import platform_create
+
+pytestmark = pytest.mark.django_db
+A = {"host": "a.localhost"}
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def test_portal_requires_partner_with_second_factor() -> None:
+    platform = platform_create(slug="a")
+    partner, _listing = partner_with_listing(platform=platform)
+    browser = Client()
+    assert browser.get("/partner/", headers=A)["Location"].startswith("/anmelden/")
+    browser.force_login(partner.user, backend="sprechzeit.accounts.backends.PlatformEmailBackend")
+    assert browser.get("/partner/", headers=A)["Location"].startswith("/anmelden/")  # no TOTP yet
+    login_verified(browser, partner.user)
+    assert browser.get("/partner/", headers=A).status_code == 200
+    client_browser = Client()
+    login_verified(client_browser, client_create(platform=platform).user)
+    assert client_browser.get("/partner/", headers=A).status_code == 403
+
+
+def test_availability_switch() -> None:
+    platform = platform_create(slug="a")
+    partner, _listing = partner_with_listing(platform=platform)
+    browser = Client()
+    login_verified(browser, partner.user)
+    browser.post("/partner/erreichbarkeit/", {"status": "online"}, headers=A)
+    assert partner_availability(partner=partner) == "online"
+    assert "Offline gehen" in browser.get("/partner/", headers=A).content.decode()
+    browser.post("/partner/erreichbarkeit/", {"status": "offline"}, headers=A)
+    assert partner_availability(partner=partner) == "offline"
+    browser.post("/partner/erreichbarkeit/", {"status": "weg"}, headers=A)
+    assert partner_availability(partner=partner) == "offline"
+
+
+def test_earnings_today_month_and_chart_match_settled_consultations() -> None:
+    platform = platform_create(slug="a", rate_min_minor=99, rate_max_minor=999)
+    partner, listing = partner_with_listing(platform=platform, rate_minor=200)
+    client = client_create(platform=platform)
+    top_up(client=client, minor=10_000)
+    presence_set(partner=partner, status=PartnerPresence.Status.ONLINE)
+    start = timezone.now() - timedelta(minutes=30)
+    consultation = consultation_request(client=client, listing=listing, now=start)
+    consultation = consultation_accept(consultation=consultation, partner=partner, now=start)
+    consultation = consultation_end(
+        consultation=consultation, reason="client", now=start + timedelta(seconds=300)
+    )
+    today = timezone.localdate()
+    rows = earnings_between(partner=partner, day_from=today.replace(day=1), day_to=today)
+    assert len(rows) == 1
+    assert rows[0].share.minor == consultation.partner_share_minor
+    assert rows[0].billed_seconds == 300
+    assert rows[0].minutes == 5
+    chart = earnings_chart(partner=partner, month=today)[0]
+    bar = chart.bars[timezone.localtime(consultation.ended_at).day - 1]
+    assert bar.share_minor == consultation.partner_share_minor
+    assert bar.minutes == 5
+    assert sum(b.share_minor for b in chart.bars) == consultation.partner_share_minor
+    browser = Client()
+    login_verified(browser, partner.user)
+    body = browser.get("/partner/", headers=A).content.decode()
+    assert "<svg" in body
+    assert_ledger_sound()
+
+
+def test_listing_edit_with_preview_limits_and_photo() -> None:
+    platform = platform_create(slug="a", rate_min_minor=99, rate_max_minor=499)
+    other = platform_create(slug="b")
+    tarot = Category.objects.create(platform=platform, name="Tarot", slug="tarot")
+    foreign = Category.objects.create(platform=other, name="Fremd", slug="fremd")
+    partner, listing = partner_with_listing(platform=platform, rate_minor=199)
+    browser = Client()
+    login_verified(browser, partner.user)
+    url = f"/partner/profile/{listing.pk}/"
+    data = {
+        "display_name": "Neu",
+        "headline": "Kurz",
+        "description": "Text",
+        "rate": "2,49",
+        "categories": [tarot.pk],
+    }
+
+    preview = browser.post(url, {**data, "preview": "1"}, headers=A)
+    assert "Noch nicht gespeichert" in preview.content.decode()
+    assert Listing.objects.get(pk=listing.pk).display_name != "Neu"
+
+    too_dear = browser.post(url, {**data, "rate": "5,00"}, headers=A)
+    assert "zwischen 0,99 und 4,99" in too_dear.content.decode()
+    assert Listing.objects.get(pk=listing.pk).rate_minor == 199
+    assert browser.post(url, {**data, "rate": "2,499"}, headers=A).status_code == 200
+
+    bad_photo = SimpleUploadedFile("x.png", b"<script>alert(1)</script>", content_type="image/png")
+    response = browser.post(url, {**data, "photo": bad_photo}, headers=A)
+    assert "JPEG, PNG oder WebP" in response.content.decode()
+
+    photo = SimpleUploadedFile("me.png", PNG, content_type="image/png")
+    response = browser.post(
+        url, {**data, "categories": [tarot.pk, foreign.pk], "photo": photo}, headers=A
+    )
+    assert response.status_code in {200, 302}
+    saved = Listing.objects.get(pk=listing.pk)
+    if response.status_code == 200:  # a category of another platform is not even offered
+        assert "categories" in response.context["form"].errors
+        response = browser.post(
+            url, {**data, "photo": SimpleUploadedFile("me.png", PNG)}, headers=A
+        )
+        saved = Listing.objects.get(pk=listing.pk)
+    assert response.status_code == 302
+    assert (saved.display_name, saved.rate_minor) == ("Neu", 249)
+    assert list(saved.categories.all()) == [tarot]
+    assert str(saved.photo.name).endswith(".png")
+
+
+def test_partner_cannot_edit_someone_elses_listing() -> None:
+    platform = platform_create(slug="a")
+    partner, _own = partner_with_listing(platform=platform)
+    _other, foreign = partner_with_listing(platform=platform)
+    browser = Client()
+    login_verified(browser, partner.user)
+    assert browser.get(f"/partner/profile/{foreign.pk}/", headers=A).status_code == 404

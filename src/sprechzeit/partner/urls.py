@@ -1,0 +1,11 @@
+from django.urls import path
+
+from sprechzeit.partner import views
+
+app_name = "partner"
+
+urlpatterns = [
+    path("partner/", views.dashboard, name="dashboard"),
+    path("partner/erreichbarkeit/", views.availability, name="availability"),
+    path("partner/profile/<int:listing_id>/", views.listing_edit, name="listing_edit"),
+]

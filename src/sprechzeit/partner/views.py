@@ -1,0 +1,111 @@
+"""The partner portal: dashboard (availability, requests, earnings), listings."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from sprechzeit.accounts.errors import RateOutOfRange
+from sprechzeit.accounts.models import Listing, Partner
+from sprechzeit.accounts.services import listing_update
+from sprechzeit.consultations.models import PartnerPresence
+from sprechzeit.consultations.selectors import partner_availability
+from sprechzeit.consultations.services import presence_set
+from sprechzeit.core import clock
+from sprechzeit.partner.access import partner_required
+from sprechzeit.partner.earnings import earnings_between, earnings_chart
+from sprechzeit.partner.forms import ListingForm
+
+
+@partner_required
+def dashboard(request: HttpRequest, partner: Partner) -> HttpResponse:
+    today = timezone.localdate(clock.now())
+    month_start = today.replace(day=1)
+    return render(
+        request,
+        "partner/dashboard.html",
+        {
+            "partner": partner,
+            "availability": partner_availability(partner=partner),
+            "today": earnings_between(partner=partner, day_from=today, day_to=today),
+            "month": earnings_between(partner=partner, day_from=month_start, day_to=today),
+            "charts": earnings_chart(partner=partner, month=today),
+            "month_label": today,
+            "listings": partner.listings.select_related("platform").order_by("platform__name"),
+        },
+    )
+
+
+@require_POST
+@partner_required
+def availability(request: HttpRequest, partner: Partner) -> HttpResponse:
+    status = request.POST.get("status", "")
+    if status not in PartnerPresence.Status.values:
+        messages.error(request, _("Unbekannter Status."))
+    else:
+        presence_set(partner=partner, status=status)
+        messages.success(
+            request,
+            _("Sie sind jetzt online und erhalten Anfragen.")
+            if status == PartnerPresence.Status.ONLINE
+            else _("Sie sind jetzt offline."),
+        )
+    return redirect("partner:dashboard")
+
+
+def _own_listing(partner: Partner, listing_id: int) -> Listing:
+    listing = (
+        Listing.objects.select_related("platform").filter(pk=listing_id, partner=partner).first()
+    )
+    if listing is None:
+        raise Http404(_("Dieses Profil gibt es nicht."))
+    return listing
+
+
+@partner_required
+def listing_edit(request: HttpRequest, partner: Partner, listing_id: int) -> HttpResponse:
+    listing = _own_listing(partner, listing_id)
+    initial = {
+        "display_name": listing.display_name,
+        "headline": listing.headline,
+        "description": listing.description,
+        "rate": f"{listing.rate.amount:.2f}".replace(".", ","),
+        "categories": list(listing.categories.all()),
+    }
+    form = ListingForm(
+        request.POST or None, request.FILES or None, listing=listing, initial=initial
+    )
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if "preview" in request.POST:
+            preview = {
+                "display_name": data["display_name"],
+                "headline": data["headline"],
+                "description": data["description"],
+                "rate_minor": data["rate"],
+                "categories": data["categories"],
+            }
+        else:
+            try:
+                listing_update(
+                    listing=listing,
+                    display_name=data["display_name"],
+                    headline=data["headline"],
+                    description=data["description"],
+                    rate_minor=data["rate"],
+                    categories=list(data["categories"]),
+                    photo=data["photo"],
+                )
+            except RateOutOfRange:
+                form.add_error("rate", form.fields["rate"].help_text)
+            else:
+                messages.success(request, _("Ihr Profil ist gespeichert."))
+                return redirect("partner:listing_edit", listing_id=listing.pk)
+    return render(
+        request, "partner/listing_edit.html", {"listing": listing, "form": form, "preview": preview}
+    )
