@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from stdnum import iso11649
 
 from sprechzeit.accounts.models import ClientAccount
 from sprechzeit.core import clock
@@ -18,10 +19,11 @@ from sprechzeit.payments.models import (
     PaymentStatus,
     ProviderConfig,
     ProviderKind,
+    RefundStatus,
     TransferReference,
 )
 from sprechzeit.payments.providers.base import PaymentUpdate, UpdateKind
-from sprechzeit.payments.services import bank
+from sprechzeit.payments.services import bank, refunds
 from sprechzeit.payments.services.payments import payment_apply
 from sprechzeit.payments.services.references import transfer_reference_for
 from sprechzeit.payments.tests.factories import (
@@ -78,8 +80,6 @@ def test_reference_is_stable_valid_rf() -> None:
     reference = transfer_reference_for(client_account=account)
     assert reference.startswith("RF")
     assert transfer_reference_for(client_account=account) == reference
-    from stdnum import iso11649  # noqa: PLC0415
-
     assert iso11649.is_valid(reference)
 
 
@@ -178,3 +178,15 @@ def test_bad_files_are_refused_and_store_nothing(content: bytes) -> None:
     with pytest.raises(errors.StatementInvalid):
         bank.statement_import(config=config, file_name="bad", content=content)
     assert not BankEntry.objects.exists()
+
+
+def test_refund_of_a_bank_payment_is_a_transfer_instruction() -> None:
+    _platform, config, anna, _bernd = _setup()
+    bank.statement_import(
+        config=config, file_name="a.sta", content=(DATA / "mt940_topups.sta").read_bytes()
+    )
+    request = refunds.refund_request_create(client_account=anna)
+    made = refunds.refund_request_approve(request=request, staff="staff@example.com")
+    assert [(r.amount_minor, r.status) for r in made] == [(2500, RefundStatus.INSTRUCTION)]
+    assert wallets.wallet_balance(client_account=anna).total == eur(0)
+    assert_ledger_ok()

@@ -8,7 +8,16 @@ from django.test import Client
 
 from sprechzeit.payments.models import InboxEntry, Payment, PaymentStatus
 from sprechzeit.payments.services import payments
-from sprechzeit.payments.tests.factories import assert_ledger_ok, client, eur, host, sandbox_setup
+from sprechzeit.payments.services.setup import platform_payments_default
+from sprechzeit.payments.tests.factories import (
+    assert_ledger_ok,
+    channel,
+    client,
+    eur,
+    host,
+    platform_with_channels,
+    sandbox_setup,
+)
 from sprechzeit.payments.views import sandbox_deliver
 from sprechzeit.wallets import services as wallets
 from sprechzeit.wallets.models import WalletSettings
@@ -199,3 +208,45 @@ def test_pages_need_a_logged_in_client() -> None:
         response = Client().get(url, headers=host(platform))
         assert response.status_code == 302
         assert "/login" in response["Location"] or "anmelden" in response["Location"]
+
+
+def test_trusted_only_channel_opens_after_first_successful_payment() -> None:
+    platform, config, policy = sandbox_setup()
+    sepa = channel(config, "sepa_debit", requires_trusted=True, slow=True)
+    account = client(platform)
+    assert payments.channels_for(client_account=account) == [policy]
+    with pytest.raises(Exception, match="Zahlart"):
+        payments.payment_start(
+            client_account=account,
+            policy=sepa,
+            amount=eur(1000),
+            return_url="/r",
+            cancel_url="/c",
+            webhook_url="/h",
+        )
+    first = payments.payment_start(
+        client_account=account,
+        policy=policy,
+        amount=eur(1000),
+        return_url="/r/{id}",
+        cancel_url="/c",
+        webhook_url="/h",
+    )
+    sandbox_deliver(payment=first, event_type="payment.succeeded")
+    assert sepa in payments.channels_for(client_account=account)
+
+
+def test_default_setup_is_idempotent_and_offers_bank_transfer_with_iban() -> None:
+    platform = platform_with_channels()
+    platform.legal_entity.iban = "DE89370400440532013000"
+    platform.legal_entity.save()
+    first = platform_payments_default(platform=platform)
+    again = platform_payments_default(platform=platform)
+    assert [p.pk for p in first] == [p.pk for p in again]
+    assert [p.channel for p in first] == ["sandbox", "bank_transfer"]
+    account = client(platform)
+    browser = Client()
+    browser.force_login(account.user)
+    page = browser.get("/guthaben/aufladen/", headers=host(platform)).content.decode()
+    assert "DE89370400440532013000" in page
+    assert "RF" in page
