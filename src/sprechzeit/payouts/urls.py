@@ -1,7 +1,12 @@
-"""URL routes of the payouts app, mounted at the site root by config/urls.py."""
+from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import path
+
+from sprechzeit.payouts import views
 
 app_name = "payouts"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns = [
+    path("partner/auszahlungen/", views.payout_list, name="list"),
+    path("verwaltung/auszahlungen/<int:pk>/datei/", views.staff_file, name="staff_file"),
+]

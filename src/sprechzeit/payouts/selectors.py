@@ -1,0 +1,41 @@
+"""Reads for payouts: what is owed per partner from issued statements, a partner's
+payouts, runs."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.db.models import QuerySet
+
+from sprechzeit.accounts.models import Partner
+from sprechzeit.payouts.models import Payout, PayoutPolicy
+from sprechzeit.platforms.models import LegalEntity
+from sprechzeit.statements.models import Statement
+
+PAID_OR_PAYING = (Payout.Status.IN_TRANSIT, Payout.Status.CONFIRMED)
+
+
+def policy_for(*, legal_entity: LegalEntity) -> PayoutPolicy:
+    policy = PayoutPolicy.objects.filter(legal_entity=legal_entity).first()
+    return policy or PayoutPolicy(legal_entity=legal_entity)
+
+
+def unpaid_statements(*, legal_entity: LegalEntity) -> dict[int, list[Statement]]:
+    """Per partner id: issued documents of this entity (credit notes, cancellations and
+    cancelled originals, which net out) that no open or confirmed payout covers."""
+    rows = (
+        Statement.objects.filter(
+            legal_entity=legal_entity,
+            status__in=[Statement.Status.ISSUED, Statement.Status.CANCELLED],
+        )
+        .exclude(payouts__status__in=PAID_OR_PAYING)
+        .order_by("partner_id", "number_year", "number_seq")
+    )
+    found: dict[int, list[Statement]] = defaultdict(list)
+    for statement in rows:
+        found[statement.partner_id].append(statement)
+    return dict(found)
+
+
+def partner_payouts(*, partner: Partner) -> QuerySet[Payout]:
+    return Payout.objects.filter(partner=partner).order_by("-created_at")

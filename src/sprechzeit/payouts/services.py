@@ -1,0 +1,369 @@
+"""Payout writes: a payout run (SEPA pain.001.001.09 for one issuing entity, booked
+partner payable → payout in transit), and the bank statement import (camt.053) that
+confirms a payout (→ bank) or returns it (→ back to the partner's payable, partner
+flagged to fix the IBAN).
+
+Nothing is paid twice: a statement is covered by at most one open or confirmed payout
+(the run locks the entity first), each ledger id derives from the payout, and each
+bank line is imported once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Final
+
+from django.db import transaction
+from django.utils import timezone
+from lxml import etree
+from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
+
+from sprechzeit.core import clock
+from sprechzeit.core.money import Money
+from sprechzeit.ledger import selectors as ledger_selectors
+from sprechzeit.ledger import services as ledger
+from sprechzeit.ledger.models import AccountPurpose
+from sprechzeit.ledger.services import TransferSpec
+from sprechzeit.payouts import errors, selectors
+from sprechzeit.payouts.models import BankLine, Payout, PayoutRun
+from sprechzeit.platforms.models import LegalEntity
+from sprechzeit.statements.models import PartnerTaxProfile, Statement
+from sprechzeit.statements.services import entity_account
+from sprechzeit.wallets import services as wallets
+
+NAMESPACE: Final = uuid.UUID("9a7d6f0e-3b2c-4e51-8f1a-6c5d4b3a2e19")
+DK_XSD: Final = Path(__file__).parent / "xsd" / "pain.001.001.09_GBIC_5.xsd"
+
+
+def _schema() -> etree.XMLSchema:
+    return etree.XMLSchema(etree.parse(str(DK_XSD)))
+
+
+def sepa_errors(xml: bytes) -> list[str]:
+    """The DK GBIC_5 pain.001.001.09 schema's complaints (empty when valid)."""
+    schema = _schema()
+    if schema.validate(etree.fromstring(xml)):
+        return []
+    return [f"{error.line}: {error.message}" for error in list(schema.error_log)]  # type: ignore[call-overload]
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    partner_id: int
+    amount_minor: int
+    reason: str
+
+
+def _skip_reason(
+    profile: PartnerTaxProfile | None, amount_minor: int, threshold: int, payable_minor: int
+) -> str:
+    if profile is None or not profile.iban or not profile.account_holder:
+        return "Keine Bankverbindung hinterlegt."
+    if profile.payout_blocked_reason:
+        return f"Auszahlung gesperrt: {profile.payout_blocked_reason}"
+    if profile.iban_verified_at is None:
+        return "IBAN nicht geprüft."
+    try:
+        IBAN(profile.iban)
+    except SchwiftyException:
+        return "IBAN ungültig."
+    if amount_minor <= 0:
+        return "Kein Guthaben."
+    if amount_minor < threshold:
+        return "Unter dem Mindestbetrag; wird vorgetragen."
+    if payable_minor < amount_minor:
+        return "Verbindlichkeit niedriger als die Gutschriften (Anpassung prüfen)."
+    return ""
+
+
+def _address(street: str, building: str, postcode: str, town: str, country: str) -> dict[str, str]:
+    return {
+        "street_name": street[:70],
+        "building_number": building[:16],
+        "postcode": postcode[:16],
+        "town": town[:35],
+        "country": country,
+    }
+
+
+def _sepa_file(
+    run: PayoutRun, entity: LegalEntity, payouts: list[tuple[Payout, PartnerTaxProfile]]
+) -> bytes:
+    from sepaxml import SepaTransfer  # noqa: PLC0415 (only here)
+
+    config: dict[str, Any] = {
+        "name": entity.name[:70],
+        "IBAN": entity.iban,
+        "BIC": entity.bic or None,
+        "batch": True,
+        "currency": "EUR",
+        "address": _address(entity.street, "", entity.postal_code, entity.city, entity.country),
+    }
+    if not config["BIC"]:
+        del config["BIC"]
+    sepa = SepaTransfer(config, schema="pain.001.001.09", clean=True)
+    sepa.msg_id = run.message_id
+    for payout, profile in payouts:
+        sepa.add_payment(
+            {
+                "name": payout.account_holder,
+                "IBAN": payout.iban,
+                "amount": payout.amount_minor,
+                "execution_date": run.execution_date,
+                "description": f"Auszahlung Gutschrift {payout.end_to_end_id}",
+                "endtoend_id": payout.end_to_end_id,
+                "address": _address(
+                    profile.street,
+                    profile.building_number,
+                    profile.postal_code,
+                    profile.city,
+                    profile.country,
+                ),
+            }
+        )
+    return bytes(sepa.export(validate=True))
+
+
+@transaction.atomic(durable=True)
+def payout_run_create(*, legal_entity: LegalEntity) -> PayoutRun:
+    """Pay every partner of `legal_entity` whose unpaid issued statements reach the
+    threshold and who has a verified IBAN: one pain.001.001.09 file (checked against the
+    DK GBIC_5 XSD), each payout booked partner payable → payout in transit.
+
+    Locks the entity row first: two runs at once queue, the second finds the statements
+    covered. Raises `NothingToPay` (with the skipped partners and why) or
+    `DebtorAccountMissing`; everything else is recorded in `run.skipped`.
+    """
+    entity = LegalEntity.objects.select_for_update().get(pk=legal_entity.pk)
+    if not entity.iban:
+        raise errors.DebtorAccountMissing(legal_entity=entity.pk)
+    policy = selectors.policy_for(legal_entity=entity)
+    owed = selectors.unpaid_statements(legal_entity=entity)
+    profiles = {
+        profile.partner_id: profile
+        for profile in PartnerTaxProfile.objects.filter(partner_id__in=list(owed))
+    }
+    now = clock.now()
+    payables = {
+        partner_id: wallets.partner_payable_account(
+            partner=statements[0].partner, currency=statements[0].currency
+        )
+        for partner_id, statements in owed.items()
+    }
+    balances = ledger_selectors.accounts_balances(accounts=list(payables.values()))
+    chosen: list[tuple[int, list[Statement], PartnerTaxProfile]] = []
+    skipped: list[Skipped] = []
+    for partner_id, statements in sorted(owed.items()):
+        amount = sum(statement.gross_minor for statement in statements)
+        profile = profiles.get(partner_id)
+        posted = balances[int(payables[partner_id].pk)].posted.minor
+        reason = _skip_reason(profile, amount, policy.threshold_minor, posted)
+        if reason or profile is None:
+            skipped.append(Skipped(partner_id, amount, reason))
+        else:
+            chosen.append((partner_id, statements, profile))
+    if not chosen:
+        raise errors.NothingToPay(skipped=[asdict(item) for item in skipped])
+    run = PayoutRun.objects.create(
+        legal_entity=entity,
+        message_id=f"PO{entity.pk}-{now:%Y%m%d%H%M%S}-{uuid.uuid4().hex[:6]}"[:35],
+        execution_date=timezone.localdate(now) + timedelta(days=policy.execution_days),
+        skipped=[asdict(item) for item in skipped],
+        created_at=now,
+    )
+    in_transit = entity_account(legal_entity=entity, purpose=AccountPurpose.PAYOUT_IN_TRANSIT)
+    specs: list[TransferSpec] = []
+    made: list[tuple[Payout, PartnerTaxProfile]] = []
+    for partner_id, statements, profile in chosen:
+        amount = sum(statement.gross_minor for statement in statements)
+        credit_notes = [s for s in statements if s.kind == Statement.Kind.CREDIT_NOTE]
+        newest = (credit_notes or statements)[-1]
+        transfer_id = uuid.uuid4()
+        payout = Payout.objects.create(
+            run=run,
+            partner_id=partner_id,
+            amount_minor=amount,
+            currency=newest.currency,
+            end_to_end_id=str(newest.number),
+            iban=profile.iban,
+            account_holder=profile.account_holder,
+            transfer_id=transfer_id,
+            created_at=now,
+        )
+        payout.statements.set(statements)
+        specs.append(
+            TransferSpec(
+                id=transfer_id,
+                debit_account=payables[partner_id],
+                credit_account=in_transit,
+                amount=Money(amount, payout.currency),
+                purpose="partner_payout",
+                reference=f"payout:{payout.pk}",
+            )
+        )
+        made.append((payout, profile))
+    ledger.transfers_post_linked(transfers=specs)
+    xml = _sepa_file(run, entity, made)
+    problems = sepa_errors(xml)
+    if problems:
+        raise errors.SepaFileInvalid(problems=problems[:5])
+    run.file = xml
+    run.file_sha256 = hashlib.sha256(xml).hexdigest()
+    run.count = len(made)
+    run.total_minor = sum(payout.amount_minor for payout, _profile in made)
+    run.save(update_fields=["file", "file_sha256", "count", "total_minor"])
+    return run
+
+
+# --- bank statement (camt.053) -----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CamtLine:
+    key: str
+    end_to_end_id: str
+    amount_minor: int
+    credit: bool
+    reason_code: str
+
+
+@dataclass
+class ImportResult:
+    confirmed: list[str] = field(default_factory=list)
+    returned: list[str] = field(default_factory=list)
+    unmatched: list[str] = field(default_factory=list)
+    repeated: int = 0
+
+
+def _local(element: Any, path: str) -> Any:
+    """First descendant along `path` (local names, any namespace)."""
+    current = element
+    for name in path.split("/"):
+        if current is None:
+            return None
+        current = current.find(f"{{*}}{name}")
+    return current
+
+
+def _text(element: Any, path: str) -> str:
+    found = _local(element, path)
+    return (found.text or "").strip() if found is not None else ""
+
+
+def camt_lines(xml: bytes) -> list[CamtLine]:
+    """The transactions of a camt.053 (any version): end-to-end id, amount, direction,
+    return reason."""
+    try:
+        root = etree.fromstring(xml)
+    except etree.XMLSyntaxError as exc:
+        raise errors.BankStatementInvalid() from exc
+    lines: list[CamtLine] = []
+    entries = list(root.iter("{*}Ntry"))
+    for number, entry in enumerate(entries):
+        entry_ref = _text(entry, "AcctSvcrRef") or hashlib.sha256(etree.tostring(entry)).hexdigest()
+        entry_credit = _text(entry, "CdtDbtInd") == "CRDT"
+        entry_amount = _text(entry, "Amt")
+        details = list(entry.iter("{*}TxDtls"))
+        for index, detail in enumerate(details or [entry]):
+            amount_text = _text(detail, "Amt") or entry_amount
+            credit_text = _text(detail, "CdtDbtInd")
+            lines.append(
+                CamtLine(
+                    key=f"{entry_ref}:{number}:{index}",
+                    end_to_end_id=_text(detail, "Refs/EndToEndId"),
+                    amount_minor=int(Decimal(amount_text or "0") * 100),
+                    credit=(credit_text == "CRDT") if credit_text else entry_credit,
+                    reason_code=_text(detail, "RtrInf/Rsn/Cd"),
+                )
+            )
+    return lines
+
+
+def _book(key: str, debit: Any, credit: Any, payout: Payout, purpose: str) -> None:
+    ledger.transfer_post(
+        id=uuid.uuid5(NAMESPACE, f"{payout.pk}:{key}"),
+        debit_account=debit,
+        credit_account=credit,
+        amount=Money(payout.amount_minor, payout.currency),
+        purpose=purpose,
+        reference=f"payout:{payout.pk}",
+    )
+
+
+def payouts_import_camt(*, xml: bytes) -> ImportResult:
+    """Confirm or return payouts from a bank statement; each line once (a repeated
+    import changes nothing). A debit with our end-to-end id and amount confirms the
+    payout (in transit → bank); a line with a return reason returns it (→ back to the
+    partner's payable; the partner's IBAN must be fixed before the next payout). Lines
+    that match no payout are recorded as unmatched, nothing booked."""
+    result = ImportResult()
+    for line in camt_lines(xml):
+        with transaction.atomic():
+            if BankLine.objects.filter(key=line.key).exists():
+                result.repeated += 1
+                continue
+            outcome, payout = _apply(line)
+            BankLine.objects.create(
+                key=line.key,
+                end_to_end_id=line.end_to_end_id[:35],
+                amount_minor=line.amount_minor,
+                credit=line.credit,
+                reason_code=line.reason_code,
+                payout=payout,
+                outcome=outcome,
+                imported_at=clock.now(),
+            )
+            {
+                BankLine.Outcome.CONFIRMED: result.confirmed,
+                BankLine.Outcome.RETURNED: result.returned,
+                BankLine.Outcome.UNMATCHED: result.unmatched,
+            }[outcome].append(line.end_to_end_id or line.key)
+    return result
+
+
+def _apply(line: CamtLine) -> tuple[BankLine.Outcome, Payout | None]:
+    """Caller holds the transaction."""
+    if not line.end_to_end_id:
+        return BankLine.Outcome.UNMATCHED, None
+    payout = (
+        Payout.objects.select_for_update()
+        .select_related("run__legal_entity", "partner")
+        .filter(
+            end_to_end_id=line.end_to_end_id,
+            amount_minor=line.amount_minor,
+            status__in=[Payout.Status.IN_TRANSIT, Payout.Status.CONFIRMED],
+        )
+        .order_by("-created_at")
+        .first()
+    )
+    if payout is None:
+        return BankLine.Outcome.UNMATCHED, None
+    entity = payout.run.legal_entity
+    in_transit = entity_account(legal_entity=entity, purpose=AccountPurpose.PAYOUT_IN_TRANSIT)
+    bank = entity_account(legal_entity=entity, purpose=AccountPurpose.BANK)
+    payable = wallets.partner_payable_account(partner=payout.partner, currency=payout.currency)
+    if line.reason_code:
+        source = in_transit if payout.status == Payout.Status.IN_TRANSIT else bank
+        _book("return", source, payable, payout, "partner_payout_returned")
+        payout.status = Payout.Status.RETURNED
+        payout.return_reason = line.reason_code
+        payout.settled_at = clock.now()
+        payout.save(update_fields=["status", "return_reason", "settled_at"])
+        PartnerTaxProfile.objects.filter(partner=payout.partner).update(
+            iban_verified_at=None,
+            payout_blocked_reason=f"Rücküberweisung der Bank ({line.reason_code}): bitte IBAN und Kontoinhaber prüfen.",
+        )
+        return BankLine.Outcome.RETURNED, payout
+    if line.credit or payout.status != Payout.Status.IN_TRANSIT:
+        return BankLine.Outcome.UNMATCHED, None
+    _book("confirm", in_transit, bank, payout, "partner_payout_confirmed")
+    payout.status = Payout.Status.CONFIRMED
+    payout.settled_at = clock.now()
+    payout.save(update_fields=["status", "settled_at"])
+    return BankLine.Outcome.CONFIRMED, payout
