@@ -100,6 +100,7 @@ class _Prepared:
     spec: TransferSpec
     index: int
     payload_hash: str
+    metadata: str
     debit_id: int | None
     credit_id: int | None
 
@@ -206,28 +207,38 @@ def _account_id(ref: AccountRef | None) -> int | None:
     return int(ref)
 
 
-def payload_hash(spec: TransferSpec, debit_id: int | None, credit_id: int | None) -> str:
-    """sha256 of everything the caller asked for: a retry under the same id must match."""
-    amount = spec.amount
-    canonical = [
-        str(spec.kind),
-        debit_id,
-        credit_id,
-        None if amount is None else amount.minor,
-        None if amount is None else amount.currency,
-        spec.purpose,
-        spec.reference,
-        dict(spec.metadata),
-        None if spec.pending_id is None else str(spec.pending_id),
-        None if spec.timeout is None else spec.timeout.total_seconds(),
-    ]
+def payload_hash(
+    spec: TransferSpec, debit_id: int | None, credit_id: int | None
+) -> tuple[str, str]:
+    """sha256 of everything the caller asked for (a retry under the same id must match),
+    and the metadata as stored JSON."""
     try:
-        text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), allow_nan=False)
+        metadata = (
+            json.dumps(dict(spec.metadata), sort_keys=True, separators=(",", ":"), allow_nan=False)
+            if spec.metadata
+            else "{}"
+        )
     except (TypeError, ValueError):
         raise errors.InvalidTransfer(
             "Metadata must be JSON-serialisable.", transfer_id=str(spec.id)
         ) from None
-    return hashlib.sha256(text.encode()).hexdigest()
+    amount = spec.amount
+    # repr of a tuple of str/int/float/None is unambiguous and stable across runs.
+    canonical = repr(
+        (
+            str(spec.kind),
+            debit_id,
+            credit_id,
+            None if amount is None else amount.minor,
+            None if amount is None else amount.currency,
+            spec.purpose,
+            spec.reference,
+            metadata,
+            None if spec.pending_id is None else str(spec.pending_id),
+            None if spec.timeout is None else spec.timeout.total_seconds(),
+        )
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest(), metadata
 
 
 def _prepare_all(specs: Sequence[TransferSpec]) -> list[_Prepared]:
@@ -273,7 +284,7 @@ def _prepare_all(specs: Sequence[TransferSpec]) -> list[_Prepared]:
         if debit_id is not None and debit_id == credit_id:
             raise errors.SameAccount(**where)
         prepared.append(
-            _Prepared(spec, index, payload_hash(spec, debit_id, credit_id), debit_id, credit_id)
+            _Prepared(spec, index, *payload_hash(spec, debit_id, credit_id), debit_id, credit_id)
         )
     return prepared
 
@@ -483,7 +494,7 @@ def _book_once(
             return error
         rows.append(result)
         hashes.append(item.payload_hash)
-        metadata.append(json.dumps(dict(item.spec.metadata), sort_keys=True))
+        metadata.append(item.metadata)
     _write(rows, hashes, metadata, accounts)
     return rows
 
@@ -746,40 +757,48 @@ def _write(
         or state.d_credits_pending
         or state.d_credits_posted
     ]
-    for hot, sql in (
-        (
-            False,
-            "WITH v(id, dpe, dpo, cpe, cpo) AS (VALUES {values})"
-            " UPDATE ledger_account SET"
-            " debits_pending = ledger_account.debits_pending + v.dpe,"
-            " debits_posted = ledger_account.debits_posted + v.dpo,"
-            " credits_pending = ledger_account.credits_pending + v.cpe,"
-            " credits_posted = ledger_account.credits_posted + v.cpo"
-            " FROM v WHERE ledger_account.id = v.id",
-        ),
-        (
-            True,
-            "INSERT INTO ledger_accountdelta"
-            " (account_id, debits_pending, debits_posted, credits_pending, credits_posted)"
-            " VALUES {values}",
-        ),
-    ):
-        group = [state for state in changed if state.hot is hot]
-        if not group:
-            continue
-        params = []
-        for state in group:
-            params.extend(
-                (
-                    state.id,
-                    state.d_debits_pending,
-                    state.d_debits_posted,
-                    state.d_credits_pending,
-                    state.d_credits_posted,
-                )
+    # The counter changes of all locked accounts in one statement. On PostgreSQL the
+    # values travel as five arrays (a batch may touch thousands of accounts, and
+    # thousands of placeholders cost more to render than the update takes).
+    locked = [state for state in changed if not state.hot]
+    hot = [state for state in changed if state.hot]
+    set_counters = (
+        " UPDATE ledger_account SET"
+        " debits_pending = ledger_account.debits_pending + v.dpe,"
+        " debits_posted = ledger_account.debits_posted + v.dpo,"
+        " credits_pending = ledger_account.credits_pending + v.cpe,"
+        " credits_posted = ledger_account.credits_posted + v.cpo"
+        " FROM v WHERE ledger_account.id = v.id"
+    )
+    if locked and postgres:
+        statements.append(
+            (
+                "WITH v(id, dpe, dpo, cpe, cpo) AS (SELECT * FROM unnest(%s::bigint[],"  # noqa: S608
+                " %s::bigint[], %s::bigint[], %s::bigint[], %s::bigint[]))" + set_counters,
+                [
+                    list(column)
+                    for column in zip(*(_deltas(state) for state in locked), strict=True)
+                ],
             )
-        values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(group))
-        statements.append((sql.replace("{values}", values), params))
+        )
+    elif locked:
+        values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(locked))
+        statements.append(
+            (
+                f"WITH v(id, dpe, dpo, cpe, cpo) AS (VALUES {values})" + set_counters,
+                [value for state in locked for value in _deltas(state)],
+            )
+        )
+    if hot:
+        values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(hot))
+        statements.append(
+            (
+                "INSERT INTO ledger_accountdelta"  # noqa: S608
+                " (account_id, debits_pending, debits_posted, credits_pending, credits_posted)"
+                f" VALUES {values}",
+                [value for state in hot for value in _deltas(state)],
+            )
+        )
 
     with connection.cursor() as cursor:
         if copy_rows:
@@ -798,3 +817,13 @@ def _write(
             )
             for sql, params in statements:
                 cursor.execute(sql, params)
+
+
+def _deltas(state: _AccountState) -> tuple[int, int, int, int, int]:
+    return (
+        state.id,
+        state.d_debits_pending,
+        state.d_debits_posted,
+        state.d_credits_pending,
+        state.d_credits_posted,
+    )
