@@ -109,3 +109,54 @@ class PlatformPasswordResetForm(PasswordResetForm):
         for user in User.objects.filter(scope, email__iexact=email, is_active=True):
             if user.has_usable_password():
                 yield user
+
+
+class PinForm(forms.Form):
+    pin = forms.CharField(
+        label=_("Neue Telefon-PIN (4 bis 8 Ziffern)"),
+        min_length=4,
+        max_length=8,
+        widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    pin_again = forms.CharField(
+        label=_("PIN wiederholen"),
+        widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    phone_number = forms.CharField(
+        label=_("Ihre Telefonnummer für die Anruferkennung (optional, z. B. +4930123456)"),
+        max_length=32,
+        required=False,
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        pin = data.get("pin", "")
+        if pin and not pin.isdigit():
+            self.add_error("pin", _("Die PIN besteht nur aus Ziffern."))
+        if pin and pin != data.get("pin_again"):
+            self.add_error("pin_again", _("Die beiden PINs stimmen nicht überein."))
+        phone = (data.get("phone_number") or "").replace(" ", "")
+        if phone and not (phone.startswith("+") and phone[1:].isdigit() and 8 <= len(phone) <= 16):
+            self.add_error(
+                "phone_number", _("Bitte im internationalen Format, zum Beispiel +4930123456.")
+            )
+        data["phone_number"] = phone
+        return data
+
+
+class CloseAccountForm(forms.Form):
+    password = forms.CharField(
+        label=_("Zur Bestätigung Ihr Passwort"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password: str = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("Das Passwort stimmt nicht."))
+        return password

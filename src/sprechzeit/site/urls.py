@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sprechzeit.site import auth_views, views
+from sprechzeit.site import account_views, auth_views, views
 
 app_name = "site"
 
@@ -15,6 +15,10 @@ urlpatterns = [
     path("anmelden/", auth_views.login_view, name="login"),
     path("anmelden/code/", auth_views.login_2fa, name="login_2fa"),
     path("abmelden/", views.logout_view, name="logout"),
+    path("konto/", account_views.account_page, name="account"),
+    path("konto/pin/", account_views.account_pin, name="account_pin"),
+    path("konto/daten/", account_views.account_export, name="account_export"),
+    path("konto/schliessen/", account_views.account_close, name="account_close"),
     path("registrieren/", views.signup, name="signup"),
     path("bestaetigen/<str:token>/", auth_views.verify_email, name="verify_email"),
     path("passwort/vergessen/", auth_views.PasswordResetView.as_view(), name="password_reset"),
