@@ -1,0 +1,276 @@
+"""The simulator: a few weeks of platform life driven through the real services with a
+simulated clock (`core.clock.frozen_at`), deterministic for a seed.
+
+Registrations, top-ups through the sandbox payment provider (checkout + signed
+notification through the inbox), consultations of realistic lengths (many short, some
+long, some cut off by the balance), declines and misses, a few chargebacks and provider
+refunds. It ends with the ledger check. Ids are random UUIDs, everything else (who,
+when, how long, how much) follows the seed, so the report is the same for a seed.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from django.db.models import Sum
+
+from sprechzeit.accounts.models import ClientAccount, Listing
+from sprechzeit.accounts.services import client_register, listing_create, partner_create
+from sprechzeit.consultations import services
+from sprechzeit.consultations.errors import ConsultationError
+from sprechzeit.consultations.models import Consultation, PartnerPresence, PlatformTariffPolicy
+from sprechzeit.core import clock
+from sprechzeit.core.errors import DomainError
+from sprechzeit.core.money import Money
+from sprechzeit.ledger.check import ledger_check
+from sprechzeit.ledger.models import Transfer
+from sprechzeit.payments.models import ChannelPolicy, Payment, ProviderConfig, ProviderKind
+from sprechzeit.payments.services import payments
+from sprechzeit.payments.views import sandbox_deliver
+from sprechzeit.platforms.models import LegalEntity, Platform
+from sprechzeit.wallets import services as wallets
+
+START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+# (first, next) increments per platform, in turn: per second, 60/60, 60/10.
+INCREMENTS = ((1, 1), (60, 60), (60, 10))
+TOP_UPS = (1000, 2500, 5000)
+
+
+@dataclass
+class SimulationReport:
+    seed: int
+    platforms: int = 0
+    partners: int = 0
+    clients: int = 0
+    top_ups: int = 0
+    top_up_minor: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+    end_reasons: Counter[str] = field(default_factory=Counter)
+    charged_minor: int = 0
+    partner_share_minor: int = 0
+    chargebacks: int = 0
+    refunds: int = 0
+    ledger_ok: bool = False
+
+    def render(self) -> str:
+        return (
+            f"seed={self.seed} platforms={self.platforms} partners={self.partners} "
+            f"clients={self.clients} top_ups={self.top_ups} ({self.top_up_minor} ct) "
+            f"outcomes={dict(sorted(self.outcomes.items()))} "
+            f"end_reasons={dict(sorted(self.end_reasons.items()))} "
+            f"charged={self.charged_minor} ct partner_share={self.partner_share_minor} ct "
+            f"chargebacks={self.chargebacks} refunds={self.refunds} "
+            f"ledger={'OK' if self.ledger_ok else 'VIOLATIONS'}"
+        )
+
+
+def _duration(rng: random.Random) -> int:
+    """Realistic lengths: many short chats, a body of 5–20 minutes, a long tail."""
+    bucket = rng.random()
+    if bucket < 0.25:
+        return rng.randint(5, 120)
+    if bucket < 0.85:
+        return rng.randint(300, 1200)
+    return rng.randint(1200, 3600)
+
+
+def _platforms(rng: random.Random, count: int, prefix: str) -> list[tuple[Platform, ChannelPolicy]]:
+    result = []
+    for n in range(count):
+        entity = LegalEntity.objects.create(
+            name=f"Simulation {prefix} {n} GmbH",
+            street="Simulationsweg 1",
+            postal_code="10115",
+            city="Berlin",
+            email=f"betreiber{n}@{prefix}.example.com",
+        )
+        platform = Platform.objects.create(
+            name=f"Sim {prefix} {n}",
+            slug=f"{prefix}-{n}",
+            contact_email=f"kontakt@{prefix}-{n}.example.com",
+            legal_entity=entity,
+            vat_rate=Decimal("19.00"),
+            default_revenue_share=Decimal(rng.choice(("50.00", "60.00", "70.00"))),
+        )
+        first, following = INCREMENTS[n % len(INCREMENTS)]
+        PlatformTariffPolicy.objects.create(
+            platform=platform,
+            increment_first_seconds=first,
+            increment_next_seconds=following,
+            grace_seconds=10 if n % 2 else 0,
+            connect_fee_minor=0 if n % 3 else 25,
+            max_duration_seconds=3600,
+        )
+        config = ProviderConfig.objects.create(
+            platform=platform, kind=ProviderKind.SANDBOX, name="Testkasse"
+        )
+        policy = ChannelPolicy.objects.create(
+            platform=platform, provider_config=config, channel="sandbox", presets=list(TOP_UPS)
+        )
+        result.append((platform, policy))
+    return result
+
+
+def _top_up(
+    report: SimulationReport, client: ClientAccount, policy: ChannelPolicy, minor: int
+) -> Payment | None:
+    try:
+        payment = payments.payment_start(
+            client_account=client,
+            policy=policy,
+            amount=Money(minor, client.platform.currency),
+            return_url="/guthaben/{id}/",
+            cancel_url="/guthaben/",
+            webhook_url="/hooks/sandbox/",
+        )
+    except DomainError:
+        return None
+    sandbox_deliver(payment=payment, event_type="payment.succeeded")
+    report.top_ups += 1
+    report.top_up_minor += minor
+    return payment
+
+
+def simulate(
+    *, platforms: int, partners: int, clients: int, days: int, seed: int, prefix: str = ""
+) -> SimulationReport:
+    """Run the simulation; see the module docstring. `prefix` names the platforms
+    (default `sim<seed>`), so two runs can share a database."""
+    rng = random.Random(seed)  # noqa: S311 - a simulation, not security
+    prefix = prefix or f"sim{seed}"
+    report = SimulationReport(seed=seed)
+    with clock.frozen_at(START) as frozen:
+        setups = _platforms(rng, platforms, prefix)
+        report.platforms = len(setups)
+        listings: dict[int, list[Listing]] = {platform.pk: [] for platform, _policy in setups}
+        for n in range(partners):
+            partner = partner_create(
+                email=f"berater{n}@{prefix}.example.com",
+                password=None,
+                first_name="Berater",
+                last_name=str(n),
+                phone_number=f"+4930{seed % 1000:03d}{n:05d}",
+            )
+            for platform, _policy in rng.sample(setups, k=min(len(setups), rng.randint(1, 2))):
+                listings[platform.pk].append(
+                    listing_create(
+                        partner=partner,
+                        platform=platform,
+                        display_name=f"Berater {n}",
+                        rate_minor=rng.randrange(
+                            platform.rate_min_minor, platform.rate_max_minor + 1
+                        ),
+                        extension=f"{n + 1:03d}",
+                    )
+                )
+            services.presence_set(partner=partner, status=PartnerPresence.Status.ONLINE)
+            report.partners += 1
+        people: list[tuple[ClientAccount, ChannelPolicy]] = []
+        for n in range(clients):
+            platform, policy = setups[n % len(setups)]
+            client = client_register(
+                platform=platform, email=f"klient{n}@{prefix}.example.com", password=None
+            )
+            wallets.wallet_open(client_account=client)
+            people.append((client, policy))
+            report.clients += 1
+        paid: list[Payment] = []
+        for day in range(days):
+            day_start = START + timedelta(days=day)
+            for client, policy in people:
+                frozen.set(day_start + timedelta(minutes=rng.randint(0, 60)))
+                if rng.random() < 0.3:
+                    payment = _top_up(report, client, policy, rng.choice(TOP_UPS))
+                    if payment is not None:
+                        paid.append(payment)
+            for client, _policy in people:
+                choices = listings[client.platform_id]
+                if not choices or rng.random() < 0.4:
+                    continue
+                listing = rng.choice(choices)
+                moment = day_start + timedelta(hours=2, minutes=rng.randint(0, 600))
+                frozen.set(moment)
+                _consult(report, rng, client, listing, moment)
+            if paid and rng.random() < 0.15:
+                payment = paid.pop(rng.randrange(len(paid)))
+                frozen.set(day_start + timedelta(hours=23))
+                kind = rng.choice(("dispute", "refund"))
+                if kind == "dispute":
+                    sandbox_deliver(
+                        payment=payment, event_type="dispute.opened", dispute_id=f"dp-{payment.pk}"
+                    )
+                    sandbox_deliver(
+                        payment=payment, event_type="dispute.lost", dispute_id=f"dp-{payment.pk}"
+                    )
+                    report.chargebacks += 1
+                else:
+                    sandbox_deliver(payment=payment, event_type="refund.succeeded")
+                    report.refunds += 1
+        frozen.set(START + timedelta(days=days + 1))
+        services.consultations_reap()
+    references = [
+        f"consultation:{pk}"
+        for pk in Consultation.objects.filter(platform__slug__startswith=f"{prefix}-").values_list(
+            "pk", flat=True
+        )
+    ]
+    mine = Transfer.objects.filter(reference__in=references)
+    charged = mine.filter(purpose="consultation_charge").aggregate(total=Sum("amount"))["total"]
+    report.charged_minor = int(charged or 0)
+    shares = mine.filter(purpose="consultation_partner").aggregate(total=Sum("amount"))["total"]
+    report.partner_share_minor = int(shares or 0)
+    report.ledger_ok = ledger_check().ok
+    return report
+
+
+def _consult(
+    report: SimulationReport,
+    rng: random.Random,
+    client: ClientAccount,
+    listing: Listing,
+    moment: datetime,
+) -> None:
+    try:
+        consultation = services.consultation_request(client=client, listing=listing, now=moment)
+    except ConsultationError as exc:
+        report.outcomes[f"refused:{exc.code}"] += 1
+        return
+    answer = rng.random()
+    if answer < 0.07:
+        services.consultation_decline(
+            consultation=consultation, partner=listing.partner, now=moment
+        )
+        report.outcomes["declined"] += 1
+        return
+    if answer < 0.12:
+        services.consultation_miss(consultation=consultation, now=moment + timedelta(seconds=61))
+        services.presence_set(partner=listing.partner, status=PartnerPresence.Status.ONLINE)
+        report.outcomes["missed"] += 1
+        return
+    accepted_at = moment + timedelta(seconds=rng.randint(3, 40))
+    try:
+        consultation = services.consultation_accept(
+            consultation=consultation, partner=listing.partner, now=accepted_at
+        )
+    except ConsultationError as exc:
+        report.outcomes[f"accept_failed:{exc.code}"] += 1
+        return
+    wanted = _duration(rng)
+    if wanted >= consultation.paid_seconds:
+        ended = services.consultation_cut_off(
+            consultation=consultation,
+            now=accepted_at + timedelta(seconds=consultation.paid_seconds),
+        )
+    else:
+        ended = services.consultation_end(
+            consultation=consultation,
+            reason=rng.choice((Consultation.EndReason.CLIENT, Consultation.EndReason.PARTNER)),
+            at_second=wanted,
+            now=accepted_at + timedelta(seconds=wanted),
+        )
+    report.outcomes[str(ended.status)] += 1
+    report.end_reasons[str(ended.end_reason)] += 1
