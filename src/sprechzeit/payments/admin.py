@@ -32,7 +32,7 @@ from sprechzeit.payments.models import (
     RefundRequestStatus,
     TransferReference,
 )
-from sprechzeit.payments.services import bank, inbox, refunds
+from sprechzeit.payments.services import bank, inbox, payments, refunds
 from sprechzeit.payments.views import sandbox_deliver
 
 
@@ -96,7 +96,7 @@ class PaymentAdmin(ReadOnly):
     )
     list_filter = ("status", "channel", "platform", "provider_config__kind")
     search_fields = ("id", "external_id", "external_ref", "client_account__customer_number")
-    actions = ("sandbox_chargeback", "sandbox_settle")
+    actions = ("sandbox_chargeback", "sandbox_settle", "record_chargeback")
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return bool(request.user.has_perm("payments.view_payment"))
@@ -114,6 +114,19 @@ class PaymentAdmin(ReadOnly):
         self.message_user(
             request, _("Rückbuchungen ausgelöst: %(n)d") % {"n": done}, messages.SUCCESS
         )
+
+    @admin.action(
+        description=_("Rückbuchung erfassen (vom Anbieter per Post oder E-Mail gemeldet)")
+    )
+    def record_chargeback(self, request: HttpRequest, queryset: QuerySet[Payment]) -> None:
+        for payment in queryset.filter(status=PaymentStatus.SUCCEEDED, credited_at__isnull=False):
+            try:
+                payments.payment_chargeback(
+                    payment=payment, dispute_id=f"manual:{payment.pk}", amount=None, reason="manual"
+                )
+            except DomainError as exc:
+                self.message_user(request, str(exc.message), messages.ERROR)
+        self.message_user(request, _("Rückbuchungen erfasst."), messages.SUCCESS)
 
     @admin.action(description=_("Testkasse: ausstehende Zahlung buchen (TESTMODUS)"))
     def sandbox_settle(self, request: HttpRequest, queryset: QuerySet[Payment]) -> None:

@@ -1,0 +1,104 @@
+"""Staff pages render: every payments and wallets admin list, the statement upload and
+the review queue; the sandbox chargeback action books the chargeback path."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from sprechzeit.accounts.models import User
+from sprechzeit.accounts.tests.factories import login_verified
+from sprechzeit.payments import tasks
+from sprechzeit.payments.models import InboxEntry, InboxStatus, Payment, ProviderKind
+from sprechzeit.payments.services import inbox, payments
+from sprechzeit.payments.tests.factories import (
+    assert_ledger_ok,
+    client,
+    eur,
+    provider_config,
+    sandbox_setup,
+)
+from sprechzeit.payments.views import sandbox_deliver
+from sprechzeit.wallets import services as wallets
+
+pytestmark = pytest.mark.django_db
+
+PAGES = [
+    "/admin/payments/payment/",
+    "/admin/payments/inboxentry/",
+    "/admin/payments/dispute/",
+    "/admin/payments/refundrequest/",
+    "/admin/payments/refund/",
+    "/admin/payments/bankstatement/",
+    "/admin/payments/bankstatement/upload/",
+    "/admin/payments/bankentry/",
+    "/admin/payments/providerconfig/",
+    "/admin/payments/channelpolicy/",
+    "/admin/payments/transferreference/",
+    "/admin/wallets/walletstate/",
+    "/admin/wallets/walletstate/?blocked=yes",
+    "/admin/wallets/walletsettings/",
+    "/admin/wallets/welcomecreditgrant/",
+]
+
+
+def _staff() -> Client:
+    user = User.objects.create_superuser("chefin@example.com", "richtig-geheim-42")
+    browser = Client()
+    login_verified(browser, user)
+    return browser
+
+
+def test_admin_pages_render_and_sandbox_chargeback_action() -> None:
+    platform, _config, policy = sandbox_setup()
+    provider_config(platform, ProviderKind.BANK_TRANSFER)
+    account = client(platform)
+    payment = payments.payment_start(
+        client_account=account,
+        policy=policy,
+        amount=eur(1000),
+        return_url="/r/{id}",
+        cancel_url="/c",
+        webhook_url="/h",
+    )
+    sandbox_deliver(payment=payment, event_type="payment.succeeded")
+    browser = _staff()
+    for page in PAGES:
+        response = browser.get(page)
+        assert response.status_code == 200, (page, response.status_code)
+    assert browser.get(f"/admin/payments/payment/{payment.pk}/change/").status_code == 200
+    response = browser.post(
+        "/admin/payments/payment/",
+        {"action": "sandbox_chargeback", "_selected_action": [str(payment.pk)]},
+    )
+    assert response.status_code == 302
+    assert wallets.wallet_balance(client_account=account).total == eur(0)
+    assert Payment.objects.get().charged_back_minor == 1000
+    blocked = browser.get("/admin/wallets/walletstate/?blocked=yes").content.decode()
+    assert account.customer_number in blocked
+    assert_ledger_ok()
+
+
+def test_failed_inbox_entries_are_retried_by_the_task(monkeypatch: pytest.MonkeyPatch) -> None:
+    platform, _config, policy = sandbox_setup()
+    account = client(platform)
+    payment = payments.payment_start(
+        client_account=account,
+        policy=policy,
+        amount=eur(1000),
+        return_url="/r/{id}",
+        cancel_url="/c",
+        webhook_url="/h",
+    )
+
+    def broken(**kwargs: object) -> str:
+        raise RuntimeError("database hiccup")
+
+    monkeypatch.setattr(inbox, "payment_apply", broken)
+    outcome = sandbox_deliver(payment=payment, event_type="payment.succeeded")
+    assert outcome.status == InboxStatus.FAILED
+    monkeypatch.undo()
+    assert tasks.inbox_retry_failed() == 1
+    assert InboxEntry.objects.get().status == InboxStatus.PROCESSED
+    assert wallets.wallet_balance(client_account=account).total == eur(1000)
+    assert_ledger_ok()

@@ -1,0 +1,277 @@
+"""Holds for consultations: reserve bonus first, settle with the VAT / partner /
+revenue split, release."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+
+from sprechzeit.accounts.models import ClientAccount
+from sprechzeit.core import clock
+from sprechzeit.core.money import Money
+from sprechzeit.ledger import errors as ledger_errors
+from sprechzeit.ledger import selectors as ledger_selectors
+from sprechzeit.ledger import services as ledger
+from sprechzeit.ledger.models import Account, AccountPurpose, TransferKind
+from sprechzeit.ledger.services import TransferSpec
+from sprechzeit.wallets import errors
+from sprechzeit.wallets.services.accounts import (
+    _amount_of,
+    _booked,
+    _check_currency,
+    _leg_id,
+    _wallet_lock,
+    platform_account,
+    wallet_check_spend,
+    wallet_for,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class WalletHold:
+    """A reservation on a wallet, split bonus first. `hold_id` is the caller's id; the
+    ledger holds are derived from it."""
+
+    hold_id: uuid.UUID
+    bonus: Money
+    paid: Money
+    expires_at: datetime | None
+
+    @property
+    def amount(self) -> Money:
+        return self.bonus + self.paid
+
+
+def _hold_ids(hold_id: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID]:
+    return _leg_id(hold_id, "hold:bonus"), _leg_id(hold_id, "hold:paid")
+
+
+@transaction.atomic
+def wallet_hold(
+    *,
+    client_account: ClientAccount,
+    amount: Money,
+    reference: str,
+    expires_at: datetime,
+    hold_id: uuid.UUID,
+    allow_partial: bool = False,
+) -> WalletHold:
+    """Reserve `amount` for a consultation, bonus first, until `expires_at`.
+
+    With `allow_partial`, reserves what is available up to `amount` (the last chunk
+    before the cut-off); otherwise raises `InsufficientBalance`. Raises `WalletBlocked`
+    or `SelfExcluded` for a client who may not spend. Idempotent by `hold_id`.
+    """
+    wallet = wallet_for(client_account)
+    _check_currency(wallet, amount)
+    bonus_id, paid_id = _hold_ids(hold_id)
+    zero = Money.zero(wallet.currency)
+    booked = _booked(bonus_id, paid_id)
+    if booked:
+        return WalletHold(
+            hold_id=hold_id,
+            bonus=_amount_of(booked, bonus_id, zero),
+            paid=_amount_of(booked, paid_id, zero),
+            expires_at=booked[0].expires_at,
+        )
+    wallet_check_spend(client_account=client_account)
+    _wallet_lock(client_account)
+    balances = ledger_selectors.accounts_balances(accounts=[wallet.paid, wallet.bonus])
+    bonus_available = max(zero, balances[int(wallet.bonus.pk)].available)
+    paid_available = max(zero, balances[int(wallet.paid.pk)].available)
+    from_bonus = min(bonus_available, amount)
+    from_paid = amount - from_bonus
+    if from_paid > paid_available:
+        if not allow_partial:
+            raise errors.InsufficientBalance(
+                amount_minor=amount.minor, available_minor=(bonus_available + paid_available).minor
+            )
+        from_paid = paid_available
+    if not from_bonus and not from_paid:
+        raise errors.InsufficientBalance(amount_minor=amount.minor, available_minor=0)
+    timeout = expires_at - clock.now()
+    if timeout <= timedelta(0):
+        raise errors.WalletError("The hold's expiry lies in the past.", expires_at=str(expires_at))
+    clearing = platform_account(
+        platform=client_account.platform, purpose=AccountPurpose.CONSULTATION_CLEARING
+    )
+    specs = [
+        TransferSpec(
+            id=leg_id,
+            kind=TransferKind.PENDING,
+            debit_account=account,
+            credit_account=clearing,
+            amount=part,
+            timeout=timeout,
+            purpose="consultation_hold",
+            reference=reference,
+        )
+        for leg_id, account, part in (
+            (bonus_id, wallet.bonus, from_bonus),
+            (paid_id, wallet.paid, from_paid),
+        )
+        if part
+    ]
+    try:
+        results = ledger.transfers_post_linked(transfers=specs, batch_id=hold_id)
+    except ledger_errors.ExceedsCredits as exc:
+        raise errors.InsufficientBalance(amount_minor=amount.minor) from exc
+    return WalletHold(
+        hold_id=hold_id,
+        bonus=from_bonus,
+        paid=from_paid,
+        expires_at=results.transfers[0].expires_at,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class WalletSettlement:
+    hold_id: uuid.UUID
+    charged: Money
+    from_bonus: Money
+    from_paid: Money
+    output_vat: Money
+    partner_share: Money
+    platform_revenue: Money
+    released: Money
+    replayed: bool
+
+
+def wallet_settle(
+    *,
+    client_account: ClientAccount,
+    hold_id: uuid.UUID,
+    charge: Money,
+    vat: Money,
+    partner_share: Money,
+    partner_account: Account,
+    reference: str,
+) -> WalletSettlement:
+    """Charge `charge` (≤ the held amount) from a hold and release the rest, in one
+    linked batch: bonus is spent first, then paid balance; the charge is split into
+    output VAT, the partner's payable (`partner_share`) and platform revenue (the rest).
+
+    A charge of zero voids the hold. Idempotent by `hold_id` (one settlement per hold).
+    Raises `ChargeExceedsHold`, `InvalidSplit`, `HoldUnknown`; the ledger's hold errors
+    (`HoldExpired`, `HoldAlreadyVoided` …) pass through.
+    """
+    wallet = wallet_for(client_account)
+    for value in (charge, vat, partner_share):
+        _check_currency(wallet, value)
+    zero = Money.zero(wallet.currency)
+    revenue = charge - vat - partner_share
+    if min(vat.minor, partner_share.minor, revenue.minor, charge.minor) < 0:
+        raise errors.InvalidSplit(
+            charge_minor=charge.minor, vat_minor=vat.minor, partner_minor=partner_share.minor
+        )
+    bonus_id, paid_id = _hold_ids(hold_id)
+    holds = {result.id: result for result in _booked(bonus_id, paid_id)}
+    if not holds:
+        raise errors.HoldUnknown(hold_id=str(hold_id))
+    bonus_held = holds[bonus_id].amount if bonus_id in holds else zero
+    paid_held = holds[paid_id].amount if paid_id in holds else zero
+    if charge > bonus_held + paid_held:
+        raise errors.ChargeExceedsHold(
+            charge_minor=charge.minor, held_minor=(bonus_held + paid_held).minor
+        )
+    from_bonus = min(charge, bonus_held)
+    from_paid = charge - from_bonus
+    specs: list[TransferSpec] = []
+    for pending_id, held, take, leg in (
+        (bonus_id, bonus_held, from_bonus, "bonus"),
+        (paid_id, paid_held, from_paid, "paid"),
+    ):
+        if pending_id not in holds:
+            continue
+        if take:
+            specs.append(
+                TransferSpec(
+                    id=_leg_id(hold_id, f"settle:{leg}"),
+                    kind=TransferKind.POST_PENDING,
+                    pending_id=pending_id,
+                    amount=take,
+                    purpose="consultation_charge",
+                    reference=reference,
+                )
+            )
+        elif held:
+            specs.append(
+                TransferSpec(
+                    id=_leg_id(hold_id, f"settle:{leg}"),
+                    kind=TransferKind.VOID_PENDING,
+                    pending_id=pending_id,
+                    purpose="consultation_release",
+                    reference=reference,
+                )
+            )
+    platform = client_account.platform
+    clearing = platform_account(platform=platform, purpose=AccountPurpose.CONSULTATION_CLEARING)
+    for leg, account, part in (
+        ("vat", platform_account(platform=platform, purpose=AccountPurpose.OUTPUT_VAT), vat),
+        ("partner", partner_account, partner_share),
+        (
+            "revenue",
+            platform_account(platform=platform, purpose=AccountPurpose.PLATFORM_REVENUE),
+            revenue,
+        ),
+    ):
+        if part:
+            specs.append(
+                TransferSpec(
+                    id=_leg_id(hold_id, f"split:{leg}"),
+                    debit_account=clearing,
+                    credit_account=account,
+                    amount=part,
+                    purpose=f"consultation_{leg}",
+                    reference=reference,
+                )
+            )
+    result = ledger.transfers_post_linked(transfers=specs, batch_id=_leg_id(hold_id, "settle"))
+    return WalletSettlement(
+        hold_id=hold_id,
+        charged=charge,
+        from_bonus=from_bonus,
+        from_paid=from_paid,
+        output_vat=vat,
+        partner_share=partner_share,
+        platform_revenue=revenue,
+        released=bonus_held + paid_held - charge,
+        replayed=result.replayed,
+    )
+
+
+def wallet_release(*, client_account: ClientAccount, hold_id: uuid.UUID, reference: str) -> Money:
+    """Void a hold whole (a consultation that never started). Idempotent by `hold_id`;
+    a hold that already expired releases nothing more. Returns the amount released."""
+    wallet = wallet_for(client_account)
+    zero = Money.zero(wallet.currency)
+    bonus_id, paid_id = _hold_ids(hold_id)
+    specs = []
+    released = zero
+    for pending_id, leg in ((bonus_id, "bonus"), (paid_id, "paid")):
+        hold = ledger_selectors.transfer_get(id=pending_id)
+        if hold is None:
+            continue
+        specs.append(
+            TransferSpec(
+                id=_leg_id(hold_id, f"settle:{leg}"),
+                kind=TransferKind.VOID_PENDING,
+                pending_id=pending_id,
+                purpose="consultation_release",
+                reference=reference,
+            )
+        )
+        released = released + hold.amount
+    if not specs:
+        raise errors.HoldUnknown(hold_id=str(hold_id))
+    try:
+        ledger.transfers_post_linked(transfers=specs, batch_id=_leg_id(hold_id, "settle"))
+    except ledger_errors.HoldExpired:
+        return zero
+    return released
+
+
+# --- blocking, limits, self-exclusion -------------------------------------------------------
