@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any, Final
 
@@ -29,6 +29,7 @@ from sprechzeit.core import clock
 from sprechzeit.core.money import Money
 from sprechzeit.ledger import services as ledger
 from sprechzeit.ledger.models import Account, AccountPurpose
+from sprechzeit.ledger.services import TransferSpec
 from sprechzeit.platforms.models import LegalEntity, Platform
 from sprechzeit.statements import errors, selectors
 from sprechzeit.statements.documents.cii import cii_xml
@@ -318,10 +319,10 @@ def statements_close(*, period: str, progress: Progress | None = None) -> CloseR
             .values_list("pk", flat=True)
         )
         total = len(pending)
-        for done, statement_id in enumerate(pending, start=1):
-            statement_issue(statement_id=statement_id)
-            if progress is not None and (done % 100 == 0 or done == total):
-                progress(done, total)
+        for offset in range(0, total, ISSUE_CHUNK):
+            statements_issue(statement_ids=pending[offset : offset + ISSUE_CHUNK])
+            if progress is not None:
+                progress(min(offset + ISSUE_CHUNK, total), total)
     except Exception as exc:
         CloseRun.objects.filter(pk=run.pk).update(status=CloseRun.Status.FAILED, error=repr(exc))
         raise
@@ -347,17 +348,24 @@ def statements_release_held() -> list[Statement]:
 # --- issuing ---------------------------------------------------------------------------------
 
 
-def _number_next(*, legal_entity_id: int, year: int) -> tuple[int, str]:
-    """The next number of the series, taken under the counter's row lock (FOR UPDATE):
-    two issuers of one entity and year queue here, so numbers are unique and gap-free.
-    Caller holds the transaction; the number is used only if it commits."""
+def _numbers_take(*, legal_entity_id: int, year: int, count: int) -> int:
+    """Reserve `count` consecutive numbers of the series (entity × year) under the
+    counter's row lock (FOR UPDATE) and return the first. Two issuers of one series
+    queue here, so numbers are unique and gap-free. Caller holds the transaction and
+    uses every number it took; a rollback gives them all back."""
     NumberCounter.objects.get_or_create(legal_entity_id=legal_entity_id, year=year)
     counter = NumberCounter.objects.select_for_update().get(
         legal_entity_id=legal_entity_id, year=year
     )
-    counter.last += 1
+    first = counter.last + 1
+    counter.last += count
     counter.save(update_fields=["last"])
-    return counter.last, f"{NUMBER_PREFIX}-{year}-{counter.last:06d}"
+    return first
+
+
+def _number_next(*, legal_entity_id: int, year: int) -> tuple[int, str]:
+    seq = _numbers_take(legal_entity_id=legal_entity_id, year=year, count=1)
+    return seq, f"{NUMBER_PREFIX}-{year}-{seq:06d}"
 
 
 def _minutes(seconds: int) -> str:
@@ -366,12 +374,14 @@ def _minutes(seconds: int) -> str:
 
 def _lines(
     statement: Statement,
+    sections: Sequence[StatementSection],
+    adjustments: Sequence[Adjustment],
 ) -> tuple[list[PlatformLine], list[AdjustmentLine], list[dict[str, Any]]]:
     period_label = f"{statement.period_start:%m/%Y}"
     platform_lines: list[PlatformLine] = []
     adjustment_lines: list[AdjustmentLine] = []
     data_lines: list[dict[str, Any]] = []
-    for section in statement.sections.select_related("platform").order_by("platform__name"):
+    for section in sections:
         line = PlatformLine(
             platform_name=section.platform.name,
             consultations=section.consultations,
@@ -400,7 +410,7 @@ def _lines(
             AdjustmentLine(line["name"], Money(int(line["amount_minor"]), statement.currency))
         )
         data_lines.append(line)
-    for adjustment in statement.adjustments.select_related("platform").order_by("pk"):
+    for adjustment in adjustments:
         amount = Money(adjustment.amount_minor, adjustment.currency)
         adjustment_lines.append(AdjustmentLine(adjustment.description, amount))
         data_lines.append(
@@ -504,12 +514,10 @@ def _xml_checked(data: dict[str, Any]) -> bytes:
     return xml
 
 
-def _book_vat(*, statement: Statement, vat_minor: int, key: str) -> None:
-    """Regular VAT on a credit note is owed to the partner on top of the net share and
-    deducted by the issuing entity as input VAT: input VAT → partner payable (reversed
-    by a cancellation). Caller holds the transaction."""
+def _vat_spec(*, statement: Statement, vat_minor: int, key: str) -> TransferSpec | None:
+    """The booking of a credit note's regular VAT (see `_book_vat`); None without VAT."""
     if not vat_minor:
-        return
+        return None
     input_vat = entity_account(
         legal_entity=statement.legal_entity, purpose=AccountPurpose.INPUT_VAT
     )
@@ -517,7 +525,7 @@ def _book_vat(*, statement: Statement, vat_minor: int, key: str) -> None:
         partner=statement.partner, currency=statement.currency
     )
     debit, credit = (input_vat, payable) if vat_minor > 0 else (payable, input_vat)
-    ledger.transfer_post(
+    return TransferSpec(
         id=uuid.uuid5(NAMESPACE, key),
         debit_account=debit,
         credit_account=credit,
@@ -527,34 +535,133 @@ def _book_vat(*, statement: Statement, vat_minor: int, key: str) -> None:
     )
 
 
+def _book_vat(*, statement: Statement, vat_minor: int, key: str) -> None:
+    """Regular VAT on a credit note is owed to the partner on top of the net share and
+    deducted by the issuing entity as input VAT: input VAT → partner payable (reversed
+    by a cancellation). Caller holds the transaction."""
+    spec = _vat_spec(statement=statement, vat_minor=vat_minor, key=key)
+    if spec is not None:
+        ledger.transfers_post_linked(transfers=[spec])
+
+
+# Statements issued per transaction by a close: big enough to amortise the counter lock,
+# the commit and the VAT batch; small enough to keep row locks short.
+ISSUE_CHUNK = 200
+
+
 def statement_issue(*, statement_id: int) -> Statement:
-    """Issue a draft or held credit note: number, frozen data, CII XML (checked against
-    the XSD) and the VAT booking, in one transaction. A partner without complete data
-    keeps a held statement with the reason. Issued or cancelled: returned unchanged."""
+    """Issue one draft or held credit note (see `statements_issue`)."""
+    return statements_issue(statement_ids=[statement_id])[0]
+
+
+def statements_issue(*, statement_ids: Sequence[int]) -> list[Statement]:
+    """Issue drafts or held credit notes, all in one transaction: numbers, frozen data,
+    CII XML (checked against the XSD) and the VAT bookings commit together or not at
+    all. A partner without complete data keeps a held statement with the reason; issued
+    or cancelled statements are returned unchanged.
+
+    Locks: the statements' rows (FOR UPDATE, primary-key order, so a racing run waits
+    and then finds them issued), then each series' counter (`_numbers_take`).
+    """
     with transaction.atomic():
-        statement = (
-            Statement.objects.select_for_update()
+        statements = list(
+            Statement.objects.select_for_update(of=("self",))
             .select_related("partner__user", "legal_entity")
-            .get(pk=statement_id)
+            .filter(pk__in=statement_ids)
+            .order_by("pk")
         )
-        if statement.status not in (Statement.Status.DRAFT, Statement.Status.HELD):
-            return statement
-        profile = PartnerTaxProfile.objects.filter(partner_id=statement.partner_id).first()
-        gaps = selectors.tax_profile_gaps(profile)
-        if gaps or profile is None:
-            statement.status = Statement.Status.HELD
-            statement.held_reason = " ".join(gaps)[:300]
-            statement.save(update_fields=["status", "held_reason"])
-            return statement
-        platform_lines, adjustment_lines, data_lines = _lines(statement)
+        open_ones = [
+            statement
+            for statement in statements
+            if statement.status in (Statement.Status.DRAFT, Statement.Status.HELD)
+        ]
+        if not open_ones:
+            return statements
+        partner_ids = {statement.partner_id for statement in open_ones}
+        profiles = {
+            profile.partner_id: profile
+            for profile in PartnerTaxProfile.objects.filter(partner_id__in=partner_ids)
+        }
+        sections: dict[int, list[StatementSection]] = defaultdict(list)
+        for section in (
+            StatementSection.objects.filter(statement__in=open_ones)
+            .select_related("platform")
+            .order_by("platform__name", "pk")
+        ):
+            sections[section.statement_id].append(section)
+        adjustments: dict[int, list[Adjustment]] = defaultdict(list)
+        for adjustment in (
+            Adjustment.objects.filter(statement__in=open_ones)
+            .select_related("platform")
+            .order_by("pk")
+        ):
+            if adjustment.statement_id is not None:
+                adjustments[adjustment.statement_id].append(adjustment)
+        held: list[Statement] = []
+        due: list[tuple[Statement, PartnerTaxProfile]] = []
+        for statement in open_ones:
+            profile = profiles.get(statement.partner_id)
+            gaps = selectors.tax_profile_gaps(profile)
+            if gaps or profile is None:
+                statement.status = Statement.Status.HELD
+                statement.held_reason = " ".join(gaps)[:300]
+                held.append(statement)
+            else:
+                due.append((statement, profile))
+        if held:
+            Statement.objects.bulk_update(held, ["status", "held_reason"])
+        if due:
+            _issue_due(due, sections, adjustments)
+        return statements
+
+
+ISSUED_FIELDS: Final = [
+    "status",
+    "held_reason",
+    "number",
+    "number_year",
+    "number_seq",
+    "issue_date",
+    "issued_at",
+    "vat_status",
+    "net_minor",
+    "vat_minor",
+    "gross_minor",
+    "data",
+    "xml",
+    "xml_sha256",
+]
+
+
+def _issue_due(
+    due: list[tuple[Statement, PartnerTaxProfile]],
+    sections: dict[int, list[StatementSection]],
+    adjustments: dict[int, list[Adjustment]],
+) -> None:
+    """Caller holds the transaction and the statements' row locks."""
+    issue_date = _today()
+    now = clock.now()
+    per_series: dict[int, int] = defaultdict(int)
+    for statement, _profile in due:
+        per_series[statement.legal_entity_id] += 1
+    firsts = {
+        entity_id: _numbers_take(legal_entity_id=entity_id, year=issue_date.year, count=count)
+        for entity_id, count in sorted(per_series.items())
+    }
+    vat_specs: list[TransferSpec] = []
+    for statement, profile in due:
+        seq = firsts[statement.legal_entity_id]
+        firsts[statement.legal_entity_id] += 1
+        number = f"{NUMBER_PREFIX}-{issue_date.year}-{seq:06d}"
+        platform_lines, adjustment_lines, data_lines = _lines(
+            statement, sections[statement.pk], adjustments[statement.pk]
+        )
         totals = document_totals(
             lines=platform_lines,
             adjustments=adjustment_lines,
             status=VatStatus(profile.vat_status),
             currency=statement.currency,
         )
-        issue_date = _today()
-        seq, number = _number_next(legal_entity_id=statement.legal_entity_id, year=issue_date.year)
         data = statement_data(
             statement=statement,
             profile=profile,
@@ -564,14 +671,16 @@ def statement_issue(*, statement_id: int) -> Statement:
             issue_date=issue_date,
         )
         xml = _xml_checked(data)
-        _book_vat(statement=statement, vat_minor=totals.vat.minor, key=f"vat:{statement.pk}")
+        spec = _vat_spec(statement=statement, vat_minor=totals.vat.minor, key=f"vat:{statement.pk}")
+        if spec is not None:
+            vat_specs.append(spec)
         statement.status = Statement.Status.ISSUED
         statement.held_reason = ""
         statement.number = number
         statement.number_year = issue_date.year
         statement.number_seq = seq
         statement.issue_date = issue_date
-        statement.issued_at = clock.now()
+        statement.issued_at = now
         statement.vat_status = profile.vat_status
         statement.net_minor = totals.net.minor
         statement.vat_minor = totals.vat.minor
@@ -579,8 +688,9 @@ def statement_issue(*, statement_id: int) -> Statement:
         statement.data = data
         statement.xml = xml
         statement.xml_sha256 = _sha256(xml)
-        statement.save()
-        return statement
+    Statement.objects.bulk_update([statement for statement, _p in due], ISSUED_FIELDS)
+    if vat_specs:
+        ledger.transfers_post_linked(transfers=vat_specs)
 
 
 @transaction.atomic(durable=True)
@@ -705,6 +815,7 @@ __all__ = [
     "statement_issue",
     "statement_render_pdf",
     "statements_close",
+    "statements_issue",
     "statements_release_held",
     "tax_profile_save",
 ]

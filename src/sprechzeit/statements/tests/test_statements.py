@@ -171,21 +171,22 @@ def test_crash_midway_then_rerun_issues_each_document_once(monkeypatch: pytest.M
     for s in scenes:
         tax_profile(s.partner)
         settled(s, seconds=120, when=at(2026, 10, 10))
-    real = services.statement_issue
+    real = services.statements_issue
     calls = {"n": 0}
 
-    def dying(*, statement_id: int) -> Statement:
+    def dying(*, statement_ids: list[int]) -> list[Statement]:
         calls["n"] += 1
         if calls["n"] == 3:
             raise RuntimeError("worker killed")
-        return real(statement_id=statement_id)
+        return real(statement_ids=statement_ids)
 
-    monkeypatch.setattr(services, "statement_issue", dying)
+    monkeypatch.setattr(services, "ISSUE_CHUNK", 1)
+    monkeypatch.setattr(services, "statements_issue", dying)
     with pytest.raises(RuntimeError):
         close()
     assert CloseRun.objects.get().status == CloseRun.Status.FAILED
     assert Statement.objects.filter(status=Statement.Status.ISSUED).count() == 2
-    monkeypatch.setattr(services, "statement_issue", real)
+    monkeypatch.setattr(services, "statements_issue", real)
     run = close()
     assert (run.status, run.issued) == (CloseRun.Status.DONE, 4)
     numbers = sorted(str(number) for number in Statement.objects.values_list("number", flat=True))
