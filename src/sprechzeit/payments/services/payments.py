@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Final
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from sprechzeit.accounts.models import ClientAccount
@@ -43,6 +43,8 @@ from sprechzeit.wallets.models import WalletSettings
 
 PAYMENTS_NAMESPACE: Final = uuid.UUID("a4f7d0c2-51e3-4b8e-8f0a-7c2d9e6b1f34")
 OWNER_CONFIG: Final = "payments.providerconfig"
+# An open checkout counts against the deposit limit for this long.
+OPEN_CHECKOUT_COUNTS: Final = timedelta(hours=1)
 
 # The state machine: where a payment may go from each status. A notification asking for
 # anything else is stale (it arrived out of order) and changes nothing. Failed and
@@ -110,16 +112,19 @@ def channels_for(*, client_account: ClientAccount) -> list[ChannelPolicy]:
 
 
 def deposited_this_month(*, client_account: ClientAccount) -> Money:
-    """Top-ups of this calendar month (operator's time zone) that succeeded or are
-    under way; they count against the deposit limit."""
-    start = timezone.localtime(clock.now()).replace(
-        day=1, hour=0, minute=0, second=0, microsecond=0
+    """Top-ups of this calendar month (operator's time zone) that succeeded, are under
+    way, or were started in the last hour (an open checkout may still be paid); they
+    count against the deposit limit."""
+    now = clock.now()
+    start = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    total = (
+        Payment.objects.filter(client_account=client_account, created_at__gte=start)
+        .filter(
+            Q(status__in=[PaymentStatus.SUCCEEDED, PaymentStatus.PENDING])
+            | Q(status=PaymentStatus.CREATED, created_at__gte=now - OPEN_CHECKOUT_COUNTS)
+        )
+        .aggregate(total=Sum("amount_minor"))["total"]
     )
-    total = Payment.objects.filter(
-        client_account=client_account,
-        created_at__gte=start,
-        status__in=[PaymentStatus.SUCCEEDED, PaymentStatus.PENDING],
-    ).aggregate(total=Sum("amount_minor"))["total"]
     return Money(int(total or 0), client_account.platform.currency)
 
 
@@ -151,23 +156,26 @@ def payment_start(
         raise errors.AmountOutOfRange(
             amount_minor=amount.minor, min_minor=policy.min_minor, max_minor=policy.max_minor
         )
-    wallets.wallet_check_deposit(
-        client_account=client_account,
-        amount=amount,
-        deposited_this_month=deposited_this_month(client_account=client_account),
-    )
-    now = clock.now()
-    payment = Payment.objects.create(
-        platform=client_account.platform,
-        client_account=client_account,
-        provider_config=policy.provider_config,
-        channel=policy.channel,
-        amount_minor=amount.minor,
-        currency=amount.currency,
-        fee_minor=policy.fee_for(amount).minor,
-        created_at=now,
-        updated_at=now,
-    )
+    with transaction.atomic():
+        # Under the wallet lock: two checkouts at once cannot both pass the limit.
+        wallets.wallet_lock(client_account=client_account)
+        wallets.wallet_check_deposit(
+            client_account=client_account,
+            amount=amount,
+            deposited_this_month=deposited_this_month(client_account=client_account),
+        )
+        now = clock.now()
+        payment = Payment.objects.create(
+            platform=client_account.platform,
+            client_account=client_account,
+            provider_config=policy.provider_config,
+            channel=policy.channel,
+            amount_minor=amount.minor,
+            currency=amount.currency,
+            fee_minor=policy.fee_for(amount).minor,
+            created_at=now,
+            updated_at=now,
+        )
     provider = provider_for(policy.provider_config)
     result = provider.checkout_create(
         CheckoutRequest(

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
+from sprechzeit.core import clock
 from sprechzeit.payments.models import InboxEntry, Payment, PaymentStatus
 from sprechzeit.payments.services import payments
 from sprechzeit.payments.services.setup import platform_payments_default
@@ -19,6 +21,7 @@ from sprechzeit.payments.tests.factories import (
     sandbox_setup,
 )
 from sprechzeit.payments.views import sandbox_deliver
+from sprechzeit.wallets import errors as wallet_errors
 from sprechzeit.wallets import services as wallets
 from sprechzeit.wallets.models import WalletSettings
 
@@ -250,3 +253,38 @@ def test_default_setup_is_idempotent_and_offers_bank_transfer_with_iban() -> Non
     page = browser.get("/guthaben/aufladen/", headers=host(platform)).content.decode()
     assert "DE89370400440532013000" in page
     assert "RF" in page
+
+
+def test_open_checkout_counts_against_the_limit_for_an_hour() -> None:
+    platform, _config, policy = sandbox_setup()
+    account = client(platform)
+    wallets.wallet_set_deposit_limit(client_account=account, limit=eur(3000))
+    start = clock.now()
+    with clock.frozen_at(start) as frozen:
+        payments.payment_start(
+            client_account=account,
+            policy=policy,
+            amount=eur(2500),
+            return_url="/r/{id}",
+            cancel_url="/c",
+            webhook_url="/h",
+        )
+        with pytest.raises(wallet_errors.DepositLimitExceeded):
+            payments.payment_start(
+                client_account=account,
+                policy=policy,
+                amount=eur(1000),
+                return_url="/r/{id}",
+                cancel_url="/c",
+                webhook_url="/h",
+            )
+        frozen.tick(minutes=61)
+        if timezone.localtime(frozen.tick()).month == timezone.localtime(start).month:
+            payments.payment_start(
+                client_account=account,
+                policy=policy,
+                amount=eur(1000),
+                return_url="/r/{id}",
+                cancel_url="/c",
+                webhook_url="/h",
+            )

@@ -34,6 +34,7 @@ from sprechzeit.wallets.services.accounts import (
     wallet_balance,
     wallet_check_spend,
     wallet_for,
+    wallet_lock,
     wallet_settings,
 )
 from sprechzeit.wallets.services.holds import (
@@ -90,6 +91,7 @@ __all__ = [
     "wallet_for",
     "wallet_hold",
     "wallet_is_trusted",
+    "wallet_lock",
     "wallet_mark_trusted",
     "wallet_open",
     "wallet_refund_debit",

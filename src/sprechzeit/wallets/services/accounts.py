@@ -103,6 +103,12 @@ def _wallet_lock(client_account: ClientAccount) -> WalletState:
     return WalletState.objects.select_for_update().get(client_account=client_account)
 
 
+def wallet_lock(*, client_account: ClientAccount) -> WalletState:
+    """Take the wallet lock for the caller's transaction (for example while checking the
+    deposit limit and recording a new top-up, so two checkouts cannot both pass it)."""
+    return _wallet_lock(client_account)
+
+
 def wallet_settings(*, platform: Platform) -> WalletSettings:
     settings, _created = WalletSettings.objects.get_or_create(platform=platform)
     return settings
