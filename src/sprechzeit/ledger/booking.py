@@ -337,7 +337,8 @@ def _accounts_lock(account_ids: Iterable[int]) -> dict[int, _AccountState]:
 
     The lock prevents two bookings from reading the same wallet balance and both
     spending it; the fixed order prevents two bookings over the same accounts from
-    deadlocking. Hot accounts are read without a lock: they carry no limits, and their
+    deadlocking. It is `FOR NO KEY UPDATE`: it excludes other bookers but not the
+    foreign-key checks (KEY SHARE) of transfers that merely reference the account. Hot accounts are read without a lock: they carry no limits, and their
     counters change through appended deltas. SQLite serialises writers (BEGIN
     IMMEDIATE), so a plain read suffices there.
     """
@@ -355,7 +356,7 @@ def _accounts_lock(account_ids: Iterable[int]) -> dict[int, _AccountState]:
 
 _PG_LOCK_SQL: Final = (
     f"WITH locked AS (SELECT {_ACCOUNT_COLUMNS} FROM ledger_account"  # noqa: S608
-    " WHERE id = ANY(%s) AND NOT hot ORDER BY id FOR UPDATE)"
+    " WHERE id = ANY(%s) AND NOT hot ORDER BY id FOR NO KEY UPDATE)"
     f" SELECT * FROM locked UNION ALL SELECT {_ACCOUNT_COLUMNS} FROM ledger_account"
     " WHERE id = ANY(%s) AND hot"
 )

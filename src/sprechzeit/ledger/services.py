@@ -147,7 +147,7 @@ def account_get_or_create(
 def account_close(*, account: Account) -> Account:
     """Close an account: later transfers to or from it fail with `account_closed`; open
     holds on it may still be voided or expire. Irreversible, as in TigerBeetle."""
-    Account.objects.filter(pk=account.pk).select_for_update().update(closed=True)
+    Account.objects.filter(pk=account.pk).select_for_update(no_key=True).update(closed=True)
     account.refresh_from_db()
     return account
 
@@ -321,7 +321,7 @@ def hot_accounts_fold(*, accounts: Sequence[Account] | None = None) -> FoldResul
     folded_deltas = 0
     for account_id in account_ids:
         with transaction.atomic(), connection.cursor() as cursor:
-            lock = " FOR UPDATE" if connection.vendor == "postgresql" else ""
+            lock = " FOR NO KEY UPDATE" if connection.vendor == "postgresql" else ""
             cursor.execute(f"SELECT id FROM ledger_account WHERE id = %s{lock}", [account_id])  # noqa: S608
             cursor.execute(
                 "DELETE FROM ledger_accountdelta WHERE account_id = %s RETURNING"

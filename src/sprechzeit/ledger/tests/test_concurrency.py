@@ -2,7 +2,7 @@
 
 8 processes × 500 operations over four wallets kept near zero, a partner account and hot
 system accounts: transfers, holds with and without expiry, posts, voids, linked batches,
-retries, expiry sweeps, and the same ids submitted from two processes at once.
+retries, expiry sweeps, hot-account folds, and the same ids submitted from two processes at once.
 Afterwards: every booked id was reported booked to exactly one caller, with the amount
 the caller was told; every caller was told a domain outcome (no deadlock or
 serialization failure reached one); `ledger check` proves counters = replay and
@@ -163,7 +163,12 @@ def _worker(index: int, accounts: dict[str, int], barrier: Any, queue: Any) -> N
             continue
         else:
             try:
-                services.holds_expire_due(limit=50)
+                # Sweepers and folds run while others book: expiries must be booked once,
+                # and a fold must keep every delta committed while it runs.
+                if rng.random() < 0.5:
+                    services.holds_expire_due(limit=50)
+                else:
+                    services.hot_accounts_fold()
             except Exception:
                 unexpected.append(traceback.format_exc())
             continue
