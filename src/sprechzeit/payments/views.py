@@ -256,8 +256,8 @@ def sandbox_checkout(request: HttpRequest, payment_id: uuid.UUID) -> HttpRespons
         pk=payment_id,
         provider_config__kind=ProviderKind.SANDBOX,
     )
-    platform = getattr(request, "platform", None)
-    if platform is None or payment.platform_id != platform.pk:
+    account = client_of(request)
+    if account is None or account.pk != payment.client_account_id:
         raise Http404(_("Diese Zahlung gibt es nicht."))
     if request.method == "POST":
         outcome = request.POST.get("outcome", "")

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from sprechzeit.wallets import services
+from sprechzeit.wallets import selectors, services
 from sprechzeit.wallets.models import WalletSettings, WalletState, WelcomeCreditGrant
 
 
@@ -41,6 +41,23 @@ class BlockedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ReceivableFilter(admin.SimpleListFilter):
+    """Clients with a negative balance: what they owe is a receivable of the operator."""
+
+    title = _("Forderung")
+    parameter_name = "receivable"
+
+    def lookups(self, request: HttpRequest, model_admin: object) -> list[tuple[str, str]]:
+        return [("open", str(_("offen")))]
+
+    def queryset(
+        self, request: HttpRequest, queryset: QuerySet[WalletState]
+    ) -> QuerySet[WalletState]:
+        if self.value() != "open":
+            return queryset
+        return queryset.filter(client_account_id__in=selectors.clients_with_receivable())
+
+
 @admin.register(WalletState)
 class WalletStateAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """Blocked clients and receivables (negative balances) for staff."""
@@ -54,7 +71,7 @@ class WalletStateAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         "deposit_limit_minor",
         "excluded_until",
     )
-    list_filter = (BlockedFilter,)
+    list_filter = (BlockedFilter, ReceivableFilter)
     search_fields = ("client_account__customer_number", "client_account__user__email")
     readonly_fields = ("client_account", "created_at", "trusted_at", "blocked_at")
     actions = ("unblock", "write_off")

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import os
 
+from django.conf import settings
+
 from sprechzeit.payments.errors import ProviderNotConfigured
 from sprechzeit.payments.models import ProviderConfig, ProviderKind
 from sprechzeit.payments.providers.banktransfer import BankTransferProvider
@@ -28,6 +30,9 @@ def config_secret(name: str) -> str:
 def provider_for(config: ProviderConfig) -> Provider:
     kind = config.kind
     if kind == ProviderKind.SANDBOX:
+        # The test checkout hands out balance for free: never in production.
+        if str(settings.SPRECHZEIT_MODE) == "production":
+            raise ProviderNotConfigured(kind=kind, mode="production")
         return SandboxProvider(config_id=int(config.pk))
     if kind == ProviderKind.BANK_TRANSFER:
         return BankTransferProvider()

@@ -37,6 +37,7 @@ PAGES = [
     "/admin/payments/transferreference/",
     "/admin/wallets/walletstate/",
     "/admin/wallets/walletstate/?blocked=yes",
+    "/admin/wallets/walletstate/?receivable=open",
     "/admin/wallets/walletsettings/",
     "/admin/wallets/welcomecreditgrant/",
 ]
@@ -76,6 +77,10 @@ def test_admin_pages_render_and_sandbox_chargeback_action() -> None:
     assert Payment.objects.get().charged_back_minor == 1000
     blocked = browser.get("/admin/wallets/walletstate/?blocked=yes").content.decode()
     assert account.customer_number in blocked
+    other = client(platform)
+    wallets.wallet_for(other)
+    owing = browser.get("/admin/wallets/walletstate/?receivable=open").content.decode()
+    assert other.customer_number not in owing
     assert_ledger_ok()
 
 

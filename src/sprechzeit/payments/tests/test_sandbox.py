@@ -3,11 +3,14 @@ TEST MODE checkout's three outcomes; staff chargeback; pages and limits."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client
 from django.utils import timezone
 
 from sprechzeit.core import clock
+from sprechzeit.payments.errors import ProviderNotConfigured
 from sprechzeit.payments.models import InboxEntry, Payment, PaymentStatus
 from sprechzeit.payments.services import payments
 from sprechzeit.payments.services.setup import platform_payments_default
@@ -288,3 +291,37 @@ def test_open_checkout_counts_against_the_limit_for_an_hour() -> None:
                 cancel_url="/c",
                 webhook_url="/h",
             )
+
+
+def test_sandbox_is_refused_in_production_and_only_the_payer_sees_its_checkout(
+    settings: Any,
+) -> None:
+    platform, _config, policy = sandbox_setup()
+    account, other = client(platform), client(platform)
+    payment = payments.payment_start(
+        client_account=account,
+        policy=policy,
+        amount=eur(1000),
+        return_url="/r/{id}",
+        cancel_url="/c",
+        webhook_url="/h",
+    )
+    stranger = Client()
+    stranger.force_login(other.user)
+    assert stranger.get(f"/testkasse/{payment.pk}/", headers=host(platform)).status_code == 404
+    assert (
+        stranger.post(
+            f"/testkasse/{payment.pk}/", {"outcome": "success"}, headers=host(platform)
+        ).status_code
+        == 404
+    )
+    settings.SPRECHZEIT_MODE = "production"
+    with pytest.raises(ProviderNotConfigured):
+        payments.payment_start(
+            client_account=account,
+            policy=policy,
+            amount=eur(1000),
+            return_url="/r/{id}",
+            cancel_url="/c",
+            webhook_url="/h",
+        )

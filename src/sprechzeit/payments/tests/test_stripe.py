@@ -392,3 +392,53 @@ def test_concurrent_duplicate_deliveries_credit_once_on_postgres() -> None:
     assert wallets.wallet_balance(client_account=account).total == Money(4000, "EUR")
     assert InboxEntry.objects.get().deliveries == 10
     assert_ledger_ok()
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("stripe_env")
+def test_sepa_debit_settles_later_or_fails() -> None:
+    platform, config, policy, account = _setup()
+    paid_later = _start(account, policy, 1500)
+    unpaid = sh.session_completed(paid_later.pk, 1500, paid=False, pi="pi_sepa_1")
+    _deliver(config, sh.event("checkout.session.completed", unpaid), platform)
+    paid_later.refresh_from_db()
+    assert paid_later.status == PaymentStatus.PENDING
+    assert wallets.wallet_balance(client_account=account).total == eur(0)
+    _deliver(
+        config,
+        sh.event("checkout.session.async_payment_succeeded", unpaid | {"payment_status": "paid"}),
+        platform,
+    )
+    paid_later.refresh_from_db()
+    assert paid_later.status == PaymentStatus.SUCCEEDED
+    bounced = _start(account, policy, 700)
+    other = sh.session_completed(bounced.pk, 700, paid=False, pi="pi_sepa_2") | {"id": "cs_test_b2"}
+    _deliver(config, sh.event("checkout.session.completed", other), platform)
+    _deliver(config, sh.event("checkout.session.async_payment_failed", other), platform)
+    bounced.refresh_from_db()
+    assert bounced.status == PaymentStatus.FAILED
+    assert wallets.wallet_balance(client_account=account).total == eur(1500)
+    assert_ledger_ok()
+
+
+@pytest.mark.django_db
+def test_webhook_for_unknown_or_unconfigured_provider(monkeypatch: pytest.MonkeyPatch) -> None:
+    platform, config, _policy, _account = _setup()
+    payload = sh.event("payment_intent.succeeded", {"id": "pi_x", "object": "payment_intent"})
+    host = f"{platform.slug}.localhost"
+    assert (
+        sh.post(
+            Client(), config, payload, header=sh.signature_header(payload), host=host
+        ).status_code
+        == 503
+    )
+    config.is_active = False
+    config.save()
+    assert (
+        sh.post(
+            Client(), config, payload, header=sh.signature_header(payload), host=host
+        ).status_code
+        == 404
+    )
+    assert Client().get(f"/hooks/payments/{config.pk}/", headers={"host": host}).status_code == 405
+    assert not InboxEntry.objects.exists()

@@ -14,7 +14,7 @@ from sprechzeit.core import clock
 from sprechzeit.ledger import selectors as ledger_selectors
 from sprechzeit.ledger.models import Account, AccountPurpose
 from sprechzeit.platforms.tests.factories import platform_create
-from sprechzeit.wallets import errors, services
+from sprechzeit.wallets import errors, selectors, services
 from sprechzeit.wallets.models import WalletSettings
 from sprechzeit.wallets.tests.factories import assert_ledger_ok, client_with_wallet, eur, fund
 
@@ -186,7 +186,9 @@ def test_write_off_books_operator_loss() -> None:
         id=uuid.uuid4(),
         reference="p",
     )
+    assert selectors.clients_with_receivable() == [client.pk]
     assert services.wallet_write_off(client_account=client, id=uuid.uuid4()) == eur(700)
+    assert selectors.clients_with_receivable() == []
     assert services.wallet_balance(client_account=client).total == eur(0)
     assert_ledger_ok()
 
