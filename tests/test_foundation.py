@@ -126,6 +126,7 @@ def test_english_amount_format(client: Client) -> None:
     assert "€1.99 per minute" in body
 
 
+@pytest.mark.django_db
 def test_celery_heartbeat_runs_eagerly_without_broker() -> None:
     from django.core.cache import cache  # noqa: PLC0415
 
@@ -134,6 +135,10 @@ def test_celery_heartbeat_runs_eagerly_without_broker() -> None:
 
     assert app.conf.task_always_eager is True
     assert "heartbeat" in app.conf.beat_schedule
+    # Every scheduled task name resolves to a registered task.
+    app.loader.import_default_modules()
+    for entry in app.conf.beat_schedule.values():
+        assert entry["task"] in app.tasks, entry["task"]
     stamp = heartbeat.delay().get()
     assert cache.get(HEARTBEAT_KEY) == stamp
 

@@ -42,6 +42,11 @@ ROLE_PERMISSIONS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
     ),
     SUPPORT: (
         ("platforms", "view_platform"),
+        ("payments", "view_payment"),
+        ("payments", "view_inboxentry"),
+        ("payments", "view_dispute"),
+        ("payments", "view_refundrequest"),
+        ("wallets", "view_walletstate"),
         ("platforms", "view_contactmessage"),
         ("platforms", "change_contactmessage"),
         ("accounts", "view_user"),

@@ -14,6 +14,37 @@ app = Celery("sprechzeit")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+# Every recurring job of Sprechzeit, in one place. Each task is idempotent, so a missed
+# or doubled beat does no harm.
 app.conf.beat_schedule = {
     "heartbeat": {"task": "sprechzeit.core.tasks.heartbeat", "schedule": crontab(minute="*")},
+    # Last safety net for money held by consultations whose node died (see the reaper).
+    "ledger-holds-expire": {"task": "sprechzeit.ledger.tasks.holds_expire_due", "schedule": 60.0},
+    "ledger-hot-accounts-fold": {
+        "task": "sprechzeit.ledger.tasks.hot_accounts_fold",
+        "schedule": 30.0,
+    },
+    # Close consultations orphaned by a crashed node at their last confirmed heartbeat.
+    "consultations-reap": {"task": "sprechzeit.consultations.tasks.reap", "schedule": 15.0},
+    "payments-inbox-retry": {
+        "task": "sprechzeit.payments.tasks.inbox_retry_failed",
+        "schedule": crontab(minute="*/5"),
+    },
+    # Month end: close last month's statements on the 1st, render PDFs, then pay out.
+    "statements-close": {
+        "task": "sprechzeit.statements.tasks.statements_close_last_month",
+        "schedule": crontab(minute=30, hour=2, day_of_month=1),
+    },
+    "statements-render-pdfs": {
+        "task": "sprechzeit.statements.tasks.statements_render_pdfs",
+        "schedule": crontab(minute="*/10"),
+    },
+    "statements-release-held": {
+        "task": "sprechzeit.statements.tasks.statements_release_held",
+        "schedule": crontab(minute=15, hour="*/6"),
+    },
+    "payouts-run": {
+        "task": "sprechzeit.payouts.tasks.payout_runs_create",
+        "schedule": crontab(minute=0, hour=6, day_of_month=2),
+    },
 }

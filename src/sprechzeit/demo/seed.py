@@ -23,7 +23,10 @@ from sprechzeit.accounts.services import (
     roles_sync,
     staff_create,
 )
+from sprechzeit.payments.services.setup import platform_payments_default
 from sprechzeit.platforms.models import LegalEntity, Platform
+from sprechzeit.wallets.models import WalletSettings
+from sprechzeit.wallets.services import wallet_open
 
 DEMO_PASSWORD: Final = "sprechzeit-demo"  # noqa: S105 - documented demo login, demo mode only
 # The RFC 6238 test key ("12345678901234567890"): every demo partner and staff login has a
@@ -208,6 +211,15 @@ def demo_seed() -> SeedSummary:
         )
         summary.created += created
         summary.platforms.append(platform)
+        # The sandbox checkout (TEST MODE) and bank transfer, and 5 € welcome credit on sign-up.
+        platform_payments_default(platform=platform)
+        WalletSettings.objects.get_or_create(
+            platform=platform,
+            defaults={
+                "welcome_credit_minor": 500,
+                "welcome_credit_on": WalletSettings.WelcomeOn.REGISTRATION,
+            },
+        )
         if not platform.logo:
             platform.logo.save(f"{spec.slug}.svg", ContentFile(_logo_svg(spec).encode()), save=True)
         for name in spec.categories:

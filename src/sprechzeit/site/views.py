@@ -24,6 +24,7 @@ from sprechzeit.platforms.selectors import host_port, platform_url, platforms_ac
 from sprechzeit.platforms.services import contact_message_submit
 from sprechzeit.site.auth_views import BACKEND, send_verification_email
 from sprechzeit.site.forms import ContactForm, SignupForm
+from sprechzeit.wallets.services import wallet_open
 from sprechzeit.site.selectors import (
     DirectoryFilter,
     listing_entry,
@@ -165,6 +166,9 @@ def signup(request: HttpRequest) -> HttpResponse:
                 ),
             )
         else:
+            wallet_open(
+                client_account=account
+            )  # and the welcome credit, where the platform gives one
             login(request, account.user, backend=BACKEND)
             send_verification_email(request, account.user)
             messages.success(

@@ -237,3 +237,16 @@ def test_clients_cannot_reach_admin(client: Client) -> None:
     client.force_login(account.user)
     response = client.get("/admin/", headers={"host": "a.localhost"})
     assert response.status_code == 302
+
+
+def test_every_role_permission_exists() -> None:
+    """A typo in roles.ROLE_PERMISSIONS would silently grant nothing; catch it here."""
+    from django.contrib.auth.models import Permission  # noqa: PLC0415
+
+    missing = [
+        f"{app}.{codename}"
+        for pairs in roles.ROLE_PERMISSIONS.values()
+        for app, codename in pairs
+        if not Permission.objects.filter(content_type__app_label=app, codename=codename).exists()
+    ]
+    assert missing == []
