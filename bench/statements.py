@@ -44,7 +44,7 @@ def admin_sql(url: str, statement: str) -> None:
     import psycopg  # noqa: PLC0415
 
     with psycopg.connect(with_database(url, "postgres"), autocommit=True) as conn:
-        conn.execute(statement)  # type: ignore[arg-type]
+        conn.execute(statement)
 
 
 def django_setup(url: str) -> None:
