@@ -260,9 +260,10 @@ def demo_seed() -> SeedSummary:
 
     for platform in summary.platforms:
         if not ClientAccount.objects.filter(platform=platform, user__email=CLIENT_EMAIL).exists():
-            client_register(
+            account = client_register(
                 platform=platform, email=CLIENT_EMAIL, password=DEMO_PASSWORD, first_name="Kim"
             )
+            wallet_open(client_account=account)
             summary.created += 1
 
     for email, role in STAFF:
