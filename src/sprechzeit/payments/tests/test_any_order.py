@@ -28,7 +28,7 @@ EVENTS = [
 
 @pytest.mark.django_db
 @settings(
-    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(st.lists(st.sampled_from(EVENTS), min_size=1, max_size=12))
 def test_any_order_any_repeats_credit_at_most_once(sequence: list[str]) -> None:
