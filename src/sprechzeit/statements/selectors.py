@@ -122,6 +122,10 @@ def tax_profile_gaps(profile: PartnerTaxProfile | None) -> list[str]:
     return gaps
 
 
+def partner_tax_profile(*, partner: Partner) -> PartnerTaxProfile | None:
+    return PartnerTaxProfile.objects.filter(partner=partner).first()
+
+
 def partner_statements(*, partner: Partner) -> QuerySet[Statement]:
     """The partner's issued and cancelled documents and held ones (with their reason)."""
     return (

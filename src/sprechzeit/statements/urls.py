@@ -8,6 +8,7 @@ app_name = "statements"
 
 urlpatterns = [
     path("partner/gutschriften/", views.statement_list, name="list"),
+    path("partner/steuerdaten/", views.tax_profile_edit, name="tax_profile"),
     path(
         "partner/gutschriften/<int:pk>/<str:kind>/",
         views.statement_download,

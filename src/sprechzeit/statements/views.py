@@ -13,8 +13,9 @@ from django.utils import timezone
 from sprechzeit.accounts.models import Partner
 from sprechzeit.core import clock
 from sprechzeit.core.money import Money
-from sprechzeit.statements import selectors, services
+from sprechzeit.statements import errors, selectors, services
 from sprechzeit.statements.documents.cii import cii_xml
+from sprechzeit.statements.forms import SELF_BILLING_VERSION, TaxProfileForm
 from sprechzeit.statements.models import Statement
 
 FORMATS = ("pdf", "xml", "xrechnung")
@@ -57,8 +58,41 @@ def statement_list(request: HttpRequest) -> HttpResponse:
                 for statement in selectors.partner_statements(partner=partner)
             ],
             "earnings": selectors.partner_earnings(partner=partner, period=month),
-            "profile": getattr(partner, "tax_profile", None),
-            "gaps": selectors.tax_profile_gaps(getattr(partner, "tax_profile", None)),
+            "gaps": selectors.tax_profile_gaps(selectors.partner_tax_profile(partner=partner)),
+        },
+    )
+
+
+@login_required
+def tax_profile_edit(request: HttpRequest) -> HttpResponse:
+    """The partner's tax and bank data; errors of the checks appear at their fields."""
+    partner = _partner(request)
+    profile = selectors.partner_tax_profile(partner=partner)
+    initial = (
+        {name: getattr(profile, name) for name in TaxProfileForm.base_fields} if profile else {}
+    )
+    form = TaxProfileForm(request.POST or None, initial=initial)
+    saved = False
+    if request.method == "POST" and form.is_valid():
+        fields = dict(form.cleaned_data)
+        accept = fields.pop("accept_self_billing")
+        if accept:
+            fields["self_billing_accepted_at"] = clock.now()
+            fields["self_billing_version"] = SELF_BILLING_VERSION
+        try:
+            profile = services.tax_profile_save(partner=partner, **fields)
+            saved = True
+        except errors.TaxProfileInvalid as exc:
+            for name, message in exc.fields.items():
+                form.add_error(name if name in form.fields else None, str(message))
+    return render(
+        request,
+        "statements/tax_profile.html",
+        {
+            "form": form,
+            "profile": profile,
+            "saved": saved,
+            "gaps": selectors.tax_profile_gaps(profile),
         },
     )
 

@@ -41,3 +41,38 @@ def test_partner_downloads_own_documents_only() -> None:
     assert client.get(f"/partner/gutschriften/{own.pk}/exe/").status_code == 404
     client.force_login(mine.client.user)  # a client, not a partner
     assert client.get("/partner/gutschriften/").status_code == 404
+
+
+def test_partner_enters_tax_data_with_checks() -> None:
+    platform = platform_create(hosts=("portal2.localhost",))
+    s = busy_scene(platform=platform)
+    client = Client(HTTP_HOST="portal2.localhost")
+    client.force_login(s.partner.user)
+    page = client.get("/partner/steuerdaten/")
+    assert page.status_code == 200
+    assert b"Steuer- und Bankdaten fehlen" in page.content
+    form = {
+        "legal_name": "Erika Beraterin",
+        "street": "Beraterweg",
+        "building_number": "1",
+        "postal_code": "10115",
+        "city": "Berlin",
+        "country": "DE",
+        "vat_status": "regular",
+        "tax_number": "",
+        "vat_id": "DE136695976",
+        "iban": "DE02 1203 0000 0000 2020 50",  # wrong check digits
+        "account_holder": "Erika Beraterin",
+        "language": "de",
+        "accept_self_billing": "on",
+    }
+    page = client.post("/partner/steuerdaten/", form)
+    assert "Die IBAN ist ungültig".encode() in page.content
+    form["iban"] = "DE02 1203 0000 0000 2020 51"
+    page = client.post("/partner/steuerdaten/", form)
+    assert b"Gespeichert" in page.content
+    profile = s.partner.tax_profile
+    profile.refresh_from_db()
+    assert profile.iban == "DE02120300000000202051"
+    assert profile.self_billing_version == "2026-01"
+    assert profile.iban_verified_at is not None
