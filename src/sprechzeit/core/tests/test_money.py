@@ -40,9 +40,7 @@ def test_round_half_up_table(value: int | Decimal | Fraction, expected: int) -> 
     assert round_half_up(value) == expected
 
 
-@pytest.mark.parametrize(
-    "value", [0.5, 1.0, True, "1", None, Decimal("NaN"), Decimal("Infinity")]
-)
+@pytest.mark.parametrize("value", [0.5, 1.0, True, "1", None, Decimal("NaN"), Decimal("Infinity")])
 def test_round_half_up_refuses_inexact_input(value: object) -> None:
     with pytest.raises(LossyCalculation):
         round_half_up(value)  # type: ignore[arg-type]
