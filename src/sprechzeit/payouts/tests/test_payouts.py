@@ -104,6 +104,12 @@ def test_returned_payout_goes_back_to_payable_and_blocks_the_partner() -> None:
     note = Statement.objects.get(partner=s.partner)
     with clock.frozen_at(at(2026, 11, 3)):
         services.payout_run_create(legal_entity=platform.legal_entity)
+    # a line with our id but another amount matches nothing and books nothing
+    wrong = services.payouts_import_camt(
+        xml=camt([Line(str(note.number), note.gross_minor + 1)], statement_id="STMT-0")
+    )
+    assert wrong.unmatched == [note.number]
+    assert Payout.objects.get().status == Payout.Status.IN_TRANSIT
     result = services.payouts_import_camt(
         xml=camt([Line(str(note.number), note.gross_minor, credit=True, reason="AC04")])
     )
