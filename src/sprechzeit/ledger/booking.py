@@ -591,9 +591,11 @@ def _apply(
         ):
             raise errors.ExceedsCredits(
                 account_id=debit.id,
+                # What was available before this request (it is already counted above).
                 available=debit.credits_posted
                 - debit.debits_posted
-                - (debit.debits_pending - (amount if kind == TransferKind.PENDING else 0)),
+                - debit.debits_pending
+                + amount,
                 amount=amount,
             )
         if credit.credits_must_not_exceed_debits and (

@@ -71,6 +71,7 @@ def test_a_failed_id_keeps_failing_even_when_funds_arrive() -> None:
             id=transfer_id, debit_account=wallet, credit_account=revenue, amount=eur(150)
         )
     assert failure.value.fields["transfer_id"] == str(transfer_id)
+    assert (failure.value.fields["available"], failure.value.fields["amount"]) == (100, 150)
     services.transfer_post(
         id=new_id(),
         debit_account=system(AccountPurpose.PROVIDER_CLEARING),
