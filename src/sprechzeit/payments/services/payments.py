@@ -176,20 +176,27 @@ def payment_start(
             created_at=now,
             updated_at=now,
         )
-    provider = provider_for(policy.provider_config)
-    result = provider.checkout_create(
-        CheckoutRequest(
-            payment_id=payment.pk,
-            amount=amount,
-            channel=policy.channel,
-            description=f"{client_account.platform.name} {client_account.customer_number}",
-            return_url=return_url.replace("{id}", str(payment.pk)),
-            cancel_url=cancel_url.replace("{id}", str(payment.pk)),
-            webhook_url=webhook_url,
-            customer_email=client_account.user.email,
-            idempotency_key=f"payment-{payment.pk}",
+    try:
+        provider = provider_for(policy.provider_config)
+        result = provider.checkout_create(
+            CheckoutRequest(
+                payment_id=payment.pk,
+                amount=amount,
+                channel=policy.channel,
+                description=f"{client_account.platform.name} {client_account.customer_number}",
+                return_url=return_url.replace("{id}", str(payment.pk)),
+                cancel_url=cancel_url.replace("{id}", str(payment.pk)),
+                webhook_url=webhook_url,
+                customer_email=client_account.user.email,
+                idempotency_key=f"payment-{payment.pk}",
+            )
         )
-    )
+    except errors.PaymentError as exc:
+        # No checkout exists: the payment must not count against the deposit limit.
+        payment.status = PaymentStatus.CANCELED
+        payment.failure_reason = exc.code
+        payment.save(update_fields=["status", "failure_reason"])
+        raise
     payment.external_id = result.external_id
     payment.external_ref = result.external_ref
     payment.redirect_url = result.redirect_url

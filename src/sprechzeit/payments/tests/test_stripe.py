@@ -442,3 +442,26 @@ def test_webhook_for_unknown_or_unconfigured_provider(monkeypatch: pytest.Monkey
     )
     assert Client().get(f"/hooks/payments/{config.pk}/", headers={"host": host}).status_code == 405
     assert not InboxEntry.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("stripe_env")
+def test_provider_down_cancels_the_payment_and_the_page_explains() -> None:
+    platform, _config, policy, account = _setup()
+    browser = Client()
+    browser.force_login(account.user)
+    with responses.RequestsMock() as mocked:
+        mocked.post(
+            "https://api.stripe.com/v1/checkout/sessions",
+            status=500,
+            json={"error": {"type": "api_error", "message": "Internal error"}},
+        )
+        page = browser.post(
+            "/guthaben/aufladen/",
+            {"channel": policy.pk, "amount": "20"},
+            headers={"host": f"{platform.slug}.localhost"},
+        )
+    assert page.status_code == 400
+    assert "nicht erreichbar" in page.content.decode()
+    assert Payment.objects.get().status == PaymentStatus.CANCELED
+    assert payments.deposited_this_month(client_account=account) == eur(0)
