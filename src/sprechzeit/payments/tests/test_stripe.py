@@ -8,6 +8,7 @@ import json
 import threading
 import time
 import uuid
+from datetime import timedelta
 
 import pytest
 import responses
@@ -16,6 +17,7 @@ from django.test import Client
 
 from sprechzeit.accounts.models import ClientAccount
 from sprechzeit.accounts.tests.factories import partner_with_listing
+from sprechzeit.core import clock
 from sprechzeit.core.money import Money
 from sprechzeit.ledger import selectors as ledger_selectors
 from sprechzeit.payments.models import (
@@ -246,10 +248,6 @@ def test_dispute_lost_after_spending_goes_negative_blocks_and_spares_the_partner
     partner, _ = partner_with_listing(platform=platform)
     payable = wallets.partner_payable_account(partner=partner, currency="EUR")
     hold_id = uuid.uuid4()
-    from datetime import timedelta  # noqa: PLC0415
-
-    from sprechzeit.core import clock  # noqa: PLC0415
-
     wallets.wallet_hold(
         client_account=account,
         amount=eur(2500),
