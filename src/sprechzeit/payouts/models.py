@@ -66,6 +66,11 @@ class Payout(models.Model):
         RETURNED = "returned", _("zurückgekommen")
 
     run = models.ForeignKey(PayoutRun, on_delete=models.PROTECT, related_name="payouts")
+    # The paying entity (= run.legal_entity): numbers, and so end-to-end ids, are unique
+    # per entity only. Nullable only for the migration; always set by the service.
+    legal_entity = models.ForeignKey(
+        LegalEntity, on_delete=models.PROTECT, null=True, related_name="+"
+    )
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="payouts")
     statements = models.ManyToManyField(Statement, related_name="payouts")
     amount_minor = models.BigIntegerField()
@@ -86,9 +91,9 @@ class Payout(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(condition=Q(amount_minor__gt=0), name="payout_positive"),
-            # One open payout per end-to-end id: the bank's answer finds exactly one.
+            # One open payout per entity and end-to-end id: the bank's answer finds one.
             models.UniqueConstraint(
-                fields=["end_to_end_id"],
+                fields=["legal_entity", "end_to_end_id"],
                 condition=Q(status="in_transit"),
                 name="payout_one_in_transit_per_e2e",
             ),

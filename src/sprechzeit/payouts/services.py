@@ -97,16 +97,21 @@ def _sepa_file(
 ) -> bytes:
     from sepaxml import SepaTransfer  # noqa: PLC0415 (only here)
 
+    bic = entity.bic
+    if not bic:
+        # The DK schema wants the debtor agent (BICFI); schwifty knows it for German IBANs.
+        derived = IBAN(entity.iban).bic
+        bic = str(derived) if derived is not None else ""
+    if not bic:
+        raise errors.DebtorAccountMissing(legal_entity=entity.pk, missing="bic")
     config: dict[str, Any] = {
         "name": entity.name[:70],
         "IBAN": entity.iban,
-        "BIC": entity.bic or None,
+        "BIC": bic,
         "batch": True,
         "currency": "EUR",
         "address": _address(entity.street, "", entity.postal_code, entity.city, entity.country),
     }
-    if not config["BIC"]:
-        del config["BIC"]
     sepa = SepaTransfer(config, schema="pain.001.001.09", clean=True)
     sepa.msg_id = run.message_id
     for payout, profile in payouts:
@@ -187,6 +192,7 @@ def payout_run_create(*, legal_entity: LegalEntity) -> PayoutRun:
         transfer_id = uuid.uuid4()
         payout = Payout.objects.create(
             run=run,
+            legal_entity=entity,
             partner_id=partner_id,
             amount_minor=amount,
             currency=newest.currency,
@@ -227,6 +233,9 @@ def payout_run_create(*, legal_entity: LegalEntity) -> PayoutRun:
 @dataclass(frozen=True, slots=True)
 class CamtLine:
     key: str
+    # The statement's own account: it names the paying entity (numbers repeat across
+    # entities). Empty when the file does not say.
+    account_iban: str
     end_to_end_id: str
     amount_minor: int
     credit: bool
@@ -264,8 +273,12 @@ def camt_lines(xml: bytes) -> list[CamtLine]:
     except etree.XMLSyntaxError as exc:
         raise errors.BankStatementInvalid() from exc
     lines: list[CamtLine] = []
-    entries = list(root.iter("{*}Ntry"))
-    for number, entry in enumerate(entries):
+    entries = [
+        (_text(statement, "Acct/Id/IBAN"), entry)
+        for statement in root.iter("{*}Stmt")
+        for entry in statement.iter("{*}Ntry")
+    ]
+    for number, (account_iban, entry) in enumerate(entries):
         entry_ref = _text(entry, "AcctSvcrRef") or hashlib.sha256(etree.tostring(entry)).hexdigest()
         entry_credit = _text(entry, "CdtDbtInd") == "CRDT"
         entry_amount = _text(entry, "Amt")
@@ -275,7 +288,8 @@ def camt_lines(xml: bytes) -> list[CamtLine]:
             credit_text = _text(detail, "CdtDbtInd")
             lines.append(
                 CamtLine(
-                    key=f"{entry_ref}:{number}:{index}",
+                    key=f"{account_iban}:{entry_ref}:{number}:{index}",
+                    account_iban=account_iban,
                     end_to_end_id=_text(detail, "Refs/EndToEndId"),
                     amount_minor=int(Decimal(amount_text or "0") * 100),
                     credit=(credit_text == "CRDT") if credit_text else entry_credit,
@@ -331,14 +345,16 @@ def _apply(line: CamtLine) -> tuple[BankLine.Outcome, Payout | None]:
     """Caller holds the transaction."""
     if not line.end_to_end_id:
         return BankLine.Outcome.UNMATCHED, None
+    candidates = Payout.objects.filter(
+        end_to_end_id=line.end_to_end_id,
+        amount_minor=line.amount_minor,
+        status__in=[Payout.Status.IN_TRANSIT, Payout.Status.CONFIRMED],
+    )
+    if line.account_iban:
+        candidates = candidates.filter(legal_entity__iban=line.account_iban)
     payout = (
-        Payout.objects.select_for_update()
+        candidates.select_for_update(of=("self",))
         .select_related("run__legal_entity", "partner")
-        .filter(
-            end_to_end_id=line.end_to_end_id,
-            amount_minor=line.amount_minor,
-            status__in=[Payout.Status.IN_TRANSIT, Payout.Status.CONFIRMED],
-        )
         .order_by("-created_at")
         .first()
     )

@@ -43,7 +43,9 @@ class Line:
     reason: str = ""
 
 
-def camt(lines: Sequence[Line], *, statement_id: str = "STMT-1") -> bytes:
+def camt(
+    lines: Sequence[Line], *, statement_id: str = "STMT-1", iban: str = "DE89370400440532013000"
+) -> bytes:
     entries = []
     for number, line in enumerate(lines, start=1):
         direction = "CRDT" if line.credit else "DBIT"
@@ -61,5 +63,5 @@ def camt(lines: Sequence[Line], *, statement_id: str = "STMT-1") -> bytes:
 <Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt>
 <GrpHdr><MsgId>{statement_id}</MsgId><CreDtTm>2026-11-10T22:00:00+01:00</CreDtTm></GrpHdr>
 <Stmt><Id>{statement_id}</Id><CreDtTm>2026-11-10T22:00:00+01:00</CreDtTm>
-<Acct><Id><IBAN>DE89370400440532013000</IBAN></Id></Acct>
+<Acct><Id><IBAN>{iban}</IBAN></Id></Acct>
 {"".join(entries)}</Stmt></BkToCstmrStmt></Document>""".encode()
