@@ -4,10 +4,12 @@ payouts, runs."""
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
 from sprechzeit.accounts.models import Partner
+from sprechzeit.core.money import Money
 from sprechzeit.payouts.models import Payout, PayoutPolicy
 from sprechzeit.platforms.models import LegalEntity
 from sprechzeit.statements.models import Statement
@@ -39,3 +41,36 @@ def unpaid_statements(*, legal_entity: LegalEntity) -> dict[int, list[Statement]
 
 def partner_payouts(*, partner: Partner) -> QuerySet[Payout]:
     return Payout.objects.filter(partner=partner).order_by("-created_at")
+
+
+@dataclass(frozen=True, slots=True)
+class CarriedForward:
+    legal_entity: LegalEntity
+    amount: Money
+    threshold: Money
+
+
+def partner_carried_forward(*, partner: Partner) -> list[CarriedForward]:
+    """Per issuing entity: what the partner's issued documents still owe them and the
+    threshold a payout needs (below it, the amount waits for the next run)."""
+    owed: dict[int, int] = defaultdict(int)
+    entities: dict[int, LegalEntity] = {}
+    rows = (
+        Statement.objects.filter(
+            partner=partner, status__in=[Statement.Status.ISSUED, Statement.Status.CANCELLED]
+        )
+        .exclude(payouts__status__in=PAID_OR_PAYING)
+        .select_related("legal_entity")
+    )
+    for statement in rows:
+        owed[statement.legal_entity_id] += statement.gross_minor
+        entities[statement.legal_entity_id] = statement.legal_entity
+    return [
+        CarriedForward(
+            legal_entity=entities[entity_id],
+            amount=Money(amount),
+            threshold=Money(policy_for(legal_entity=entities[entity_id]).threshold_minor),
+        )
+        for entity_id, amount in sorted(owed.items())
+        if amount
+    ]

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from sprechzeit.core.money import Money
 from sprechzeit.payouts import selectors
 from sprechzeit.payouts.models import PayoutRun
 from sprechzeit.statements.selectors import partner_of_user
@@ -20,7 +21,13 @@ def payout_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "payouts/payout_list.html",
-        {"payouts": selectors.partner_payouts(partner=partner)},
+        {
+            "payouts": [
+                (payout, Money(payout.amount_minor, payout.currency))
+                for payout in selectors.partner_payouts(partner=partner)
+            ],
+            "carried": selectors.partner_carried_forward(partner=partner),
+        },
     )
 
 

@@ -1,0 +1,54 @@
+"""Partner portal: payouts and what is carried forward; staff download the SEPA file."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from sprechzeit.accounts.models import User
+from sprechzeit.core import clock
+from sprechzeit.payouts import services
+from sprechzeit.payouts.models import PayoutPolicy
+from sprechzeit.payouts.tests.factories import (
+    at,
+    busy_scene,
+    close_month,
+    paying_platform,
+    settled,
+    tax_profile,
+)
+from sprechzeit.platforms.models import PlatformDomain
+
+pytestmark = pytest.mark.django_db
+
+
+def test_payout_pages() -> None:
+    platform = paying_platform()
+    PlatformDomain.objects.create(platform=platform, host="pay.localhost", is_primary=True)
+    PayoutPolicy.objects.create(legal_entity=platform.legal_entity, threshold_minor=1000)
+    paid = busy_scene(platform=platform)
+    small = busy_scene(platform=platform)
+    tax_profile(paid.partner)
+    tax_profile(small.partner)
+    settled(paid, seconds=1800, when=at(2026, 10, 10))
+    settled(small, seconds=30, when=at(2026, 10, 10))
+    close_month()
+    with clock.frozen_at(at(2026, 11, 3)):
+        run = services.payout_run_create(legal_entity=platform.legal_entity)
+    client = Client(HTTP_HOST="pay.localhost")
+    client.force_login(paid.partner.user)
+    page = client.get("/partner/auszahlungen/")
+    assert page.status_code == 200
+    assert run.payouts.get().end_to_end_id.encode() in page.content
+    client.force_login(small.partner.user)
+    page = client.get("/partner/auszahlungen/")
+    assert b"vorgetragen" in page.content
+    assert run.payouts.get().end_to_end_id.encode() not in page.content
+    assert client.get(f"/verwaltung/auszahlungen/{run.pk}/datei/").status_code == 302
+    staff = User.objects.create_user(
+        email="finanz@example.com", password="x-very-secret-1", kind="staff", is_staff=True
+    )
+    client.force_login(staff)
+    response = client.get(f"/verwaltung/auszahlungen/{run.pk}/datei/")
+    assert response.status_code == 200
+    assert response.content == bytes(run.file or b"")
