@@ -1,5 +1,5 @@
 # The front door. Every target bootstraps .venv first (scripts/bootstrap.sh).
-.PHONY: run test lint fmt messages bootstrap bench-ledger clean
+.PHONY: run test lint fmt messages bootstrap bench-ledger bench-consultations bench-statements clean
 
 VENV := .venv
 BIN := $(VENV)/bin
@@ -30,6 +30,13 @@ messages: bootstrap
 	cd src/sprechzeit && SPRECHZEIT_MODE=test ../../$(BIN)/sprechzeit makemessages -l en -l de -e html,txt,py --no-obsolete --ignore 'tests/*'
 	$(BIN)/python scripts/po_fill.py src/sprechzeit/locale/en/LC_MESSAGES/django.po src/sprechzeit/locale/en_glossary.json
 	cd src/sprechzeit && SPRECHZEIT_MODE=test ../../$(BIN)/sprechzeit compilemessages
+
+# Benchmarks run against PostgreSQL (DATABASE_URL, default the local server) and write
+# their JSON under bench/results/; docs/performance.md has the latest figures.
+PG_URL ?= postgres://postgres@127.0.0.1:5432/sprechzeit
+
+bench-ledger: bootstrap
+	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} SPRECHZEIT_MODE=test $(BIN)/python bench/ledger.py
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* .mypy_cache .pytest_cache .ruff_cache
