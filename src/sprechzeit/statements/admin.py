@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from sprechzeit.core import clock
+from sprechzeit.statements import services
 from sprechzeit.statements.models import Adjustment, CloseRun, PartnerTaxProfile, Statement
 
 
@@ -87,8 +90,42 @@ class StatementAdmin(admin.ModelAdmin[Statement]):
         return False
 
 
+class PartnerTaxProfileForm(forms.ModelForm[PartnerTaxProfile]):
+    """Staff edits go through the same checks as the partner's (stdnum, schwifty)."""
+
+    class Meta:
+        model = PartnerTaxProfile
+        fields = (
+            "partner",
+            "legal_name",
+            "street",
+            "building_number",
+            "postal_code",
+            "city",
+            "country",
+            "tax_number",
+            "vat_id",
+            "vat_status",
+            "iban",
+            "bic",
+            "account_holder",
+            "iban_verified_at",
+            "payout_blocked_reason",
+            "self_billing_accepted_at",
+            "self_billing_version",
+            "language",
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for name, message in services.tax_fields_check(cleaned).items():
+            self.add_error(name if name in self.fields else None, message)
+        return cleaned
+
+
 @admin.register(PartnerTaxProfile)
 class PartnerTaxProfileAdmin(admin.ModelAdmin[PartnerTaxProfile]):
+    form = PartnerTaxProfileForm
     list_display = (
         "legal_name",
         "partner",
@@ -99,6 +136,12 @@ class PartnerTaxProfileAdmin(admin.ModelAdmin[PartnerTaxProfile]):
     )
     list_filter = ("vat_status",)
     search_fields = ("legal_name", "partner__user__email", "iban")
+
+    def save_model(
+        self, request: HttpRequest, obj: PartnerTaxProfile, form: Any, change: bool
+    ) -> None:
+        obj.updated_at = clock.now()
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Adjustment)

@@ -78,8 +78,9 @@ def entity_account(*, legal_entity: LegalEntity, purpose: AccountPurpose) -> Acc
 # --- partner tax and bank data -------------------------------------------------------------
 
 
-def _clean_tax_fields(fields: dict[str, Any]) -> dict[str, str]:
-    """Validate and normalise; returns {field: message} for what is wrong."""
+def tax_fields_check(fields: dict[str, Any]) -> dict[str, str]:
+    """Validate and normalise `fields` in place; returns {field: message} for what is
+    wrong (the portal form and the admin show these at the fields)."""
     problems: dict[str, str] = {}
     country = str(fields.get("country") or "DE").upper()
     fields["country"] = country
@@ -118,7 +119,7 @@ def tax_profile_save(*, partner: Partner, **fields: Any) -> PartnerTaxProfile:
     (stdnum.de.stnr), VAT ID (stdnum.eu.vat) and IBAN (schwifty); raises
     `TaxProfileInvalid` with `fields` = {field: message}. A valid IBAN counts as
     verified (a bank return clears that again, see payouts)."""
-    problems = _clean_tax_fields(fields)
+    problems = tax_fields_check(fields)
     if problems:
         raise errors.TaxProfileInvalid(**problems)
     profile = PartnerTaxProfile.objects.select_for_update().filter(partner=partner).first()
@@ -839,5 +840,6 @@ __all__ = [
     "statements_close",
     "statements_issue",
     "statements_release_held",
+    "tax_fields_check",
     "tax_profile_save",
 ]

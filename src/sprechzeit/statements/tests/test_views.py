@@ -76,3 +76,34 @@ def test_partner_enters_tax_data_with_checks() -> None:
     assert profile.iban == "DE02120300000000202051"
     assert profile.self_billing_version == "2026-01"
     assert profile.iban_verified_at is not None
+
+
+def test_staff_admin_checks_tax_data_and_lists_held() -> None:
+    from sprechzeit.statements.admin import PartnerTaxProfileForm  # noqa: PLC0415
+
+    s = busy_scene()
+    form = PartnerTaxProfileForm(
+        data={
+            "partner": s.partner.pk,
+            "legal_name": "Erika",
+            "street": "Weg",
+            "postal_code": "10115",
+            "city": "Berlin",
+            "country": "DE",
+            "vat_id": "DE000000000",
+            "vat_status": "regular",
+            "iban": "DE02120300000000202051",
+            "account_holder": "Erika",
+            "language": "de",
+        }
+    )
+    assert not form.is_valid()
+    assert "vat_id" in form.errors
+    settled(s, seconds=300, when=at(2026, 10, 7))
+    with clock.frozen_at(at(2026, 11, 2)):
+        services.statements_close(period="2026-10")
+    # the admin list of held statements (the admin itself sits behind 2FA)
+    from sprechzeit.statements.selectors import held_statements  # noqa: PLC0415
+
+    (held,) = held_statements()
+    assert "Steuer- und Bankdaten fehlen" in held.held_reason
