@@ -13,6 +13,7 @@ racing to end book once.
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -20,6 +21,7 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 from django.core.cache import cache
 
 from sprechzeit.accounts.models import Partner
@@ -39,6 +41,23 @@ from sprechzeit.consultations.tariff import tariff_rate
 from sprechzeit.core.errors import DomainError
 
 CLOSE_FORBIDDEN = 4403
+# The client's socket looks for a top-up this long before the cut-off, so the cut-off
+# itself needs no database read and happens on the exact second.
+PREFETCH_SECONDS = 5
+
+
+logger = logging.getLogger(__name__)
+# SQLite (demo, tests) takes one writer at a time: its work stays in Django's one
+# database thread. PostgreSQL gets the shared thread pool, so many consultations' timers
+# do not queue behind one another.
+_THREAD_SENSITIVE = settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
+
+
+def _db(function: Any) -> Any:
+    """Database work off the event loop."""
+    return database_sync_to_async(function, thread_sensitive=_THREAD_SENSITIVE)
+
+
 CLOSE_NOT_FOUND = 4404
 Status = Consultation.Status
 Reason = Consultation.EndReason
@@ -108,7 +127,7 @@ class ConsultationConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         self._changed = asyncio.Event()
         consultation_id = str(self.scope["url_route"]["kwargs"]["consultation_id"])
         try:
-            consultation, role, policy, messages = await database_sync_to_async(_load_room)(
+            consultation, role, policy, messages = await _db(_load_room)(
                 consultation_id, self.scope.get("user")
             )
         except NotParticipant:
@@ -171,7 +190,7 @@ class ConsultationConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             elif kind == "extend" and self.role == "client":
                 await self._extend()
             elif kind == "cancel" and self.role == "client":
-                await database_sync_to_async(services.consultation_cancel)(
+                await _db(services.consultation_cancel)(
                     consultation=self.consultation, client=self.consultation.client, now=now
                 )
             else:
@@ -180,7 +199,7 @@ class ConsultationConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             await self.send_json({"type": "error", **exc.as_dict()})
 
     async def _chat(self, body: str, now: datetime) -> None:
-        message = await database_sync_to_async(services.chat_message_create)(
+        message = await _db(services.chat_message_create)(
             consultation=await self._fresh(), role=self.role, body=body, now=now
         )
         await self.channel_layer.group_send(
@@ -194,7 +213,7 @@ class ConsultationConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         )
 
     async def _fresh(self) -> Consultation:
-        consultation: Consultation = await database_sync_to_async(
+        consultation: Consultation = await _db(
             Consultation.objects.select_related("client", "partner", "platform").get
         )(pk=self.consultation.pk)
         return consultation
@@ -242,10 +261,21 @@ class ConsultationConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         self._changed.set()
         await self.send_json({"type": "extended", "state": state})
 
+    async def consultation_cutoff(self, event: dict[str, Any]) -> None:
+        await self._announce_end(event["state"])
+
     async def consultation_ended(self, event: dict[str, Any]) -> None:
-        self.meter.status = Status.SETTLED
+        if getattr(self, "_end_announced", False):
+            await self.send_json({"type": "settled", "state": event["state"]})
+            return
+        await self._announce_end(event["state"])
+
+    async def _announce_end(self, state: dict[str, Any]) -> None:
+        self.meter.status = Status.ENDED
         self._changed.set()
-        await self.send_json({"type": "ended", "state": event["state"]})
+        if not getattr(self, "_end_announced", False):
+            self._end_announced = True
+            await self.send_json({"type": "ended", "state": state})
 
     async def _closed_request(self, kind: str, event: dict[str, Any]) -> None:
         self.meter.status = kind
@@ -269,7 +299,7 @@ class ConsultationConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
 
     def _start_meter(self) -> None:
         if not any(getattr(task, "_meter", False) for task in self._tasks):
-            task = asyncio.ensure_future(self._run_meter())
+            task = asyncio.ensure_future(self._run_meter_logged())
             task._meter = True  # type: ignore[attr-defined]
             self._tasks.append(task)
 
@@ -278,9 +308,7 @@ class ConsultationConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         due = self.meter.requested_at + timedelta(seconds=self.policy.request_timeout)
         await clock.sleep_until(due)
         if self.meter.status == Status.REQUESTED:
-            await database_sync_to_async(services.consultation_miss)(
-                consultation=self.consultation, now=clock.now()
-            )
+            await _db(services.consultation_miss)(consultation=self.consultation, now=clock.now())
 
     async def _wait(self, moment: datetime) -> None:
         """Sleep until `moment` or until the state changes (extension, end)."""
@@ -295,18 +323,40 @@ class ConsultationConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
 
     async def _extend(self) -> bool:
         before = self.meter.paid_seconds
-        consultation = await database_sync_to_async(services.consultation_extend)(
+        consultation = await _db(services.consultation_extend)(
             consultation=self.consultation, now=timebase.current().now()
         )
         self.meter.paid_seconds = max(self.meter.paid_seconds, consultation.paid_seconds)
         return self.meter.paid_seconds > before
 
+    async def _cut_off(self, paid: int) -> None:
+        """The exact second: both screens hear the end at once (the amount is the rating
+        function's, exactly what settlement books), then the end is booked."""
+        reason = Reason.MAX_DURATION if paid >= self.meter.max_duration_seconds else Reason.BALANCE
+        state = {
+            "consultation": str(self.consultation.pk),
+            "status": Status.ENDED,
+            "reason": reason,
+            "duration_seconds": paid,
+            "billed_seconds": None,
+            "amount_minor": tariff_rate(seconds=paid, tariff=self.consultation.tariff).minor,
+            "currency": self.consultation.currency,
+        }
+        await self.channel_layer.group_send(
+            self.group, {"type": "consultation.cutoff", "state": state}
+        )
+        await self._end(reason, paid)
+
     async def _end(self, reason: str, at_second: int | None) -> None:
-        await database_sync_to_async(services.consultation_end)(
-            consultation=self.consultation,
-            reason=reason,
-            at_second=at_second,
-            now=timebase.current().now(),
+        # Shielded: a socket that closes right at the cut-off (the browser got `ended`
+        # and left) must not cancel the booking of that very end.
+        await asyncio.shield(
+            _db(services.consultation_end)(
+                consultation=self.consultation,
+                reason=reason,
+                at_second=at_second,
+                now=timebase.current().now(),
+            )
         )
 
     def _meter_snapshot(self, elapsed: int) -> dict[str, Any]:
@@ -321,6 +371,15 @@ class ConsultationConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             "currency": tariff.currency,
         }
 
+    async def _run_meter_logged(self) -> None:
+        try:
+            await self._run_meter()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            # The reaper ends and settles what a failed timer left behind.
+            logger.exception("meter of consultation %s failed", self.consultation.pk)
+
     async def _run_meter(self) -> None:
         clock = timebase.current()
         assert self.meter.started_at is not None
@@ -328,6 +387,7 @@ class ConsultationConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         timeout = timedelta(seconds=self.policy.heartbeat_timeout)
         sent_warnings: set[int] = set()
         seen_paid = -1
+        prefetched_for = -1
         next_tick = 0
         while self.meter.status == Status.LIVE:
             now = clock.now()
@@ -344,13 +404,16 @@ class ConsultationConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
                 await self._end(Reason.TIMEOUT, min(confirmed, paid))
                 return
             if elapsed_exact >= paid:
-                consultation = await database_sync_to_async(services.consultation_cut_off)(
-                    consultation=self.consultation, now=clock.now()
-                )
-                if consultation.status == Status.LIVE:
-                    self.meter.paid_seconds = max(paid, consultation.paid_seconds)
-                    continue
+                await self._cut_off(paid)
                 return
+            if (
+                self.role == "client"
+                and prefetched_for != paid
+                and elapsed_exact >= paid - PREFETCH_SECONDS
+            ):
+                prefetched_for = paid
+                if paid < self.meter.max_duration_seconds and await self._extend():
+                    continue
             due_warnings = [
                 w
                 for w in self.policy.warnings
@@ -373,6 +436,8 @@ class ConsultationConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
                 while next_tick <= elapsed:
                     next_tick += self.policy.meter_interval
             wake_seconds = [paid, next_tick]
+            if self.role == "client" and prefetched_for != paid:
+                wake_seconds.append(paid - PREFETCH_SECONDS)
             wake_seconds += [paid - w for w in self.policy.warnings if w not in sent_warnings]
             wake = min(started + timedelta(seconds=min(wake_seconds)), last_beat + timeout)
             await self._wait(wake)
@@ -384,7 +449,7 @@ class PartnerRequestsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
 
     async def connect(self) -> None:
         user = self.scope.get("user")
-        partner = await database_sync_to_async(_partner_of)(user)
+        partner = await _db(_partner_of)(user)
         if partner is None:
             await self.close(code=CLOSE_FORBIDDEN)
             return
@@ -392,7 +457,7 @@ class PartnerRequestsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         self.group = events.partner_group(partner.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
-        pending = await database_sync_to_async(_open_requests)(partner)
+        pending = await _db(_open_requests)(partner)
         await self.send_json({"type": "hello", "requests": pending})
 
     async def disconnect(self, code: int) -> None:
@@ -409,7 +474,7 @@ class PartnerRequestsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         now = timebase.current().now()
         try:
             if kind in ("accept", "decline"):
-                consultation = await database_sync_to_async(_consultation_of_partner)(
+                consultation = await _db(_consultation_of_partner)(
                     self.partner, str(content.get("consultation", ""))
                 )
                 service = (
@@ -417,14 +482,14 @@ class PartnerRequestsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
                     if kind == "accept"
                     else services.consultation_decline
                 )
-                result = await database_sync_to_async(service)(
+                result = await _db(service)(
                     consultation=consultation, partner=self.partner, now=now
                 )
                 await self.send_json(
                     {"type": f"{kind}ed", "consultation": str(result.pk), "status": result.status}
                 )
             elif kind == "presence":
-                presence = await database_sync_to_async(services.presence_set)(
+                presence = await _db(services.presence_set)(
                     partner=self.partner, status=str(content.get("status", "")), now=now
                 )
                 await self.send_json({"type": "presence", "status": presence.status})
@@ -442,7 +507,7 @@ class PartnerRequestsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             )
 
     async def request_new(self, event: dict[str, Any]) -> None:
-        summary = await database_sync_to_async(_request_summary)(event["consultation"])
+        summary = await _db(_request_summary)(event["consultation"])
         if summary is not None:
             await self.send_json({"type": "request", **summary})
 

@@ -151,6 +151,8 @@ async def test_cut_off_at_exactly_150_seconds_billed_5_euros(clock: ManualTimeba
         meters = socket.of("meter")
         assert meters[0]["elapsed_seconds"] == 0
         assert meters[0]["remaining_seconds"] == 150
+        # The end is announced on the second; the booking follows and is confirmed.
+        assert (await socket.expect("settled"))["state"]["amount_minor"] == 500
     assert await check(s) == 0
     await client.close()
     await partner.close()
@@ -165,6 +167,7 @@ async def test_sixty_sixty_blocks_cut_off_at_120_seconds(clock: ManualTimebase) 
     ended = await client.expect("ended")
     assert (ended["state"]["duration_seconds"], ended["state"]["amount_minor"]) == (120, 400)
     assert [w["at_second"] for w in client.of("warning")] == [0, 60]
+    await client.expect("settled")
     assert await check(s) == 100
     await client.close()
     await partner.close()
@@ -182,6 +185,7 @@ async def test_top_up_at_100_seconds_extends_without_interruption(clock: ManualT
     ended = await partner.expect("ended")
     assert (ended["state"]["duration_seconds"], ended["state"]["amount_minor"]) == (450, 1500)
     assert [w["at_second"] for w in client.of("warning")] == [30, 90, 330, 390]
+    await partner.expect("settled")
     assert await check(s) == 0
     await client.close()
     await partner.close()
@@ -192,9 +196,13 @@ async def test_top_up_is_picked_up_before_the_cut_off(clock: ManualTimebase) -> 
     _consultation, client, partner = await live(s, clock)
     await run_until(clock, [client, partner], 100)
     await database_sync_to_async(top_up)(client=s.client, minor=100)
+    # The client's socket looks for a top-up 5 s before the cut-off (at 145 s).
+    await run_until(clock, [client, partner], 146)
+    assert (await partner.expect("extended"))["state"]["paid_seconds"] == 180
     await run_until(clock, [client, partner], 190)
     ended = await client.expect("ended")
     assert (ended["state"]["duration_seconds"], ended["state"]["amount_minor"]) == (180, 600)
+    await client.expect("settled")
     assert await check(s) == 0
     await client.close()
     await partner.close()

@@ -1,0 +1,378 @@
+"""Consultation benchmark: N concurrent chat consultations over real WebSockets against a
+server on the Redis channel layer, each cut off by its balance.
+
+    make bench-consultations           # or:
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/sprechzeit REDIS_URL=redis://127.0.0.1:6379/9 \
+        python bench/consultations.py --ladder 250,500,1000
+
+For every N of the ladder:
+
+1. set up N partners (online, one listing each at 2.00 €/min billed per second) and N
+   clients whose balance pays exactly `--paid-seconds` (default 5);
+2. request all N consultations and connect N client sockets to
+   `/ws/consultations/<id>/` on one uvicorn process (Redis channel layer);
+3. accept them through the services (`--accept-threads` at a time); each socket gets
+   `started` with its start second and the server's meter cuts it off at the paid
+   second;
+4. lateness = when the client received `ended` − (its start + paid seconds); the peak
+   of simultaneously live consultations is reported as `peak_live`.
+
+Reported per N: p50/p99/max lateness, database commits per consultation (PostgreSQL's
+`xact_commit` over request, accept, sockets and settlement; autocommit reads count too),
+the server's CPU use, and whether every consultation was billed exactly its paid
+seconds. The largest N whose p99 stays under 1 s is `max_consultations_p99_under_1s`.
+Results go to bench/results/consultations.json. The bench runs in its own scratch
+database (`<name>_bench_consultations`), created afresh and dropped after.
+
+Django is set up only once the scratch database exists (hence the PLC0415 waivers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse, urlunparse
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results" / "consultations.json"
+RATE_MINOR = 200
+
+
+def scratch_url(base: str) -> tuple[str, str]:
+    parsed = urlparse(base)
+    name = parsed.path.lstrip("/") or "sprechzeit"
+    scratch = f"{name}_bench_consultations"
+    return urlunparse(parsed._replace(path=f"/{scratch}")), scratch
+
+
+def admin_exec(base: str, sql: str) -> None:
+    import psycopg  # noqa: PLC0415 - only needed here
+
+    parsed = urlparse(base)
+    admin = urlunparse(parsed._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(sql)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def commits(dbname: str) -> int:
+    from django.db import connection  # noqa: PLC0415
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute("SELECT xact_commit FROM pg_stat_database WHERE datname = %s", [dbname])
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+def setup(n: int, rung: int, paid_seconds: int) -> list[tuple[Any, str]]:
+    """N online partners with a listing and N clients funded for `paid_seconds`."""
+    from django.conf import settings  # noqa: PLC0415
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: PLC0415
+    from django.contrib.sessions.backends.db import SessionStore  # noqa: PLC0415
+
+    from sprechzeit.accounts.services import client_register, listing_create, partner_create  # noqa: PLC0415
+    from sprechzeit.consultations.services import presence_set  # noqa: PLC0415
+    from sprechzeit.consultations.tariff import Tariff, tariff_max_seconds, tariff_rate  # noqa: PLC0415
+    from sprechzeit.core.money import Money  # noqa: PLC0415
+    from sprechzeit.ledger.models import AccountPurpose  # noqa: PLC0415
+    from sprechzeit.platforms.models import LegalEntity, Platform  # noqa: PLC0415
+    from sprechzeit.wallets import services as wallets  # noqa: PLC0415
+
+    tariff = Tariff(rate_minor=RATE_MINOR)
+    balance = tariff_rate(seconds=paid_seconds, tariff=tariff)
+    assert tariff_max_seconds(amount=balance, tariff=tariff) == paid_seconds
+    entity = LegalEntity.objects.create(
+        name="Bench GmbH", street="Weg 1", postal_code="10115", city="Berlin", email="b@example.com"
+    )
+    platform = Platform.objects.create(
+        name=f"Bench {rung}",
+        slug=f"bench{rung}",
+        contact_email="b@example.com",
+        legal_entity=entity,
+    )
+    from sprechzeit.consultations.models import PlatformTariffPolicy  # noqa: PLC0415
+
+    PlatformTariffPolicy.objects.create(platform=platform, request_timeout_seconds=3600)
+    source = wallets.platform_account(platform=platform, purpose=AccountPurpose.PROVIDER_CLEARING)
+    backend = settings.AUTHENTICATION_BACKENDS[0]
+    scenes = []
+    import uuid  # noqa: PLC0415
+
+    for i in range(n):
+        partner = partner_create(
+            email=f"p{rung}-{i}@example.com", password=None, first_name="P", last_name=str(i)
+        )
+        listing = listing_create(
+            partner=partner, platform=platform, display_name=f"P {i}", rate_minor=RATE_MINOR
+        )
+        presence_set(partner=partner, status="online")
+        client = client_register(platform=platform, email=f"c{rung}-{i}@example.com", password=None)
+        wallets.wallet_credit(
+            client_account=client,
+            amount=Money(balance.minor),
+            source=source,
+            id=uuid.uuid4(),
+            reference="bench",
+        )
+        session = SessionStore()
+        session[SESSION_KEY] = str(client.user.pk)
+        session[BACKEND_SESSION_KEY] = backend
+        session[HASH_SESSION_KEY] = client.user.get_session_auth_hash()
+        session.create()
+        scenes.append(((client, listing), f"{settings.SESSION_COOKIE_NAME}={session.session_key}"))
+    return scenes
+
+
+def request_all(scenes: list[tuple[Any, str]]) -> list[tuple[str, str, Any, Any]]:
+    from sprechzeit.consultations.services import consultation_request  # noqa: PLC0415
+
+    requested = []
+    for (client, listing), cookie in scenes:
+        consultation = consultation_request(client=client, listing=listing)
+        requested.append((str(consultation.pk), cookie, consultation, listing.partner))
+    return requested
+
+
+def accept_all(requested: list[tuple[str, str, Any, Any]], threads: int) -> None:
+    from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415
+
+    from django.db import connection  # noqa: PLC0415
+
+    from sprechzeit.consultations.services import consultation_accept  # noqa: PLC0415
+
+    def accept(item: tuple[str, str, Any, Any]) -> None:
+        try:
+            consultation_accept(consultation=item[2], partner=item[3])
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        list(pool.map(accept, requested))
+
+
+async def run_sockets(
+    port: int, requested: list[tuple[str, str, Any, Any]], accept: Any, timeout: float
+) -> tuple[list[float], list[tuple[float, float]]]:
+    from websockets.asyncio.client import connect  # noqa: PLC0415
+
+    lateness: list[float] = []
+    intervals: list[tuple[float, float]] = []
+    gate = asyncio.Semaphore(100)
+    ready = 0
+    all_ready = asyncio.Event()
+
+    async def one(consultation_id: str, cookie: str) -> None:
+        nonlocal ready
+        async with gate:
+            ws = await connect(
+                f"ws://127.0.0.1:{port}/ws/consultations/{consultation_id}/",
+                additional_headers={"Cookie": cookie},
+                open_timeout=120,
+                max_queue=None,
+            )
+            await ws.recv()  # hello
+        ready += 1
+        if ready == len(requested):
+            all_ready.set()
+        due = 0.0
+        try:
+            async with asyncio.timeout(timeout):
+                async for raw in ws:
+                    message = json.loads(raw)
+                    if message["type"] == "started":
+                        state = message["state"]
+                        start = datetime.fromisoformat(state["started_at"]).timestamp()
+                        due = start + state["paid_seconds"]
+                    elif message["type"] == "ended":
+                        now = time.time()
+                        lateness.append(now - due)
+                        intervals.append((due - message["state"]["duration_seconds"], now))
+                        return
+        finally:
+            await ws.close()
+
+    async def accepting() -> None:
+        await all_ready.wait()
+        await asyncio.to_thread(accept)
+
+    await asyncio.gather(accepting(), *(one(item[0], item[1]) for item in requested))
+    return lateness, intervals
+
+
+def peak(intervals: list[tuple[float, float]]) -> int:
+    edges = sorted(
+        [(start, 1) for start, _end in intervals] + [(end, -1) for _start, end in intervals]
+    )
+    live = best = 0
+    for _moment, step in edges:
+        live += step
+        best = max(best, live)
+    return best
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def run_rung(
+    n: int, rung: int, args: argparse.Namespace, port: int, server_pid: int, dbname: str
+) -> dict[str, Any]:
+    from sprechzeit.consultations.models import Consultation  # noqa: PLC0415
+    from sprechzeit.ledger.check import ledger_check  # noqa: PLC0415
+
+    t = time.time()
+    scenes = setup(n, rung, args.paid_seconds)
+    setup_s = time.time() - t
+    before = commits(dbname)
+    requested = request_all(scenes)
+    cpu_before = cpu_seconds(server_pid)
+    wall_before = time.time()
+    lateness, intervals = asyncio.run(
+        run_sockets(
+            port,
+            requested,
+            lambda: accept_all(requested, args.accept_threads),
+            timeout=args.paid_seconds + n + 120,
+        )
+    )
+    wall = time.time() - wall_before
+    cpu = cpu_seconds(server_pid) - cpu_before
+    ids = [item[0] for item in requested]
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        settled = Consultation.objects.filter(pk__in=ids, status="settled")
+        if settled.count() == n:
+            break
+        time.sleep(1)
+    settle_lag_s = time.time() - wall_before - wall
+    time.sleep(1.0)  # statistics are flushed asynchronously
+    after = commits(dbname)
+    exact = settled.filter(duration_seconds=args.paid_seconds).count()
+    result = {
+        "consultations": n,
+        "ended": len(lateness),
+        "settled": settled.count(),
+        "billed_exactly_paid": exact == n,
+        "peak_live": peak(intervals),
+        "settlement_lag_after_last_end_s": round(settle_lag_s, 1),
+        "p50_lateness_s": round(percentile(lateness, 0.50), 4),
+        "p99_lateness_s": round(percentile(lateness, 0.99), 4),
+        "max_lateness_s": round(max(lateness), 4),
+        "mean_lateness_s": round(statistics.fmean(lateness), 4),
+        "commits_per_consultation": round((after - before) / n, 2),
+        "server_cpu_s": round(cpu, 2),
+        "server_cpu_share_of_one_core": round(cpu / wall, 3),
+        "setup_s": round(setup_s, 1),
+        "ledger_check_ok": ledger_check().ok,
+    }
+    print(json.dumps(result))
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--ladder", default="250,500,1000", help="comma-separated N values")
+    parser.add_argument("--paid-seconds", type=int, default=60)
+    parser.add_argument("--accept-threads", type=int, default=4)
+    parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    args = parser.parse_args()
+    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/sprechzeit")
+    # A socket timeout above channels_redis' 5 s blocking receive (redis-py 8 defaults to 5 s).
+    redis_url = os.environ.get(
+        "REDIS_URL", "redis://127.0.0.1:6379/9?socket_timeout=30&max_connections=5000"
+    )
+    url, dbname = scratch_url(base)
+    admin_exec(base, f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+    admin_exec(base, f'CREATE DATABASE "{dbname}"')
+    env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": redis_url, "SPRECHZEIT_MODE": "test"}
+    os.environ.update({"DATABASE_URL": url, "REDIS_URL": redis_url, "SPRECHZEIT_MODE": "test"})
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sprechzeit.config.settings")
+    import django  # noqa: PLC0415
+    from django.core.management import call_command  # noqa: PLC0415
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "sprechzeit.config.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--backlog",
+            "4096",
+        ],
+        env=env,
+    )
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.2)
+        runs = [
+            run_rung(int(n), rung, args, port, server.pid, dbname)
+            for rung, n in enumerate(args.ladder.split(","))
+        ]
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        from django.db import connections  # noqa: PLC0415
+
+        connections.close_all()
+        if not args.keep:
+            admin_exec(base, f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+    passing = [run["consultations"] for run in runs if run["p99_lateness_s"] < 1.0]
+    largest = runs[-1]
+    summary = {
+        "consultations": largest["consultations"],
+        "p50_lateness_s": largest["p50_lateness_s"],
+        "p99_lateness_s": largest["p99_lateness_s"],
+        "commits_per_consultation": largest["commits_per_consultation"],
+        "max_consultations_p99_under_1s": max(passing) if passing else 0,
+        "paid_seconds": args.paid_seconds,
+        "cpus": os.cpu_count(),
+        "channel_layer": "redis",
+        "server": "uvicorn, 1 process",
+        "runs": runs,
+        "measured_at": datetime.now(tz=UTC).isoformat(timespec="seconds"),
+    }
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(summary, indent=2) + "\n")
+    print(f"written {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()
