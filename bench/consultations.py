@@ -198,6 +198,14 @@ async def run_sockets(
         if ready == len(requested):
             all_ready.set()
         due = 0.0
+
+        async def beat() -> None:
+            # Like the browser: a heartbeat every 10 s keeps the seconds confirmed.
+            while True:
+                await asyncio.sleep(10)
+                await ws.send('{"type": "heartbeat"}')
+
+        beating = asyncio.ensure_future(beat())
         try:
             async with asyncio.timeout(timeout):
                 async for raw in ws:
@@ -208,10 +216,13 @@ async def run_sockets(
                         due = start + state["paid_seconds"]
                     elif message["type"] == "ended":
                         now = time.time()
+                        if message["state"]["reason"] != "balance":
+                            raise AssertionError(f"{consultation_id} ended: {message['state']}")
                         lateness.append(now - due)
                         intervals.append((due - message["state"]["duration_seconds"], now))
                         return
         finally:
+            beating.cancel()
             await ws.close()
 
     async def accepting() -> None:
