@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
@@ -14,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sprechzeit.core import clock
 from sprechzeit.statements import services
+from sprechzeit.statements.errors import StatementError
 from sprechzeit.statements.models import Adjustment, CloseRun, PartnerTaxProfile, Statement
 
 
@@ -82,6 +84,31 @@ class StatementAdmin(admin.ModelAdmin[Statement]):
             reverse("statements:staff_download", args=[statement.pk, "pdf"]),
             reverse("statements:staff_download", args=[statement.pk, "xml"]),
         )
+
+    actions = ("cancel_and_reissue", "release_held")
+
+    @admin.action(description=_("Stornieren und mit aktuellen Daten neu ausstellen"))
+    def cancel_and_reissue(self, request: HttpRequest, queryset: QuerySet[Statement]) -> None:
+        for statement in queryset.filter(
+            status=Statement.Status.ISSUED, kind=Statement.Kind.CREDIT_NOTE
+        ):
+            try:
+                cancellation, replacement = services.statement_cancel(statement=statement)
+            except StatementError as exc:
+                self.message_user(request, f"{statement}: {exc.message}", messages.ERROR)
+                continue
+            self.message_user(
+                request,
+                f"{statement.number} → {cancellation.number}"
+                + (f", {replacement.number}" if replacement else ""),
+            )
+
+    @admin.action(description=_("Zurückgehaltene ausstellen, wenn die Daten vollständig sind"))
+    def release_held(self, request: HttpRequest, queryset: QuerySet[Statement]) -> None:
+        ids = list(queryset.filter(status=Statement.Status.HELD).values_list("pk", flat=True))
+        issued = services.statements_issue(statement_ids=ids) if ids else []
+        count = sum(1 for statement in issued if statement.status == Statement.Status.ISSUED)
+        self.message_user(request, f"{count} / {len(ids)}")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

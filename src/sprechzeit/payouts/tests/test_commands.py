@@ -50,3 +50,19 @@ def test_close_export_pay_and_confirm(tmp_path: Path) -> None:
     bank.write_bytes(camt([Line(str(statement.number), statement.gross_minor)]))
     assert "confirmed 1, returned 0, unmatched 0" in run("payouts", "import-camt", str(bank))
     assert_ledger_sound()
+
+
+def test_cancel_command_issues_384_and_a_new_note() -> None:
+    platform = paying_platform()
+    s = busy_scene(platform=platform)
+    tax_profile(s.partner, VatStatus.SMALL_BUSINESS)
+    settled(s, seconds=600, when=at(2026, 10, 9))
+    with clock.frozen_at(at(2026, 11, 1, 3)):
+        run("statements", "close", "--period", "2026-10")
+    original = Statement.objects.get()
+    with clock.frozen_at(at(2026, 11, 5)):
+        out = run("statements", "cancel", "--id", str(original.pk))
+    assert "GS-2026-000001 cancelled by GS-2026-000002, reissued as GS-2026-000003" in out
+    with pytest.raises(CommandError, match="statement_not_issued"):
+        run("statements", "cancel", "--id", str(original.pk))
+    assert_ledger_sound()

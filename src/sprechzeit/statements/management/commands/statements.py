@@ -26,6 +26,9 @@ class Command(BaseCommand):
         export.add_argument("--out", required=True, type=Path)
         sub.add_parser("render-pdfs", help="Render missing PDFs of issued documents.")
         sub.add_parser("release-held", help="Issue held statements whose data is complete.")
+        cancel = sub.add_parser("cancel", help="Cancel an issued credit note (384) and reissue.")
+        cancel.add_argument("--id", type=int, required=True, help="Statement id")
+        cancel.add_argument("--no-reissue", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
@@ -35,6 +38,17 @@ class Command(BaseCommand):
                 self._export(options["period"], options["out"])
             elif options["action"] == "render-pdfs":
                 self._render_pdfs()
+            elif options["action"] == "cancel":
+                statement = Statement.objects.filter(pk=options["id"]).first()
+                if statement is None:
+                    raise CommandError(f"statement {options['id']} not found")
+                cancellation, replacement = services.statement_cancel(
+                    statement=statement, reissue=not options["no_reissue"]
+                )
+                self.stdout.write(
+                    f"{statement.number} cancelled by {cancellation.number}"
+                    + (f", reissued as {replacement.number}" if replacement else "")
+                )
             else:
                 released = services.statements_release_held()
                 issued = [s for s in released if s.status == Statement.Status.ISSUED]
