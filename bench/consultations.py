@@ -137,12 +137,15 @@ def setup(n: int, rung: int, paid_seconds: int) -> list[tuple[Any, str]]:
             id=uuid.uuid4(),
             reference="bench",
         )
-        session = SessionStore()
-        session[SESSION_KEY] = str(client.user.pk)
-        session[BACKEND_SESSION_KEY] = backend
-        session[HASH_SESSION_KEY] = client.user.get_session_auth_hash()
-        session.create()
-        scenes.append(((client, listing), f"{settings.SESSION_COOKIE_NAME}={session.session_key}"))
+        cookies = []
+        for user in (client.user, partner.user):
+            session = SessionStore()
+            session[SESSION_KEY] = str(user.pk)
+            session[BACKEND_SESSION_KEY] = backend
+            session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+            session.create()
+            cookies.append(f"{settings.SESSION_COOKIE_NAME}={session.session_key}")
+        scenes.append(((client, listing), "\t".join(cookies)))
     return scenes
 
 
@@ -195,7 +198,7 @@ async def run_sockets(
             )
             await ws.recv()  # hello
         ready += 1
-        if ready == len(requested):
+        if ready == len(requested):  # every client socket is in its room
             all_ready.set()
         due = 0.0
 
@@ -229,7 +232,37 @@ async def run_sockets(
         await all_ready.wait()
         await asyncio.to_thread(accept)
 
-    await asyncio.gather(accepting(), *(one(item[0], item[1]) for item in requested))
+    async def partner_side(consultation_id: str, cookie: str) -> None:
+        """The partner's socket in the room: heartbeats until the end."""
+        async with gate:
+            ws = await connect(
+                f"ws://127.0.0.1:{port}/ws/consultations/{consultation_id}/",
+                additional_headers={"Cookie": cookie},
+                open_timeout=120,
+                max_queue=None,
+            )
+            await ws.recv()  # hello
+
+        async def beat() -> None:
+            while True:
+                await asyncio.sleep(10)
+                await ws.send('{"type": "heartbeat"}')
+
+        beating = asyncio.ensure_future(beat())
+        try:
+            async with asyncio.timeout(timeout):
+                async for raw in ws:
+                    if json.loads(raw)["type"] == "ended":
+                        return
+        finally:
+            beating.cancel()
+            await ws.close()
+
+    await asyncio.gather(
+        accepting(),
+        *(one(item[0], item[1].split("\t")[0]) for item in requested),
+        *(partner_side(item[0], item[1].split("\t")[1]) for item in requested),
+    )
     return lateness, intervals
 
 

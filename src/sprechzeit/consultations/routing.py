@@ -9,9 +9,11 @@ from django.urls import path
 from sprechzeit.consultations.realtime.consumers import (
     ConsultationConsumer,
     PartnerRequestsConsumer,
+    PresenceConsumer,
 )
 
 websocket_urlpatterns: list[Any] = [
     path("ws/consultations/<uuid:consultation_id>/", ConsultationConsumer.as_asgi()),
     path("ws/partner/requests/", PartnerRequestsConsumer.as_asgi()),
+    path("ws/presence/", PresenceConsumer.as_asgi()),
 ]

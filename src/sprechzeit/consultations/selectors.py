@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Avg, Count, QuerySet
 
 from sprechzeit.accounts.models import Listing, Partner, User
 from sprechzeit.consultations.errors import ConsultationNotFound, NotParticipant
@@ -16,6 +17,7 @@ from sprechzeit.consultations.models import (
     Consultation,
     PartnerPresence,
     PlatformTariffPolicy,
+    Rating,
 )
 from sprechzeit.platforms.models import Platform
 
@@ -113,3 +115,24 @@ def client_pseudonym(*, consultation: Consultation) -> str:
         f"{settings.SECRET_KEY}:{consultation.partner_id}:{consultation.client_id}".encode()
     ).hexdigest()
     return f"K-{digest[:6].upper()}"
+
+
+@dataclass(frozen=True, slots=True)
+class RatingSummary:
+    count: int
+    average: Decimal | None
+    recent: list[Rating]
+
+
+def listing_rating_summary(*, listing: Listing, recent: int = 5) -> RatingSummary:
+    """What a listing page shows: the average of all stars (one decimal) and the most
+    recent reviews."""
+    aggregate = Rating.objects.filter(listing=listing).aggregate(
+        count=Count("pk"), avg=Avg("stars")
+    )
+    average = aggregate["avg"]
+    return RatingSummary(
+        count=int(aggregate["count"]),
+        average=None if average is None else Decimal(str(average)).quantize(Decimal("0.1")),
+        recent=list(Rating.objects.filter(listing=listing).order_by("-created_at")[:recent]),
+    )

@@ -18,6 +18,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -33,12 +34,15 @@ from sprechzeit.consultations.realtime import timebase
 from sprechzeit.consultations.selectors import (
     client_pseudonym,
     consultation_for_user,
+    listings_availability,
     open_requests_for,
     policy_for,
     transcript,
 )
 from sprechzeit.consultations.tariff import tariff_rate
 from sprechzeit.core.errors import DomainError
+from sprechzeit.platforms.models import Platform
+from sprechzeit.platforms.selectors import normalise_host, platform_for_host
 
 CLOSE_FORBIDDEN = 4403
 # The client's socket looks for a top-up this long before the cut-off, so the cut-off
@@ -568,3 +572,43 @@ def _open_requests(partner: Partner) -> list[dict[str, Any]]:
         if summary is not None:
             result.append(summary)
     return result
+
+
+class PresenceConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+    """`/ws/presence/?listing=<id>&listing=<id>`: a directory page of the request's
+    platform hears when one of these listings turns online, busy or offline."""
+
+    async def connect(self) -> None:
+        headers = dict(self.scope.get("headers", []))
+        host = headers.get(b"host", b"").decode("latin-1")
+        query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
+        ids = [int(value) for value in query.get("listing", []) if value.isdigit()][:200]
+        self.platform = await _db(_platform_of)(host)
+        if self.platform is None:
+            await self.close(code=CLOSE_NOT_FOUND)
+            return
+        self.listing_ids = ids
+        self.group = events.presence_group(self.platform.pk)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        await self._push()
+
+    async def disconnect(self, code: int) -> None:
+        if hasattr(self, "group"):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def presence_changed(self, event: dict[str, Any]) -> None:
+        await self._push()
+
+    async def _push(self) -> None:
+        availability = await _db(listings_availability)(self.platform, listing_ids=self.listing_ids)
+        await self.send_json(
+            {"type": "presence", "listings": {str(k): v for k, v in availability.items()}}
+        )
+
+
+def _platform_of(host: str) -> Platform | None:
+    try:
+        return platform_for_host(host=normalise_host(host))
+    except DomainError:
+        return None

@@ -298,3 +298,23 @@ async def test_outsiders_are_refused(clock: ManualTimebase) -> None:
     await requests.send(type="accept", consultation=str(consultation.pk))
     assert (await requests.expect("error"))["code"] == "not_participant"
     await requests.close()
+
+
+async def test_directory_pages_hear_presence_changes(clock: ManualTimebase) -> None:
+    s = await make_scene(balance_minor=500)
+    communicator = WebsocketCommunicator(
+        application,
+        f"/ws/presence/?listing={s.listing.pk}",
+        headers=[(b"host", f"{s.platform.slug}.localhost".encode())],
+    )
+    connected, _code = await communicator.connect()
+    assert connected
+    listing = str(s.listing.pk)
+    assert (await communicator.receive_json_from())["listings"] == {listing: "online"}
+    await _request(s, clock.now())
+    assert (await communicator.receive_json_from())["listings"] == {listing: "busy"}
+    await communicator.disconnect()
+    unknown = WebsocketCommunicator(
+        application, "/ws/presence/", headers=[(b"host", b"nowhere.example.org")]
+    )
+    assert await unknown.connect() == (False, 4404)

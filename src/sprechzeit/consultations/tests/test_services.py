@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from sprechzeit.consultations.models import Consultation, PartnerPresence
 from sprechzeit.consultations.selectors import (
     Availability,
     consultation_for_user,
+    listing_rating_summary,
     listings_availability,
     partner_availability,
 )
@@ -310,3 +312,15 @@ def test_a_wallet_blocked_client_cannot_start() -> None:
     with pytest.raises(errors.ClientBlocked):
         consultation_request(client=s.client, listing=s.listing)
     assert not Consultation.objects.filter(client=s.client).exists()
+
+
+def test_rating_summary_for_the_listing_page() -> None:
+    s = scene(balance_minor=5000)
+    for stars in (5, 4):
+        consultation = consultation_request(client=s.client, listing=s.listing)
+        consultation = consultation_accept(consultation=consultation, partner=s.partner)
+        ended = consultation_end(consultation=consultation, reason=Reason.CLIENT, at_second=200)
+        rating_create(consultation=ended, client=s.client, stars=stars)
+    summary = listing_rating_summary(listing=s.listing)
+    assert (summary.count, summary.average) == (2, Decimal("4.5"))
+    assert sorted(rating.stars for rating in summary.recent) == [4, 5]

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from sprechzeit.accounts.models import Partner
+from sprechzeit.demo.history import demo_history
 from sprechzeit.demo.seed import (
     CLIENT_EMAIL,
     DEMO_PASSWORD,
@@ -27,6 +29,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-serve", action="store_true", help="Seed only; do not start the server."
         )
+        parser.add_argument(
+            "--no-history", action="store_true", help="Skip the simulated weeks of history."
+        )
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
 
@@ -40,6 +45,20 @@ class Command(BaseCommand):
             call_command("flush", interactive=False, verbosity=0)
             call_command("migrate", interactive=False, verbosity=0)
         summary = demo_seed()
+        if not options["no_history"]:
+            self.stdout.write("Creating a few weeks of demo history (first run only) …")
+            history = demo_history(
+                partners=list(
+                    Partner.objects.filter(user__email__endswith="@demo.sprechzeit.de").order_by(
+                        "pk"
+                    )
+                )
+            )
+            if history.consultations:
+                self.stdout.write(
+                    f"  {history.consultations} consultations, {history.top_ups} top-ups, "
+                    f"{history.ratings} ratings; statements closed for {history.statements_period}."
+                )
         port = options["port"]
         out = self.stdout
         out.write(self.style.SUCCESS(f"Demo ready ({summary.created} new records)."))

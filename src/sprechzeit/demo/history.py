@@ -1,0 +1,214 @@
+"""A few weeks of demo history on the demo platforms, through the real services with a
+simulated clock: clients top up through the sandbox checkout, consult the demo partners
+(chat, realistic lengths), some rate; last month is then closed, so every demo partner
+finds a credit note for it in the portal.
+
+Deterministic for its seed and run once (only while the demo has no consultation yet).
+`consultations.simulation` is the load-shaped sibling that builds platforms of its own.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.utils import timezone
+
+from sprechzeit.accounts.models import ClientAccount, Listing, Partner
+from sprechzeit.accounts.services import client_register
+from sprechzeit.consultations import services as consultations
+from sprechzeit.consultations.errors import ConsultationError
+from sprechzeit.consultations.models import Consultation, PartnerPresence
+from sprechzeit.core import clock
+from sprechzeit.core.errors import DomainError
+from sprechzeit.core.money import Money
+from sprechzeit.payments.models import Channel, ChannelPolicy
+from sprechzeit.payments.services import payments
+from sprechzeit.payments.views import sandbox_deliver
+from sprechzeit.platforms.models import Platform
+from sprechzeit.statements.errors import PeriodAlreadyClosed
+from sprechzeit.statements.services import statements_close, tax_profile_save
+from sprechzeit.statements.vat import VatStatus
+from sprechzeit.wallets.services import wallet_open
+
+SEED = 2026
+CLIENTS_PER_PLATFORM = 5
+REVIEWS = (
+    "Sehr einfühlsam und klar – danke!",
+    "Hat mir wirklich weitergeholfen.",
+    "Schnell erreichbar, gute Fragen.",
+    "Etwas kurz, aber hilfreich.",
+    "",
+)
+# Tax and bank data of the demo partners: one of each VAT case, valid test numbers.
+TAX_PROFILES: dict[int, dict[str, str]] = {
+    0: {
+        "vat_status": VatStatus.REGULAR,
+        "tax_number": "21/815/08150",
+        "vat_id": "DE136695976",
+        "iban": "DE89370400440532013000",
+    },
+    1: {
+        "vat_status": VatStatus.SMALL_BUSINESS,
+        "tax_number": "181/815/08155",
+        "iban": "DE02500105170137075030",
+    },
+    2: {
+        "vat_status": VatStatus.REGULAR,
+        "tax_number": "93815/08152",
+        "iban": "DE02100500000054540402",
+    },
+    3: {
+        "vat_status": VatStatus.EU_REVERSE_CHARGE,
+        "vat_id": "ATU13585627",
+        "iban": "AT611904300234573201",
+        "country": "AT",
+    },
+    4: {
+        "vat_status": VatStatus.SMALL_BUSINESS,
+        "tax_number": "2181508150",
+        "iban": "DE12500105170648489890",
+    },
+}
+
+
+@dataclass
+class HistoryReport:
+    consultations: int = 0
+    top_ups: int = 0
+    ratings: int = 0
+    statements_period: str = ""
+
+
+def _month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def demo_history(*, partners: list[Partner]) -> HistoryReport:
+    report = HistoryReport()
+    if Consultation.objects.filter(platform__slug__in=["coaching", "karten"]).exists():
+        return report
+    rng = random.Random(SEED)  # noqa: S311 - demo data, not security
+    zone = ZoneInfo(settings.TIME_ZONE)
+    today = timezone.localdate()
+    first_day = _month_start(_month_start(today) - timedelta(days=1))  # 1st of last month
+    for index, partner in enumerate(partners):
+        profile = TAX_PROFILES[index % len(TAX_PROFILES)]
+        user = partner.user
+        tax_profile_save(
+            partner=partner,
+            legal_name=user.get_full_name(),
+            street="Beraterweg",
+            building_number=str(index + 1),
+            postal_code="10115" if profile.get("country", "DE") == "DE" else "1010",
+            city="Berlin" if profile.get("country", "DE") == "DE" else "Wien",
+            country=profile.get("country", "DE"),
+            tax_number=profile.get("tax_number", ""),
+            vat_id=profile.get("vat_id", ""),
+            vat_status=profile["vat_status"],
+            iban=profile["iban"],
+            account_holder=user.get_full_name(),
+            self_billing_accepted_at=datetime.combine(first_day, time(9), tzinfo=zone),
+            self_billing_version="2026-01",
+        )
+    for platform in Platform.objects.filter(slug__in=["coaching", "karten"]).order_by("slug"):
+        policy = ChannelPolicy.objects.get(platform=platform, channel=Channel.SANDBOX)
+        listings = list(
+            Listing.objects.filter(platform=platform).select_related("partner").order_by("pk")
+        )
+        clients = []
+        for n in range(CLIENTS_PER_PLATFORM):
+            with clock.frozen_at(datetime.combine(first_day, time(8), tzinfo=zone)):
+                account = client_register(
+                    platform=platform,
+                    email=f"klient{n + 1}@demo.sprechzeit.de",
+                    password=None,
+                    first_name=rng.choice(("Lea", "Tom", "Ida", "Ben", "Mia", "Jan")),
+                )
+                wallet_open(client_account=account)
+            clients.append(account)
+        day = first_day
+        while day < today:
+            for client in clients:
+                if rng.random() < 0.25:
+                    moment = datetime.combine(day, time(9, rng.randint(0, 59)), tzinfo=zone)
+                    report.top_ups += _top_up(
+                        client, policy, rng.choice((1000, 2500, 5000)), moment
+                    )
+                if rng.random() < 0.3:
+                    moment = datetime.combine(
+                        day, time(rng.randint(10, 21), rng.randint(0, 59)), tzinfo=zone
+                    )
+                    if moment < timezone.now() - timedelta(hours=1):
+                        report.consultations += _consult(
+                            rng, client, rng.choice(listings), moment, report
+                        )
+            day += timedelta(days=1)
+    period = first_day.strftime("%Y-%m")
+    try:
+        statements_close(period=period)
+        report.statements_period = period
+    except PeriodAlreadyClosed:
+        pass  # already closed (a demo re-seeded by hand): nothing to do
+    return report
+
+
+def _top_up(client: ClientAccount, policy: ChannelPolicy, minor: int, moment: datetime) -> int:
+    with clock.frozen_at(moment):
+        try:
+            payment = payments.payment_start(
+                client_account=client,
+                policy=policy,
+                amount=Money(minor, client.platform.currency),
+                return_url="/guthaben/",
+                cancel_url="/guthaben/",
+                webhook_url="/hooks/sandbox/",
+            )
+        except DomainError:
+            return 0
+        sandbox_deliver(payment=payment, event_type="payment.succeeded")
+    return 1
+
+
+def _consult(
+    rng: random.Random,
+    client: ClientAccount,
+    listing: Listing,
+    moment: datetime,
+    report: HistoryReport,
+) -> int:
+    seconds = rng.choice((95, 180, 240, 420, 600, 900, 1500))
+    with clock.frozen_at(moment):
+        consultations.presence_set(partner=listing.partner, status=PartnerPresence.Status.ONLINE)
+        try:
+            consultation = consultations.consultation_request(
+                client=client, listing=listing, now=moment
+            )
+            consultation = consultations.consultation_accept(
+                consultation=consultation,
+                partner=listing.partner,
+                now=moment + timedelta(seconds=8),
+            )
+        except ConsultationError:
+            return 0
+        end = moment + timedelta(seconds=8 + seconds)
+        consultation = consultations.consultation_end(
+            consultation=consultation, reason="client", now=end
+        )
+        consultations.presence_set(partner=listing.partner, status=PartnerPresence.Status.OFFLINE)
+        if (consultation.billed_seconds or 0) >= 180 and rng.random() < 0.6:
+            try:
+                consultations.rating_create(
+                    consultation=consultation,
+                    client=client,
+                    stars=rng.choice((3, 4, 4, 5, 5, 5)),
+                    text=rng.choice(REVIEWS),
+                    now=end + timedelta(minutes=1),
+                )
+                report.ratings += 1
+            except ConsultationError:
+                pass
+    return 1
