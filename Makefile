@@ -38,5 +38,13 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/sprechzeit
 bench-ledger: bootstrap
 	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} SPRECHZEIT_MODE=test $(BIN)/python bench/ledger.py
 
+# N concurrent chat consultations over real WebSockets on the Redis channel layer.
+bench-consultations: bootstrap
+	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/9} SPRECHZEIT_MODE=test $(BIN)/python bench/consultations.py $(ARGS)
+
+# Month close of 10,000 partners and 1,000,000 consultations (creating them takes ~15 min).
+bench-statements: bootstrap
+	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} SPRECHZEIT_MODE=test $(BIN)/python bench/statements.py $(ARGS)
+
 clean:
 	rm -rf $(VENV) var/*.sqlite3* .mypy_cache .pytest_cache .ruff_cache

@@ -42,6 +42,10 @@ ROLE_PERMISSIONS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
     ),
     SUPPORT: (
         ("platforms", "view_platform"),
+        ("consultations", "view_consultation"),
+        ("consultations", "view_rating"),
+        ("statements", "view_statement"),
+        ("statements", "view_partnertaxprofile"),
         ("payments", "view_payment"),
         ("payments", "view_inboxentry"),
         ("payments", "view_dispute"),
