@@ -198,7 +198,7 @@ async def run_sockets(
             )
             await ws.recv()  # hello
         ready += 1
-        if ready == len(requested):  # every client socket is in its room
+        if ready == 2 * len(requested):  # every socket is in its room
             all_ready.set()
         due = 0.0
 
@@ -242,6 +242,10 @@ async def run_sockets(
                 max_queue=None,
             )
             await ws.recv()  # hello
+        nonlocal ready
+        ready += 1
+        if ready == 2 * len(requested):
+            all_ready.set()
 
         async def beat() -> None:
             while True:
