@@ -143,6 +143,7 @@ def test_celery_heartbeat_runs_eagerly_without_broker() -> None:
     assert cache.get(HEARTBEAT_KEY) == stamp
 
 
+@pytest.mark.django_db(transaction=True)  # the auth middleware reads the session store
 async def test_websocket_path_of_the_asgi_app() -> None:
     from sprechzeit.config.asgi import application  # noqa: PLC0415
 
