@@ -1,0 +1,88 @@
+"""The partner's working day in the portal, and the contact form, in a real browser."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from django_otp.oath import totp
+from playwright.sync_api import Browser, expect
+
+from sprechzeit.demo.seed import DEMO_PASSWORD, DEMO_TOTP_SECRET, PARTNERS
+from tests.browser.conftest import LiveServer, screenshot_path
+
+pytestmark = pytest.mark.browser
+
+
+def test_partner_logs_in_with_totp_goes_online_edits_listing_sees_earnings(
+    browser: Browser, demo_server: LiveServer
+) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.goto(demo_server.url("karten", "/anmelden/"))
+    page.get_by_label("E-Mail").fill(PARTNERS[3].email)  # Luna Stern
+    page.get_by_label("Passwort").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    expect(page.get_by_role("heading", name="Zwei-Faktor-Anmeldung")).to_be_visible()
+    page.get_by_label("Sechsstelliger Code").fill("000000")
+    page.get_by_role("button", name="Bestätigen").click()
+    expect(page.get_by_text("Dieser Code stimmt nicht")).to_be_visible()
+    page.wait_for_timeout(2_100)  # django-otp's throttle after a wrong code
+    page.get_by_label("Sechsstelliger Code").fill(f"{totp(base64.b32decode(DEMO_TOTP_SECRET)):06d}")
+    page.get_by_role("button", name="Bestätigen").click()
+    page.get_by_role("link", name="Berater-Bereich").click()
+    expect(page.get_by_role("heading", name="Hallo Luna")).to_be_visible()
+
+    page.get_by_role("button", name="Online gehen").click()
+    expect(page.get_by_text("Sie sind jetzt online")).to_be_visible()
+    expect(page.get_by_role("button", name="Offline gehen")).to_be_visible()
+    # Earnings of the demo's weeks of history: a table per platform and a local SVG chart.
+    expect(page.get_by_role("heading", name="Einnahmen")).to_be_visible()
+    page.screenshot(path=screenshot_path("partner-dashboard"), full_page=True)
+
+    page.get_by_role("link", name="bearbeiten").first.click()
+    page.get_by_label("Kurzvorstellung").fill("Lenormand, Liebe und klare Antworten")
+    page.get_by_label("Preis pro Minute (€)").fill("9,99")
+    page.get_by_role("button", name="Speichern").click()
+    expect(page.get_by_role("alert")).to_contain_text("zwischen 0,99 und 4,99")
+    page.get_by_label("Preis pro Minute (€)").fill("2,79")
+    page.get_by_role("button", name="Vorschau").click()
+    expect(page.get_by_text("Noch nicht gespeichert")).to_be_visible()
+    page.get_by_role("button", name="Speichern").click()
+    expect(page.get_by_text("Ihr Profil ist gespeichert")).to_be_visible()
+    page.screenshot(path=screenshot_path("partner-listing"), full_page=True)
+
+    # The public profile shows the new text and price, and the partner as online.
+    page.goto(demo_server.url("karten", "/berater/luna-stern/"))
+    expect(page.get_by_text("Lenormand, Liebe und klare Antworten")).to_be_visible()
+    expect(page.get_by_text("2,79\xa0€ pro Minute")).to_be_visible()
+    expect(page.locator(".status-online")).to_be_visible()
+
+    page.goto(demo_server.url("karten", "/partner/gutschriften/"))
+    expect(page.get_by_text("GS-").first).to_be_visible()
+    page.screenshot(path=screenshot_path("partner-statements"), full_page=True)
+    page.close()
+
+
+def test_contact_form_sends_and_refuses_spam(browser: Browser, demo_server: LiveServer) -> None:
+    page = browser.new_page()
+    page.goto(demo_server.url("coaching", "/"))
+    page.get_by_role("link", name="Kontakt").click()
+    page.get_by_label("Ihre E-Mail").fill("frage@example.com")
+    page.get_by_label("Betreff").fill("Frage zur Abrechnung")
+    page.get_by_label("Nachricht").fill("Wird wirklich sekundengenau abgerechnet?")
+    page.screenshot(path=screenshot_path("contact"), full_page=True)
+    page.get_by_role("button", name="Nachricht senden").click()
+    expect(page.get_by_role("heading", name="Danke für Ihre Nachricht")).to_be_visible()
+    assert any("Frage zur Abrechnung" in mail for mail in demo_server.mails())
+
+    # A bot fills the hidden honeypot field: refused, nothing sent.
+    sent_before = len(demo_server.mails())
+    page.goto(demo_server.url("coaching", "/kontakt/"))
+    page.get_by_label("Ihre E-Mail").fill("bot@example.com")
+    page.get_by_label("Betreff").fill("Billige Uhren")
+    page.get_by_label("Nachricht").fill("Kaufen!")
+    page.evaluate("document.querySelector('input[name=website]').value = 'http://spam.example'")
+    page.get_by_role("button", name="Nachricht senden").click()
+    expect(page.get_by_text("konnte nicht angenommen werden")).to_be_visible()
+    assert len(demo_server.mails()) == sent_before
+    page.close()
