@@ -98,6 +98,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 else:
     DATABASES["default"].setdefault("TEST", {})["NAME"] = DATABASES["default"]["NAME"] + "_test"
+    if ENV.mode is not Mode.TEST:
+        # Persistent, health-checked connections: consumers on the WebSocket node call the
+        # database from worker threads; a new PostgreSQL connection per call is costly.
+        DATABASES["default"]["CONN_MAX_AGE"] = 60
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -178,7 +183,16 @@ if ENV.redis_url:
     CHANNEL_LAYERS: dict[str, Any] = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [ENV.redis_url]},
+            "CONFIG": {
+                # redis-py's 5 s default socket timeout equals channels_redis' 5 s blocking
+                # receive, which crashed idle consumers; a pool cap keeps thousands of
+                # sockets from exhausting Redis' connections.
+                "hosts": [
+                    {"address": ENV.redis_url, "socket_timeout": 30, "max_connections": 2000}
+                ],
+                "capacity": 1500,
+                "expiry": 60,
+            },
         }
     }
     CACHES: dict[str, Any] = {

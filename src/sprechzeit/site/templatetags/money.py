@@ -18,3 +18,21 @@ def money(value: Money | None) -> str:
         return ""
     locale = _LOCALES.get((translation.get_language() or "de")[:2], "de_DE")
     return str(format_currency(value.amount, value.currency, locale=locale))
+
+
+@register.filter(name="cents")
+def cents(value: int | None, currency: str = "EUR") -> str:
+    """An amount in minor units (an integer column such as amount_minor) as money."""
+    if value is None:
+        return ""
+    return money(Money(int(value), currency or "EUR"))
+
+
+@register.filter(name="duration")
+def duration(seconds: int | None) -> str:
+    """Seconds as h:mm:ss or m:ss (150 → "2:30")."""
+    if seconds is None:
+        return ""
+    hours, rest = divmod(int(seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
