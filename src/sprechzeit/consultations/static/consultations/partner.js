@@ -34,6 +34,20 @@
     item.appendChild(button(texts.decline, "decline", request.consultation));
     list.appendChild(item);
     ring();
+    notify(texts.request + ": " + request.listing);
+  }
+  // A browser notification reaches a partner whose portal tab is in the background.
+  function notify(text) {
+    if (!("Notification" in window) || document.visibilityState === "visible") { return; }
+    if (Notification.permission === "granted") {
+      try { new Notification(text); } catch (e) { /* notifications are a courtesy */ }
+    }
+  }
+  if ("Notification" in window && Notification.permission === "default") {
+    document.addEventListener("click", function ask() {
+      Notification.requestPermission();
+      document.removeEventListener("click", ask);
+    }, { once: true });
   }
   function drop(id) {
     var item = document.getElementById("request-" + id);
