@@ -11,7 +11,21 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
 from sprechzeit.platforms.errors import PlatformInactive, UnknownHost
+from sprechzeit.platforms.models import Platform
 from sprechzeit.platforms.selectors import normalise_host, platform_for_host
+
+
+def chosen_language(request: HttpRequest, *, platform: Platform | None) -> str:
+    """German first: the visitor's remembered choice (the switch's cookie), else the
+    platform's default locale, else LANGUAGE_CODE. Accept-Language is ignored on purpose."""
+    supported = {code for code, _name in settings.LANGUAGES}
+    for candidate in (
+        request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, ""),
+        platform.default_locale if platform is not None else "",
+    ):
+        if candidate in supported:
+            return candidate
+    return str(settings.LANGUAGE_CODE)
 
 
 class PlatformMiddleware:
@@ -41,11 +55,7 @@ class PlatformMiddleware:
 
     @staticmethod
     def _not_served(request: HttpRequest, host: str, *, inactive: bool) -> HttpResponse:
-        # German first, as everywhere: only the visitor's own choice (cookie) switches.
-        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
-        if language not in {code for code, _name in settings.LANGUAGES}:
-            language = settings.LANGUAGE_CODE
-        with translation.override(language):
+        with translation.override(chosen_language(request, platform=None)):
             body = render_to_string(
                 "platforms/not_served.html", {"host": host, "inactive": inactive}, request=None
             )
@@ -62,15 +72,9 @@ class PlatformLocaleMiddleware:
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
-        self.supported = {code for code, _name in settings.LANGUAGES}
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
-        platform = getattr(request, "platform", None)
-        if chosen not in self.supported:
-            chosen = platform.default_locale if platform is not None else settings.LANGUAGE_CODE
-        if chosen not in self.supported:
-            chosen = settings.LANGUAGE_CODE
+        chosen = chosen_language(request, platform=getattr(request, "platform", None))
         translation.activate(chosen)
         request.LANGUAGE_CODE = chosen
         response = self.get_response(request)
