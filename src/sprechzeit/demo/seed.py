@@ -18,17 +18,20 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from sprechzeit.accounts.models import Category, ClientAccount, Listing, Partner, User
 from sprechzeit.accounts.services import (
     client_register,
+    client_set_pin,
     listing_create,
     partner_create,
     roles_sync,
     staff_create,
 )
+from sprechzeit.consultations.models import VoiceConfig
 from sprechzeit.payments.services.setup import platform_payments_default
 from sprechzeit.platforms.models import LegalEntity, Platform
 from sprechzeit.wallets.models import WalletSettings
 from sprechzeit.wallets.services import wallet_open
 
 DEMO_PASSWORD: Final = "sprechzeit-demo"  # noqa: S105 - documented demo login, demo mode only
+DEMO_PHONE_PIN: Final = "1234"
 # The RFC 6238 test key ("12345678901234567890"): every demo partner and staff login has a
 # confirmed TOTP device with it, so a newcomer adds this one secret to an authenticator app
 # (or runs `sprechzeit democode`) instead of enrolling each account.
@@ -220,6 +223,14 @@ def demo_seed() -> SeedSummary:
                 "welcome_credit_on": WalletSettings.WelcomeOn.REGISTRATION,
             },
         )
+        # A phone number for consultations by phone (profiles show it with the extension).
+        VoiceConfig.objects.get_or_create(
+            platform=platform,
+            defaults={
+                "phone_number": f"+49 30 555 01 0{len(summary.platforms)}",
+                "auth_token": f"demo-voice-token-{spec.slug}",  # demo only; real ones come from Twilio
+            },
+        )
         if not platform.logo:
             platform.logo.save(f"{spec.slug}.svg", ContentFile(_logo_svg(spec).encode()), save=True)
         for name in spec.categories:
@@ -264,6 +275,7 @@ def demo_seed() -> SeedSummary:
                 platform=platform, email=CLIENT_EMAIL, password=DEMO_PASSWORD, first_name="Kim"
             )
             wallet_open(client_account=account)
+            client_set_pin(account=account, pin=DEMO_PHONE_PIN)
             summary.created += 1
 
     for email, role in STAFF:
