@@ -118,7 +118,9 @@ def test_client_and_partner_chat_until_the_balance_ends_it(
     client.screenshot(path=screenshot_path("history-phone"), full_page=True)
 
     partner.goto(demo_server.url("coaching", reverse("consultations:partner_records")))
-    expect(partner.get_by_role("row").filter(has_text="0:12").first).to_contain_text("Coaching-Profis")
+    expect(partner.get_by_role("row").filter(has_text="0:12").first).to_contain_text(
+        "Coaching-Profis"
+    )
     partner.screenshot(path=screenshot_path("partner-records"), full_page=True)
 
     check = demo_server.sprechzeit("ledger", "check")
