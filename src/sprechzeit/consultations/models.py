@@ -304,6 +304,18 @@ class VoiceConfig(models.Model):
     platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="+")
     phone_number = models.CharField(_("Rufnummer"), max_length=32)
     auth_token = models.CharField(_("Auth-Token"), max_length=128)
+    # With the account SID the server may use Twilio's REST API (same auth token): calls
+    # are then cut off by the server at the paid second and a top-up extends them.
+    account_sid = models.CharField(
+        _("Account-SID"),
+        max_length=64,
+        blank=True,
+        help_text=_(
+            "Mit Account-SID beendet der Server Anrufe über die REST-Schnittstelle und "
+            "eine Aufladung verlängert das laufende Gespräch; ohne begrenzt Twilio das "
+            "Gespräch auf die bezahlte Zeit."
+        ),
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -312,6 +324,10 @@ class VoiceConfig(models.Model):
 
     def __str__(self) -> str:
         return self.phone_number
+
+    @property
+    def has_rest_credentials(self) -> bool:
+        return bool(self.account_sid and self.auth_token)
 
 
 class VoiceCall(models.Model):
@@ -336,6 +352,13 @@ class VoiceCall(models.Model):
     consultation = models.OneToOneField(
         Consultation, on_delete=models.PROTECT, null=True, blank=True, related_name="voice_call"
     )
+    # Connected with the maximum length as `<Dial timeLimit>`: the server cuts the call
+    # off at the paid second (REST), so a top-up extends it.
+    server_cut_off = models.BooleanField(default=False)
+    # When the partner answered (the paid time counts from here) and when the server
+    # hung the call up.
+    answered_at = models.DateTimeField(null=True, blank=True)
+    hung_up_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
 
     class Meta:

@@ -39,6 +39,7 @@ from sprechzeit.consultations.models import (
     Consultation,
     PartnerPresence,
     Rating,
+    VoiceCall,
 )
 from sprechzeit.consultations.selectors import partner_is_busy, policy_for
 from sprechzeit.consultations.tariff import (
@@ -364,6 +365,32 @@ def consultation_extend(*, consultation: Consultation, now: datetime | None = No
     return consultation
 
 
+def consultations_extend_after_credit(
+    *, client_account_id: int, now: datetime | None = None
+) -> list[Consultation]:
+    """A credit raised the client's available balance (top-up, matched bank transfer,
+    bonus): extend the client's live consultations at once, so a top-up in the last
+    seconds is never lost. Phone consultations are extended only when the server cuts
+    the call off itself (`VoiceCall.server_cut_off`); a call limited by `<Dial
+    timeLimit>` cannot be extended. Returns the consultations whose cut-off moved."""
+    moment = _now(now)
+    extended = []
+    live = Consultation.objects.filter(client_id=client_account_id, status=Status.LIVE)
+    for consultation in live.order_by("started_at"):
+        if (
+            consultation.channel == Consultation.Channel.PHONE
+            and not VoiceCall.objects.filter(
+                consultation=consultation, server_cut_off=True
+            ).exists()
+        ):
+            continue
+        before = consultation.paid_seconds
+        consultation = consultation_extend(consultation=consultation, now=moment)
+        if consultation.paid_seconds > before:
+            extended.append(consultation)
+    return extended
+
+
 def _extend_locked(consultation: Consultation, moment: datetime) -> bool:
     """Caller holds the row lock and the transaction. True when the cut-off moved."""
     if consultation.status != Status.LIVE or consultation.started_at is None:
@@ -388,6 +415,32 @@ def _extend_locked(consultation: Consultation, moment: datetime) -> bool:
     consultation.save(update_fields=["held_minor", "paid_seconds"])
     _push_state(consultation, "consultation.extended")
     return True
+
+
+def consultation_phone_answered(
+    *, consultation: Consultation, now: datetime | None = None
+) -> Consultation:
+    """The partner answered a phone consultation: the paid time counts from now, as the
+    call's reported duration (what is settled) does. Only the first report counts;
+    later ones, and consultations that are not live phone calls, change nothing."""
+    moment = _now(now)
+    with transaction.atomic(durable=True):
+        consultation = _locked(consultation)
+        if (
+            consultation.status != Status.LIVE
+            or consultation.channel != Consultation.Channel.PHONE
+            or consultation.started_at is None
+        ):
+            return consultation
+        call = VoiceCall.objects.select_for_update().filter(consultation=consultation).first()
+        if call is None or call.answered_at is not None:
+            return consultation
+        call.answered_at = moment
+        call.save(update_fields=["answered_at"])
+        if moment > consultation.started_at:
+            consultation.started_at = moment
+            consultation.save(update_fields=["started_at"])
+    return consultation
 
 
 def consultation_cut_off(
@@ -574,10 +627,14 @@ def consultations_reap(*, now: datetime | None = None) -> ReapResult:
     """Close what no server process looks after any more.
 
     - requests unanswered past the request timeout are missed;
-    - live consultations whose last confirmed heartbeat (the earlier of both sides;
-      the start when none was recorded) is older than the heartbeat timeout, or whose
-      paid time ran out more than that long ago, are ended at that heartbeat (at most
-      the paid seconds) and settled;
+    - live chats whose last confirmed heartbeat (the earlier of both sides; the start
+      when none was recorded) is older than the heartbeat timeout, or whose paid time
+      ran out more than that long ago, are ended at that heartbeat (at most the paid
+      seconds) and settled;
+    - live phone consultations (no heartbeats: the call's callbacks end them) whose
+      paid time ran out more than the heartbeat timeout ago are ended at the paid
+      seconds (the call was connected for at least that long; a late callback books
+      nothing more);
     - ended but unsettled consultations are settled.
     Safe to run at any time and from several places: every step is idempotent.
     """
@@ -595,14 +652,19 @@ def consultations_reap(*, now: datetime | None = None) -> ReapResult:
     for consultation in Consultation.objects.filter(status=Status.LIVE).select_related("platform"):
         assert consultation.started_at is not None
         timeout = timedelta(seconds=policy_for(consultation.platform).heartbeat_timeout_seconds)
-        beats = heartbeats_last(consultation_id=consultation.pk)
-        last = min(beats.get(role, consultation.started_at) for role in ROLES)
         cutoff = consultation.started_at + timedelta(seconds=consultation.paid_seconds)
-        if moment - last < timeout and moment - cutoff < timeout:
-            continue
-        confirmed = max(
-            0, math.floor((min(last, cutoff) - consultation.started_at).total_seconds())
-        )
+        if consultation.channel == Consultation.Channel.PHONE:
+            if moment - cutoff < timeout:
+                continue
+            confirmed = consultation.paid_seconds
+        else:
+            beats = heartbeats_last(consultation_id=consultation.pk)
+            last = min(beats.get(role, consultation.started_at) for role in ROLES)
+            if moment - last < timeout and moment - cutoff < timeout:
+                continue
+            confirmed = max(
+                0, math.floor((min(last, cutoff) - consultation.started_at).total_seconds())
+            )
         consultation_end(
             consultation=consultation,
             reason=Consultation.EndReason.REAPER,

@@ -2,13 +2,49 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
+
 from celery import shared_task
 
 from sprechzeit.consultations.services import consultations_reap
+from sprechzeit.consultations.telephony import cutoff
 
 
 @shared_task(name="sprechzeit.consultations.tasks.reap")
 def reap() -> dict[str, int]:
-    """Beat's safety net (every minute): close orphaned requests and consultations."""
+    """Beat's safety net (every minute): cut off overdue phone calls, close orphaned
+    requests and consultations."""
+    hung_up = cutoff.phone_calls_reap()
     result = consultations_reap()
-    return {"missed": result.missed, "ended": result.ended, "settled": result.settled}
+    return {
+        "missed": result.missed,
+        "ended": result.ended,
+        "settled": result.settled,
+        "hung_up": hung_up,
+    }
+
+
+@shared_task(name="sprechzeit.consultations.tasks.phone_cut_off")
+def phone_cut_off(consultation_id: str) -> str:
+    """At the paid end of a phone consultation: re-check, and either run again at the
+    new paid end (extended), hang up (REST), or do nothing (ended)."""
+    outcome = cutoff.phone_cut_off_check(consultation_id=consultation_id)
+    if outcome.next_at is not None:
+        phone_cut_off_schedule(consultation_id=consultation_id, at=outcome.next_at)
+    return outcome.action
+
+
+def server_cut_off_available() -> bool:
+    """A worker runs scheduled tasks (not in the demo and tests, where tasks run
+    eagerly in-process and an ETA cannot be kept)."""
+    return not phone_cut_off.app.conf.task_always_eager
+
+
+def phone_cut_off_schedule(*, consultation_id: uuid.UUID | str, at: datetime) -> bool:
+    """Schedule `phone_cut_off` for `at`. Returns False (nothing scheduled) without a
+    worker."""
+    if not server_cut_off_available():
+        return False
+    phone_cut_off.apply_async(args=(str(consultation_id),), eta=at)
+    return True

@@ -3,13 +3,20 @@
 Each step takes the verified webhook parameters, moves the call's state (`VoiceCall`)
 and answers with TwiML. The consultation itself goes through the same services as a
 chat: `consultation_request` + `consultation_accept` when the partner is dialled (the
-hold, and the paid seconds that become `<Dial timeLimit>`), `consultation_end` when the
-call completes (settled like a chat; repeated callbacks book once).
+hold and the paid seconds), `consultation_phone_answered` when the partner answers (the
+paid time counts from there), `consultation_end` when the call completes (settled like
+a chat; repeated callbacks book once).
+
+How the call is limited depends on the voice configuration: with REST credentials (and
+a Celery worker) `<Dial timeLimit>` is the maximum length and the server cuts the call
+off at the paid second (`telephony/cutoff.py`), so a top-up extends it; without,
+`<Dial timeLimit>` is the paid seconds and the call cannot be extended.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Final
 
 from django.contrib.auth.hashers import check_password
@@ -20,7 +27,7 @@ from django.utils.translation import gettext as _
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
 from sprechzeit.accounts.models import ClientAccount, Listing
-from sprechzeit.consultations import services
+from sprechzeit.consultations import services, tasks
 from sprechzeit.consultations.errors import (
     ClientBlocked,
     ConsultationError,
@@ -31,6 +38,8 @@ from sprechzeit.consultations.models import Consultation, VoiceCall, VoiceConfig
 from sprechzeit.core import clock
 
 MAX_WRONG_PINS: Final = 3
+# Call statuses that are not the end of the partner's leg.
+NOT_FINAL: Final = frozenset({"queued", "initiated", "ringing", "in-progress"})
 LANGUAGE: Final = "de-DE"
 Step = VoiceCall.Step
 
@@ -178,7 +187,9 @@ def voice_pin(*, config: VoiceConfig, params: Mapping[str, str]) -> VoiceRespons
 
 def voice_extension(*, config: VoiceConfig, params: Mapping[str, str]) -> VoiceResponse:
     """Find the listing, start the consultation (hold), announce price and minutes and
-    dial the partner with a time limit of exactly the paid seconds."""
+    dial the partner: with a time limit of the maximum length and the server's cut-off
+    at the paid second when the configuration allows (REST credentials and a worker),
+    else with a time limit of exactly the paid seconds."""
     with translation.override("de"):
         call = _call(config, params)
         if call.consultation_id is not None:
@@ -233,9 +244,13 @@ def voice_extension(*, config: VoiceConfig, params: Mapping[str, str]) -> VoiceR
                     "Der Berater ist gerade nicht erreichbar. Bitte versuchen Sie es später. Auf Wiederhören."
                 )
             )
+        server_cut_off = config.has_rest_credentials and tasks.server_cut_off_available()
         call.consultation = consultation
         call.step = Step.CONNECTED
-        call.save(update_fields=["consultation", "step"])
+        call.server_cut_off = server_cut_off
+        call.save(update_fields=["consultation", "step", "server_cut_off"])
+        if server_cut_off:
+            _schedule_cut_off(consultation)
         response = VoiceResponse()
         _say(
             response,
@@ -250,17 +265,27 @@ def voice_extension(*, config: VoiceConfig, params: Mapping[str, str]) -> VoiceR
         dial = Dial(
             action=_url(config, "dial"),
             method="POST",
-            time_limit=consultation.paid_seconds,
+            time_limit=(
+                consultation.max_duration_seconds if server_cut_off else consultation.paid_seconds
+            ),
             caller_id=config.phone_number,
         )
         dial.number(
             listing.partner.phone_number,
             status_callback=_url(config, "status"),
-            status_callback_event="completed",
+            status_callback_event="answered completed",
             status_callback_method="POST",
         )
         response.append(dial)
         return response
+
+
+def _schedule_cut_off(consultation: Consultation) -> None:
+    assert consultation.started_at is not None
+    tasks.phone_cut_off_schedule(
+        consultation_id=consultation.pk,
+        at=consultation.started_at + timedelta(seconds=consultation.paid_seconds),
+    )
 
 
 def _finish(call: VoiceCall, seconds: int) -> Consultation:
@@ -299,11 +324,19 @@ def voice_dial_done(*, config: VoiceConfig, params: Mapping[str, str]) -> VoiceR
 
 def voice_status(*, config: VoiceConfig, params: Mapping[str, str]) -> Consultation:
     """Status callback of the partner's leg (its own CallSid, the client's call as
-    ParentCallSid). Settles like the dial action; whichever comes first books."""
+    ParentCallSid). `in-progress` (answered): the paid time counts from now (the
+    server's cut-off moves with it). A final status settles like the dial action;
+    whichever comes first books."""
     parent = params.get("ParentCallSid") or params.get("CallSid", "")
     call = VoiceCall.objects.filter(config=config, call_sid=parent).first()
     if call is None or call.consultation is None:
         raise UnknownCall(call_sid=parent)
-    if params.get("CallStatus") != "completed":
+    status = params.get("CallStatus")
+    if status == "in-progress":
+        # The cut-off task scheduled at the dial re-checks and moves to the new end.
+        return services.consultation_phone_answered(consultation=call.consultation)
+    if status in NOT_FINAL:
+        return call.consultation
+    if status != "completed":
         return _finish(call, 0)
     return _finish(call, _seconds(params.get("CallDuration")))

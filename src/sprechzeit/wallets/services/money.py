@@ -27,6 +27,7 @@ from sprechzeit.wallets.services.accounts import (
     platform_account,
     wallet_for,
 )
+from sprechzeit.wallets.signals import balance_credited_on_commit
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +106,9 @@ def wallet_credit(
         state.blocked_reason = ""
         state.save(update_fields=["blocked_at", "blocked_reason"])
         unblocked = True
+    if to_wallet:
+        # The available balance rose: a live consultation may go on (after commit).
+        balance_credited_on_commit(client_account_id=client_account.pk)
     return WalletCredit(
         to_receivable=to_receivable, to_wallet=to_wallet, replayed=False, unblocked=unblocked
     )

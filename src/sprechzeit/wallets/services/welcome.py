@@ -19,6 +19,7 @@ from sprechzeit.wallets.services.accounts import (
     wallet_for,
     wallet_settings,
 )
+from sprechzeit.wallets.signals import balance_credited_on_commit
 
 
 def wallet_open(*, client_account: ClientAccount) -> Wallet:
@@ -89,4 +90,5 @@ def welcome_credit_grant(
             )
     except IntegrityError:  # a concurrent grant for the same person won
         return None
+    balance_credited_on_commit(client_account_id=client_account.pk)
     return grant
