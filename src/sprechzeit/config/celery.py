@@ -30,10 +30,11 @@ app.conf.beat_schedule = {
         "task": "sprechzeit.payments.tasks.inbox_retry_failed",
         "schedule": crontab(minute="*/5"),
     },
-    # Month end: close last month's statements on the 1st, render PDFs, then pay out.
+    # Period end (monthly, quarterly or half-monthly per legal entity): close every ended
+    # period daily (a closed one is a no-op), render PDFs, then pay out on the 2nd and 17th.
     "statements-close": {
-        "task": "sprechzeit.statements.tasks.statements_close_last_month",
-        "schedule": crontab(minute=30, hour=2, day_of_month=1),
+        "task": "sprechzeit.statements.tasks.statements_close_due",
+        "schedule": crontab(minute=30, hour=2),
     },
     "statements-render-pdfs": {
         "task": "sprechzeit.statements.tasks.statements_render_pdfs",
@@ -45,6 +46,6 @@ app.conf.beat_schedule = {
     },
     "payouts-run": {
         "task": "sprechzeit.payouts.tasks.payout_runs_create",
-        "schedule": crontab(minute=0, hour=6, day_of_month=2),
+        "schedule": crontab(minute=0, hour=6, day_of_month="2,17"),
     },
 }

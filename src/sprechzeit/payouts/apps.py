@@ -8,3 +8,11 @@ class PayoutsConfig(AppConfig):
     name = "sprechzeit.payouts"
     label = "payouts"
     verbose_name = _("Auszahlungen")
+
+    def ready(self) -> None:
+        # Credit notes state their payout outlook from our threshold and open amounts;
+        # statements sit below us in the layers, so we hand them the selector.
+        from sprechzeit.payouts.selectors import payout_terms  # noqa: PLC0415 (apps loaded)
+        from sprechzeit.statements.payability import payout_terms_register  # noqa: PLC0415
+
+        payout_terms_register(payout_terms)

@@ -4,15 +4,17 @@ payouts, runs."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 
 from sprechzeit.accounts.models import Partner
 from sprechzeit.core.money import Money
 from sprechzeit.payouts.models import Payout, PayoutPolicy
 from sprechzeit.platforms.models import LegalEntity
 from sprechzeit.statements.models import Statement
+from sprechzeit.statements.payability import PayoutTerms
 
 PAID_OR_PAYING = (Payout.Status.IN_TRANSIT, Payout.Status.CONFIRMED)
 
@@ -37,6 +39,28 @@ def unpaid_statements(*, legal_entity: LegalEntity) -> dict[int, list[Statement]
     for statement in rows:
         found[statement.partner_id].append(statement)
     return dict(found)
+
+
+def payout_terms(legal_entity_id: int, partner_ids: Collection[int]) -> PayoutTerms:
+    """The entity's payout threshold and, per partner, what their issued documents of
+    the entity still owe (not covered by an open or confirmed payout): the figures a new
+    credit note states (`statements.payability`)."""
+    entity = LegalEntity(pk=legal_entity_id)
+    owed = (
+        Statement.objects.filter(
+            legal_entity_id=legal_entity_id,
+            partner_id__in=list(partner_ids),
+            status__in=[Statement.Status.ISSUED, Statement.Status.CANCELLED],
+        )
+        .exclude(payouts__status__in=PAID_OR_PAYING)
+        .values("partner_id")
+        .annotate(owed=Sum("gross_minor"))
+        .order_by()
+    )
+    return PayoutTerms(
+        threshold_minor=policy_for(legal_entity=entity).threshold_minor,
+        carried_forward_minor={row["partner_id"]: int(row["owed"] or 0) for row in owed},
+    )
 
 
 def partner_payouts(*, partner: Partner) -> QuerySet[Payout]:

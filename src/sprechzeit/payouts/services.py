@@ -22,7 +22,6 @@ from django.db import transaction
 from django.utils import timezone
 from lxml import etree
 from schwifty import IBAN
-from schwifty.exceptions import SchwiftyException
 
 from sprechzeit.core import clock
 from sprechzeit.core.money import Money
@@ -34,6 +33,7 @@ from sprechzeit.payouts import errors, selectors
 from sprechzeit.payouts.models import BankLine, Payout, PayoutRun
 from sprechzeit.platforms.models import LegalEntity
 from sprechzeit.statements.models import PartnerTaxProfile, Statement
+from sprechzeit.statements.payability import payout_decision
 from sprechzeit.statements.services import entity_account
 from sprechzeit.wallets import services as wallets
 
@@ -63,23 +63,14 @@ class Skipped:
 def _skip_reason(
     profile: PartnerTaxProfile | None, amount_minor: int, threshold: int, payable_minor: int
 ) -> str:
-    if profile is None or not profile.iban or not profile.account_holder:
-        return "Keine Bankverbindung hinterlegt."
-    if profile.payout_blocked_reason:
-        return f"Auszahlung gesperrt: {profile.payout_blocked_reason}"
-    if profile.iban_verified_at is None:
-        return "IBAN nicht geprüft."
-    try:
-        IBAN(profile.iban)
-    except SchwiftyException:
-        return "IBAN ungültig."
-    if amount_minor <= 0:
-        return "Kein Guthaben."
-    if amount_minor < threshold:
-        return "Unter dem Mindestbetrag; wird vorgetragen."
-    if payable_minor < amount_minor:
-        return "Verbindlichkeit niedriger als die Gutschriften (Anpassung prüfen)."
-    return ""
+    """Why a partner is not paid now ("" = paid): the rule credit notes state too."""
+    decision = payout_decision(
+        profile=profile,
+        amount_minor=amount_minor,
+        threshold_minor=threshold,
+        payable_minor=payable_minor,
+    )
+    return decision.reason_de()
 
 
 def _address(street: str, building: str, postcode: str, town: str, country: str) -> dict[str, str]:

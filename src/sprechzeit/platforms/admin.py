@@ -27,7 +27,8 @@ class PlatformAdmin(admin.ModelAdmin[Platform]):
 
 @admin.register(LegalEntity)
 class LegalEntityAdmin(admin.ModelAdmin[LegalEntity]):
-    list_display = ["name", "city", "vat_id", "tax_number"]
+    list_display = ["name", "city", "vat_id", "tax_number", "statement_period"]
+    list_filter = ["statement_period"]
     search_fields = ["name", "vat_id"]
 
 

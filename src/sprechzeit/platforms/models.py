@@ -15,6 +15,16 @@ from sprechzeit.core.money import EUR, Money
 hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Eine Farbe im Format #RRGGBB."))
 
 
+class StatementPeriod(models.TextChoices):
+    """How often an operator closes its partners' credit notes. Every period lies inside
+    one VAT return period (month or quarter), so a credit note never straddles two
+    advance returns; a week would (and a year-end week even two years)."""
+
+    MONTHLY = "monthly", _("monatlich")
+    QUARTERLY = "quarterly", _("vierteljährlich")
+    HALF_MONTHLY = "half_monthly", _("halbmonatlich (1.–15. und 16.–Monatsende)")
+
+
 class LegalEntity(models.Model):
     """The operator company that issues a platform's documents (Impressum, credit notes).
 
@@ -34,10 +44,27 @@ class LegalEntity(models.Model):
     phone = models.CharField(_("Telefon"), max_length=50, blank=True)
     iban = models.CharField(_("IBAN für Überweisungen"), max_length=34, blank=True)
     bic = models.CharField(_("BIC"), max_length=11, blank=True)
+    statement_period = models.CharField(
+        _("Abrechnungszeitraum der Gutschriften"),
+        max_length=16,
+        choices=StatementPeriod.choices,
+        default=StatementPeriod.MONTHLY,
+        help_text=_(
+            "Gilt ab dem nächsten Abschluss. Ein Zeitraum, der sich mit einem bereits "
+            "abgerechneten überschneidet, wird beim Abschluss abgelehnt: nur an einer "
+            "Zeitraumgrenze umstellen (zum Beispiel zum Quartalsbeginn)."
+        ),
+    )
 
     class Meta:
         verbose_name = _("Rechtsträger")
         verbose_name_plural = _("Rechtsträger")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(statement_period__in=["monthly", "quarterly", "half_monthly"]),
+                name="legalentity_statement_period_known",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -22,7 +22,9 @@ from sprechzeit.statements.models import Adjustment, CloseRun, PartnerTaxProfile
 @admin.register(CloseRun)
 class CloseRunAdmin(admin.ModelAdmin[CloseRun]):
     list_display = (
+        "period",
         "period_start",
+        "period_end",
         "status",
         "total",
         "issued",
@@ -36,6 +38,10 @@ class CloseRunAdmin(admin.ModelAdmin[CloseRun]):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    @admin.display(description=_("Zeitraum"))
+    def period(self, run: CloseRun) -> str:
+        return run.period_label
+
 
 @admin.register(Statement)
 class StatementAdmin(admin.ModelAdmin[Statement]):
@@ -44,7 +50,7 @@ class StatementAdmin(admin.ModelAdmin[Statement]):
         "kind",
         "partner",
         "legal_entity",
-        "period_start",
+        "period",
         "status",
         "gross_minor",
         "held_reason",
@@ -74,6 +80,10 @@ class StatementAdmin(admin.ModelAdmin[Statement]):
         "data",
         "downloads",
     )
+
+    @admin.display(description=_("Zeitraum"), ordering="period_start")
+    def period(self, statement: Statement) -> str:
+        return statement.period_label
 
     @admin.display(description=_("Dateien"))
     def downloads(self, statement: Statement) -> str:

@@ -16,7 +16,30 @@ class StatementError(DomainError):
 
 class PeriodInvalid(StatementError):
     code: ClassVar[str] = "period_invalid"
-    default_message: ClassVar[str | Promise] = _("Der Zeitraum muss die Form JJJJ-MM haben.")
+    default_message: ClassVar[str | Promise] = _(
+        "Der Zeitraum muss die Form JJJJ-MM (Monat), JJJJ-Qn (Quartal, n = 1 bis 4) oder "
+        "JJJJ-MM-H1 / JJJJ-MM-H2 (erste oder zweite Monatshälfte) haben."
+    )
+
+
+class PeriodCadenceMismatch(StatementError):
+    """No issuing entity closes periods of this kind (a quarter given for monthly ones)."""
+
+    code: ClassVar[str] = "period_cadence_mismatch"
+    default_message: ClassVar[str | Promise] = _(
+        "Kein Rechtsträger rechnet in diesem Rhythmus ab; der Zeitraum passt zu keinem "
+        "eingestellten Abrechnungszeitraum."
+    )
+
+
+class PeriodOverlaps(StatementError):
+    """An entity changed its cadence mid-period: the period overlaps one already billed."""
+
+    code: ClassVar[str] = "period_overlaps"
+    default_message: ClassVar[str | Promise] = _(
+        "Der Zeitraum überschneidet sich mit bereits abgerechneten Gutschriften dieses "
+        "Rechtsträgers. Den Abrechnungszeitraum nur an einer Zeitraumgrenze umstellen."
+    )
 
 
 class PeriodNotEnded(StatementError):

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sprechzeit.accounts.models import Partner
 from sprechzeit.platforms.models import LegalEntity, Platform
+from sprechzeit.statements.periods import period_name, period_of
 from sprechzeit.statements.vat import VatStatus
 
 
@@ -80,7 +81,8 @@ class NumberCounter(models.Model):
 
 
 class CloseRun(models.Model):
-    """One close of a period: its progress and outcome (staff see it in the admin)."""
+    """One close of a period (a month, quarter or half month) for every issuing entity
+    with that cadence: its progress and outcome (staff see it in the admin)."""
 
     class Status(models.TextChoices):
         RUNNING = "running", _("läuft")
@@ -98,16 +100,27 @@ class CloseRun(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = _("Monatsabschluss")
-        verbose_name_plural = _("Monatsabschlüsse")
+        verbose_name = _("Periodenabschluss")
+        verbose_name_plural = _("Periodenabschlüsse")
         ordering = ["-started_at"]
         constraints = [
-            # A period is closed once; a crashed run is resumed, not started again.
-            models.UniqueConstraint(fields=["period_start"], name="closerun_one_per_period")
+            # A period is closed once; a crashed run is resumed, not started again. A
+            # month and the quarter or half month it begins share a start, not an end.
+            models.UniqueConstraint(
+                fields=["period_start", "period_end"], name="closerun_one_per_period"
+            )
         ]
 
     def __str__(self) -> str:
-        return f"{self.period_start:%Y-%m} ({self.status})"
+        return f"{self.period_label} ({self.status})"
+
+    @property
+    def period_label(self) -> str:
+        return period_of(self.period_start, self.period_end).label
+
+    @property
+    def period_name(self) -> str:
+        return period_name(self.period_start, self.period_end)
 
 
 class Statement(models.Model):
@@ -201,6 +214,14 @@ class Statement(models.Model):
 
     def __str__(self) -> str:
         return self.number or f"{self.get_status_display()} #{self.pk}"
+
+    @property
+    def period_label(self) -> str:
+        return period_of(self.period_start, self.period_end).label
+
+    @property
+    def period_name(self) -> str:
+        return period_name(self.period_start, self.period_end)
 
 
 class StatementSection(models.Model):

@@ -1,54 +1,28 @@
-"""Reads for statements: the earnings of a period (the source of a close), missing
+"""Reads for statements (`Period` and `period_parse` live in `periods`): the earnings of a period (the source of a close), missing
 partner data, a partner's documents."""
 
 from __future__ import annotations
 
-import re
+from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date
 
-from django.conf import settings
 from django.db.models import Count, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from sprechzeit.accounts.models import Partner
 from sprechzeit.consultations.models import Consultation
 from sprechzeit.core.money import Money
-from sprechzeit.statements import errors
+from sprechzeit.platforms.models import LegalEntity, StatementPeriod
 from sprechzeit.statements.models import Adjustment, PartnerTaxProfile, Statement
+from sprechzeit.statements.payability import (
+    PayoutDecision,
+    PayoutOutlook,
+    payout_outlook,
+    payout_terms,
+)
+from sprechzeit.statements.periods import Period, period_containing
 from sprechzeit.statements.vat import VatStatus
-
-PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-
-
-@dataclass(frozen=True, slots=True)
-class Period:
-    start: date
-    end: date  # inclusive
-
-    @property
-    def label(self) -> str:
-        return f"{self.start:%Y-%m}"
-
-    def bounds(self) -> tuple[datetime, datetime]:
-        """[start, end) as aware datetimes in the operator's time zone."""
-        zone = ZoneInfo(settings.TIME_ZONE)
-        return (
-            datetime.combine(self.start, time.min, zone),
-            datetime.combine(self.end + timedelta(days=1), time.min, zone),
-        )
-
-
-def period_parse(value: str) -> Period:
-    """'2026-10' → 2026-10-01 … 2026-10-31. Raises `PeriodInvalid`."""
-    match = PERIOD.match(value.strip())
-    if match is None:
-        raise errors.PeriodInvalid(period=value)
-    year, month = int(match.group(1)), int(match.group(2))
-    start = date(year, month, 1)
-    following = date(year + month // 12, month % 12 + 1, 1)
-    return Period(start=start, end=following - timedelta(days=1))
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,14 +38,18 @@ class Earnings:
     share_minor: int
 
 
-def settled_earnings(*, period: Period) -> list[Earnings]:
-    """Settled consultations of the period per partner and platform, summed by the
-    database. A consultation belongs to the period its settlement was booked in (the
-    partner payable is credited then), so a close never misses or repeats one."""
+def settled_earnings(*, period: Period, legal_entity_ids: Collection[int]) -> list[Earnings]:
+    """Settled consultations of the period per partner and platform of the given issuing
+    entities, summed by the database. A consultation belongs to the period its settlement
+    was booked in (the partner payable is credited then), so a close never misses or
+    repeats one."""
     start, end = period.bounds()
     rows = (
         Consultation.objects.filter(
-            status=Consultation.Status.SETTLED, settled_at__gte=start, settled_at__lt=end
+            status=Consultation.Status.SETTLED,
+            settled_at__gte=start,
+            settled_at__lt=end,
+            platform__legal_entity_id__in=list(legal_entity_ids),
         )
         .values("partner_id", "platform_id", "platform__legal_entity_id")
         .annotate(
@@ -96,12 +74,47 @@ def settled_earnings(*, period: Period) -> list[Earnings]:
     ]
 
 
-def open_adjustments(*, period: Period) -> QuerySet[Adjustment]:
-    """Adjustments entered up to the period's end that no statement lists yet."""
+def open_adjustments(*, period: Period, legal_entity_ids: Collection[int]) -> QuerySet[Adjustment]:
+    """Adjustments on the given entities' platforms entered up to the period's end that
+    no statement lists yet."""
     _start, end = period.bounds()
-    return Adjustment.objects.filter(statement__isnull=True, created_at__lt=end).select_related(
-        "platform"
+    return Adjustment.objects.filter(
+        statement__isnull=True,
+        created_at__lt=end,
+        platform__legal_entity_id__in=list(legal_entity_ids),
+    ).select_related("platform")
+
+
+def entities_with_cadence(*, cadence: str) -> list[LegalEntity]:
+    return list(LegalEntity.objects.filter(statement_period=cadence).order_by("pk"))
+
+
+def overlapping_statement(*, period: Period, legal_entity_ids: Collection[int]) -> Statement | None:
+    """A statement of these entities whose period overlaps `period` without being it:
+    left by a cadence switched mid-period (closing would bill consultations twice)."""
+    return (
+        Statement.objects.filter(
+            legal_entity_id__in=list(legal_entity_ids),
+            period_start__lte=period.end,
+            period_end__gte=period.start,
+        )
+        .exclude(period_start=period.start, period_end=period.end)
+        .select_related("legal_entity")
+        .order_by("period_start")
+        .first()
     )
+
+
+def current_periods(*, partner: Partner, today: date) -> list[Period]:
+    """The running period of each cadence the partner's platforms' entities use (one
+    for most partners), earliest start first."""
+    cadences = set(
+        LegalEntity.objects.filter(platforms__listings__partner=partner).values_list(
+            "statement_period", flat=True
+        )
+    ) or {StatementPeriod.MONTHLY}
+    periods = {period_containing(cadence=cadence, day=today) for cadence in cadences}
+    return sorted(periods, key=lambda period: (period.start, period.end))
 
 
 def tax_profile_gaps(profile: PartnerTaxProfile | None) -> list[str]:
@@ -161,4 +174,39 @@ def partner_earnings(*, partner: Partner, period: Period) -> PartnerEarnings:
     ).aggregate(count=Count("pk"), share=Sum("partner_share_minor"))
     return PartnerEarnings(
         consultations=int(totals["count"] or 0), share=Money(int(totals["share"] or 0))
+    )
+
+
+def statement_payout_outlook(*, statement: Statement) -> PayoutOutlook | None:
+    """What the portal says about a document's payout. An issued credit note: the
+    outlook frozen on it (as printed). A held one: the same rule applied now to its
+    net share so far (the VAT is known once the data is complete). Else None."""
+    if statement.kind != Statement.Kind.CREDIT_NOTE:
+        return None
+    if statement.status == Statement.Status.HELD:
+        sections = statement.sections.aggregate(share=Sum("share_minor"))
+        adjustments = statement.adjustments.aggregate(amount=Sum("amount_minor"))
+        inherited = sum(
+            int(line["amount_minor"])
+            for line in (statement.data or {}).get("inherited_adjustments", [])
+        )
+        amount = int(sections["share"] or 0) + int(adjustments["amount"] or 0) + inherited
+        terms = payout_terms(
+            legal_entity_id=statement.legal_entity_id, partner_ids=[statement.partner_id]
+        )
+        return payout_outlook(
+            profile=partner_tax_profile(partner=statement.partner),
+            carried_forward_minor=terms.carried_forward_minor.get(statement.partner_id, 0),
+            amount_minor=amount,
+            threshold_minor=terms.threshold_minor,
+            held_reason=statement.held_reason or _("Angaben unvollständig."),
+        )
+    frozen = (statement.data or {}).get("payout")
+    if statement.status != Statement.Status.ISSUED or not frozen:
+        return None
+    return PayoutOutlook(
+        carried_forward_minor=int(frozen["carried_forward_minor"]),
+        amount_minor=int(frozen["amount_minor"]),
+        threshold_minor=int(frozen["threshold_minor"]),
+        decision=PayoutDecision(str(frozen["code"]), str(frozen.get("detail", ""))),
     )

@@ -43,7 +43,8 @@ from sprechzeit.statements.models import (
     Statement,
     StatementSection,
 )
-from sprechzeit.statements.selectors import Period
+from sprechzeit.statements.payability import payout_outlook, payout_terms
+from sprechzeit.statements.periods import Period, period_containing, period_parse, period_text
 from sprechzeit.statements.vat import (
     SELF_BILLING_NOTE,
     AdjustmentLine,
@@ -202,14 +203,14 @@ def _today() -> date:
     return timezone.localdate(clock.now())
 
 
-def _drafts_create(*, period: Period, run: CloseRun) -> None:
+def _drafts_create(*, period: Period, run: CloseRun, legal_entity_ids: list[int]) -> None:
     """One draft per partner and issuing entity with earnings or open adjustments in the
     period; existing ones (a rerun, a racing run) are left alone. Chunked transactions."""
     groups: dict[tuple[int, int], list[selectors.Earnings]] = defaultdict(list)
-    for row in selectors.settled_earnings(period=period):
+    for row in selectors.settled_earnings(period=period, legal_entity_ids=legal_entity_ids):
         groups[(row.partner_id, row.legal_entity_id)].append(row)
     adjustments: dict[tuple[int, int], list[Adjustment]] = defaultdict(list)
-    for adjustment in selectors.open_adjustments(period=period):
+    for adjustment in selectors.open_adjustments(period=period, legal_entity_ids=legal_entity_ids):
         key = (adjustment.partner_id, adjustment.platform.legal_entity_id)
         adjustments[key].append(adjustment)
         groups.setdefault(key, [])
@@ -291,32 +292,88 @@ def _drafts_chunk(
                 )
 
 
+def _entities_for(period: Period) -> list[int]:
+    """The issuing entities that close `period`: those whose cadence is the period's.
+    Raises `PeriodCadenceMismatch` when there are entities but none of them has it, `PeriodOverlaps` when one of them
+    billed an overlapping period before switching its cadence."""
+    entities = selectors.entities_with_cadence(cadence=period.cadence)
+    if not entities and LegalEntity.objects.exists():
+        configured = ", ".join(
+            f"{entity.name}: {entity.get_statement_period_display()}"
+            for entity in LegalEntity.objects.order_by("name")
+        )
+        raise errors.PeriodCadenceMismatch(
+            _(
+                "Kein Rechtsträger rechnet %(cadence)s ab; %(period)s passt zu keinem "
+                "Abrechnungszeitraum (eingestellt: %(configured)s)."
+            )
+            % {
+                "cadence": period.cadence.label,
+                "period": period.label,
+                "configured": configured or "–",
+            },
+            period=period.label,
+            cadence=str(period.cadence),
+        )
+    ids = [int(entity.pk) for entity in entities]
+    overlapping = selectors.overlapping_statement(period=period, legal_entity_ids=ids)
+    if overlapping is not None:
+        raise errors.PeriodOverlaps(
+            _(
+                "%(period)s überschneidet sich bei %(entity)s mit dem bereits abgerechneten "
+                "Zeitraum %(other)s. Den Abrechnungszeitraum nur an einer Zeitraumgrenze "
+                "umstellen oder den alten Rhythmus bis dahin weiter abschließen."
+            )
+            % {
+                "period": period.label,
+                "entity": overlapping.legal_entity.name,
+                "other": overlapping.period_label,
+            },
+            period=period.label,
+            legal_entity=overlapping.legal_entity_id,
+            other=overlapping.period_label,
+        )
+    return ids
+
+
 def statements_close(*, period: str, progress: Progress | None = None) -> CloseRun:
-    """Close a month: a credit note per partner and issuing entity for every settled
-    consultation and open adjustment of the period.
+    """Close a period: a credit note per partner and issuing entity for every settled
+    consultation and open adjustment of the period, for every entity whose statement
+    period (`LegalEntity.statement_period`) is the one `period` names: `2026-10` closes
+    the monthly entities, `2026-Q3` the quarterly ones, `2026-10-H1` the half-monthly.
 
     Resumable: a run that crashed is continued by calling this again (drafts are unique
     per partner, entity and period; each is issued in its own transaction, once). Raises
-    `PeriodInvalid`, `PeriodNotEnded`, or `PeriodAlreadyClosed` once a run finished.
-    Partners with incomplete data get a held statement with its reason.
+    `PeriodInvalid`, `PeriodNotEnded`, `PeriodCadenceMismatch`, `PeriodOverlaps`, or
+    `PeriodAlreadyClosed` once a run finished. Partners with incomplete data get a held
+    statement with its reason.
     """
-    parsed = selectors.period_parse(period)
+    parsed = period_parse(period)
     if _today() <= parsed.end:
         raise errors.PeriodNotEnded(period=parsed.label)
+    done = CloseRun.objects.filter(
+        period_start=parsed.start, period_end=parsed.end, status=CloseRun.Status.DONE
+    ).exists()
+    if done:
+        raise errors.PeriodAlreadyClosed(period=parsed.label)
+    entity_ids = _entities_for(parsed)
     run, _created = CloseRun.objects.get_or_create(
         period_start=parsed.start,
-        defaults={"period_end": parsed.end, "started_at": clock.now()},
+        period_end=parsed.end,
+        defaults={"started_at": clock.now()},
     )
     if run.status == CloseRun.Status.DONE:
         raise errors.PeriodAlreadyClosed(period=parsed.label)
+    of_period = Statement.objects.filter(
+        period_start=parsed.start,
+        period_end=parsed.end,
+        kind=Statement.Kind.CREDIT_NOTE,
+        legal_entity_id__in=entity_ids,
+    )
     try:
-        _drafts_create(period=parsed, run=run)
+        _drafts_create(period=parsed, run=run, legal_entity_ids=entity_ids)
         pending = list(
-            Statement.objects.filter(
-                period_start=parsed.start,
-                kind=Statement.Kind.CREDIT_NOTE,
-                status__in=[Statement.Status.DRAFT, Statement.Status.HELD],
-            )
+            of_period.filter(status__in=[Statement.Status.DRAFT, Statement.Status.HELD])
             .order_by("pk")
             .values_list("pk", flat=True)
         )
@@ -328,17 +385,38 @@ def statements_close(*, period: str, progress: Progress | None = None) -> CloseR
     except Exception as exc:
         CloseRun.objects.filter(pk=run.pk).update(status=CloseRun.Status.FAILED, error=repr(exc))
         raise
-    counts = Statement.objects.filter(period_start=parsed.start, kind=Statement.Kind.CREDIT_NOTE)
     CloseRun.objects.filter(pk=run.pk).update(
         status=CloseRun.Status.DONE,
         error="",
-        total=counts.exclude(status=Statement.Status.CANCELLED).count(),
-        issued=counts.filter(status=Statement.Status.ISSUED).count(),
-        held=counts.filter(status=Statement.Status.HELD).count(),
+        total=of_period.exclude(status=Statement.Status.CANCELLED).count(),
+        issued=of_period.filter(status=Statement.Status.ISSUED).count(),
+        held=of_period.filter(status=Statement.Status.HELD).count(),
         finished_at=clock.now(),
     )
     run.refresh_from_db()
     return run
+
+
+def statements_close_due(*, progress: Progress | None = None) -> list[CloseRun]:
+    """Close, for each cadence some entity uses, the latest period that has ended (the
+    beat job, daily). A period already closed is skipped; a failed one is resumed. An
+    error of one cadence is raised after the others were closed."""
+    today = _today()
+    cadences = sorted(set(LegalEntity.objects.values_list("statement_period", flat=True)))
+    runs: list[CloseRun] = []
+    failures: list[errors.StatementError] = []
+    for cadence in cadences:
+        period = period_containing(cadence=cadence, day=today).previous()
+        try:
+            runs.append(statements_close(period=period.label, progress=progress))
+        except errors.PeriodAlreadyClosed:
+            continue
+        except errors.StatementError as exc:
+            # One cadence's problem (an overlap after a switch) must not stop the others.
+            failures.append(exc)
+    if failures:
+        raise failures[0]
+    return runs
 
 
 def statements_release_held() -> list[Statement]:
@@ -379,7 +457,7 @@ def _lines(
     sections: Sequence[StatementSection],
     adjustments: Sequence[Adjustment],
 ) -> tuple[list[PlatformLine], list[AdjustmentLine], list[dict[str, Any]]]:
-    period_label = f"{statement.period_start:%m/%Y}"
+    period_label = period_text(statement.period_start, statement.period_end)
     platform_lines: list[PlatformLine] = []
     adjustment_lines: list[AdjustmentLine] = []
     data_lines: list[dict[str, Any]] = []
@@ -437,8 +515,10 @@ def statement_data(
     issue_date: date,
     kind: str = "389",
     cancels: Statement | None = None,
+    payout: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Everything the documents print, frozen at issue (JSON)."""
+    """Everything the documents print, frozen at issue (JSON). `payout` is the credit
+    note's `PayoutOutlook` (carried forward, this note, total, paid out or why not)."""
     entity = statement.legal_entity
     partner = statement.partner
     case = totals.case
@@ -505,6 +585,7 @@ def statement_data(
             else None
         ),
         "notes": notes,
+        "payout": payout,
     }
 
 
@@ -671,6 +752,15 @@ def _issue_due(
         entity_id: _numbers_take(legal_entity_id=entity_id, year=issue_date.year, count=count)
         for entity_id, count in sorted(per_series.items())
     }
+    # What earlier documents still owe each partner, and the threshold: the figures the
+    # note states about its payout (read before these drafts count as issued).
+    terms = {
+        entity_id: payout_terms(
+            legal_entity_id=entity_id,
+            partner_ids=[s.partner_id for s, _p in due if s.legal_entity_id == entity_id],
+        )
+        for entity_id in sorted(per_series)
+    }
     vat_specs: list[TransferSpec] = []
     for statement, profile in due:
         seq = firsts[statement.legal_entity_id]
@@ -685,6 +775,13 @@ def _issue_due(
             status=VatStatus(profile.vat_status),
             currency=statement.currency,
         )
+        entity_terms = terms[statement.legal_entity_id]
+        outlook = payout_outlook(
+            profile=profile,
+            carried_forward_minor=entity_terms.carried_forward_minor.get(statement.partner_id, 0),
+            amount_minor=totals.gross.minor,
+            threshold_minor=entity_terms.threshold_minor,
+        )
         data = statement_data(
             statement=statement,
             profile=profile,
@@ -692,6 +789,7 @@ def _issue_due(
             lines=data_lines,
             number=number,
             issue_date=issue_date,
+            payout=outlook.as_data(),
         )
         xml = _xml_checked(data)
         spec = _vat_spec(statement=statement, vat_minor=totals.vat.minor, key=f"vat:{statement.pk}")
@@ -746,6 +844,8 @@ def statement_cancel(
             f"Storno zur Gutschrift Nr. {original.number} vom {original.issue_date:%d.%m.%Y}",
             *original.data["notes"],
         ],
+        # The payout outlook is the credit note's; the replacement states its own.
+        payout=None,
     )
     xml = _xml_checked(data)
     cancellation = Statement.objects.create(
@@ -838,6 +938,7 @@ __all__ = [
     "statement_issue",
     "statement_render_pdf",
     "statements_close",
+    "statements_close_due",
     "statements_issue",
     "statements_release_held",
     "tax_fields_check",

@@ -1,32 +1,32 @@
 """Celery edges of statements: thin, take ids or a period, safe to rerun.
 
-Beat (add to `config/celery.py`, see var/notes-for-lead.md): `statements_close_last_month`
-on the 1st of each month at 02:00, then `statements_render_pdfs`.
+Beat (`config/celery.py`): `statements_close_due` daily at 02:30 closes, per cadence in
+use (monthly, quarterly, half-monthly), the latest period that has ended; a closed one
+is a no-op. PDFs follow through `statements_render_pdfs`.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from celery import shared_task
-from django.utils import timezone
 
-from sprechzeit.core import clock
-from sprechzeit.statements import errors, services
+from sprechzeit.statements import services
 from sprechzeit.statements.models import Statement
+
+
+@shared_task(name="sprechzeit.statements.tasks.statements_close_due")
+def statements_close_due() -> str:
+    """Close every ended period not closed yet, per cadence in use (resumes a crashed
+    run; a closed period is a no-op)."""
+    runs = services.statements_close_due()
+    if runs:
+        statements_render_pdfs.delay()
+    return "; ".join(f"{run.period_label}: {run.issued} issued, {run.held} held" for run in runs)
 
 
 @shared_task(name="sprechzeit.statements.tasks.statements_close_last_month")
 def statements_close_last_month() -> str:
-    """Close the previous month (resumes a crashed run; a closed month is a no-op)."""
-    first_of_month = timezone.localdate(clock.now()).replace(day=1)
-    period = f"{first_of_month - timedelta(days=1):%Y-%m}"
-    try:
-        run = services.statements_close(period=period)
-    except errors.PeriodAlreadyClosed:
-        return f"{period}: already closed"
-    statements_render_pdfs.delay()
-    return f"{period}: {run.issued} issued, {run.held} held"
+    """Kept for beat schedules written before statement periods were configurable."""
+    return str(statements_close_due())
 
 
 @shared_task(name="sprechzeit.statements.tasks.statements_render_pdfs")

@@ -48,16 +48,22 @@ def _file(statement: Statement, kind: str) -> HttpResponse:
 def statement_list(request: HttpRequest) -> HttpResponse:
     partner = _partner(request)
     today = timezone.localdate(clock.now())
-    month = selectors.period_parse(f"{today:%Y-%m}")
     return render(
         request,
         "statements/statement_list.html",
         {
             "rows": [
-                (statement, Money(statement.gross_minor, statement.currency))
+                (
+                    statement,
+                    Money(statement.gross_minor, statement.currency),
+                    selectors.statement_payout_outlook(statement=statement),
+                )
                 for statement in selectors.partner_statements(partner=partner)
             ],
-            "earnings": selectors.partner_earnings(partner=partner, period=month),
+            "earnings": [
+                (period, selectors.partner_earnings(partner=partner, period=period))
+                for period in selectors.current_periods(partner=partner, today=today)
+            ],
             "gaps": selectors.tax_profile_gaps(selectors.partner_tax_profile(partner=partner)),
         },
     )

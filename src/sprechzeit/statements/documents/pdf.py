@@ -12,6 +12,9 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from sprechzeit.statements.payability import Blocker, PayoutDecision
+from sprechzeit.statements.periods import period_name
+
 
 def _money(minor: int) -> str:
     value = f"{Decimal(minor).scaleb(-2):,.2f}"
@@ -20,6 +23,23 @@ def _money(minor: int) -> str:
 
 def _day(iso: str) -> str:
     return f"{date.fromisoformat(iso):%d.%m.%Y}"
+
+
+def _payout(frozen: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The payout outlook frozen at issue, formatted; None on documents without one
+    (cancellations, notes issued before it was recorded)."""
+    if not frozen:
+        return None
+    decision = PayoutDecision(str(frozen["code"]), str(frozen.get("detail", "")))
+    return {
+        "carried_forward": _money(int(frozen["carried_forward_minor"])),
+        "amount": _money(int(frozen["amount_minor"])),
+        "total": _money(int(frozen["total_minor"])),
+        "threshold": _money(int(frozen["threshold_minor"])),
+        "pays": decision.pays,
+        "below_threshold": decision.code == Blocker.BELOW_THRESHOLD,
+        "reason": decision.reason(),
+    }
 
 
 def context(data: dict[str, Any]) -> dict[str, Any]:
@@ -33,6 +53,7 @@ def context(data: dict[str, Any]) -> dict[str, Any]:
         for line in data["lines"]
     ]
     rate = Decimal(data["vat"]["rate"])
+    start, end = date.fromisoformat(data["period_start"]), date.fromisoformat(data["period_end"])
     return {
         "data": data,
         "lines": lines,
@@ -40,6 +61,8 @@ def context(data: dict[str, Any]) -> dict[str, Any]:
         "issue_date": _day(data["issue_date"]),
         "period_start": _day(data["period_start"]),
         "period_end": _day(data["period_end"]),
+        "period_name": period_name(start, end),
+        "payout": _payout(data.get("payout")),
         "net": _money(int(data["net_minor"])),
         "vat": _money(int(data["vat_minor"])),
         "gross": _money(int(data["gross_minor"])),

@@ -1,5 +1,6 @@
-"""`sprechzeit statements close --period YYYY-MM | export --period YYYY-MM --out DIR |
-render-pdfs | release-held`."""
+"""`sprechzeit statements close --period P | close-due | export --period P --out DIR |
+render-pdfs | release-held | cancel --id N`. P is a month (2026-10), a quarter (2026-Q3)
+or a half month (2026-10-H1, 2026-10-H2), matching the entities' statement period."""
 
 from __future__ import annotations
 
@@ -9,9 +10,13 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from sprechzeit.statements import errors, selectors, services
+from sprechzeit.statements import errors, services
 from sprechzeit.statements.documents.cii import cii_xml
-from sprechzeit.statements.models import Statement
+from sprechzeit.statements.models import CloseRun, Statement
+from sprechzeit.statements.periods import period_parse
+from sprechzeit.statements.selectors import entities_with_cadence
+
+PERIOD_HELP = "2026-10 (month), 2026-Q3 (quarter) or 2026-10-H1 / 2026-10-H2 (half month)"
 
 
 class Command(BaseCommand):
@@ -19,10 +24,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
-        close = sub.add_parser("close", help="Close a month (resumable).")
-        close.add_argument("--period", required=True, help="YYYY-MM")
+        close = sub.add_parser("close", help="Close a period (resumable).")
+        close.add_argument("--period", required=True, help=PERIOD_HELP)
+        sub.add_parser("close-due", help="Close the latest ended period of every cadence in use.")
         export = sub.add_parser("export", help="Write every document of a period (PDF, XML).")
-        export.add_argument("--period", required=True, help="YYYY-MM")
+        export.add_argument("--period", required=True, help=PERIOD_HELP)
         export.add_argument("--out", required=True, type=Path)
         sub.add_parser("render-pdfs", help="Render missing PDFs of issued documents.")
         sub.add_parser("release-held", help="Issue held statements whose data is complete.")
@@ -34,6 +40,12 @@ class Command(BaseCommand):
         try:
             if options["action"] == "close":
                 self._close(options["period"])
+            elif options["action"] == "close-due":
+                runs = services.statements_close_due(progress=self._progress)
+                for run in runs:
+                    self._report(run)
+                if not runs:
+                    self.stdout.write("Nothing due: every ended period is closed.")
             elif options["action"] == "export":
                 self._export(options["period"], options["out"])
             elif options["action"] == "render-pdfs":
@@ -56,14 +68,16 @@ class Command(BaseCommand):
         except errors.StatementError as exc:
             raise CommandError(f"{exc.code}: {exc.message}") from exc
 
-    def _close(self, period: str) -> None:
-        def progress(done: int, total: int) -> None:
-            self.stdout.write(f"  {done}/{total}")
+    def _progress(self, done: int, total: int) -> None:
+        self.stdout.write(f"  {done}/{total}")
 
-        run = services.statements_close(period=period, progress=progress)
+    def _report(self, run: CloseRun) -> None:
         self.stdout.write(
-            f"{run.period_start:%Y-%m}: {run.issued} issued, {run.held} held of {run.total}."
+            f"{run.period_label}: {run.issued} issued, {run.held} held of {run.total}."
         )
+
+    def _close(self, period: str) -> None:
+        self._report(services.statements_close(period=period, progress=self._progress))
 
     def _render_pdfs(self) -> None:
         ids = Statement.objects.filter(
@@ -76,12 +90,16 @@ class Command(BaseCommand):
         self.stdout.write(f"{count} PDF(s) rendered.")
 
     def _export(self, period: str, out: Path) -> None:
-        parsed = selectors.period_parse(period)
-        out.mkdir(parents=True, exist_ok=True)
+        parsed = period_parse(period)
         documents = Statement.objects.filter(
             period_start=parsed.start,
+            period_end=parsed.end,
             status__in=[Statement.Status.ISSUED, Statement.Status.CANCELLED],
         ).order_by("legal_entity_id", "number")
+        if not documents.exists() and not entities_with_cadence(cadence=parsed.cadence):
+            # Not merely empty: no entity bills in this rhythm (a quarter for monthly ones).
+            raise errors.PeriodCadenceMismatch(period=parsed.label)
+        out.mkdir(parents=True, exist_ok=True)
         count = 0
         for statement in documents:
             statement = services.statement_render_pdf(statement_id=statement.pk)
