@@ -203,7 +203,23 @@ if ENV.redis_url:
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    if ENV.mode is Mode.TEST:
+        # Each test process keeps its own cache (isolated, cleared by the tests).
+        CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    else:
+        # The demo and other installs without Redis: files under var/cache are shared by
+        # every process on the machine, so the heartbeats the server records are seen by
+        # a reaper in another process (beat, `sprechzeit consultations_reap`), without a
+        # database round trip per heartbeat. Culling drops random entries, so the limit
+        # stays far above what live consultations (two keys each) need.
+        CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                "LOCATION": str(ENV.var_dir / "cache"),
+                "OPTIONS": {"MAX_ENTRIES": 50_000},
+            }
+        }
+
 
 # Celery: with a broker, real workers and beat; without one, tasks run eagerly in-process.
 CELERY_BROKER_URL = ENV.celery_broker_url or "memory://"
