@@ -77,6 +77,11 @@ class InvalidMessage(ConsultationError):
     default_message = _("Die Nachricht ist leer oder zu lang.")
 
 
+class PauseNotAllowed(ConsultationError):
+    code = "pause_not_allowed"
+    default_message = _("Der Zähler kann in dieser Beratung nicht (mehr) pausieren.")
+
+
 class UnknownCall(ConsultationError):
     code = "unknown_call"
     default_message = _("Dieser Anruf ist unbekannt.")

@@ -54,6 +54,12 @@ class PlatformTariffPolicy(models.Model):
     meter_interval_seconds = models.PositiveIntegerField(
         _("Zählerstand senden alle (Sekunden)"), default=10, validators=[MinValueValidator(1)]
     )
+    # The meter may pause while the client is on the top-up page, for at most
+    # `pause_max_seconds` in total per consultation (the partner waits unpaid meanwhile).
+    pause_on_top_up = models.BooleanField(_("Zähler pausiert während der Aufladung"), default=False)
+    pause_max_seconds = models.PositiveIntegerField(
+        _("Längste Pause je Beratung (Sekunden)"), default=180
+    )
 
     class Meta:
         verbose_name = _("Tarifregeln")
@@ -162,6 +168,9 @@ class Consultation(models.Model):
     # Money held so far and the paid seconds it buys (the cut-off, from started_at).
     held_minor = models.BigIntegerField(default=0)
     paid_seconds = models.PositiveIntegerField(default=0)
+    # Paused seconds that do not count, in total (frozen from the policy; 0: no pausing).
+    # With pauses the paid seconds are metered seconds (`consultations.pauses`).
+    pause_max_seconds = models.PositiveIntegerField(default=0)
 
     # The outcome, set when it ends and is settled.
     duration_seconds = models.PositiveIntegerField(null=True, blank=True)
@@ -246,6 +255,34 @@ class ConsultationHold(models.Model):
 
     def __str__(self) -> str:
         return f"{self.consultation_id}#{self.seq}"
+
+
+class ConsultationPause(models.Model):
+    """One pause of the meter (the client is on the top-up page); open while
+    `ended_at` is empty. At most one is open per consultation."""
+
+    consultation = models.ForeignKey(Consultation, on_delete=models.PROTECT, related_name="pauses")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Pause")
+        verbose_name_plural = _("Pausen")
+        ordering = ["started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["consultation"],
+                condition=Q(ended_at__isnull=True),
+                name="consultationpause_one_open",
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("started_at")),
+                name="consultationpause_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.consultation_id} {self.started_at:%H:%M:%S}"
 
 
 class ChatMessage(models.Model):

@@ -19,7 +19,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from sprechzeit.accounts.models import ClientAccount, Listing, Partner, User
-from sprechzeit.consultations import billing, events
+from sprechzeit.consultations import billing, events, pauses
 from sprechzeit.consultations.errors import (
     ClientBlocked,
     ConsultationAlreadyOpen,
@@ -29,6 +29,7 @@ from sprechzeit.consultations.errors import (
     NotParticipant,
     PartnerBusy,
     PartnerUnavailable,
+    PauseNotAllowed,
     RatingNotAllowed,
     TariffOutOfRange,
     WrongPlatform,
@@ -37,6 +38,7 @@ from sprechzeit.consultations.heartbeats import ROLES, heartbeats_last
 from sprechzeit.consultations.models import (
     ChatMessage,
     Consultation,
+    ConsultationPause,
     PartnerPresence,
     Rating,
     VoiceCall,
@@ -75,8 +77,41 @@ def _require(consultation: Consultation, *allowed: str) -> None:
         raise InvalidTransition(status=consultation.status, allowed=list(allowed))
 
 
+def _pauses(consultation: Consultation) -> list[pauses.Pause]:
+    """The meter's pauses (none without the pause policy: no query then)."""
+    if not consultation.pause_max_seconds:
+        return []
+    return [
+        pauses.Pause(started_at=pause.started_at, ended_at=pause.ended_at)
+        for pause in ConsultationPause.objects.filter(consultation=consultation)
+    ]
+
+
+def cut_off_at(consultation: Consultation, recorded: list[pauses.Pause] | None = None) -> datetime:
+    """The wall moment the paid time runs out: start + paid seconds, later by the
+    counted pauses (`consultations.pauses`)."""
+    assert consultation.started_at is not None
+    return pauses.cut_off_moment(
+        started_at=consultation.started_at,
+        paid_seconds=consultation.paid_seconds,
+        pauses=_pauses(consultation) if recorded is None else recorded,
+        cap_seconds=consultation.pause_max_seconds,
+    )
+
+
+def _metered(consultation: Consultation, moment: datetime, recorded: list[pauses.Pause]) -> int:
+    assert consultation.started_at is not None
+    return pauses.metered_seconds(
+        started_at=consultation.started_at,
+        pauses=recorded,
+        moment=moment,
+        cap_seconds=consultation.pause_max_seconds,
+    )
+
+
 def meter_state(consultation: Consultation) -> dict[str, Any]:
     """What both screens need to run the meter: a JSON-able snapshot."""
+    recorded = _pauses(consultation)
     return {
         "consultation": str(consultation.pk),
         "status": consultation.status,
@@ -89,6 +124,14 @@ def meter_state(consultation: Consultation) -> dict[str, Any]:
         "grace_seconds": consultation.grace_seconds,
         "connect_fee_minor": consultation.connect_fee_minor,
         "currency": consultation.currency,
+        # The pause policy: allowance in seconds (0: the meter never pauses), whether it
+        # is paused now, and the wall moment of the cut-off (start + paid seconds
+        # without pauses).
+        "pause_max_seconds": consultation.pause_max_seconds,
+        "paused": any(pause.ended_at is None for pause in recorded),
+        "cut_off_at": (
+            cut_off_at(consultation, recorded).isoformat() if consultation.started_at else None
+        ),
     }
 
 
@@ -195,6 +238,11 @@ def consultation_request(
             else platform.default_revenue_share
         ),
         max_duration_seconds=policy.max_duration_seconds,
+        pause_max_seconds=(
+            policy.pause_max_seconds
+            if policy.pause_on_top_up and channel == Consultation.Channel.CHAT
+            else 0
+        ),
     )
     needed = tariff_first_increment_cost(tariff=consultation.tariff)
     available = billing.client_available(client=client, currency=platform.currency)
@@ -395,8 +443,13 @@ def _extend_locked(consultation: Consultation, moment: datetime) -> bool:
     """Caller holds the row lock and the transaction. True when the cut-off moved."""
     if consultation.status != Status.LIVE or consultation.started_at is None:
         return False
-    elapsed = (moment - consultation.started_at).total_seconds()
-    if elapsed > consultation.paid_seconds + 1:
+    elapsed = pauses.metered_time(
+        started_at=consultation.started_at,
+        pauses=_pauses(consultation),
+        moment=moment,
+        cap_seconds=consultation.pause_max_seconds,
+    )
+    if elapsed > timedelta(seconds=consultation.paid_seconds + 1):
         return False
     tariff = consultation.tariff
     cap = tariff_rate(seconds=consultation.max_duration_seconds, tariff=tariff)
@@ -415,6 +468,61 @@ def _extend_locked(consultation: Consultation, moment: datetime) -> bool:
     consultation.save(update_fields=["held_minor", "paid_seconds"])
     _push_state(consultation, "consultation.extended")
     return True
+
+
+def consultation_pause(
+    *, consultation: Consultation, client: ClientAccount, now: datetime | None = None
+) -> Consultation:
+    """The client went to the top-up page: the meter pauses (platform policy
+    `pause_on_top_up`) until `consultation_resume` or the end, counted up to the
+    consultation's `pause_max_seconds` in total; the cut-off moves by the counted pause.
+
+    Idempotent while paused. Raises `PauseNotAllowed` without the policy, after the
+    cut-off and when the allowance is used up; `NotParticipant` for anyone but the
+    client; `InvalidTransition` unless live. One commit; nothing is booked.
+    """
+    moment = _now(now)
+    with transaction.atomic(durable=True):
+        consultation = _locked(consultation)
+        if consultation.client_id != client.pk:
+            raise NotParticipant()
+        _require(consultation, Status.LIVE)
+        if not consultation.pause_max_seconds:
+            raise PauseNotAllowed(reason="policy")
+        recorded = _pauses(consultation)
+        if any(pause.ended_at is None for pause in recorded):
+            return consultation
+        if moment >= cut_off_at(consultation, recorded):
+            raise PauseNotAllowed(reason="cut_off")
+        assert consultation.started_at is not None
+        used = pauses.paused_time(
+            started_at=consultation.started_at,
+            pauses=recorded,
+            moment=moment,
+            cap_seconds=consultation.pause_max_seconds,
+        )
+        if used >= timedelta(seconds=consultation.pause_max_seconds):
+            raise PauseNotAllowed(reason="used_up")
+        ConsultationPause.objects.create(consultation=consultation, started_at=moment)
+    return consultation
+
+
+def consultation_resume(
+    *, consultation: Consultation, client: ClientAccount, now: datetime | None = None
+) -> Consultation:
+    """The client is back from the top-up page: the open pause ends and what became
+    available is held at once (one commit for both). Idempotent: without an open pause
+    nothing changes (an extension is still tried)."""
+    moment = _now(now)
+    with transaction.atomic(durable=True):
+        consultation = _locked(consultation)
+        if consultation.client_id != client.pk:
+            raise NotParticipant()
+        for pause in ConsultationPause.objects.filter(consultation=consultation, ended_at=None):
+            pause.ended_at = max(pause.started_at, moment)
+            pause.save(update_fields=["ended_at"])
+        _extend_locked(consultation, moment)
+    return consultation
 
 
 def consultation_phone_answered(
@@ -455,7 +563,8 @@ def consultation_cut_off(
         consultation = _locked(consultation)
         if consultation.status != Status.LIVE or consultation.started_at is None:
             return consultation
-        if (moment - consultation.started_at).total_seconds() < consultation.paid_seconds:
+        due = cut_off_at(consultation)
+        if moment < due:
             return consultation
         if _extend_locked(consultation, moment):
             return consultation
@@ -464,7 +573,7 @@ def consultation_cut_off(
             if consultation.paid_seconds >= consultation.max_duration_seconds
             else Consultation.EndReason.BALANCE
         )
-        _end_locked(consultation, reason, consultation.paid_seconds, moment)
+        _end_locked(consultation, reason, (due - consultation.started_at).total_seconds(), moment)
     return consultation
 
 
@@ -472,14 +581,15 @@ def consultation_end(
     *,
     consultation: Consultation,
     reason: str,
-    at_second: int | None = None,
+    at_second: float | None = None,
     now: datetime | None = None,
 ) -> Consultation:
     """End a live consultation and settle it in the same transaction (one commit).
 
-    The duration is `at_second` (the server's cut-off second, or the last confirmed
-    heartbeat) or else the whole seconds elapsed until `now`; it never exceeds the paid
-    seconds, so the amount never exceeds the hold. Idempotent: ending an ended or settled
+    The end is `at_second` (the server's cut-off second, or the last confirmed
+    heartbeat, in wall seconds since the start) or else the whole seconds elapsed until
+    `now`; the billed duration is the metered seconds up to it (without pauses: the
+    same) and never exceeds the paid seconds, so the amount never exceeds the hold. Idempotent: ending an ended or settled
     consultation returns it unchanged and books nothing.
     """
     moment = _now(now)
@@ -493,17 +603,29 @@ def consultation_end(
 
 
 def _end_locked(
-    consultation: Consultation, reason: str, at_second: int | None, moment: datetime
+    consultation: Consultation, reason: str, at_second: float | None, moment: datetime
 ) -> None:
-    """Caller holds the row lock and the transaction; the consultation is live."""
+    """Caller holds the row lock and the transaction; the consultation is live.
+
+    `at_second` is the wall second since the start (the cut-off, a heartbeat, a call's
+    duration); the billed duration is the metered seconds up to it (the same without
+    pauses), at most the paid seconds. An open pause ends with the consultation."""
     assert consultation.started_at is not None
     if at_second is None:
         at_second = max(0, math.floor((moment - consultation.started_at).total_seconds()))
-    duration = max(0, min(at_second, consultation.paid_seconds))
+    recorded = _pauses(consultation)
+    end = min(
+        consultation.started_at + timedelta(seconds=max(0.0, at_second)),
+        cut_off_at(consultation, recorded),
+    )
+    duration = max(0, min(_metered(consultation, end, recorded), consultation.paid_seconds))
+    for pause in ConsultationPause.objects.filter(consultation=consultation, ended_at=None):
+        pause.ended_at = max(pause.started_at, end)
+        pause.save(update_fields=["ended_at"])
     consultation.status = Status.ENDED
     consultation.end_reason = Consultation.EndReason(reason)
     consultation.duration_seconds = duration
-    consultation.ended_at = consultation.started_at + timedelta(seconds=duration)
+    consultation.ended_at = end
     consultation.save(update_fields=["status", "end_reason", "duration_seconds", "ended_at"])
     _settle(consultation, moment)
     _push_state(consultation, "consultation.ended")
@@ -652,11 +774,12 @@ def consultations_reap(*, now: datetime | None = None) -> ReapResult:
     for consultation in Consultation.objects.filter(status=Status.LIVE).select_related("platform"):
         assert consultation.started_at is not None
         timeout = timedelta(seconds=policy_for(consultation.platform).heartbeat_timeout_seconds)
-        cutoff = consultation.started_at + timedelta(seconds=consultation.paid_seconds)
+        cutoff = cut_off_at(consultation)
+        confirmed: float
         if consultation.channel == Consultation.Channel.PHONE:
             if moment - cutoff < timeout:
                 continue
-            confirmed = consultation.paid_seconds
+            confirmed = (cutoff - consultation.started_at).total_seconds()
         else:
             beats = heartbeats_last(consultation_id=consultation.pk)
             last = min(beats.get(role, consultation.started_at) for role in ROLES)
