@@ -60,6 +60,10 @@ def test_env_defaults_and_parsing() -> None:
     assert demo.celery_broker_url == "redis://127.0.0.1:6379/0"
     with pytest.raises(ImproperlyConfigured, match="SPRECHZEIT_MODE"):
         Env.load({"SPRECHZEIT_MODE": "staging"})
+    assert env.db_conn_max_age is None
+    assert Env.load({"SPRECHZEIT_MODE": "test", "DB_CONN_MAX_AGE": "60"}).db_conn_max_age == 60
+    with pytest.raises(ImproperlyConfigured, match="DB_CONN_MAX_AGE"):
+        Env.load({"SPRECHZEIT_MODE": "test", "DB_CONN_MAX_AGE": "forever"})
 
 
 @pytest.mark.django_db

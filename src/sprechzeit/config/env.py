@@ -78,6 +78,9 @@ class Env:
     network_hosts: tuple[str, ...]
     # VAR_DIR: where the embedded database, uploads and screenshots live.
     var_dir: Path
+    # DB_CONN_MAX_AGE: seconds a PostgreSQL connection is kept for reuse. Default 60
+    # outside the tests and 0 in them; the benchmarks set it for the server they start.
+    db_conn_max_age: int | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -116,6 +119,11 @@ class Env:
         )
 
         redis_url = environ.get("REDIS_URL") or None
+        raw_age = environ.get("DB_CONN_MAX_AGE", "").strip()
+        if raw_age and not raw_age.isdigit():
+            raise ImproperlyConfigured(
+                f"DB_CONN_MAX_AGE={raw_age!r} is not a whole number of seconds."
+            )
         return cls(
             mode=mode,
             secret_key=secret_key,
@@ -142,4 +150,5 @@ class Env:
                 default=("127.0.0.1", "localhost", "[::1]", "testserver"),
             ),
             var_dir=var_dir,
+            db_conn_max_age=int(raw_age) if raw_age else None,
         )

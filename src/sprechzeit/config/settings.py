@@ -98,10 +98,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 else:
     DATABASES["default"].setdefault("TEST", {})["NAME"] = DATABASES["default"]["NAME"] + "_test"
-    if ENV.mode is not Mode.TEST:
+    conn_max_age = ENV.db_conn_max_age
+    if conn_max_age is None:
+        conn_max_age = 0 if ENV.mode is Mode.TEST else 60
+    if conn_max_age:
         # Persistent, health-checked connections: consumers on the WebSocket node call the
         # database from worker threads; a new PostgreSQL connection per call is costly.
-        DATABASES["default"]["CONN_MAX_AGE"] = 60
+        DATABASES["default"]["CONN_MAX_AGE"] = conn_max_age
         DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -219,7 +222,6 @@ else:
                 "OPTIONS": {"MAX_ENTRIES": 50_000},
             }
         }
-
 
 # Celery: with a broker, real workers and beat; without one, tasks run eagerly in-process.
 CELERY_BROKER_URL = ENV.celery_broker_url or "memory://"

@@ -20,15 +20,16 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs
 
+from asgiref.sync import sync_to_async
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
-from django.core.cache import cache
 
 from sprechzeit.accounts.models import Partner
 from sprechzeit.consultations import events, services
 from sprechzeit.consultations.errors import ConsultationError, NotParticipant
-from sprechzeit.consultations.heartbeats import ROLES, heartbeat_key
+from sprechzeit.consultations.heartbeats import ROLES, heartbeat_record, heartbeats_last
 from sprechzeit.consultations.models import Consultation
 from sprechzeit.consultations.realtime import timebase
 from sprechzeit.consultations.selectors import (
@@ -48,6 +49,13 @@ CLOSE_FORBIDDEN = 4403
 # The client's socket looks for a top-up this long before the cut-off, so the cut-off
 # itself needs no database read and happens on the exact second.
 PREFETCH_SECONDS = 5
+# The client's socket books the cut-off; the partner's socket books it only if the
+# client's has not announced it this long after the paid end (client gone, process
+# dead). The booked second is the paid one either way.
+PARTNER_CUTOFF_GRACE_SECONDS = 2
+# A socket stores its side's heartbeat (for the peer's timeout and the reaper) at most
+# this often; chat messages count as heartbeats but do not write more often.
+HEARTBEAT_STORE_SECONDS = 5
 
 
 logger = logging.getLogger(__name__)
@@ -62,7 +70,31 @@ def _db(function: Any) -> Any:
     return database_sync_to_async(function, thread_sensitive=_THREAD_SENSITIVE)
 
 
+def _off_loop(function: Any) -> Any:
+    """Blocking non-database work (the heartbeat store) on the shared thread pool."""
+    return sync_to_async(function, thread_sensitive=False)
+
+
+class _Consumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+    """Channels' consumer without its per-message database hop.
+
+    `AsyncConsumer.dispatch` runs `close_old_connections` in Django's one
+    thread-sensitive executor before *every* message (heartbeats, meter events): with
+    thousands of sockets that single thread is the bottleneck. Every database call here
+    goes through `_db` (`database_sync_to_async`), which closes stale connections in its
+    own worker thread, so the hop is redundant.
+    """
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+
 CLOSE_NOT_FOUND = 4404
+# Running end bookings, referenced so that the event loop does not drop them.
+_BOOKINGS: set[asyncio.Future[Any]] = set()
 Status = Consultation.Status
 Reason = Consultation.EndReason
 
@@ -108,7 +140,7 @@ def _load_room(
     )
 
 
-class ConsultationConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+class ConsultationConsumer(_Consumer):
     """`/ws/consultations/<id>/`: one participant's socket of one consultation."""
 
     consultation: Consultation
@@ -121,6 +153,7 @@ class ConsultationConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         # Timers live and die with the socket's application: no orphaned meter survives
         # a cancelled connection (a dying process leaves the rest to the reaper).
         self._tasks: list[asyncio.Task[None]] = []
+        self._stored_beat: datetime | None = None
         try:
             await super().__call__(scope, receive, send)
         finally:
@@ -223,11 +256,26 @@ class ConsultationConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         return consultation
 
     async def _heartbeat(self, now: datetime) -> None:
+        """This side is present at `now`. Stored (cache: Redis in production) at most
+        every few seconds, not pushed to the peer: the peer's meter reads the store
+        only when its timeout would fire, so a heartbeat costs one write, not a
+        broadcast."""
         self.meter.beats[self.role] = now
-        await cache.aset(heartbeat_key(self.consultation.pk, self.role), now.timestamp(), 3 * 86400)
-        await self.channel_layer.group_send(
-            self.group, {"type": "peer.heartbeat", "role": self.role, "at": now.timestamp()}
-        )
+        stored = self._stored_beat
+        if stored is None or (now - stored).total_seconds() >= HEARTBEAT_STORE_SECONDS:
+            self._stored_beat = now
+            await _off_loop(heartbeat_record)(
+                consultation_id=self.consultation.pk, role=self.role, at=now
+            )
+
+    async def _refresh_beats(self) -> None:
+        """Merge the stored heartbeats of both sides (the peer may be on another
+        process) into this socket's view."""
+        stored = await _off_loop(heartbeats_last)(consultation_id=self.consultation.pk)
+        for role, at in stored.items():
+            previous = self.meter.beats.get(role)
+            if previous is None or at > previous:
+                self.meter.beats[role] = at
 
     async def _error(self, code: str, message: str) -> None:
         await self.send_json({"type": "error", "code": code, "message": message, "fields": {}})
@@ -238,13 +286,6 @@ class ConsultationConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
         await self.send_json(
             {"type": "chat", "sender": event["sender"], "body": event["body"], "at": event["at"]}
         )
-
-    async def peer_heartbeat(self, event: dict[str, Any]) -> None:
-        if event["role"] != self.role:
-            at = datetime.fromtimestamp(float(event["at"]), tz=timebase.current().now().tzinfo)
-            previous = self.meter.beats.get(event["role"])
-            if previous is None or at > previous:
-                self.meter.beats[event["role"]] = at
 
     async def consultation_started(self, event: dict[str, Any]) -> None:
         state = event["state"]
@@ -346,15 +387,24 @@ class ConsultationConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             "amount_minor": tariff_rate(seconds=paid, tariff=self.consultation.tariff).minor,
             "currency": self.consultation.currency,
         }
+        # The booking starts before anything else is awaited: a browser that leaves the
+        # moment it hears `ended` closes this socket, which must not cancel the booking.
+        booking = self._booking(reason, paid)
+        # This browser hears it first, without the round trip through the channel layer.
+        await self._announce_end(state)
         await self.channel_layer.group_send(
             self.group, {"type": "consultation.cutoff", "state": state}
         )
-        await self._end(reason, paid)
+        await asyncio.shield(booking)
 
     async def _end(self, reason: str, at_second: int | None) -> None:
-        # Shielded: a socket that closes right at the cut-off (the browser got `ended`
-        # and left) must not cancel the booking of that very end.
-        await asyncio.shield(
+        # Shielded: a socket that closes right at the end (the browser got `ended` and
+        # left) must not cancel the booking of that very end.
+        await asyncio.shield(self._booking(reason, at_second))
+
+    def _booking(self, reason: str, at_second: int | None) -> asyncio.Future[Any]:
+        """Book the end in a task of its own that outlives this socket."""
+        task = asyncio.ensure_future(
             _db(services.consultation_end)(
                 consultation=self.consultation,
                 reason=reason,
@@ -362,6 +412,9 @@ class ConsultationConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
                 now=timebase.current().now(),
             )
         )
+        _BOOKINGS.add(task)
+        task.add_done_callback(_BOOKINGS.discard)
+        return task
 
     def _meter_snapshot(self, elapsed: int) -> dict[str, Any]:
         tariff = self.consultation.tariff
@@ -404,10 +457,19 @@ class ConsultationConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
                 seen_paid = paid
             last_beat = min(self.meter.beats.get(role, started) for role in ROLES)
             if now - last_beat >= timeout:
-                confirmed = max(0, math.floor((last_beat - started).total_seconds()))
-                await self._end(Reason.TIMEOUT, min(confirmed, paid))
-                return
+                await self._refresh_beats()
+                last_beat = min(self.meter.beats.get(role, started) for role in ROLES)
+                if now - last_beat >= timeout:
+                    confirmed = max(0, math.floor((last_beat - started).total_seconds()))
+                    await self._end(Reason.TIMEOUT, min(confirmed, paid))
+                    return
+                continue
             if elapsed_exact >= paid:
+                grace_end = started + timedelta(seconds=paid + PARTNER_CUTOFF_GRACE_SECONDS)
+                if self.role == "partner" and now < grace_end:
+                    # The client's socket books it; wait for its announcement.
+                    await self._wait(grace_end)
+                    continue
                 await self._cut_off(paid)
                 return
             if (
@@ -447,7 +509,7 @@ class ConsultationConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             await self._wait(wake)
 
 
-class PartnerRequestsConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+class PartnerRequestsConsumer(_Consumer):
     """`/ws/partner/requests/`: incoming requests for the logged-in partner (on all
     platforms), with accept / decline, and the partner's online switch."""
 
@@ -574,7 +636,7 @@ def _open_requests(partner: Partner) -> list[dict[str, Any]]:
     return result
 
 
-class PresenceConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
+class PresenceConsumer(_Consumer):
     """`/ws/presence/?listing=<id>&listing=<id>`: a directory page of the request's
     platform hears when one of these listings turns online, busy or offline."""
 
