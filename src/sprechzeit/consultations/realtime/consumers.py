@@ -404,7 +404,7 @@ class ConsultationConsumer(_Consumer):
 
     def _booking(self, reason: str, at_second: int | None) -> asyncio.Future[Any]:
         """Book the end in a task of its own that outlives this socket."""
-        task = asyncio.ensure_future(
+        task: asyncio.Future[Any] = asyncio.ensure_future(
             _db(services.consultation_end)(
                 consultation=self.consultation,
                 reason=reason,
