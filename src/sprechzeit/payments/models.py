@@ -395,6 +395,8 @@ class BankEntryStatus(models.TextChoices):
     RETURNED = "returned", _("Rücklastschrift gebucht")
     REVIEW = "review", _("zu prüfen")
     IGNORED = "ignored", _("nicht relevant")
+    # Booked by payouts (a payout confirmed or returned) through the one bank import.
+    PAYOUT = "payout", _("Auszahlung verbucht")
 
 
 class BankEntry(models.Model):

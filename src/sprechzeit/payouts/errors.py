@@ -34,3 +34,18 @@ class SepaFileInvalid(PayoutError):
 class BankStatementInvalid(PayoutError):
     code: ClassVar[str] = "bank_statement_invalid"
     default_message: ClassVar[str | Promise] = _("Der Kontoauszug ist nicht lesbar.")
+
+
+class BankAccountUnknown(PayoutError):
+    code: ClassVar[str] = "bank_account_unknown"
+    default_message: ClassVar[str | Promise] = _(
+        "Der Kontoauszug nennt kein Konto, das genau einer Banküberweisungs-Konfiguration "
+        "gehört (IBAN des Rechtsträgers); bitte das Konto auswählen."
+    )
+
+
+class BankAccountMismatch(PayoutError):
+    code: ClassVar[str] = "bank_account_mismatch"
+    default_message: ClassVar[str | Promise] = _(
+        "Der Kontoauszug gehört zu einem anderen Konto als dem ausgewählten."
+    )

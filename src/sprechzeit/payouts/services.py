@@ -1,7 +1,8 @@
 """Payout writes: a payout run (SEPA pain.001.001.09 for one issuing entity, booked
-partner payable → payout in transit), and the bank statement import (camt.053) that
-confirms a payout (→ bank) or returns it (→ back to the partner's payable, partner
-flagged to fix the IBAN).
+partner payable → payout in transit), and applying bank statement lines (camt.053, read
+by the payments parser) that confirm a payout (→ bank) or return it (→ back to the
+partner's payable, partner flagged to fix the IBAN). `payouts.bank` is the one import
+that routes a whole statement to payments and payouts.
 
 Nothing is paid twice: a statement is covered by at most one open or confirmed payout
 (the run locks the entity first), each ledger id derives from the payout, and each
@@ -14,7 +15,6 @@ import hashlib
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final
 
@@ -29,6 +29,8 @@ from sprechzeit.ledger import selectors as ledger_selectors
 from sprechzeit.ledger import services as ledger
 from sprechzeit.ledger.models import AccountPurpose
 from sprechzeit.ledger.services import TransferSpec
+from sprechzeit.payments.errors import StatementInvalid
+from sprechzeit.payments.services.bank import ParsedEntry, parse_camt053
 from sprechzeit.payouts import errors, selectors
 from sprechzeit.payouts.models import BankLine, Payout, PayoutRun
 from sprechzeit.platforms.models import LegalEntity
@@ -241,53 +243,26 @@ class ImportResult:
     repeated: int = 0
 
 
-def _local(element: Any, path: str) -> Any:
-    """First descendant along `path` (local names, any namespace)."""
-    current = element
-    for name in path.split("/"):
-        if current is None:
-            return None
-        current = current.find(f"{{*}}{name}")
-    return current
-
-
-def _text(element: Any, path: str) -> str:
-    found = _local(element, path)
-    return (found.text or "").strip() if found is not None else ""
+def camt_line(entry: ParsedEntry) -> CamtLine:
+    """A payout's view of a parsed bank entry (same key as the payments import's)."""
+    return CamtLine(
+        key=entry.key,
+        account_iban=entry.account,
+        end_to_end_id=entry.end_to_end_id,
+        amount_minor=entry.amount_minor,
+        credit=entry.credit,
+        reason_code=entry.return_reason,
+    )
 
 
 def camt_lines(xml: bytes) -> list[CamtLine]:
-    """The transactions of a camt.053 (any version): end-to-end id, amount, direction,
-    return reason."""
+    """The booked transactions of a camt.053 (any version), read by the one parser of
+    `payments.services.bank`: end-to-end id, amount, direction, return reason."""
     try:
-        root = etree.fromstring(xml)
-    except etree.XMLSyntaxError as exc:
+        _statement_id, entries = parse_camt053(xml)
+    except StatementInvalid as exc:
         raise errors.BankStatementInvalid() from exc
-    lines: list[CamtLine] = []
-    entries = [
-        (_text(statement, "Acct/Id/IBAN"), entry)
-        for statement in root.iter("{*}Stmt")
-        for entry in statement.iter("{*}Ntry")
-    ]
-    for number, (account_iban, entry) in enumerate(entries):
-        entry_ref = _text(entry, "AcctSvcrRef") or hashlib.sha256(etree.tostring(entry)).hexdigest()
-        entry_credit = _text(entry, "CdtDbtInd") == "CRDT"
-        entry_amount = _text(entry, "Amt")
-        details = list(entry.iter("{*}TxDtls"))
-        for index, detail in enumerate(details or [entry]):
-            amount_text = _text(detail, "Amt") or entry_amount
-            credit_text = _text(detail, "CdtDbtInd")
-            lines.append(
-                CamtLine(
-                    key=f"{account_iban}:{entry_ref}:{number}:{index}",
-                    account_iban=account_iban,
-                    end_to_end_id=_text(detail, "Refs/EndToEndId"),
-                    amount_minor=int(Decimal(amount_text or "0") * 100),
-                    credit=(credit_text == "CRDT") if credit_text else entry_credit,
-                    reason_code=_text(detail, "RtrInf/Rsn/Cd"),
-                )
-            )
-    return lines
+    return [camt_line(entry) for entry in entries]
 
 
 def _book(key: str, debit: Any, credit: Any, payout: Payout, purpose: str) -> None:
@@ -306,24 +281,18 @@ def payouts_import_camt(*, xml: bytes) -> ImportResult:
     import changes nothing). A debit with our end-to-end id and amount confirms the
     payout (in transit → bank); a line with a return reason returns it (→ back to the
     partner's payable; the partner's IBAN must be fixed before the next payout). Lines
-    that match no payout are recorded as unmatched, nothing booked."""
+    that match no payout are recorded as unmatched, nothing booked.
+
+    Payouts only: `payouts.bank.bank_statement_import` reads the file once for top-ups
+    and payouts and sends what nobody knows to the review queue."""
     result = ImportResult()
     for line in camt_lines(xml):
         with transaction.atomic():
             if BankLine.objects.filter(key=line.key).exists():
                 result.repeated += 1
                 continue
-            outcome, payout = _apply(line)
-            BankLine.objects.create(
-                key=line.key,
-                end_to_end_id=line.end_to_end_id[:35],
-                amount_minor=line.amount_minor,
-                credit=line.credit,
-                reason_code=line.reason_code,
-                payout=payout,
-                outcome=outcome,
-                imported_at=clock.now(),
-            )
+            outcome, payout = bank_line_apply(line)
+            bank_line_record(line, outcome, payout)
             {
                 BankLine.Outcome.CONFIRMED: result.confirmed,
                 BankLine.Outcome.RETURNED: result.returned,
@@ -332,8 +301,24 @@ def payouts_import_camt(*, xml: bytes) -> ImportResult:
     return result
 
 
-def _apply(line: CamtLine) -> tuple[BankLine.Outcome, Payout | None]:
-    """Caller holds the transaction."""
+def bank_line_record(line: CamtLine, outcome: BankLine.Outcome, payout: Payout | None) -> None:
+    """Remember a line under its key, so it is applied once. Caller holds the transaction."""
+    BankLine.objects.create(
+        key=line.key[:200],
+        end_to_end_id=line.end_to_end_id[:35],
+        amount_minor=line.amount_minor,
+        credit=line.credit,
+        reason_code=line.reason_code[:10],
+        payout=payout,
+        outcome=outcome,
+        imported_at=clock.now(),
+    )
+
+
+def bank_line_apply(line: CamtLine) -> tuple[BankLine.Outcome, Payout | None]:
+    """Confirm or return the payout a bank line names (end-to-end id and amount, on the
+    paying entity's account); UNMATCHED books nothing. Locks the payout row. Caller
+    holds the transaction and records the line (`bank_line_record`)."""
     if not line.end_to_end_id:
         return BankLine.Outcome.UNMATCHED, None
     candidates = Payout.objects.filter(

@@ -42,6 +42,8 @@ from sprechzeit.payments.services.payments import payment_apply, payment_chargeb
 
 _CAMT_NS: Final = "urn:iso:std:iso:20022:tech:xsd:camt.053."
 _RF: Final = re.compile(r"(?=(RF\d{2}(?:\s?[0-9A-Z]){1,21}))")
+# What a payments-only import notes on an outgoing entry; the one bank import looks for it.
+OUTGOING_NOTE: Final = "outgoing (payouts are reconciled elsewhere)"
 # Return reasons that take a top-up back (SEPA R-transactions).
 RETURN_SUBFAMILIES: Final = frozenset({"UPDD", "RRTN", "RCDD", "ARET"})
 
@@ -60,6 +62,15 @@ class ParsedEntry:
     counterparty_iban: str
     return_reason: str
     subfamily: str
+    # The statement's own account (IBAN, or the bank's id for it): whose money moved.
+    account: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedStatement:
+    format: str  # "camt.053" or "mt940"
+    statement_id: str
+    entries: list[ParsedEntry]
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +216,7 @@ def _camt_entry(
             counterparty_iban=iban,
             return_reason=_text(source, "RtrInf/Rsn/Cd"),
             subfamily=subfamily,
+            account=account,
         )
 
 
@@ -263,6 +275,7 @@ def parse_mt940(content: bytes) -> tuple[str, list[ParsedEntry]]:
                 counterparty_iban=str(data.get("applicant_iban") or ""),
                 return_reason=return_code,
                 subfamily="",
+                account=account,
             )
         )
     return statement_id, entries
@@ -286,9 +299,11 @@ def _references_in(entry: ParsedEntry) -> set[str]:
     )
 
 
-def _store_entry(
-    config: ProviderConfig, statement: BankStatement, parsed: ParsedEntry
+def entry_store(
+    *, config: ProviderConfig, statement: BankStatement, parsed: ParsedEntry
 ) -> BankEntry | None:
+    """Store one entry of `statement` for review; None when its key was seen before (the
+    same file twice, or overlapping statements): then nothing may be booked for it."""
     try:
         with transaction.atomic():
             return BankEntry.objects.create(
@@ -348,7 +363,13 @@ def _is_return(parsed: BankEntry) -> bool:
     return not parsed.credit and bool(parsed.return_reason)
 
 
-def _process(entry: BankEntry) -> str:
+def entry_process(*, entry: BankEntry, outgoing_to_review: bool = False) -> str:
+    """Book a stored entry as a top-up (credit with one RF reference of ours) or a
+    returned debit (return reason + our end-to-end id); anything else waits for review.
+    Outgoing transfers are ignored here (payouts reconcile them) unless
+    `outgoing_to_review`: the one bank import (`payouts.bank`) offered them to payouts
+    first, so an outgoing entry left over is one nobody knows. Caller holds the
+    transaction. Returns credited, returned, review or ignored."""
     if entry.credit:
         references = _references_in(
             ParsedEntry(
@@ -417,48 +438,72 @@ def _process(entry: BankEntry) -> str:
         entry.status = BankEntryStatus.RETURNED
         entry.save(update_fields=["payment", "client_account", "status"])
         return "returned"
+    if outgoing_to_review:
+        entry.note = "outgoing: matches no payout"
+        entry.save(update_fields=["note"])
+        return "review"
     entry.status = BankEntryStatus.IGNORED
-    entry.note = "outgoing (payouts are reconciled elsewhere)"
+    entry.note = OUTGOING_NOTE
     entry.save(update_fields=["status", "note"])
     return "ignored"
 
 
-def statement_import(*, config: ProviderConfig, file_name: str, content: bytes) -> ImportResult:
-    """Read a CAMT.053 or MT940 file and book what it holds, once. Raises
-    `StatementInvalid` for a file that is neither (or is truncated): nothing is stored."""
-    if config.kind != "bank_transfer":
-        raise errors.StatementInvalid("Statements belong to a bank transfer configuration.")
+def statement_parse(content: bytes) -> ParsedStatement:
+    """Read a CAMT.053 (XML) or MT940 file: its id and booked entries. Raises
+    `StatementInvalid` for anything else (or a truncated file)."""
     head = content.lstrip()[:200]
     if head.startswith(b"<"):
         statement_id, parsed = parse_camt053(content)
-        kind = "camt.053"
-    else:
-        statement_id, parsed = parse_mt940(content)
-        kind = "mt940"
+        return ParsedStatement("camt.053", statement_id, parsed)
+    statement_id, parsed = parse_mt940(content)
+    return ParsedStatement("mt940", statement_id, parsed)
+
+
+def statement_store(
+    *, config: ProviderConfig, file_name: str, content: bytes, parsed: ParsedStatement
+) -> tuple[BankStatement, bool]:
+    """The file, stored once per bank account by its hash; True when it was already."""
+    if config.kind != "bank_transfer":
+        raise errors.StatementInvalid("Statements belong to a bank transfer configuration.")
     digest = hashlib.sha256(content).hexdigest()
     try:
         with transaction.atomic():
             statement = BankStatement.objects.create(
                 provider_config=config,
                 file_name=file_name[:255],
-                format=kind,
+                format=parsed.format,
                 sha256=digest,
                 content=content,
-                statement_id=statement_id[:200],
+                statement_id=parsed.statement_id[:200],
                 imported_at=clock.now(),
             )
     except IntegrityError:
-        statement = BankStatement.objects.get(provider_config=config, sha256=digest)
-        return ImportResult(int(statement.pk), True, 0, len(parsed), 0, 0, 0)
+        return BankStatement.objects.get(provider_config=config, sha256=digest), True
+    return statement, False
+
+
+def statement_import(*, config: ProviderConfig, file_name: str, content: bytes) -> ImportResult:
+    """Read a CAMT.053 or MT940 file and book its top-ups and returned debits, once.
+    Raises `StatementInvalid` for a file that is neither (or is truncated): nothing is
+    stored. Payouts in the same file are booked by the one bank import
+    (`payouts.bank.bank_statement_import`), which uses this module's parts."""
+    if config.kind != "bank_transfer":
+        raise errors.StatementInvalid("Statements belong to a bank transfer configuration.")
+    parsed = statement_parse(content)
+    statement, duplicate = statement_store(
+        config=config, file_name=file_name, content=content, parsed=parsed
+    )
+    if duplicate:
+        return ImportResult(int(statement.pk), True, 0, len(parsed.entries), 0, 0, 0)
     counts = {"credited": 0, "returned": 0, "review": 0, "ignored": 0}
     new = known = 0
-    for item in parsed:
-        entry = _store_entry(config, statement, item)
+    for item in parsed.entries:
+        entry = entry_store(config=config, statement=statement, parsed=item)
         if entry is None:
             known += 1
             continue
         new += 1
-        counts[_process(entry)] += 1
+        counts[entry_process(entry=entry)] += 1
     return ImportResult(
         int(statement.pk),
         False,

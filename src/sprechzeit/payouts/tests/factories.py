@@ -41,6 +41,7 @@ class Line:
     amount_minor: int
     credit: bool = False
     reason: str = ""
+    reference: str = ""  # an RF creditor reference (a top-up by transfer)
 
 
 def camt(
@@ -51,12 +52,15 @@ def camt(
         direction = "CRDT" if line.credit else "DBIT"
         amount = f"{line.amount_minor // 100}.{line.amount_minor % 100:02d}"
         reason = f"<RtrInf><Rsn><Cd>{line.reason}</Cd></Rsn></RtrInf>" if line.reason else ""
+        if line.reference:
+            reason += f"<RmtInf><Strd><CdtrRefInf><Ref>{line.reference}</Ref></CdtrRefInf></Strd></RmtInf>"
+        e2e = line.end_to_end_id or "NOTPROVIDED"
         entries.append(
             f"""<Ntry><Amt Ccy="EUR">{amount}</Amt><CdtDbtInd>{direction}</CdtDbtInd>
 <Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>2026-11-10</Dt></BookgDt><ValDt><Dt>2026-11-10</Dt></ValDt>
 <AcctSvcrRef>{statement_id}-{number}</AcctSvcrRef>
 <BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>ICDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>
-<NtryDtls><TxDtls><Refs><EndToEndId>{line.end_to_end_id}</EndToEndId></Refs>
+<NtryDtls><TxDtls><Refs><EndToEndId>{e2e}</EndToEndId></Refs>
 <Amt Ccy="EUR">{amount}</Amt><CdtDbtInd>{direction}</CdtDbtInd>{reason}</TxDtls></NtryDtls></Ntry>"""
         )
     return f"""<?xml version="1.0" encoding="UTF-8"?>
