@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from io import StringIO
 from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
 import responses
 from django.core.cache import cache
+from django.core.management import call_command
 
 from sprechzeit.consultations import tasks
 from sprechzeit.consultations.models import (
@@ -345,4 +347,20 @@ def test_an_unanswered_leg_status_does_not_end_the_call(
     busy = leg.post("status", ParentCallSid="CA-ringing", CallStatus="busy")
     assert busy.json()["status"] == "settled"
     assert wallet_available(s.client) == 500
+    assert_ledger_sound()
+
+
+def test_the_reap_command_cuts_off_overdue_calls_too(
+    frozen: clock.FrozenClock,
+    scheduled: list[tuple[str, datetime]],
+    twilio: responses.RequestsMock,
+) -> None:
+    s, config = rest_setup(balance_minor=500)
+    connect(s, config, "CA-command")
+    register_hang_up(twilio, "CA-command")
+    frozen.set(at(185))
+    out = StringIO()
+    call_command("consultations_reap", stdout=out)
+    assert out.getvalue().strip() == "missed=0 ended=1 settled=0 hung_up=1"
+    assert twilio.calls[0].request.url == hang_up_url("CA-command")
     assert_ledger_sound()
