@@ -109,17 +109,45 @@ class RoomPolicy:
 
 @dataclass(slots=True)
 class MeterState:
+    """One socket's view of the meter. The paid seconds are metered seconds; the
+    cut-off is the wall moment they run out (later than start + paid by the pauses the
+    platform's policy counts, `consultations.pauses`)."""
+
     status: str
     started_at: datetime | None
     paid_seconds: int
     max_duration_seconds: int
     requested_at: datetime
+    cut_off_at: datetime | None = None
+    paused: bool = False
+    # Metered seconds when the open pause began (the meter stands still from there).
+    paused_metered: float = 0.0
     beats: dict[str, datetime] = field(default_factory=dict)
+
+    def apply(self, state: dict[str, Any]) -> None:
+        """Take a server snapshot (`services.meter_state`)."""
+        if state.get("started_at"):
+            self.started_at = datetime.fromisoformat(state["started_at"])
+        self.paid_seconds = int(state["paid_seconds"])
+        if state.get("cut_off_at"):
+            self.cut_off_at = datetime.fromisoformat(state["cut_off_at"])
+        elif self.started_at is not None:
+            self.cut_off_at = self.started_at + timedelta(seconds=self.paid_seconds)
+        self.paused = bool(state.get("paused", False))
+
+    def metered(self, now: datetime) -> float:
+        """Metered seconds at `now` (frozen while a counted pause is open)."""
+        if self.cut_off_at is None:
+            return 0.0
+        running = self.paid_seconds - (self.cut_off_at - now).total_seconds()
+        if self.paused:
+            running = max(self.paused_metered, running)
+        return max(0.0, running)
 
 
 def _load_room(
     consultation_id: str, user: Any
-) -> tuple[Consultation, str, RoomPolicy, list[dict[str, Any]]]:
+) -> tuple[Consultation, str, RoomPolicy, list[dict[str, Any]], dict[str, Any]]:
     participation = consultation_for_user(consultation_id=consultation_id, user=user)
     consultation = participation.consultation
     policy = policy_for(consultation.platform)
@@ -137,6 +165,18 @@ def _load_room(
             meter_interval=policy.meter_interval_seconds,
         ),
         messages,
+        services.meter_state(consultation),
+    )
+
+
+def _extend_state(consultation: Consultation, now: datetime) -> dict[str, Any]:
+    return services.meter_state(services.consultation_extend(consultation=consultation, now=now))
+
+
+def _pause_state(consultation: Consultation, pause: bool, now: datetime) -> dict[str, Any]:
+    service = services.consultation_pause if pause else services.consultation_resume
+    return services.meter_state(
+        service(consultation=consultation, client=consultation.client, now=now)
     )
 
 
@@ -164,7 +204,7 @@ class ConsultationConsumer(_Consumer):
         self._changed = asyncio.Event()
         consultation_id = str(self.scope["url_route"]["kwargs"]["consultation_id"])
         try:
-            consultation, role, policy, messages = await _db(_load_room)(
+            consultation, role, policy, messages, state = await _db(_load_room)(
                 consultation_id, self.scope.get("user")
             )
         except NotParticipant:
@@ -181,6 +221,8 @@ class ConsultationConsumer(_Consumer):
             max_duration_seconds=consultation.max_duration_seconds,
             requested_at=consultation.requested_at,
         )
+        if consultation.status == Status.LIVE:
+            self.meter.apply(state)
         self.group = events.consultation_group(consultation.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
@@ -189,7 +231,7 @@ class ConsultationConsumer(_Consumer):
             {
                 "type": "hello",
                 "role": role,
-                "state": services.meter_state(consultation),
+                "state": state,
                 "transcript": messages,
                 "warnings": list(policy.warnings),
                 "heartbeat_timeout_seconds": policy.heartbeat_timeout,
@@ -226,6 +268,12 @@ class ConsultationConsumer(_Consumer):
                 await self._end(Reason.CLIENT if self.role == "client" else Reason.PARTNER, None)
             elif kind == "extend" and self.role == "client":
                 await self._extend()
+            elif kind in ("pause", "resume") and self.role == "client":
+                # The client opened / left the top-up page (platform policy).
+                state = await _db(_pause_state)(self.consultation, kind == "pause", now)
+                await self.channel_layer.group_send(
+                    self.group, {"type": f"consultation.{kind}d", "state": state}
+                )
             elif kind == "cancel" and self.role == "client":
                 await _db(services.consultation_cancel)(
                     consultation=self.consultation, client=self.consultation.client, now=now
@@ -290,8 +338,8 @@ class ConsultationConsumer(_Consumer):
     async def consultation_started(self, event: dict[str, Any]) -> None:
         state = event["state"]
         self.meter.status = Status.LIVE
-        self.meter.started_at = datetime.fromisoformat(state["started_at"])
-        self.meter.paid_seconds = int(state["paid_seconds"])
+        self.meter.apply(state)
+        assert self.meter.started_at is not None
         # Both sides count as present from the start.
         for role in ROLES:
             self.meter.beats[role] = max(
@@ -302,9 +350,22 @@ class ConsultationConsumer(_Consumer):
 
     async def consultation_extended(self, event: dict[str, Any]) -> None:
         state = event["state"]
-        self.meter.paid_seconds = max(self.meter.paid_seconds, int(state["paid_seconds"]))
+        if int(state["paid_seconds"]) >= self.meter.paid_seconds:
+            self.meter.apply(state)
         self._changed.set()
         await self.send_json({"type": "extended", "state": state})
+
+    async def consultation_paused(self, event: dict[str, Any]) -> None:
+        if not self.meter.paused:
+            self.meter.paused_metered = self.meter.metered(timebase.current().now())
+        self.meter.apply(event["state"])
+        self._changed.set()
+        await self.send_json({"type": "paused", "state": event["state"]})
+
+    async def consultation_resumed(self, event: dict[str, Any]) -> None:
+        self.meter.apply(event["state"])
+        self._changed.set()
+        await self.send_json({"type": "resumed", "state": event["state"]})
 
     async def consultation_cutoff(self, event: dict[str, Any]) -> None:
         await self._announce_end(event["state"])
@@ -368,13 +429,12 @@ class ConsultationConsumer(_Consumer):
 
     async def _extend(self) -> bool:
         before = self.meter.paid_seconds
-        consultation = await _db(services.consultation_extend)(
-            consultation=self.consultation, now=timebase.current().now()
-        )
-        self.meter.paid_seconds = max(self.meter.paid_seconds, consultation.paid_seconds)
+        state = await _db(_extend_state)(self.consultation, timebase.current().now())
+        if int(state["paid_seconds"]) > before:
+            self.meter.apply(state)
         return self.meter.paid_seconds > before
 
-    async def _cut_off(self, paid: int) -> None:
+    async def _cut_off(self, paid: int, at_second: float) -> None:
         """The exact second: both screens hear the end at once (the amount is the rating
         function's, exactly what settlement books), then the end is booked."""
         reason = Reason.MAX_DURATION if paid >= self.meter.max_duration_seconds else Reason.BALANCE
@@ -389,7 +449,7 @@ class ConsultationConsumer(_Consumer):
         }
         # The booking starts before anything else is awaited: a browser that leaves the
         # moment it hears `ended` closes this socket, which must not cancel the booking.
-        booking = self._booking(reason, paid)
+        booking = self._booking(reason, at_second)
         # This browser hears it first, without the round trip through the channel layer.
         await self._announce_end(state)
         await self.channel_layer.group_send(
@@ -397,12 +457,12 @@ class ConsultationConsumer(_Consumer):
         )
         await asyncio.shield(booking)
 
-    async def _end(self, reason: str, at_second: int | None) -> None:
+    async def _end(self, reason: str, at_second: float | None) -> None:
         # Shielded: a socket that closes right at the end (the browser got `ended` and
         # left) must not cancel the booking of that very end.
         await asyncio.shield(self._booking(reason, at_second))
 
-    def _booking(self, reason: str, at_second: int | None) -> asyncio.Future[Any]:
+    def _booking(self, reason: str, at_second: float | None) -> asyncio.Future[Any]:
         """Book the end in a task of its own that outlives this socket."""
         task: asyncio.Future[Any] = asyncio.ensure_future(
             _db(services.consultation_end)(
@@ -425,6 +485,7 @@ class ConsultationConsumer(_Consumer):
             "cost_minor": tariff_rate(seconds=min(elapsed, paid), tariff=tariff).minor,
             "remaining_seconds": max(0, paid - elapsed),
             "paid_seconds": paid,
+            "paused": self.meter.paused,
             "currency": tariff.currency,
         }
 
@@ -438,53 +499,50 @@ class ConsultationConsumer(_Consumer):
             logger.exception("meter of consultation %s failed", self.consultation.pk)
 
     async def _run_meter(self) -> None:
+        """Wake at the next moment that matters (a meter snapshot, a warning, the
+        prefetch, the cut-off, a heartbeat deadline) or when the state changes; all
+        moments are wall moments derived from the cut-off."""
         clock = timebase.current()
         assert self.meter.started_at is not None
         started = self.meter.started_at
         timeout = timedelta(seconds=self.policy.heartbeat_timeout)
         sent_warnings: set[int] = set()
-        seen_paid = -1
-        prefetched_for = -1
+        seen_cut: datetime | None = None
+        prefetched_for: datetime | None = None
         next_tick = 0
         while self.meter.status == Status.LIVE:
             now = clock.now()
-            elapsed_exact = (now - started).total_seconds()
-            elapsed = max(0, math.floor(elapsed_exact))
+            cut = self.meter.cut_off_at
+            assert cut is not None
             paid = self.meter.paid_seconds
-            if paid != seen_paid:
+            left = (cut - now).total_seconds()
+            elapsed = math.floor(self.meter.metered(now))
+            if cut != seen_cut:
                 # A new cut-off: warnings whose moment already passed are not sent late.
-                sent_warnings = {w for w in self.policy.warnings if paid - w < elapsed_exact}
-                seen_paid = paid
+                sent_warnings = {w for w in self.policy.warnings if left < w}
+                seen_cut = cut
             last_beat = min(self.meter.beats.get(role, started) for role in ROLES)
             if now - last_beat >= timeout:
                 await self._refresh_beats()
                 last_beat = min(self.meter.beats.get(role, started) for role in ROLES)
                 if now - last_beat >= timeout:
                     confirmed = max(0, math.floor((last_beat - started).total_seconds()))
-                    await self._end(Reason.TIMEOUT, min(confirmed, paid))
+                    await self._end(Reason.TIMEOUT, confirmed)
                     return
                 continue
-            if elapsed_exact >= paid:
-                grace_end = started + timedelta(seconds=paid + PARTNER_CUTOFF_GRACE_SECONDS)
+            if left <= 0:
+                grace_end = cut + timedelta(seconds=PARTNER_CUTOFF_GRACE_SECONDS)
                 if self.role == "partner" and now < grace_end:
                     # The client's socket books it; wait for its announcement.
                     await self._wait(grace_end)
                     continue
-                await self._cut_off(paid)
+                await self._cut_off(paid, (cut - started).total_seconds())
                 return
-            if (
-                self.role == "client"
-                and prefetched_for != paid
-                and elapsed_exact >= paid - PREFETCH_SECONDS
-            ):
-                prefetched_for = paid
+            if self.role == "client" and prefetched_for != cut and left <= PREFETCH_SECONDS:
+                prefetched_for = cut
                 if paid < self.meter.max_duration_seconds and await self._extend():
                     continue
-            due_warnings = [
-                w
-                for w in self.policy.warnings
-                if w not in sent_warnings and paid - w <= elapsed_exact
-            ]
+            due_warnings = [w for w in self.policy.warnings if w not in sent_warnings and left <= w]
             if due_warnings:
                 if self.role == "client" and await self._extend():
                     continue
@@ -501,12 +559,14 @@ class ConsultationConsumer(_Consumer):
                 await self.send_json(self._meter_snapshot(elapsed))
                 while next_tick <= elapsed:
                     next_tick += self.policy.meter_interval
-            wake_seconds = [paid, next_tick]
-            if self.role == "client" and prefetched_for != paid:
-                wake_seconds.append(paid - PREFETCH_SECONDS)
-            wake_seconds += [paid - w for w in self.policy.warnings if w not in sent_warnings]
-            wake = min(started + timedelta(seconds=min(wake_seconds)), last_beat + timeout)
-            await self._wait(wake)
+            # Seconds before the cut-off at which to wake; the next snapshot is due when
+            # the metered seconds reach `next_tick` (not during a counted pause).
+            before_cut = [0.0, float(paid - next_tick)]
+            if self.role == "client" and prefetched_for != cut:
+                before_cut.append(float(PREFETCH_SECONDS))
+            before_cut += [float(w) for w in self.policy.warnings if w not in sent_warnings]
+            wake = min(cut - timedelta(seconds=max(before_cut)), last_beat + timeout)
+            await self._wait(max(wake, now))
 
 
 class PartnerRequestsConsumer(_Consumer):

@@ -318,3 +318,51 @@ async def test_directory_pages_hear_presence_changes(clock: ManualTimebase) -> N
         application, "/ws/presence/", headers=[(b"host", b"nowhere.example.org")]
     )
     assert await unknown.connect() == (False, 4404)
+
+
+async def test_meter_pauses_while_the_client_tops_up(clock: ManualTimebase) -> None:
+    """Platform policy: the meter stands still while the client is on the top-up page
+    (up to the allowance); the cut-off moves by the pause, the bill does not grow."""
+    s = await make_scene(
+        balance_minor=500, rate_minor=200, pause_on_top_up=True, pause_max_seconds=300
+    )
+    _consultation, client, partner = await live(s, clock)
+    await run_until(clock, [client, partner], 100)
+    await client.send(type="pause")
+    paused = await partner.expect("paused")
+    assert paused["state"]["paused"] is True
+    await run_until(clock, [client, partner], 200)
+    assert not client.of("ended")
+    # The meter stood still at 100 metered seconds (no snapshot beyond it).
+    assert max(meter["elapsed_seconds"] for meter in client.of("meter")) == 100
+    await client.send(type="resume")
+    resumed = await partner.expect("resumed")
+    assert resumed["state"]["paused"] is False
+    await run_until(clock, [client, partner], 249)
+    assert not partner.of("ended")
+    # Running again: at wall second 230 the meter showed 130 metered seconds.
+    assert (130, False) in [(m["elapsed_seconds"], m["paused"]) for m in client.of("meter")]
+    await run_until(clock, [client, partner], 252, step=1)
+    for socket in (client, partner):
+        ended = await socket.expect("ended")
+        assert (ended["state"]["duration_seconds"], ended["state"]["amount_minor"]) == (150, 500)
+        await socket.expect("settled")
+    assert await check(s) == 0
+    await client.close()
+    await partner.close()
+
+
+async def test_pause_without_the_policy_is_refused(clock: ManualTimebase) -> None:
+    s = await make_scene(balance_minor=500, rate_minor=200)
+    _consultation, client, partner = await live(s, clock)
+    await client.send(type="pause")
+    assert (await client.expect("error"))["code"] == "pause_not_allowed"
+    await partner.send(type="pause")
+    assert (await partner.expect("error"))["code"] == "unknown_type"
+    await run_until(clock, [client, partner], 152, step=2)
+    ended = await client.expect("ended")
+    assert (ended["state"]["duration_seconds"], ended["state"]["amount_minor"]) == (150, 500)
+    await client.expect("settled")
+    assert await check(s) == 0
+    await client.close()
+    await partner.close()

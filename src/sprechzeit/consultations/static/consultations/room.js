@@ -12,6 +12,7 @@
   var lastMeter = null;
   var lastMeterAt = 0;
   var ended = false;
+  var paused = false;
   var rate = parseInt(room.dataset.rate, 10);
 
   function $(id) { return document.getElementById(id); }
@@ -28,7 +29,8 @@
   }
   function render() {
     if (!lastMeter || ended) { return; }
-    var drift = (Date.now() - lastMeterAt) / 1000;
+    // While the meter is paused (client on the top-up page) the seconds stand still.
+    var drift = paused ? 0 : (Date.now() - lastMeterAt) / 1000;
     var elapsed = Math.min(lastMeter.paid_seconds, lastMeter.elapsed_seconds + drift);
     $("meter-elapsed").textContent = clockText(elapsed);
     // An estimate between snapshots; the server's rating function decides the amount.
@@ -69,7 +71,19 @@
         $("meter-warning").hidden = true;
         if (lastMeter) { lastMeter.paid_seconds = state.paid_seconds; }
         break;
+      case "paused":
+      case "resumed":
+        state = message.state;
+        paused = message.type === "paused";
+        if (lastMeter) {
+          lastMeter.elapsed_seconds = Math.min(lastMeter.paid_seconds, lastMeter.elapsed_seconds + (Date.now() - lastMeterAt) / 1000);
+          lastMeter.paid_seconds = state.paid_seconds;
+          lastMeterAt = Date.now();
+        }
+        $("meter-status").textContent = paused ? texts.paused : texts.live;
+        break;
       case "meter":
+        paused = message.paused;
         lastMeter = message;
         lastMeterAt = Date.now();
         render();
@@ -123,8 +137,20 @@
   // Heartbeats confirm the seconds this side was present; a lost connection is billed
   // up to the last one the server received.
   window.setInterval(function () { send({ type: "heartbeat" }); }, 10000);
-  // After a top-up in another tab, ask the server to extend at once.
-  window.addEventListener("focus", function () { if (room.dataset.role === "client") { send({ type: "extend" }); } });
+  // The top-up page opens in another tab. Where the platform lets the meter pause
+  // meanwhile, say so; back in this tab, resume (which also extends at once), else
+  // just ask the server to extend.
+  var topup = $("topup-link");
+  var pausedByMe = false;
+  if (topup) {
+    topup.addEventListener("click", function () {
+      if (state && state.pause_max_seconds > 0 && !ended) { send({ type: "pause" }); pausedByMe = true; }
+    });
+  }
+  window.addEventListener("focus", function () {
+    if (room.dataset.role !== "client") { return; }
+    if (pausedByMe) { pausedByMe = false; send({ type: "resume" }); } else { send({ type: "extend" }); }
+  });
   window.setInterval(render, 1000);
   connect();
 })();
