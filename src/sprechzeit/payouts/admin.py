@@ -93,7 +93,9 @@ class BankUploadForm(forms.Form):
         required=False,
         empty_label=_("nach der IBAN im Kontoauszug"),
     )
-    file = forms.FileField(label=_("Kontoauszug (CAMT.053 oder MT940)"))
+    file = forms.FileField(
+        label=_("Kontoauszug (CAMT.053 oder MT940) oder Statusbericht der Bank (pain.002)")
+    )
 
 
 # The bank statement upload of payments, taken over: one upload books top-ups, returned

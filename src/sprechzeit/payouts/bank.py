@@ -1,5 +1,5 @@
-"""The one bank statement import: a CAMT.053 or MT940 file of an operator account is read
-once (`payments.services.bank.statement_parse`) and every entry goes where it belongs:
+"""The one bank statement import: a CAMT.053 or MT940 file of an operator account (or a
+pain.002 status report, see `status_report`) is read once (`payments.services.bank.statement_parse`) and every entry goes where it belongs:
 
 1. a payout confirmation or return (our end-to-end id and amount on the paying entity's
    account) → `payouts.services.bank_line_apply` (entry status "payout");
@@ -36,12 +36,13 @@ from sprechzeit.payments.services.bank import ParsedEntry
 from sprechzeit.payouts import errors
 from sprechzeit.payouts.models import BankLine
 from sprechzeit.payouts.services import bank_line_apply, bank_line_record, camt_line
+from sprechzeit.payouts.status_report import is_status_report, payouts_import_status_report
 from sprechzeit.platforms.models import LegalEntity
 
 
 @dataclass
 class BankImportResult:
-    statement_id: int
+    statement_id: int | None  # None for a pain.002 (no account statement)
     duplicate_file: bool
     new: int = 0
     known: int = 0
@@ -50,6 +51,8 @@ class BankImportResult:
     payouts_confirmed: list[str] = field(default_factory=list)
     payouts_returned: list[str] = field(default_factory=list)
     review: int = 0
+    # pain.002 rejections that name no payout in transit (payouts' bank lines, unmatched)
+    payouts_unmatched: list[str] = field(default_factory=list)
 
 
 def _compact(iban: str) -> str:
@@ -108,7 +111,20 @@ def bank_statement_import(
     """Import one bank statement for top-ups, returned debits and payouts (see the
     module). Without `config` the account named in the file chooses it. Raises
     `payments.errors.StatementInvalid` for an unreadable file, `BankAccountUnknown` or
-    `BankAccountMismatch` for the wrong account: nothing is stored then."""
+    `BankAccountMismatch` for the wrong account: nothing is stored then.
+
+    A pain.002 status report (the bank rejecting payouts before execution) is accepted
+    here too and goes the same return path (`payouts.status_report`)."""
+    if is_status_report(content):
+        report = payouts_import_status_report(xml=content)
+        return BankImportResult(
+            statement_id=None,
+            duplicate_file=bool(report.repeated) and not (report.returned or report.unmatched),
+            new=len(report.returned) + len(report.unmatched),
+            known=report.repeated,
+            payouts_returned=report.returned,
+            payouts_unmatched=report.unmatched,
+        )
     parsed = payments_bank.statement_parse(content)
     if config is None:
         config = bank_account_config(accounts={entry.account for entry in parsed.entries})

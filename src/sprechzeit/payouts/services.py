@@ -338,20 +338,10 @@ def bank_line_apply(line: CamtLine) -> tuple[BankLine.Outcome, Payout | None]:
         return BankLine.Outcome.UNMATCHED, None
     entity = payout.run.legal_entity
     in_transit = entity_account(legal_entity=entity, purpose=AccountPurpose.PAYOUT_IN_TRANSIT)
-    bank = entity_account(legal_entity=entity, purpose=AccountPurpose.BANK)
-    payable = wallets.partner_payable_account(partner=payout.partner, currency=payout.currency)
     if line.reason_code:
-        source = in_transit if payout.status == Payout.Status.IN_TRANSIT else bank
-        _book("return", source, payable, payout, "partner_payout_returned")
-        payout.status = Payout.Status.RETURNED
-        payout.return_reason = line.reason_code
-        payout.settled_at = clock.now()
-        payout.save(update_fields=["status", "return_reason", "settled_at"])
-        PartnerTaxProfile.objects.filter(partner=payout.partner).update(
-            iban_verified_at=None,
-            payout_blocked_reason=f"Rücküberweisung der Bank ({line.reason_code}): bitte IBAN und Kontoinhaber prüfen.",
-        )
+        payout_return(payout=payout, reason_code=line.reason_code)
         return BankLine.Outcome.RETURNED, payout
+    bank = entity_account(legal_entity=entity, purpose=AccountPurpose.BANK)
     if line.credit or payout.status != Payout.Status.IN_TRANSIT:
         return BankLine.Outcome.UNMATCHED, None
     _book("confirm", in_transit, bank, payout, "partner_payout_confirmed")
@@ -359,3 +349,25 @@ def bank_line_apply(line: CamtLine) -> tuple[BankLine.Outcome, Payout | None]:
     payout.settled_at = clock.now()
     payout.save(update_fields=["status", "settled_at"])
     return BankLine.Outcome.CONFIRMED, payout
+
+
+def payout_return(*, payout: Payout, reason_code: str, rejected: bool = False) -> None:
+    """The bank returned (camt.053) or rejected (pain.002) a payout: its amount goes back
+    to the partner's payable (from payout in transit, or from the bank once executed),
+    and the partner's IBAN must be fixed before the next run. Caller holds the
+    transaction and the payout's row lock; the payout is in transit or confirmed."""
+    entity = payout.run.legal_entity
+    in_transit = entity_account(legal_entity=entity, purpose=AccountPurpose.PAYOUT_IN_TRANSIT)
+    bank = entity_account(legal_entity=entity, purpose=AccountPurpose.BANK)
+    payable = wallets.partner_payable_account(partner=payout.partner, currency=payout.currency)
+    source = in_transit if payout.status == Payout.Status.IN_TRANSIT else bank
+    _book("return", source, payable, payout, "partner_payout_returned")
+    payout.status = Payout.Status.RETURNED
+    payout.return_reason = reason_code
+    payout.settled_at = clock.now()
+    payout.save(update_fields=["status", "return_reason", "settled_at"])
+    what = "Ablehnung durch die Bank" if rejected else "Rücküberweisung der Bank"
+    PartnerTaxProfile.objects.filter(partner=payout.partner).update(
+        iban_verified_at=None,
+        payout_blocked_reason=f"{what} ({reason_code}): bitte IBAN und Kontoinhaber prüfen.",
+    )

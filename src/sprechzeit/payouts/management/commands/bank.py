@@ -1,5 +1,6 @@
 """`sprechzeit bank import FILE [--config ID]`: one bank statement (CAMT.053 or MT940)
-for top-ups, returned debits and payouts; what nobody recognises waits for review."""
+for top-ups, returned debits and payouts, or a pain.002 status report (rejected
+payouts); what nobody recognises waits for review."""
 
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
-        one = sub.add_parser("import", help="Import a CAMT.053 or MT940 statement once.")
+        one = sub.add_parser(
+            "import", help="Import a CAMT.053 or MT940 statement (or a pain.002) once."
+        )
         one.add_argument("file", type=Path)
         one.add_argument(
             "--config",
@@ -49,3 +52,5 @@ class Command(BaseCommand):
             f" payouts confirmed {len(result.payouts_confirmed)},"
             f" returned {len(result.payouts_returned)}; review {result.review}"
         )
+        for unmatched in result.payouts_unmatched:
+            self.stdout.write(f"  rejection matches no payout in transit: {unmatched}")

@@ -1,0 +1,155 @@
+"""pain.002 (Customer Payment Status Report): the bank's answer to a payout file before
+it executes. A rejected transaction (TxSts RJCT), or a rejected payment block
+(PmtInfSts RJCT) or whole file (GrpSts RJCT) without transaction details, rejects the
+payouts it names; each takes the return path of a camt.053 return
+(`services.payout_return`: payout in transit → partner payable, partner blocked until
+the IBAN is fixed). Accepted or pending statuses change nothing: the camt.053 confirms
+the execution.
+
+Matched by the original message id (= `PayoutRun.message_id`, which names the paying
+entity) and end-to-end id (= credit note number). Each rejection is remembered as a
+`BankLine` (key `pain002:<report>:<run>:<end-to-end id>`), so a report imported twice
+books nothing twice. There is no pain.002 XSD in the compliance samples; the structure is
+checked here (root, group header, original message id) and anything else is refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Final
+
+from django.db import transaction
+from lxml import etree
+
+from sprechzeit.payouts import errors
+from sprechzeit.payouts.models import BankLine, Payout
+from sprechzeit.payouts.services import CamtLine, ImportResult, bank_line_record, payout_return
+
+PAIN002_NAMESPACE: Final = "urn:iso:std:iso:20022:tech:xsd:pain.002."
+REJECTED: Final = "RJCT"
+WHOLE_BLOCK: Final = "*"
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    report_id: str
+    run_message_id: str
+    end_to_end_id: str  # WHOLE_BLOCK: every payout of the run
+    reason_code: str
+
+
+def is_status_report(content: bytes) -> bool:
+    return PAIN002_NAMESPACE.encode() in content[:1000]
+
+
+def _children(element: Any, name: str) -> list[Any]:
+    return [
+        child
+        for child in element
+        if isinstance(child.tag, str) and etree.QName(child).localname == name
+    ]
+
+
+def _text(element: Any, path: str) -> str:
+    current = [element]
+    for name in path.split("/"):
+        current = [child for parent in current for child in _children(parent, name)]
+        if not current:
+            return ""
+    return str(current[0].text or "").strip()
+
+
+def status_report_rejections(content: bytes) -> list[Rejection]:
+    """The rejections a pain.002 (any version) reports. Raises `BankStatementInvalid`
+    for anything that is not a readable status report."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    try:
+        root = etree.fromstring(content, parser)
+    except etree.XMLSyntaxError as exc:
+        raise errors.BankStatementInvalid(f"pain.002: not well-formed XML: {exc}") from exc
+    namespace = etree.QName(root).namespace or ""
+    reports = _children(root, "CstmrPmtStsRpt")
+    if etree.QName(root).localname != "Document" or not namespace.startswith(PAIN002_NAMESPACE):
+        raise errors.BankStatementInvalid("Not a pain.002 status report.")
+    if len(reports) != 1:
+        raise errors.BankStatementInvalid("pain.002 without a CstmrPmtStsRpt.")
+    report = reports[0]
+    report_id = _text(report, "GrpHdr/MsgId")
+    groups = _children(report, "OrgnlGrpInfAndSts")
+    if not report_id or len(groups) != 1 or not _text(groups[0], "OrgnlMsgId"):
+        raise errors.BankStatementInvalid("pain.002 without its or the original message id.")
+    run_id = _text(groups[0], "OrgnlMsgId")
+    group_status = _text(groups[0], "GrpSts")
+    group_reason = _text(groups[0], "StsRsnInf/Rsn/Cd")
+    found: list[Rejection] = []
+    blocks = _children(report, "OrgnlPmtInfAndSts")
+    for block in blocks:
+        block_status = _text(block, "PmtInfSts") or group_status
+        block_reason = _text(block, "StsRsnInf/Rsn/Cd") or group_reason
+        transactions = _children(block, "TxInfAndSts")
+        for detail in transactions:
+            status = _text(detail, "TxSts") or block_status
+            end_to_end_id = _text(detail, "OrgnlEndToEndId")
+            if status == REJECTED and end_to_end_id:
+                reason = _text(detail, "StsRsnInf/Rsn/Cd") or block_reason or REJECTED
+                found.append(Rejection(report_id, run_id, end_to_end_id, reason))
+        if not transactions and block_status == REJECTED:
+            found.append(Rejection(report_id, run_id, WHOLE_BLOCK, block_reason or REJECTED))
+    if not blocks and group_status == REJECTED:
+        found.append(Rejection(report_id, run_id, WHOLE_BLOCK, group_reason or REJECTED))
+    return found
+
+
+def payouts_import_status_report(*, xml: bytes) -> ImportResult:
+    """Reject the payouts a pain.002 names (see the module); each once. Rejections that
+    match no payout in transit are listed as unmatched and book nothing."""
+    result = ImportResult()
+    for rejection in status_report_rejections(xml):
+        with transaction.atomic():
+            payouts = Payout.objects.select_for_update(of=("self",)).filter(
+                run__message_id=rejection.run_message_id
+            )
+            if rejection.end_to_end_id != WHOLE_BLOCK:
+                payouts = payouts.filter(end_to_end_id=rejection.end_to_end_id)
+            matched = list(payouts.select_related("run__legal_entity", "partner").order_by("pk"))
+            if not matched:
+                _unmatched(rejection, rejection.end_to_end_id, result)
+            for payout in matched:
+                _reject(rejection, payout, result)
+    return result
+
+
+def _line(rejection: Rejection, end_to_end_id: str, amount_minor: int) -> CamtLine:
+    return CamtLine(
+        key=f"pain002:{rejection.report_id}:{rejection.run_message_id}:{end_to_end_id}",
+        account_iban="",
+        end_to_end_id=end_to_end_id,
+        amount_minor=amount_minor,
+        credit=False,
+        reason_code=rejection.reason_code,
+    )
+
+
+def _unmatched(rejection: Rejection, end_to_end_id: str, result: ImportResult) -> None:
+    line = _line(rejection, end_to_end_id, 0)
+    if BankLine.objects.filter(key=line.key[:200]).exists():
+        result.repeated += 1
+        return
+    bank_line_record(line, BankLine.Outcome.UNMATCHED, None)
+    result.unmatched.append(f"{rejection.run_message_id}/{end_to_end_id}")
+
+
+def _reject(rejection: Rejection, payout: Payout, result: ImportResult) -> None:
+    """Caller holds the transaction and the payout's row lock."""
+    line = _line(rejection, payout.end_to_end_id, int(payout.amount_minor))
+    if BankLine.objects.filter(key=line.key[:200]).exists():
+        result.repeated += 1
+        return
+    if payout.status != Payout.Status.IN_TRANSIT:
+        # Executed or returned already: a rejection now contradicts the bank's books.
+        bank_line_record(line, BankLine.Outcome.UNMATCHED, payout)
+        result.unmatched.append(payout.end_to_end_id)
+        return
+    payout_return(payout=payout, reason_code=rejection.reason_code, rejected=True)
+    bank_line_record(line, BankLine.Outcome.RETURNED, payout)
+    result.returned.append(payout.end_to_end_id)
