@@ -11,10 +11,13 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import IntegrityError, transaction
 from django.test import Client
 from lxml import etree
 from pypdf import PdfReader
 
+from sprechzeit.accounts.models import User
+from sprechzeit.accounts.tests.factories import login_verified
 from sprechzeit.consultations.tests.factories import assert_ledger_sound
 from sprechzeit.core import clock
 from sprechzeit.platforms.models import LegalEntity, Platform, StatementPeriod
@@ -274,3 +277,34 @@ def test_portal_shows_the_quarter_and_the_running_period() -> None:
     assert "3. Quartal 2026" in page
     assert "01.10.2026 – 31.12.2026" in page  # earnings so far in the running quarter
     assert "(1 Beratung)" in page
+
+
+def test_staff_set_the_period_per_entity_and_see_it_on_the_runs() -> None:
+    platform = platform_billing(StatementPeriod.QUARTERLY)
+    s = busy_scene(platform=platform)
+    tax_profile(s.partner, VatStatus.SMALL_BUSINESS)
+    settled(s, seconds=600, when=at(2026, 8, 10))
+    with clock.frozen_at(at(2026, 10, 2)):
+        services.statements_close(period="2026-Q3")
+    staff = Client()
+    login_verified(staff, User.objects.create_superuser("chefin@example.com", "geheim-42-x"))
+    entity = platform.legal_entity
+    form = staff.get(f"/admin/platforms/legalentity/{entity.pk}/change/").content.decode()
+    assert 'name="statement_period"' in form
+    assert "vierteljährlich" in form
+    assert "2026-Q3" in staff.get("/admin/statements/closerun/").content.decode()
+    assert "2026-Q3" in staff.get("/admin/statements/statement/").content.decode()
+    # an unknown value is refused by the form and by the database
+    data = {
+        field: getattr(entity, field)
+        for field in ("name", "street", "postal_code", "city", "country", "email")
+    }
+    response = staff.post(
+        f"/admin/platforms/legalentity/{entity.pk}/change/",
+        {**data, "statement_period": "weekly"},
+    )
+    assert response.status_code == 200  # the form again, with the error
+    entity.refresh_from_db()
+    assert entity.statement_period == StatementPeriod.QUARTERLY
+    with pytest.raises(IntegrityError), transaction.atomic():
+        LegalEntity.objects.filter(pk=entity.pk).update(statement_period="weekly")
