@@ -3,10 +3,11 @@ partner's request channel. The protocol is documented in docs/websocket-protocol
 
 Each consumer is a thin edge: it parses a message, calls one service, and pushes the
 result. The meter runs on the server: every socket of a live consultation (on whatever
-process it is connected) runs one asyncio task that knows the exact cut-off second
-from the held amount, sends meter snapshots and warnings, tries an extension before a
-warning and before the cut-off (a top-up may have arrived), and ends the consultation
-at the cut-off or when a side's heartbeats stop. Ending is idempotent, so two sockets
+process it is connected) runs one asyncio task that knows the exact cut-off moment
+from the held amount, sends meter snapshots and warnings, and ends the consultation at
+the cut-off or when a side's heartbeats stop. The timer never waits for the database:
+the end is announced first and booked in a task of its own, and the look for a late
+top-up shortly before the cut-off runs beside it. Ending is idempotent, so two sockets
 racing to end book once.
 """
 
@@ -46,8 +47,8 @@ from sprechzeit.platforms.models import Platform
 from sprechzeit.platforms.selectors import normalise_host, platform_for_host
 
 CLOSE_FORBIDDEN = 4403
-# The client's socket looks for a top-up this long before the cut-off, so the cut-off
-# itself needs no database read and happens on the exact second.
+# The client's socket looks for a top-up (beside its timer) this long before the
+# cut-off, so the cut-off itself needs no database read and happens on the exact second.
 PREFETCH_SECONDS = 5
 # The client's socket books the cut-off; the partner's socket books it only if the
 # client's has not announced it this long after the paid end (client gone, process
@@ -432,7 +433,22 @@ class ConsultationConsumer(_Consumer):
         state = await _db(_extend_state)(self.consultation, timebase.current().now())
         if int(state["paid_seconds"]) > before:
             self.meter.apply(state)
+            self._changed.set()
         return self.meter.paid_seconds > before
+
+    async def _prefetch(self) -> None:
+        """Look for a top-up shortly before the cut-off, beside the meter: the timer
+        never waits for the database, so a busy database cannot delay a cut-off.
+        (Top-ups extend by themselves through the wallet's credit signal; this is the
+        fallback.)"""
+        try:
+            await self._extend()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.warning(
+                "prefetch of consultation %s failed", self.consultation.pk, exc_info=True
+            )
 
     async def _cut_off(self, paid: int, at_second: float) -> None:
         """The exact second: both screens hear the end at once (the amount is the rating
@@ -494,6 +510,10 @@ class ConsultationConsumer(_Consumer):
             await self._run_meter()
         except asyncio.CancelledError:
             raise
+        except OSError:
+            # The browser left while the meter spoke to it (uvicorn's ClientDisconnected);
+            # the peer's timer, or the reaper, does the rest.
+            logger.debug("meter of consultation %s: socket gone", self.consultation.pk)
         except Exception:
             # The reaper ends and settles what a failed timer left behind.
             logger.exception("meter of consultation %s failed", self.consultation.pk)
@@ -540,12 +560,10 @@ class ConsultationConsumer(_Consumer):
                 return
             if self.role == "client" and prefetched_for != cut and left <= PREFETCH_SECONDS:
                 prefetched_for = cut
-                if paid < self.meter.max_duration_seconds and await self._extend():
-                    continue
+                if paid < self.meter.max_duration_seconds:
+                    self._spawn(self._prefetch())
             due_warnings = [w for w in self.policy.warnings if w not in sent_warnings and left <= w]
             if due_warnings:
-                if self.role == "client" and await self._extend():
-                    continue
                 for warning in due_warnings:
                     sent_warnings.add(warning)
                     await self.send_json(
