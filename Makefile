@@ -26,6 +26,7 @@ fmt: bootstrap
 	$(BIN)/ruff check --fix .
 
 # Extract and compile translations (German is the source language, English the second).
+# po_fill fills English from the glossary and fails, before compiling, while any msgstr is empty.
 messages: bootstrap
 	cd src/sprechzeit && SPRECHZEIT_MODE=test ../../$(BIN)/sprechzeit makemessages -l en -l de -e html,txt,py --no-obsolete --ignore 'tests/*'
 	$(BIN)/python scripts/po_fill.py src/sprechzeit/locale/en/LC_MESSAGES/django.po src/sprechzeit/locale/en_glossary.json

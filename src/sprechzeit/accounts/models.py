@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from sprechzeit.core.money import Money
 from sprechzeit.platforms.models import Platform
@@ -40,7 +41,7 @@ class UserManager(BaseUserManager["User"]):
 class User(AbstractBaseUser, PermissionsMixin):
     class Kind(models.TextChoices):
         CLIENT = "client", _("Klient")
-        PARTNER = "partner", _("Berater")
+        PARTNER = "partner", pgettext_lazy("singular", "Berater")
         STAFF = "staff", _("Mitarbeiter")
 
     email = models.EmailField(_("E-Mail"), max_length=254)
@@ -73,8 +74,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     class Meta:
-        verbose_name = _("Benutzer")
-        verbose_name_plural = _("Benutzer")
+        verbose_name = pgettext_lazy("singular", "Benutzer")
+        verbose_name_plural = pgettext_lazy("plural", "Benutzer")
         constraints = [
             models.UniqueConstraint(
                 Lower("email"),
@@ -150,8 +151,8 @@ class Partner(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = _("Berater")
-        verbose_name_plural = _("Berater")
+        verbose_name = pgettext_lazy("singular", "Berater")
+        verbose_name_plural = pgettext_lazy("plural", "Berater")
 
     def __str__(self) -> str:
         return self.user.get_full_name()

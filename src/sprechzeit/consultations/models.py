@@ -13,6 +13,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from sprechzeit.accounts.models import ClientAccount, Listing, Partner
 from sprechzeit.consultations.tariff import Tariff
@@ -290,7 +291,7 @@ class ChatMessage(models.Model):
 
     class Sender(models.TextChoices):
         CLIENT = "client", _("Klient")
-        PARTNER = "partner", _("Berater")
+        PARTNER = "partner", pgettext_lazy("singular", "Berater")
 
     consultation = models.ForeignKey(
         Consultation, on_delete=models.PROTECT, related_name="messages"

@@ -13,6 +13,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from sprechzeit.accounts.models import ClientAccount
 from sprechzeit.core.money import Money
@@ -107,7 +108,10 @@ class ChannelPolicy(models.Model):
     )
     slow = models.BooleanField(_("langsame Zahlart"), default=False)
     credit_on = models.CharField(
-        _("Gutschrift"), max_length=24, choices=CreditOn.choices, default=CreditOn.SETTLEMENT
+        pgettext_lazy("balance credit", "Gutschrift"),
+        max_length=24,
+        choices=CreditOn.choices,
+        default=CreditOn.SETTLEMENT,
     )
 
     class Meta:
@@ -409,7 +413,7 @@ class BankEntry(models.Model):
     booking_date = models.DateField(_("Buchungstag"), null=True, blank=True)
     amount_minor = models.PositiveBigIntegerField(_("Betrag (Cent)"))
     currency = models.CharField(max_length=3)
-    credit = models.BooleanField(_("Gutschrift"))
+    credit = models.BooleanField(pgettext_lazy("bank entry", "Gutschrift"))
     reference = models.CharField(_("Referenz"), max_length=200, blank=True, default="")
     remittance = models.TextField(_("Verwendungszweck"), blank=True, default="")
     end_to_end_id = models.CharField(max_length=200, blank=True, default="")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from sprechzeit.accounts.models import Partner
 from sprechzeit.platforms.models import LegalEntity, Platform
@@ -135,7 +136,7 @@ class Statement(models.Model):
         CANCELLED = "cancelled", _("storniert")
 
     class Kind(models.TextChoices):
-        CREDIT_NOTE = "389", _("Gutschrift")
+        CREDIT_NOTE = "389", pgettext_lazy("credit note", "Gutschrift")
         CANCELLATION = "384", _("Storno")
 
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="statements")
@@ -177,7 +178,7 @@ class Statement(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
-        verbose_name = _("Gutschrift")
+        verbose_name = pgettext_lazy("credit note", "Gutschrift")
         verbose_name_plural = _("Gutschriften")
         ordering = ["-period_start", "number"]
         constraints = [
