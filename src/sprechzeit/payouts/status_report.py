@@ -21,6 +21,7 @@ from typing import Any, Final
 from django.db import transaction
 from lxml import etree
 
+from sprechzeit.core.xml import XmlUnreadable, xml_parse_untrusted
 from sprechzeit.payouts import errors
 from sprechzeit.payouts.models import BankLine, Payout
 from sprechzeit.payouts.services import CamtLine, ImportResult, bank_line_record, payout_return
@@ -62,14 +63,12 @@ def _text(element: Any, path: str) -> str:
 def status_report_rejections(content: bytes) -> list[Rejection]:
     """The rejections a pain.002 (any version) reports. Raises `BankStatementInvalid`
     for anything that is not a readable status report."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True)
     try:
-        root = etree.fromstring(content, parser)
-    except etree.XMLSyntaxError as exc:
+        root, namespace, local = xml_parse_untrusted(content)
+    except XmlUnreadable as exc:
         raise errors.BankStatementInvalid(f"pain.002: not well-formed XML: {exc}") from exc
-    namespace = etree.QName(root).namespace or ""
     reports = _children(root, "CstmrPmtStsRpt")
-    if etree.QName(root).localname != "Document" or not namespace.startswith(PAIN002_NAMESPACE):
+    if local != "Document" or not namespace.startswith(PAIN002_NAMESPACE):
         raise errors.BankStatementInvalid("Not a pain.002 status report.")
     if len(reports) != 1:
         raise errors.BankStatementInvalid("pain.002 without a CstmrPmtStsRpt.")

@@ -27,6 +27,7 @@ from sprechzeit.accounts.models import ClientAccount
 from sprechzeit.core import clock
 from sprechzeit.core.errors import DomainError
 from sprechzeit.core.money import MINOR_UNITS, Money
+from sprechzeit.core.xml import XmlUnreadable, xml_parse_untrusted
 from sprechzeit.payments import errors
 from sprechzeit.payments.models import (
     BankEntry,
@@ -136,14 +137,12 @@ def _amount(element: Any) -> tuple[int, str]:
 
 def parse_camt053(content: bytes) -> tuple[str, list[ParsedEntry]]:
     """The statement id and its booked entries (one per transaction detail)."""
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
     try:
-        root = etree.fromstring(content, parser)
-    except etree.XMLSyntaxError as exc:
+        root, namespace, local = xml_parse_untrusted(content)
+    except XmlUnreadable as exc:
         raise errors.StatementInvalid(f"Not well-formed XML: {exc}") from exc
-    namespace = etree.QName(root).namespace or ""
     statement_root = _find(root, "BkToCstmrStmt")
-    if _local(root) != "Document" or not namespace.startswith(_CAMT_NS) or statement_root is None:
+    if local != "Document" or not namespace.startswith(_CAMT_NS) or statement_root is None:
         raise errors.StatementInvalid("Not a camt.053 document.")
     entries: list[ParsedEntry] = []
     statement_ids: list[str] = []
