@@ -14,7 +14,7 @@ def extend_after_credit(*, client_account_id: int, **_kwargs: Any) -> None:
     """`wallets.signals.balance_credited`: extend the client's live consultation(s).
 
     Runs after the credit has committed. It never raises: a failure is logged and the
-    socket's own look for a top-up before the warnings and the cut-off is the fallback.
+    socket's own look for a top-up shortly before the cut-off is the fallback.
     """
     try:
         services.consultations_extend_after_credit(client_account_id=client_account_id)
