@@ -43,6 +43,7 @@ __all__ = [
     "TransferSpec",
     "account_close",
     "account_get_or_create",
+    "accounts_get_or_create",
     "hold_create",
     "hold_post",
     "hold_void",
@@ -141,6 +142,30 @@ def account_get_or_create(
         },
     )
     return account
+
+
+def accounts_get_or_create(
+    *,
+    purposes: Sequence[AccountPurpose],
+    currency: str = EUR,
+    owner_type: str,
+    owner_id: str,
+) -> dict[AccountPurpose, Account]:
+    """An owner's accounts for several purposes: one query when they exist (the hot
+    path: a client's wallet is read on every request, hold and settlement), created on
+    first use like `account_get_or_create`."""
+    found = {
+        AccountPurpose(account.purpose): account
+        for account in Account.objects.filter(
+            purpose__in=purposes, currency=currency, owner_type=owner_type, owner_id=owner_id
+        )
+    }
+    for purpose in purposes:
+        if purpose not in found:
+            found[purpose] = account_get_or_create(
+                purpose=purpose, currency=currency, owner_type=owner_type, owner_id=owner_id
+            )
+    return found
 
 
 @transaction.atomic

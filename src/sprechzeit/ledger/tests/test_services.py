@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -316,6 +317,29 @@ def test_account_get_or_create_is_one_account_per_purpose_and_owner() -> None:
     revenue = system(AccountPurpose.PLATFORM_REVENUE)
     assert revenue.hot
     assert not revenue.debits_must_not_exceed_credits
+
+
+def test_accounts_get_or_create_creates_the_missing_and_reads_the_rest_in_one_query(
+    django_assert_num_queries: Any,
+) -> None:
+    purposes = (AccountPurpose.CLIENT_WALLET, AccountPurpose.CLIENT_BONUS)
+    wallet = services.account_get_or_create(
+        purpose=AccountPurpose.CLIENT_WALLET, owner_type="accounts.client", owner_id="8"
+    )
+    first = services.accounts_get_or_create(
+        purposes=purposes, owner_type="accounts.client", owner_id="8"
+    )
+    assert first[AccountPurpose.CLIENT_WALLET].pk == wallet.pk
+    assert first[AccountPurpose.CLIENT_BONUS].purpose == AccountPurpose.CLIENT_BONUS
+    with django_assert_num_queries(1):
+        again = services.accounts_get_or_create(
+            purposes=purposes, owner_type="accounts.client", owner_id="8"
+        )
+    assert {k: a.pk for k, a in again.items()} == {k: a.pk for k, a in first.items()}
+    other = services.accounts_get_or_create(
+        purposes=purposes, owner_type="accounts.client", owner_id="9"
+    )
+    assert other[AccountPurpose.CLIENT_WALLET].pk != wallet.pk
 
 
 def test_a_large_batch_takes_the_bulk_path_and_counts_once_per_account() -> None:

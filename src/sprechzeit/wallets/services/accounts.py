@@ -120,18 +120,23 @@ def wallet_for(client_account: ClientAccount) -> Wallet:
     currency = client_account.platform.currency
     _state(client_account)
 
-    def account(purpose: AccountPurpose) -> Account:
-        return ledger.account_get_or_create(
-            purpose=purpose, currency=currency, owner_type=OWNER_CLIENT, owner_id=owner
-        )
-
+    accounts = ledger.accounts_get_or_create(
+        purposes=(
+            AccountPurpose.CLIENT_WALLET,
+            AccountPurpose.CLIENT_BONUS,
+            AccountPurpose.CLIENT_RECEIVABLE,
+        ),
+        currency=currency,
+        owner_type=OWNER_CLIENT,
+        owner_id=owner,
+    )
     return Wallet(
         client_account_id=int(client_account.pk),
         platform_id=int(client_account.platform_id),
         currency=currency,
-        paid=account(AccountPurpose.CLIENT_WALLET),
-        bonus=account(AccountPurpose.CLIENT_BONUS),
-        receivable=account(AccountPurpose.CLIENT_RECEIVABLE),
+        paid=accounts[AccountPurpose.CLIENT_WALLET],
+        bonus=accounts[AccountPurpose.CLIENT_BONUS],
+        receivable=accounts[AccountPurpose.CLIENT_RECEIVABLE],
     )
 
 
