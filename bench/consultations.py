@@ -208,11 +208,13 @@ def accept_in_process(ids: list[str], threads: int) -> None:
 
 async def run_sockets(
     port: int, requested: list[tuple[str, str, Any, Any]], accept: Any, timeout: float
-) -> tuple[list[float], list[tuple[float, float]]]:
+) -> tuple[list[float], list[tuple[float, float]], dict[str, float]]:
     from websockets.asyncio.client import connect  # noqa: PLC0415
 
     lateness: list[float] = []
     intervals: list[tuple[float, float]] = []
+    started_lag: list[float] = []
+    phases: dict[str, float] = {"sockets_opened": time.time()}
     gate = asyncio.Semaphore(100)
     ready = 0
     all_ready = asyncio.Event()
@@ -225,6 +227,8 @@ async def run_sockets(
                 additional_headers={"Cookie": cookie},
                 open_timeout=120,
                 max_queue=None,
+                # Like a browser: answers the server's pings, sends none of its own.
+                ping_interval=None,
             )
             await ws.recv()  # hello
         ready += 1
@@ -247,6 +251,7 @@ async def run_sockets(
                         state = message["state"]
                         start = datetime.fromisoformat(state["started_at"]).timestamp()
                         due = start + state["paid_seconds"]
+                        started_lag.append(time.time() - start)
                     elif message["type"] == "ended":
                         now = time.time()
                         if message["state"]["reason"] != "balance":
@@ -260,7 +265,9 @@ async def run_sockets(
 
     async def accepting() -> None:
         await all_ready.wait()
+        phases["accept_from"] = time.time()
         await asyncio.to_thread(accept)
+        phases["accept_to"] = time.time()
 
     async def partner_side(consultation_id: str, cookie: str) -> None:
         """The partner's socket in the room: heartbeats until the end."""
@@ -270,6 +277,8 @@ async def run_sockets(
                 additional_headers={"Cookie": cookie},
                 open_timeout=120,
                 max_queue=None,
+                # Like a browser: answers the server's pings, sends none of its own.
+                ping_interval=None,
             )
             await ws.recv()  # hello
         nonlocal ready
@@ -297,7 +306,13 @@ async def run_sockets(
         *(one(item[0], item[1].split("\t")[0]) for item in requested),
         *(partner_side(item[0], item[1].split("\t")[1]) for item in requested),
     )
-    return lateness, intervals
+    stats = {
+        "connect_s": round(phases["accept_from"] - phases["sockets_opened"], 1),
+        "accept_s": round(phases["accept_to"] - phases["accept_from"], 1),
+        "started_lag_p50_s": round(percentile(started_lag, 0.5), 4),
+        "started_lag_p99_s": round(percentile(started_lag, 0.99), 4),
+    }
+    return lateness, intervals, stats
 
 
 def _run(coroutine: Any) -> Any:
@@ -328,7 +343,7 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def run_rung(
-    n: int, rung: int, args: argparse.Namespace, port: int, server_pid: int, dbname: str
+    n: int, rung: int, args: argparse.Namespace, port: int, server_pids: list[int], dbname: str
 ) -> dict[str, Any]:
     from sprechzeit.consultations.models import Consultation  # noqa: PLC0415
     from sprechzeit.ledger.check import ledger_check  # noqa: PLC0415
@@ -338,9 +353,9 @@ def run_rung(
     setup_s = time.time() - t
     before = commits(dbname)
     requested = request_all(scenes)
-    cpu_before = cpu_seconds(server_pid)
+    cpu_before = sum(cpu_seconds(pid) for pid in server_pids)
     wall_before = time.time()
-    lateness, intervals = _run(
+    lateness, intervals, phase_stats = _run(
         run_sockets(
             port,
             requested,
@@ -349,7 +364,7 @@ def run_rung(
         )
     )
     wall = time.time() - wall_before
-    cpu = cpu_seconds(server_pid) - cpu_before
+    cpu = sum(cpu_seconds(pid) for pid in server_pids) - cpu_before
     ids = [item[0] for item in requested]
     deadline = time.time() + 120
     while time.time() < deadline:
@@ -376,6 +391,8 @@ def run_rung(
         "server_cpu_s": round(cpu, 2),
         "server_cpu_share_of_one_core": round(cpu / wall, 3),
         "setup_s": round(setup_s, 1),
+        # Sockets open and in their rooms; all accepted; `started` heard after the accept.
+        **phase_stats,
         "ledger_check_ok": ledger_check().ok,
     }
     print(json.dumps(result))
@@ -388,6 +405,12 @@ def main() -> None:
     parser.add_argument("--paid-seconds", type=int, default=60)
     parser.add_argument("--accept-threads", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument(
+        "--booking-workers",
+        type=int,
+        default=1,
+        help="Celery worker processes for the settlements (0: book in the server)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = parser.parse_args()
     base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/sprechzeit")
@@ -436,6 +459,29 @@ def main() -> None:
         ],
         env=env,
     )
+    # The production topology: settlements run on a Celery worker (broker: Redis).
+    worker = (
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "sprechzeit.config.celery",
+                "worker",
+                "--concurrency",
+                str(args.booking_workers),
+                "--loglevel",
+                "warning",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            env=env,
+        )
+        if args.booking_workers
+        else None
+    )
     try:
         deadline = time.time() + 60
         while time.time() < deadline:
@@ -444,12 +490,17 @@ def main() -> None:
                     break
             time.sleep(0.2)
         runs = [
-            run_rung(int(n), rung, args, port, server.pid, dbname)
+            run_rung(
+                int(n), rung, args, port, [server.pid, *([worker.pid] if worker else [])], dbname
+            )
             for rung, n in enumerate(args.ladder.split(","))
         ]
     finally:
         server.terminate()
         server.wait(timeout=20)
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=30)
         from django.db import connections  # noqa: PLC0415
 
         connections.close_all()
@@ -467,6 +518,7 @@ def main() -> None:
         "cpus": os.cpu_count(),
         "channel_layer": "redis",
         "server": f"uvicorn, {args.workers} worker process(es)",
+        "booking_workers": args.booking_workers,
         "runs": runs,
         "measured_at": datetime.now(tz=UTC).isoformat(timespec="seconds"),
     }

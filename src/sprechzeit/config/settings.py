@@ -223,6 +223,10 @@ else:
             }
         }
 
+# Threads per server process for the consultation sockets' database work (PostgreSQL).
+# Few on purpose: ORM work holds the interpreter lock and would starve the event loop.
+CONSULTATION_DB_THREADS = 2
+
 # Celery: with a broker, real workers and beat; without one, tasks run eagerly in-process.
 CELERY_BROKER_URL = ENV.celery_broker_url or "memory://"
 CELERY_TASK_ALWAYS_EAGER = ENV.celery_broker_url is None

@@ -7,7 +7,11 @@ from datetime import datetime
 
 from celery import shared_task
 
-from sprechzeit.consultations.services import consultations_reap
+from sprechzeit.consultations.services import (
+    consultation_by_id,
+    consultation_end,
+    consultations_reap,
+)
 from sprechzeit.consultations.telephony import cutoff
 
 
@@ -47,4 +51,31 @@ def phone_cut_off_schedule(*, consultation_id: uuid.UUID | str, at: datetime) ->
     if not server_cut_off_available():
         return False
     phone_cut_off.apply_async(args=(str(consultation_id),), eta=at)
+    return True
+
+
+@shared_task(name="sprechzeit.consultations.tasks.end", acks_late=True, max_retries=None)
+def end(consultation_id: str, reason: str, at_second: float | None, now: str) -> str:
+    """Book the end of a consultation that a socket has already announced (the cut-off,
+    a timeout, a side's `end`): on a worker, so the settlement's database work does not
+    compete with the event loop that keeps the other consultations' cut-offs on time.
+    `now` is the moment the socket ended it, so a queue delay never adds billed time.
+    Idempotent (`consultation_end`): a redelivered task books nothing twice."""
+    consultation = consultation_end(
+        consultation=consultation_by_id(consultation_id),
+        reason=reason,
+        at_second=at_second,
+        now=datetime.fromisoformat(now),
+    )
+    return str(consultation.status)
+
+
+def end_enqueue(
+    *, consultation_id: uuid.UUID | str, reason: str, at_second: float | None, now: datetime
+) -> bool:
+    """Queue `end` for a worker. False (nothing queued) without a worker: the caller
+    books in-process then."""
+    if not server_cut_off_available():
+        return False
+    end.apply_async(args=(str(consultation_id), reason, at_second, now.isoformat()))
     return True

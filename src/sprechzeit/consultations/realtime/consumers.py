@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,7 +29,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
 from sprechzeit.accounts.models import Partner
-from sprechzeit.consultations import events, services
+from sprechzeit.consultations import events, services, tasks
 from sprechzeit.consultations.errors import ConsultationError, NotParticipant
 from sprechzeit.consultations.heartbeats import ROLES, heartbeat_record, heartbeats_last
 from sprechzeit.consultations.models import Consultation
@@ -54,6 +55,8 @@ PREFETCH_SECONDS = 5
 # client's has not announced it this long after the paid end (client gone, process
 # dead). The booked second is the paid one either way.
 PARTNER_CUTOFF_GRACE_SECONDS = 2
+# A cut-off later than this is logged as a warning (the node is overloaded).
+LATE_CUTOFF_SECONDS = 1.0
 # A socket stores its side's heartbeat (for the peer's timeout and the reaper) at most
 # this often; chat messages count as heartbeats but do not write more often.
 HEARTBEAT_STORE_SECONDS = 5
@@ -61,19 +64,30 @@ HEARTBEAT_STORE_SECONDS = 5
 
 logger = logging.getLogger(__name__)
 # SQLite (demo, tests) takes one writer at a time: its work stays in Django's one
-# database thread. PostgreSQL gets the shared thread pool, so many consultations' timers
-# do not queue behind one another.
+# database thread. PostgreSQL gets a small pool of its own: the database work is mostly
+# Python (the ORM) and holds the interpreter lock, so every extra busy thread takes turns
+# away from the event loop that keeps the cut-offs on time. Timers never wait for this
+# pool; requests queue in it instead of starving the loop.
 _THREAD_SENSITIVE = settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
+_POOL = (
+    None
+    if _THREAD_SENSITIVE
+    else ThreadPoolExecutor(
+        max_workers=settings.CONSULTATION_DB_THREADS, thread_name_prefix="consultation-db"
+    )
+)
 
 
 def _db(function: Any) -> Any:
     """Database work off the event loop."""
-    return database_sync_to_async(function, thread_sensitive=_THREAD_SENSITIVE)
+    if _POOL is None:
+        return database_sync_to_async(function, thread_sensitive=True)
+    return database_sync_to_async(function, thread_sensitive=False, executor=_POOL)
 
 
 def _off_loop(function: Any) -> Any:
-    """Blocking non-database work (the heartbeat store) on the shared thread pool."""
-    return sync_to_async(function, thread_sensitive=False)
+    """Blocking non-database work (the heartbeat store) off the event loop."""
+    return sync_to_async(function, thread_sensitive=False, executor=_POOL)
 
 
 class _Consumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
@@ -481,16 +495,28 @@ class ConsultationConsumer(_Consumer):
     def _booking(self, reason: str, at_second: float | None) -> asyncio.Future[Any]:
         """Book the end in a task of its own that outlives this socket."""
         task: asyncio.Future[Any] = asyncio.ensure_future(
-            _db(services.consultation_end)(
-                consultation=self.consultation,
-                reason=reason,
-                at_second=at_second,
-                now=timebase.current().now(),
-            )
+            self._book(reason, at_second, timebase.current().now())
         )
         _BOOKINGS.add(task)
         task.add_done_callback(_BOOKINGS.discard)
         return task
+
+    async def _book(self, reason: str, at_second: float | None, now: datetime) -> None:
+        """With a Celery worker the settlement runs there (`tasks.end`): this process
+        keeps its interpreter for the timers. Without one (demo, tests), or when the
+        broker refuses, it is booked here."""
+        try:
+            if await _off_loop(tasks.end_enqueue)(
+                consultation_id=self.consultation.pk, reason=reason, at_second=at_second, now=now
+            ):
+                return
+        except Exception:
+            logger.warning(
+                "queueing the end of %s failed; booking here", self.consultation.pk, exc_info=True
+            )
+        await _db(services.consultation_end)(
+            consultation=self.consultation, reason=reason, at_second=at_second, now=now
+        )
 
     def _meter_snapshot(self, elapsed: int) -> dict[str, Any]:
         tariff = self.consultation.tariff
@@ -556,6 +582,10 @@ class ConsultationConsumer(_Consumer):
                     # The client's socket books it; wait for its announcement.
                     await self._wait(grace_end)
                     continue
+                grace = PARTNER_CUTOFF_GRACE_SECONDS if self.role == "partner" else 0
+                if -left > LATE_CUTOFF_SECONDS + grace:
+                    # An overloaded node shows here first (the booking is exact anyway).
+                    logger.warning("cut-off of %s late by %.2f s", self.consultation.pk, -left)
                 await self._cut_off(paid, (cut - started).total_seconds())
                 return
             if self.role == "client" and prefetched_for != cut and left <= PREFETCH_SECONDS:

@@ -14,6 +14,7 @@ from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.core.cache import cache
 
+from sprechzeit.consultations import tasks
 from sprechzeit.consultations.models import Consultation
 from sprechzeit.consultations.realtime import timebase
 from sprechzeit.consultations.realtime.timebase import ManualTimebase
@@ -364,5 +365,55 @@ async def test_pause_without_the_policy_is_refused(clock: ManualTimebase) -> Non
     assert (ended["state"]["duration_seconds"], ended["state"]["amount_minor"]) == (150, 500)
     await client.expect("settled")
     assert await check(s) == 0
+    await client.close()
+    await partner.close()
+
+
+async def _status(consultation: Consultation) -> str:
+    await database_sync_to_async(consultation.refresh_from_db)()
+    return str(consultation.status)
+
+
+async def test_with_a_worker_the_cut_off_is_booked_there(
+    clock: ManualTimebase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Production: the socket announces the cut-off and queues the booking for a Celery
+    worker; the worker books exactly the paid time, once even when redelivered."""
+    queued: list[tuple[Any, ...]] = []
+    monkeypatch.setattr(tasks, "server_cut_off_available", lambda: True)
+    monkeypatch.setattr(tasks.end, "apply_async", lambda args: queued.append(args))
+    s = await make_scene(balance_minor=500, rate_minor=200)
+    consultation, client, partner = await live(s, clock)
+    await run_until(clock, [client, partner], 153, step=1)
+    assert (await client.expect("ended"))["state"]["duration_seconds"] == 150
+    await partner.expect("ended")
+    # Only the client's socket books (the partner heard the announcement in time).
+    assert [(q[1], q[2]) for q in queued] == [("balance", 150.0)]
+    assert await _status(consultation) == "live"
+    for _redelivery in range(2):
+        await database_sync_to_async(tasks.end)(*queued[0])
+    assert (await partner.expect("settled"))["state"]["amount_minor"] == 500
+    assert await _status(consultation) == "settled"
+    assert await check(s) == 0
+    await client.close()
+    await partner.close()
+
+
+async def test_a_refusing_broker_books_in_process(
+    clock: ManualTimebase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(args: Any) -> None:
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(tasks, "server_cut_off_available", lambda: True)
+    monkeypatch.setattr(tasks.end, "apply_async", refuse)
+    s = await make_scene(balance_minor=500, rate_minor=200)
+    consultation, client, partner = await live(s, clock)
+    await run_until(clock, [client, partner], 50)
+    await partner.send(type="end")
+    ended = await client.expect("ended")
+    assert (ended["state"]["duration_seconds"], ended["state"]["amount_minor"]) == (50, 167)
+    assert await _status(consultation) == "settled"
+    assert await check(s) == 333
     await client.close()
     await partner.close()
