@@ -1,19 +1,22 @@
-"""Consultation benchmark: N concurrent chat consultations over real WebSockets against a
-server on the Redis channel layer, each cut off by its balance.
+"""Consultation benchmark: N concurrent chat consultations over real WebSockets against
+the production topology, each cut off by its balance.
 
     make bench-consultations           # or:
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/sprechzeit REDIS_URL=redis://127.0.0.1:6379/9 \
-        python bench/consultations.py --ladder 250,500,1000
+        python bench/consultations.py --ladder 500,1000,2000 --paid-seconds 180
 
-For every N of the ladder:
+The server: `--workers` uvicorn processes (default 2) on the Redis channel layer and
+`--booking-workers` Celery worker processes (default 1; 0 books in the server) for the
+settlements, with persistent database connections. For every N of the ladder:
 
 1. set up N partners (online, one listing each at 2.00 €/min billed per second) and N
-   clients whose balance pays exactly `--paid-seconds` (default 5);
-2. request all N consultations and connect N client sockets to
-   `/ws/consultations/<id>/` on one uvicorn process (Redis channel layer);
-3. accept them through the services (`--accept-threads` at a time); each socket gets
-   `started` with its start second and the server's meter cuts it off at the paid
-   second;
+   clients whose balance pays exactly `--paid-seconds` (default 180);
+2. request all N consultations and connect the client's and the partner's socket of
+   each to `/ws/consultations/<id>/` (one uvloop process; heartbeats every 10 s and no
+   client pings, like a browser);
+3. once every socket is in its room, a separate process accepts them through the
+   services (`--accept-threads` at a time); each socket gets `started` and the
+   server's timer cuts it off at the paid second;
 4. lateness = when the client received `ended` − (its start + paid seconds); the peak
    of simultaneously live consultations is reported as `peak_live`.
 
@@ -401,8 +404,8 @@ def run_rung(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--ladder", default="250,500,1000", help="comma-separated N values")
-    parser.add_argument("--paid-seconds", type=int, default=60)
+    parser.add_argument("--ladder", default="500,1000,2000", help="comma-separated N values")
+    parser.add_argument("--paid-seconds", type=int, default=180)
     parser.add_argument("--accept-threads", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     parser.add_argument(
