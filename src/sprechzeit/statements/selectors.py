@@ -7,14 +7,15 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Min, QuerySet, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sprechzeit.accounts.models import Partner
 from sprechzeit.consultations.models import Consultation
 from sprechzeit.core.money import Money
 from sprechzeit.platforms.models import LegalEntity, StatementPeriod
-from sprechzeit.statements.models import Adjustment, PartnerTaxProfile, Statement
+from sprechzeit.statements.models import Adjustment, CloseRun, PartnerTaxProfile, Statement
 from sprechzeit.statements.payability import (
     PayoutDecision,
     PayoutOutlook,
@@ -36,6 +37,30 @@ class Earnings:
     billed_seconds: int
     gross_minor: int
     share_minor: int
+
+
+def first_settled_day(*, cadence: str) -> date | None:
+    """The day of the earliest settled consultation of the entities on `cadence` (in
+    the operator's time zone), or None: where a catch-up of missed periods starts."""
+    first = Consultation.objects.filter(
+        status=Consultation.Status.SETTLED, platform__legal_entity__statement_period=cadence
+    ).aggregate(first=Min("settled_at"))["first"]
+    return None if first is None else timezone.localtime(first).date()
+
+
+def close_covers(*, period: Period) -> bool:
+    """The period is closed (a finished run of exactly it), or the entities on its
+    cadence already have a statement overlapping it (closed under another cadence
+    before a switch)."""
+    if CloseRun.objects.filter(
+        status=CloseRun.Status.DONE, period_start=period.start, period_end=period.end
+    ).exists():
+        return True
+    return Statement.objects.filter(
+        legal_entity__statement_period=period.cadence,
+        period_start__lte=period.end,
+        period_end__gte=period.start,
+    ).exists()
 
 
 def settled_earnings(*, period: Period, legal_entity_ids: Collection[int]) -> list[Earnings]:

@@ -397,23 +397,45 @@ def statements_close(*, period: str, progress: Progress | None = None) -> CloseR
     return run
 
 
+# How far back the daily job looks for ended periods nobody closed (beat was down).
+CATCH_UP_PERIODS: Final = 36
+
+
+def periods_due(*, cadence: str, today: date) -> list[Period]:
+    """The ended periods of `cadence` still to close, oldest first: walking back from
+    the latest ended one until a period a finished close covers (also one of another
+    cadence, before a switch), the earliest settled consultation, or `CATCH_UP_PERIODS`."""
+    first = selectors.first_settled_day(cadence=cadence)
+    due: list[Period] = []
+    period = period_containing(cadence=cadence, day=today).previous()
+    while first is not None and period.end >= first and len(due) < CATCH_UP_PERIODS:
+        if selectors.close_covers(period=period):
+            break
+        due.append(period)
+        period = period.previous()
+    return due[::-1]
+
+
 def statements_close_due(*, progress: Progress | None = None) -> list[CloseRun]:
-    """Close, for each cadence some entity uses, the latest period that has ended (the
-    beat job, daily). A period already closed is skipped; a failed one is resumed. An
-    error of one cadence is raised after the others were closed."""
+    """Close, for each cadence some entity uses, every ended period not closed yet,
+    oldest first (the beat job, daily): normally the one that just ended; after beat
+    was down, the missed ones too. A failed run is resumed. An error of one cadence is
+    raised after the others were closed; a cadence stops at its first error, so periods
+    are never closed out of order."""
     today = _today()
     cadences = sorted(set(LegalEntity.objects.values_list("statement_period", flat=True)))
     runs: list[CloseRun] = []
     failures: list[errors.StatementError] = []
     for cadence in cadences:
-        period = period_containing(cadence=cadence, day=today).previous()
-        try:
-            runs.append(statements_close(period=period.label, progress=progress))
-        except errors.PeriodAlreadyClosed:
-            continue
-        except errors.StatementError as exc:
-            # One cadence's problem (an overlap after a switch) must not stop the others.
-            failures.append(exc)
+        for period in periods_due(cadence=cadence, today=today):
+            try:
+                runs.append(statements_close(period=period.label, progress=progress))
+            except errors.PeriodAlreadyClosed:
+                continue
+            except errors.StatementError as exc:
+                # One cadence's problem (an overlap after a switch) must not stop the others.
+                failures.append(exc)
+                break
     if failures:
         raise failures[0]
     return runs

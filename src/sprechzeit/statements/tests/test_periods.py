@@ -232,6 +232,41 @@ def test_close_due_closes_the_latest_ended_period_of_each_cadence() -> None:
     assert_ledger_sound()
 
 
+def test_close_due_catches_up_missed_periods_in_order() -> None:
+    """Beat was down for two months: the next daily run closes August, September and
+    October, oldest first; the day after there is nothing to do."""
+    s = busy_scene(platform=platform_billing(StatementPeriod.MONTHLY))
+    tax_profile(s.partner, VatStatus.SMALL_BUSINESS)
+    with clock.frozen_at(at(2026, 8, 2)):
+        assert services.statements_close_due() == []  # nothing settled yet
+    for month in (8, 9, 10):
+        settled(s, seconds=600, when=at(2026, month, 10))
+    with clock.frozen_at(at(2026, 11, 3, 2)):
+        runs = services.statements_close_due()
+        assert services.statements_close_due() == []
+    assert [run.period_label for run in runs] == ["2026-08", "2026-09", "2026-10"]
+    numbers = list(Statement.objects.order_by("period_start").values_list("period_start", "number"))
+    assert [start.month for start, _number in numbers] == [8, 9, 10]
+    assert [number for _start, number in numbers] == sorted(number for _s, number in numbers)
+    assert_ledger_sound()
+
+
+def test_close_due_does_not_reach_behind_a_cadence_switch() -> None:
+    s = busy_scene(platform=platform_billing(StatementPeriod.MONTHLY))
+    tax_profile(s.partner, VatStatus.SMALL_BUSINESS)
+    settled(s, seconds=600, when=at(2026, 7, 10))
+    with clock.frozen_at(at(2026, 8, 2)):
+        assert [run.period_label for run in services.statements_close_due()] == ["2026-07"]
+    LegalEntity.objects.filter(pk=s.platform.legal_entity_id).update(
+        statement_period=StatementPeriod.QUARTERLY
+    )
+    settled(s, seconds=600, when=at(2026, 10, 10))
+    with clock.frozen_at(at(2027, 1, 2)):
+        # Q3 overlaps July's monthly close: the walk back stops at Q4.
+        assert [run.period_label for run in services.statements_close_due()] == ["2026-Q4"]
+    assert_ledger_sound()
+
+
 def test_commands_take_each_notation_and_explain_bad_ones(tmp_path: Path) -> None:
     s = busy_scene(platform=platform_billing(StatementPeriod.QUARTERLY))
     tax_profile(s.partner, VatStatus.NON_EU)
