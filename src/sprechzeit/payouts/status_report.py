@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 from lxml import etree
 
 from sprechzeit.core.xml import XmlUnreadable, xml_parse_untrusted
@@ -66,17 +67,21 @@ def status_report_rejections(content: bytes) -> list[Rejection]:
     try:
         root, namespace, local = xml_parse_untrusted(content)
     except XmlUnreadable as exc:
-        raise errors.BankStatementInvalid(f"pain.002: not well-formed XML: {exc}") from exc
+        raise errors.BankStatementInvalid(
+            _("pain.002: kein wohlgeformtes XML: %(detail)s") % {"detail": exc}
+        ) from exc
     reports = _children(root, "CstmrPmtStsRpt")
     if local != "Document" or not namespace.startswith(PAIN002_NAMESPACE):
-        raise errors.BankStatementInvalid("Not a pain.002 status report.")
+        raise errors.BankStatementInvalid(_("Kein pain.002-Statusbericht."))
     if len(reports) != 1:
-        raise errors.BankStatementInvalid("pain.002 without a CstmrPmtStsRpt.")
+        raise errors.BankStatementInvalid(_("pain.002 ohne CstmrPmtStsRpt."))
     report = reports[0]
     report_id = _text(report, "GrpHdr/MsgId")
     groups = _children(report, "OrgnlGrpInfAndSts")
     if not report_id or len(groups) != 1 or not _text(groups[0], "OrgnlMsgId"):
-        raise errors.BankStatementInvalid("pain.002 without its or the original message id.")
+        raise errors.BankStatementInvalid(
+            _("pain.002 ohne eigene oder ursprüngliche Nachrichten-ID.")
+        )
     run_id = _text(groups[0], "OrgnlMsgId")
     group_status = _text(groups[0], "GrpSts")
     group_reason = _text(groups[0], "StsRsnInf/Rsn/Cd")

@@ -20,6 +20,7 @@ from typing import Any, Final
 
 import mt940
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 from lxml import etree
 from stdnum import iso11649
 
@@ -121,18 +122,21 @@ def _minor(value: Decimal, currency: str) -> int:
     end up in the review queue."""
     scaled = value * (Decimal(10) ** MINOR_UNITS.get(currency, 2))
     if scaled != scaled.to_integral_value() or scaled < 0:
-        raise errors.StatementInvalid(f"The amount {value} does not fit {currency}.")
+        raise errors.StatementInvalid(
+            _("Der Betrag %(value)s passt nicht zur Währung %(currency)s.")
+            % {"value": value, "currency": currency}
+        )
     return int(scaled)
 
 
 def _amount(element: Any) -> tuple[int, str]:
     if element is None or element.text is None:
-        raise errors.StatementInvalid("An entry without an amount.")
+        raise errors.StatementInvalid(_("Eine Buchung ohne Betrag."))
     currency = str(element.get("Ccy", "EUR"))
     try:
         return _minor(Decimal(element.text.strip()), currency), currency
     except InvalidOperation as exc:
-        raise errors.StatementInvalid("An amount that is not a number.") from exc
+        raise errors.StatementInvalid(_("Ein Betrag, der keine Zahl ist.")) from exc
 
 
 def parse_camt053(content: bytes) -> tuple[str, list[ParsedEntry]]:
@@ -140,10 +144,12 @@ def parse_camt053(content: bytes) -> tuple[str, list[ParsedEntry]]:
     try:
         root, namespace, local = xml_parse_untrusted(content)
     except XmlUnreadable as exc:
-        raise errors.StatementInvalid(f"Not well-formed XML: {exc}") from exc
+        raise errors.StatementInvalid(
+            _("Kein wohlgeformtes XML: %(detail)s") % {"detail": exc}
+        ) from exc
     statement_root = _find(root, "BkToCstmrStmt")
     if local != "Document" or not namespace.startswith(_CAMT_NS) or statement_root is None:
-        raise errors.StatementInvalid("Not a camt.053 document.")
+        raise errors.StatementInvalid(_("Kein camt.053-Dokument."))
     entries: list[ParsedEntry] = []
     statement_ids: list[str] = []
     for statement in _findall(statement_root, "Stmt"):
@@ -225,7 +231,7 @@ def parse_mt940(content: bytes) -> tuple[str, list[ParsedEntry]]:
     except UnicodeDecodeError:
         text = content.decode("latin-1")
     if ":20:" not in text or (":61:" not in text and ":60F:" not in text):
-        raise errors.StatementInvalid("Not an MT940 statement.")
+        raise errors.StatementInvalid(_("Kein MT940-Kontoauszug."))
     transactions = mt940.models.Transactions(
         processors={
             "post_transaction_details": [mt940.processors.transaction_details_post_processor]
@@ -234,7 +240,9 @@ def parse_mt940(content: bytes) -> tuple[str, list[ParsedEntry]]:
     try:
         transactions.parse(text)
     except Exception as exc:  # the library raises plain exceptions on broken files
-        raise errors.StatementInvalid(f"Unreadable MT940: {exc}") from exc
+        raise errors.StatementInvalid(
+            _("MT940 nicht lesbar: %(detail)s") % {"detail": exc}
+        ) from exc
     account = str(transactions.data.get("account_identification", ""))
     statement_id = f"{account}:{transactions.data.get('statement_number', '')}"
     entries = []
@@ -463,7 +471,9 @@ def statement_store(
 ) -> tuple[BankStatement, bool]:
     """The file, stored once per bank account by its hash; True when it was already."""
     if config.kind != "bank_transfer":
-        raise errors.StatementInvalid("Statements belong to a bank transfer configuration.")
+        raise errors.StatementInvalid(
+            _("Kontoauszüge gehören zu einer Banküberweisungs-Konfiguration.")
+        )
     digest = hashlib.sha256(content).hexdigest()
     try:
         with transaction.atomic():
@@ -487,7 +497,9 @@ def statement_import(*, config: ProviderConfig, file_name: str, content: bytes) 
     stored. Payouts in the same file are booked by the one bank import
     (`payouts.bank.bank_statement_import`), which uses this module's parts."""
     if config.kind != "bank_transfer":
-        raise errors.StatementInvalid("Statements belong to a bank transfer configuration.")
+        raise errors.StatementInvalid(
+            _("Kontoauszüge gehören zu einer Banküberweisungs-Konfiguration.")
+        )
     parsed = statement_parse(content)
     statement, duplicate = statement_store(
         config=config, file_name=file_name, content=content, parsed=parsed

@@ -254,5 +254,5 @@ def test_command_and_staff_upload(tmp_path: Path) -> None:
         "/admin/payments/bankstatement/upload/",
         {"provider_config": str(config.pk), "file": SimpleUploadedFile("x.xml", b"<oops")},
     )
-    assert "Not well-formed XML" in response.content.decode()
+    assert "Kein wohlgeformtes XML" in response.content.decode()
     assert_ledger_sound()
