@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime
 
 from celery import shared_task
+from django.db import OperationalError
 
 from sprechzeit.consultations.services import (
     consultation_by_id,
@@ -54,7 +55,15 @@ def phone_cut_off_schedule(*, consultation_id: uuid.UUID | str, at: datetime) ->
     return True
 
 
-@shared_task(name="sprechzeit.consultations.tasks.end", acks_late=True, max_retries=None)
+@shared_task(
+    name="sprechzeit.consultations.tasks.end",
+    acks_late=True,
+    # A database that is briefly away: try again (the reaper is the last resort).
+    autoretry_for=(OperationalError,),
+    retry_backoff=2,
+    retry_backoff_max=60,
+    max_retries=20,
+)
 def end(consultation_id: str, reason: str, at_second: float | None, now: str) -> str:
     """Book the end of a consultation that a socket has already announced (the cut-off,
     a timeout, a side's `end`): on a worker, so the settlement's database work does not
