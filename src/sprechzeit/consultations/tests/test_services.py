@@ -269,6 +269,38 @@ def test_reaper_ends_at_the_last_confirmed_heartbeat() -> None:
     assert_ledger_sound()
 
 
+def test_the_end_task_books_once_and_retries_while_the_database_is_away(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`tasks.end` (a worker books what a socket announced): booked at the socket's
+    moment, not the worker's; an OperationalError is retried; redelivery books once."""
+    from django.db import OperationalError  # noqa: PLC0415
+
+    from sprechzeit.consultations import services, tasks  # noqa: PLC0415
+
+    consultation, s = start(balance_minor=500, rate_minor=200)
+    real = services.consultation_end
+    calls = []
+
+    def flaky(**kwargs: Any) -> Consultation:
+        calls.append(kwargs["now"])
+        if len(calls) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real(**kwargs)
+
+    monkeypatch.setattr(tasks, "consultation_end", flaky)
+    args = (str(consultation.pk), "partner", None, at(50).isoformat())
+    # As on a worker: the retry is handed back, not raised (tests propagate by default).
+    assert tasks.end.apply(args=args, throw=False).get() == "settled"
+    assert calls == [at(50), at(50)]
+    assert tasks.end.apply(args=args).get() == "settled"
+    consultation.refresh_from_db()
+    assert (consultation.duration_seconds, consultation.amount_minor) == (50, 167)
+    assert Transfer.objects.filter(batch_id=consultation.settlement_batch_id).count() >= 1
+    assert wallet_available(s.client) == 333
+    assert_ledger_sound()
+
+
 def test_reaper_without_heartbeats_ends_at_start_and_misses_old_requests() -> None:
     consultation, _s = start()
     waiting = scene()
