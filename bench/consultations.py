@@ -222,7 +222,9 @@ async def run_sockets(
     ready = 0
     all_ready = asyncio.Event()
 
-    async def one(consultation_id: str, cookie: str) -> None:
+    async def room(consultation_id: str, cookie: str, *, measure: bool) -> None:
+        """One side's socket in the room, heartbeating like the browser until `ended`;
+        the client's side (`measure`) records when `started` and `ended` arrive."""
         nonlocal ready
         async with gate:
             ws = await connect(
@@ -250,18 +252,19 @@ async def run_sockets(
             async with asyncio.timeout(timeout):
                 async for raw in ws:
                     message = json.loads(raw)
-                    if message["type"] == "started":
+                    if message["type"] == "ended":
+                        if measure:
+                            now = time.time()
+                            if message["state"]["reason"] != "balance":
+                                raise AssertionError(f"{consultation_id} ended: {message['state']}")
+                            lateness.append(now - due)
+                            intervals.append((due - message["state"]["duration_seconds"], now))
+                        return
+                    if measure and message["type"] == "started":
                         state = message["state"]
                         start = datetime.fromisoformat(state["started_at"]).timestamp()
                         due = start + state["paid_seconds"]
                         started_lag.append(time.time() - start)
-                    elif message["type"] == "ended":
-                        now = time.time()
-                        if message["state"]["reason"] != "balance":
-                            raise AssertionError(f"{consultation_id} ended: {message['state']}")
-                        lateness.append(now - due)
-                        intervals.append((due - message["state"]["duration_seconds"], now))
-                        return
         finally:
             beating.cancel()
             await ws.close()
@@ -272,42 +275,10 @@ async def run_sockets(
         await asyncio.to_thread(accept)
         phases["accept_to"] = time.time()
 
-    async def partner_side(consultation_id: str, cookie: str) -> None:
-        """The partner's socket in the room: heartbeats until the end."""
-        async with gate:
-            ws = await connect(
-                f"ws://127.0.0.1:{port}/ws/consultations/{consultation_id}/",
-                additional_headers={"Cookie": cookie},
-                open_timeout=120,
-                max_queue=None,
-                # Like a browser: answers the server's pings, sends none of its own.
-                ping_interval=None,
-            )
-            await ws.recv()  # hello
-        nonlocal ready
-        ready += 1
-        if ready == 2 * len(requested):
-            all_ready.set()
-
-        async def beat() -> None:
-            while True:
-                await asyncio.sleep(10)
-                await ws.send('{"type": "heartbeat"}')
-
-        beating = asyncio.ensure_future(beat())
-        try:
-            async with asyncio.timeout(timeout):
-                async for raw in ws:
-                    if json.loads(raw)["type"] == "ended":
-                        return
-        finally:
-            beating.cancel()
-            await ws.close()
-
     await asyncio.gather(
         accepting(),
-        *(one(item[0], item[1].split("\t")[0]) for item in requested),
-        *(partner_side(item[0], item[1].split("\t")[1]) for item in requested),
+        *(room(item[0], item[1].split("\t")[0], measure=True) for item in requested),
+        *(room(item[0], item[1].split("\t")[1], measure=False) for item in requested),
     )
     stats = {
         "connect_s": round(phases["accept_from"] - phases["sockets_opened"], 1),

@@ -417,3 +417,30 @@ async def test_a_refusing_broker_books_in_process(
     assert await check(s) == 333
     await client.close()
     await partner.close()
+
+
+async def test_top_up_at_147_seconds_moves_the_cut_off(clock: ManualTimebase) -> None:
+    """A top-up in the last seconds before the cut-off (after the socket's own look for
+    one at paid − 5 s) still extends the consultation without interruption, because the
+    credit itself extends it."""
+    s = await make_scene(balance_minor=500, rate_minor=200, warning_seconds="")
+    _consultation, client, partner = await live(s, clock)
+    # Past the socket's own look for a top-up at 145 s: nothing was there.
+    await run_until(clock, [client, partner], 147, step=7)
+    assert client.of("extended") == []
+    await database_sync_to_async(top_up)(client=s.client, minor=1000)
+    extended = await client.expect("extended")
+    assert extended["state"]["paid_seconds"] == 450
+    assert (await partner.expect("extended"))["state"]["paid_seconds"] == 450
+    # Second 150 passes without a cut-off …
+    await run_until(clock, [client, partner], 300)
+    assert client.of("ended") == []
+    assert partner.of("ended") == []
+    # … the new one comes at 450 s and bills the longer time.
+    await run_until(clock, [client, partner], 460)
+    ended = await partner.expect("ended")
+    assert (ended["state"]["duration_seconds"], ended["state"]["amount_minor"]) == (450, 1500)
+    await partner.expect("settled")
+    assert await check(s) == 0
+    await client.close()
+    await partner.close()
