@@ -244,6 +244,21 @@ LOGGING: dict[str, Any] = {
 }
 
 SPRECHZEIT_MODE = ENV.mode
+
+# Our reverse proxies: X-Forwarded-For is believed only from them (core/net.py).
+TRUSTED_PROXIES = ENV.trusted_proxies
+# Throttles (core/throttle.py): scope -> (attempts, window in seconds). The `_account`
+# scopes count per e-mail address or user, the `_address` scopes per client address.
+SPRECHZEIT_THROTTLES: dict[str, tuple[int, int]] = {
+    "login_account": (10, 15 * 60),
+    "login_address": (30, 15 * 60),
+    "totp_account": (10, 15 * 60),
+    "totp_address": (30, 15 * 60),
+    "password_reset_account": (3, 60 * 60),
+    "password_reset_address": (10, 60 * 60),
+    "signup_address": (20, 60 * 60),
+    "contact_address": (3, 15 * 60),
+}
 SPRECHZEIT_NETWORK_HOSTS = ENV.network_hosts
 
 SILENCED_SYSTEM_CHECKS = [

@@ -34,10 +34,11 @@ from sprechzeit.accounts.models import User
 from sprechzeit.accounts.services import (
     email_verification_token,
     totp_enrolment_device,
-    totp_verify,
     user_requires_2fa,
     user_verify_email,
 )
+from sprechzeit.accounts.throttles import password_reset_buckets, totp_verify_limited
+from sprechzeit.core.throttle import Throttled, throttle_take
 from sprechzeit.platforms.models import Platform
 from sprechzeit.site.forms import LoginForm, OtpTokenForm, PlatformPasswordResetForm
 
@@ -78,7 +79,12 @@ def login_view(request: HttpRequest) -> HttpResponse:
             return redirect("site:login_2fa")
         login(request, user, backend=BACKEND)
         return HttpResponseRedirect(_next_url(request))
-    return render(request, "site/login.html", {"form": form, "next": _next_url(request)})
+    return render(
+        request,
+        "site/login.html",
+        {"form": form, "next": _next_url(request)},
+        status=429 if form.throttled is not None else 200,
+    )
 
 
 def login_2fa(request: HttpRequest) -> HttpResponse:
@@ -89,29 +95,36 @@ def login_2fa(request: HttpRequest) -> HttpResponse:
     enrolling = not user_has_device(user, confirmed=True)
     device = totp_enrolment_device(user=user) if enrolling else None
     form = OtpTokenForm(request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
-        verified = totp_verify(user=user, token=form.cleaned_data["token"])
-        if verified is None:
-            form.add_error(
-                "token",
-                _(
-                    "Dieser Code stimmt nicht. Bitte geben Sie den aktuellen Code aus Ihrer App ein."
-                ),
+        try:
+            verified = totp_verify_limited(
+                request=request, user=user, token=form.cleaned_data["token"]
             )
-        else:
+        except Throttled as exc:
+            form.add_error("token", exc.user_message())
+            verified, status = None, 429
+        if verified is not None:
             del request.session[PENDING_KEY]
             login(request, user, backend=BACKEND)
             otp_login(request, verified)
             if enrolling:
                 messages.success(request, _("Die Zwei-Faktor-Anmeldung ist eingerichtet."))
             return HttpResponseRedirect(pending["next"])
+        if status != 429:
+            form.add_error(
+                "token",
+                _(
+                    "Dieser Code stimmt nicht. Bitte geben Sie den aktuellen Code aus Ihrer App ein."
+                ),
+            )
     context: dict[str, Any] = {"form": form, "enrolling": enrolling}
     if device is not None:
         image = qrcode.make(
             device.config_url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8
         )
         context.update(secret=_base32(device.bin_key), qr_svg=image.to_string(encoding="unicode"))
-    return render(request, "site/login_2fa.html", context)
+    return render(request, "site/login_2fa.html", context, status=status)
 
 
 def _base32(key: bytes) -> str:
@@ -151,6 +164,16 @@ class PasswordResetView(auth_views.PasswordResetView):
     title = gettext_lazy("Passwort vergessen")
 
     def form_valid(self, form: PlatformPasswordResetForm) -> HttpResponse:  # type: ignore[override]
+        try:
+            throttle_take(
+                buckets=password_reset_buckets(
+                    request=self.request, email=form.cleaned_data["email"]
+                )
+            )
+        except Throttled as exc:
+            # The same answer for every address: no hint whether an account exists.
+            form.add_error(None, exc.user_message())
+            return self.render_to_response(self.get_context_data(form=form), status=429)
         form.platform = _platform(self.request)
         return super().form_valid(form)
 
