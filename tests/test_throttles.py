@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import uvicorn
 from django.core import mail
+from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 
 from sprechzeit.accounts.models import User
@@ -21,6 +22,7 @@ from sprechzeit.accounts.tests.factories import (
     totp_device_confirmed,
     totp_now,
 )
+from sprechzeit.config.env import Env
 from sprechzeit.core import clock
 from sprechzeit.demo.management.commands.demo import UVICORN_OPTIONS
 from sprechzeit.platforms.models import ContactMessage
@@ -281,3 +283,15 @@ async def test_the_served_app_sees_the_real_peer_not_a_forwarded_header() -> Non
         await config.loaded_app(dict(scope), None, None)
     assert seen[0] == ("192.0.2.44", 0)  # uvicorn's default: the header wins
     assert seen[1] == ("127.0.0.1", 50000)  # ours: the peer; TRUSTED_PROXIES decides
+
+
+def test_trusted_proxies_from_the_environment() -> None:
+    env = Env.load({"SPRECHZEIT_MODE": "test", "TRUSTED_PROXIES": "10.0.0.5, 10.1.0.0/16,::1"})
+    assert env.trusted_proxies == (
+        ip_network("10.0.0.5/32"),
+        ip_network("10.1.0.0/16"),
+        ip_network("::1/128"),
+    )
+    assert Env.load({"SPRECHZEIT_MODE": "test"}).trusted_proxies == ()
+    with pytest.raises(ImproperlyConfigured, match="TRUSTED_PROXIES"):
+        Env.load({"SPRECHZEIT_MODE": "test", "TRUSTED_PROXIES": "10.0.0.300"})
