@@ -126,6 +126,9 @@ class ClientAccount(models.Model):
         blank=True,
         help_text=_("E.164, zum Beispiel +4930123456; erkennt Anrufe ohne PIN-Eingabe."),
     )
+    # A keyed hash of the client address the account was registered from (core/net.py):
+    # the welcome credit's velocity limit counts grants per address with it.
+    signup_address_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

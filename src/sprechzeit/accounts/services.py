@@ -26,6 +26,7 @@ from sprechzeit.accounts.errors import (
 )
 from sprechzeit.accounts.models import Category, ClientAccount, Listing, Partner, User
 from sprechzeit.core import clock
+from sprechzeit.core.net import address_hash
 from sprechzeit.platforms.models import Platform
 
 CUSTOMER_NUMBER_DIGITS = 7
@@ -56,10 +57,13 @@ def client_register(
     first_name: str = "",
     last_name: str = "",
     language: str = "de",
+    client_address: str = "",
 ) -> ClientAccount:
     """Create a client login and account on `platform`.
 
     The same e-mail may register on another platform; on this one it raises EmailTaken.
+    `client_address` (the registering request's, `core.net.client_address`) is kept only
+    as a keyed hash, for the welcome credit's velocity limit.
     """
     email = _normalise_email(email)
     if User.objects.filter(platform=platform, email__iexact=email).exists():
@@ -78,7 +82,10 @@ def client_register(
     except IntegrityError as exc:  # a concurrent registration won the race
         raise EmailTaken(email=email) from exc
     return ClientAccount.objects.create(
-        user=user, platform=platform, customer_number=_new_customer_number(platform=platform)
+        user=user,
+        platform=platform,
+        customer_number=_new_customer_number(platform=platform),
+        signup_address_hash=address_hash(client_address) if client_address else "",
     )
 
 

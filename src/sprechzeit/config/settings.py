@@ -259,6 +259,34 @@ SPRECHZEIT_THROTTLES: dict[str, tuple[int, int]] = {
     "signup_address": (20, 60 * 60),
     "contact_address": (3, 15 * 60),
 }
+# Large free-mail providers: the welcome credit's per-domain velocity limit skips them
+# (their users are many different people); the per-address limit still applies.
+SPRECHZEIT_FREEMAIL_DOMAINS: tuple[str, ...] = (
+    "gmail.com",
+    "googlemail.com",
+    "outlook.com",
+    "outlook.de",
+    "hotmail.com",
+    "hotmail.de",
+    "live.com",
+    "live.de",
+    "yahoo.com",
+    "yahoo.de",
+    "icloud.com",
+    "me.com",
+    "gmx.de",
+    "gmx.net",
+    "gmx.at",
+    "gmx.ch",
+    "web.de",
+    "t-online.de",
+    "freenet.de",
+    "posteo.de",
+    "mailbox.org",
+    "proton.me",
+    "protonmail.com",
+    "aol.com",
+)
 SPRECHZEIT_NETWORK_HOSTS = ENV.network_hosts
 
 SILENCED_SYSTEM_CHECKS = [

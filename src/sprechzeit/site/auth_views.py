@@ -41,6 +41,7 @@ from sprechzeit.accounts.throttles import password_reset_buckets, totp_verify_li
 from sprechzeit.core.throttle import Throttled, throttle_take
 from sprechzeit.platforms.models import Platform
 from sprechzeit.site.forms import LoginForm, OtpTokenForm, PlatformPasswordResetForm
+from sprechzeit.wallets.services import welcome_credit_after_verification
 
 PENDING_KEY = "sprechzeit_2fa_pending"
 BACKEND = "sprechzeit.accounts.backends.PlatformEmailBackend"
@@ -149,9 +150,12 @@ def send_verification_email(request: HttpRequest, user: User) -> None:
 
 def verify_email(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        user_verify_email(token=token, platform=_platform(request))
+        user = user_verify_email(token=token, platform=_platform(request))
     except InvalidToken:
         return render(request, "site/verify_email.html", {"ok": False}, status=400)
+    if user.kind == User.Kind.CLIENT:
+        # The welcome credit waits for a confirmed address (wallets/services/welcome.py).
+        welcome_credit_after_verification(client_account=user.client_account)
     return render(request, "site/verify_email.html", {"ok": True})
 
 

@@ -165,6 +165,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                 password=form.cleaned_data["password"],
                 first_name=form.cleaned_data["first_name"],
                 language=getattr(request, "LANGUAGE_CODE", "de"),
+                client_address=client_address(request),
             )
         except EmailTaken:
             form.add_error(
@@ -174,9 +175,8 @@ def signup(request: HttpRequest) -> HttpResponse:
                 ),
             )
         else:
-            wallet_open(
-                client_account=account
-            )  # and the welcome credit, where the platform gives one
+            # The welcome credit follows the e-mail confirmation (auth_views.verify_email).
+            wallet_open(client_account=account)
             login(request, account.user, backend=BACKEND)
             send_verification_email(request, account.user)
             messages.success(
