@@ -25,6 +25,7 @@ from sprechzeit.accounts.errors import (
     UnknownRole,
 )
 from sprechzeit.accounts.models import Category, ClientAccount, Listing, Partner, User
+from sprechzeit.accounts.phone_pin import client_pin_unlock
 from sprechzeit.core import clock
 from sprechzeit.core.net import address_hash
 from sprechzeit.platforms.models import Platform
@@ -89,12 +90,16 @@ def client_register(
     )
 
 
+@transaction.atomic
 def client_set_pin(*, account: ClientAccount, pin: str) -> None:
-    """Store the phone PIN hashed (4–8 digits)."""
+    """Store the phone PIN hashed (4–8 digits). A new PIN also lifts a lock of the
+    phone access after too many wrong entries (accounts/phone_pin.py)."""
     if not (pin.isdigit() and 4 <= len(pin) <= 8):
         raise InvalidPin()
     account.phone_pin_hash = make_password(pin)
     account.save(update_fields=["phone_pin_hash"])
+    if client_pin_unlock(account=account, by="client"):
+        account.phone_pin_locked_at = None
 
 
 @transaction.atomic

@@ -259,6 +259,9 @@ SPRECHZEIT_THROTTLES: dict[str, tuple[int, int]] = {
     "signup_address": (20, 60 * 60),
     "contact_address": (3, 15 * 60),
 }
+# Phone PIN lock (accounts/phone_pin.py): this many wrong PINs within the window (seconds),
+# over all calls, lock the client's phone access until a new PIN or support unlocks it.
+SPRECHZEIT_PHONE_PIN_LOCK: tuple[int, int] = (5, 24 * 60 * 60)
 # Large free-mail providers: the welcome credit's per-domain velocity limit skips them
 # (their users are many different people); the per-address limit still applies.
 SPRECHZEIT_FREEMAIL_DOMAINS: tuple[str, ...] = (

@@ -33,12 +33,12 @@ class WalletSettings(models.Model):
     # Velocity limits against farming: beyond them a new client gets a normal account
     # without the welcome credit. Counted over granted credits of the last window.
     welcome_max_per_address = models.PositiveIntegerField(
-        _("Startguthaben je Client-Adresse"),
+        _("Startguthaben je IP-Adresse"),
         null=True,
         blank=True,
         default=3,
         help_text=_(
-            "Höchstens so viele Startguthaben je Adresse, von der registriert wurde, im "
+            "Höchstens so viele Startguthaben je IP-Adresse, von der aus registriert wurde, im "
             "Zeitfenster. Leer: keine Grenze."
         ),
     )
