@@ -96,36 +96,37 @@ def login_2fa(request: HttpRequest) -> HttpResponse:
     enrolling = not user_has_device(user, confirmed=True)
     device = totp_enrolment_device(user=user) if enrolling else None
     form = OtpTokenForm(request.POST or None)
-    status = 200
+    throttled: Throttled | None = None
     if request.method == "POST" and form.is_valid():
         try:
             verified = totp_verify_limited(
                 request=request, user=user, token=form.cleaned_data["token"]
             )
         except Throttled as exc:
-            form.add_error("token", exc.user_message())
-            verified, status = None, 429
-        if verified is not None:
-            del request.session[PENDING_KEY]
-            login(request, user, backend=BACKEND)
-            otp_login(request, verified)
-            if enrolling:
-                messages.success(request, _("Die Zwei-Faktor-Anmeldung ist eingerichtet."))
-            return HttpResponseRedirect(pending["next"])
-        if status != 429:
+            verified, throttled = None, exc
+        if throttled is not None:
+            form.add_error("token", throttled.user_message())
+        elif verified is None:
             form.add_error(
                 "token",
                 _(
                     "Dieser Code stimmt nicht. Bitte geben Sie den aktuellen Code aus Ihrer App ein."
                 ),
             )
+        else:
+            del request.session[PENDING_KEY]
+            login(request, user, backend=BACKEND)
+            otp_login(request, verified)
+            if enrolling:
+                messages.success(request, _("Die Zwei-Faktor-Anmeldung ist eingerichtet."))
+            return HttpResponseRedirect(pending["next"])
     context: dict[str, Any] = {"form": form, "enrolling": enrolling}
     if device is not None:
         image = qrcode.make(
             device.config_url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8
         )
         context.update(secret=_base32(device.bin_key), qr_svg=image.to_string(encoding="unicode"))
-    return render(request, "site/login_2fa.html", context, status=status)
+    return render(request, "site/login_2fa.html", context, status=429 if throttled else 200)
 
 
 def _base32(key: bytes) -> str:
