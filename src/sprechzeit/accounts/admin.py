@@ -58,7 +58,18 @@ class PhonePinEventInline(admin.TabularInline[PhonePinEvent, ClientAccount]):
     readonly_fields = ["at", "kind", "call_ref", "by"]
     ordering = ["-at"]
 
+    # The record is read-only and part of the client account: whoever may see the
+    # account (support) sees its PIN entries, without a permission of their own.
+    def has_view_permission(self, request: HttpRequest, obj: ClientAccount | None = None) -> bool:
+        return request.user.has_perm("accounts.view_clientaccount")
+
     def has_add_permission(self, request: HttpRequest, obj: ClientAccount | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: ClientAccount | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: ClientAccount | None = None) -> bool:
         return False
 
 
