@@ -6,10 +6,21 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from sprechzeit.accounts.errors import RateOutOfRange
-from sprechzeit.accounts.models import Category, ClientAccount, Listing, Partner, User
+from sprechzeit.accounts.models import (
+    Category,
+    ClientAccount,
+    Listing,
+    Partner,
+    PhonePinEvent,
+    User,
+)
+from sprechzeit.accounts.phone_pin import client_pin_unlock
 from sprechzeit.accounts.services import listing_check_rate
 
 
@@ -39,13 +50,52 @@ class UserAdmin(DjangoUserAdmin[User]):
     )
 
 
+class PhonePinEventInline(admin.TabularInline[PhonePinEvent, ClientAccount]):
+    model = PhonePinEvent
+    extra = 0
+    can_delete = False
+    fields = ["at", "kind", "call_ref", "by"]
+    readonly_fields = ["at", "kind", "call_ref", "by"]
+    ordering = ["-at"]
+
+    # The record is read-only and part of the client account: whoever may see the
+    # account (support) sees its PIN entries, without a permission of their own.
+    def has_view_permission(self, request: HttpRequest, obj: ClientAccount | None = None) -> bool:
+        return request.user.has_perm("accounts.view_clientaccount")
+
+    def has_add_permission(self, request: HttpRequest, obj: ClientAccount | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: ClientAccount | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: ClientAccount | None = None) -> bool:
+        return False
+
+
 @admin.register(ClientAccount)
 class ClientAccountAdmin(admin.ModelAdmin[ClientAccount]):
-    list_display = ["customer_number", "user", "platform", "created_at"]
-    list_filter = ["platform"]
+    list_display = ["customer_number", "user", "platform", "phone_pin_locked_at", "created_at"]
+    list_filter = ["platform", ("phone_pin_locked_at", admin.EmptyFieldListFilter)]
     search_fields = ["customer_number", "user__email"]
-    readonly_fields = ["phone_pin_hash"]
+    readonly_fields = ["phone_pin_hash", "phone_pin_locked_at"]
     raw_id_fields = ["user"]
+    inlines = [PhonePinEventInline]
+    actions = ["unlock_phone_pin"]
+
+    @admin.action(description=_("Telefonzugang entsperren"), permissions=["change"])
+    def unlock_phone_pin(self, request: HttpRequest, queryset: QuerySet[ClientAccount]) -> None:
+        who = f"support:{request.user.pk}"
+        unlocked = sum(client_pin_unlock(account=account, by=who) for account in queryset)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d Telefonzugang entsperrt.",
+                "%(count)d Telefonzugänge entsperrt.",
+                unlocked,
+            )
+            % {"count": unlocked},
+        )
 
 
 class ListingInline(admin.StackedInline[Listing, Partner]):

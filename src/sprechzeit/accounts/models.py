@@ -126,6 +126,13 @@ class ClientAccount(models.Model):
         blank=True,
         help_text=_("E.164, zum Beispiel +4930123456; erkennt Anrufe ohne PIN-Eingabe."),
     )
+    # Set when too many wrong PINs were entered on the phone (accounts/phone_pin.py).
+    phone_pin_locked_at = models.DateTimeField(
+        _("Telefonzugang gesperrt seit"), null=True, blank=True
+    )
+    # A keyed hash of the client address the account was registered from (core/net.py):
+    # the welcome credit's velocity limit counts grants per address with it.
+    signup_address_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -139,6 +146,33 @@ class ClientAccount(models.Model):
 
     def __str__(self) -> str:
         return self.customer_number
+
+
+class PhonePinEvent(models.Model):
+    """One PIN entry on the phone (with its outcome) or an unlock: what the PIN lock
+    counts, and what support sees (accounts/phone_pin.py)."""
+
+    class Kind(models.TextChoices):
+        OK = "ok", _("richtige PIN")
+        WRONG = "wrong", _("falsche PIN")
+        REFUSED = "refused", _("abgewiesen (gesperrt)")
+        UNLOCKED = "unlocked", _("entsperrt")
+
+    client_account = models.ForeignKey(
+        ClientAccount, on_delete=models.CASCADE, related_name="phone_pin_events"
+    )
+    kind = models.CharField(_("Art"), max_length=10, choices=Kind.choices)
+    at = models.DateTimeField(_("Zeitpunkt"))
+    call_ref = models.CharField(_("Anruf"), max_length=64, blank=True, default="")
+    by = models.CharField(_("durch"), max_length=100, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("PIN-Eingabe")
+        verbose_name_plural = _("PIN-Eingaben")
+        indexes = [models.Index(fields=["client_account", "at"], name="phonepinevent_account_at")]
+
+    def __str__(self) -> str:
+        return f"{self.client_account} {self.kind} {self.at:%Y-%m-%d %H:%M}"
 
 
 class Partner(models.Model):

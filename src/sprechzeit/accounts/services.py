@@ -25,7 +25,9 @@ from sprechzeit.accounts.errors import (
     UnknownRole,
 )
 from sprechzeit.accounts.models import Category, ClientAccount, Listing, Partner, User
+from sprechzeit.accounts.phone_pin import client_pin_unlock
 from sprechzeit.core import clock
+from sprechzeit.core.net import address_hash
 from sprechzeit.platforms.models import Platform
 
 CUSTOMER_NUMBER_DIGITS = 7
@@ -56,10 +58,13 @@ def client_register(
     first_name: str = "",
     last_name: str = "",
     language: str = "de",
+    client_address: str = "",
 ) -> ClientAccount:
     """Create a client login and account on `platform`.
 
     The same e-mail may register on another platform; on this one it raises EmailTaken.
+    `client_address` (the registering request's, `core.net.client_address`) is kept only
+    as a keyed hash, for the welcome credit's velocity limit.
     """
     email = _normalise_email(email)
     if User.objects.filter(platform=platform, email__iexact=email).exists():
@@ -78,16 +83,23 @@ def client_register(
     except IntegrityError as exc:  # a concurrent registration won the race
         raise EmailTaken(email=email) from exc
     return ClientAccount.objects.create(
-        user=user, platform=platform, customer_number=_new_customer_number(platform=platform)
+        user=user,
+        platform=platform,
+        customer_number=_new_customer_number(platform=platform),
+        signup_address_hash=address_hash(client_address) if client_address else "",
     )
 
 
+@transaction.atomic
 def client_set_pin(*, account: ClientAccount, pin: str) -> None:
-    """Store the phone PIN hashed (4–8 digits)."""
+    """Store the phone PIN hashed (4–8 digits). A new PIN also lifts a lock of the
+    phone access after too many wrong entries (accounts/phone_pin.py)."""
     if not (pin.isdigit() and 4 <= len(pin) <= 8):
         raise InvalidPin()
     account.phone_pin_hash = make_password(pin)
     account.save(update_fields=["phone_pin_hash"])
+    if client_pin_unlock(account=account, by="client"):
+        account.phone_pin_locked_at = None
 
 
 @transaction.atomic

@@ -11,6 +11,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -81,6 +82,11 @@ class Env:
     # DB_CONN_MAX_AGE: seconds a PostgreSQL connection is kept for reuse. Default 60
     # outside the tests and 0 in them; the benchmarks set it for the server they start.
     db_conn_max_age: int | None = None
+    # TRUSTED_PROXIES: comma-separated addresses or CIDR ranges of our own reverse proxies
+    # (e.g. "10.0.0.5,10.1.0.0/16"). Only a request whose direct peer is one of them has
+    # its X-Forwarded-For read (right-most hop that is not a trusted proxy); default
+    # empty: the header is ignored and the peer is the client (core/net.py).
+    trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -124,6 +130,14 @@ class Env:
             raise ImproperlyConfigured(
                 f"DB_CONN_MAX_AGE={raw_age!r} is not a whole number of seconds."
             )
+        raw_proxies = _list(environ.get("TRUSTED_PROXIES"), default=())
+        try:
+            trusted_proxies = tuple(ip_network(item, strict=False) for item in raw_proxies)
+        except ValueError as exc:
+            raise ImproperlyConfigured(
+                f"TRUSTED_PROXIES={environ.get('TRUSTED_PROXIES')!r}: {exc}. Give addresses "
+                "or CIDR ranges, separated by commas."
+            ) from None
         return cls(
             mode=mode,
             secret_key=secret_key,
@@ -151,4 +165,5 @@ class Env:
             ),
             var_dir=var_dir,
             db_conn_max_age=int(raw_age) if raw_age else None,
+            trusted_proxies=trusted_proxies,
         )

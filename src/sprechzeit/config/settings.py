@@ -244,6 +244,52 @@ LOGGING: dict[str, Any] = {
 }
 
 SPRECHZEIT_MODE = ENV.mode
+
+# Our reverse proxies: X-Forwarded-For is believed only from them (core/net.py).
+TRUSTED_PROXIES = ENV.trusted_proxies
+# Throttles (core/throttle.py): scope -> (attempts, window in seconds). The `_account`
+# scopes count per e-mail address or user, the `_address` scopes per client address.
+SPRECHZEIT_THROTTLES: dict[str, tuple[int, int]] = {
+    "login_account": (10, 15 * 60),
+    "login_address": (30, 15 * 60),
+    "totp_account": (10, 15 * 60),
+    "totp_address": (30, 15 * 60),
+    "password_reset_account": (3, 60 * 60),
+    "password_reset_address": (10, 60 * 60),
+    "signup_address": (20, 60 * 60),
+    "contact_address": (3, 15 * 60),
+}
+# Phone PIN lock (accounts/phone_pin.py): this many wrong PINs within the window (seconds),
+# over all calls, lock the client's phone access until a new PIN or support unlocks it.
+SPRECHZEIT_PHONE_PIN_LOCK: tuple[int, int] = (5, 24 * 60 * 60)
+# Large free-mail providers: the welcome credit's per-domain velocity limit skips them
+# (their users are many different people); the per-address limit still applies.
+SPRECHZEIT_FREEMAIL_DOMAINS: tuple[str, ...] = (
+    "gmail.com",
+    "googlemail.com",
+    "outlook.com",
+    "outlook.de",
+    "hotmail.com",
+    "hotmail.de",
+    "live.com",
+    "live.de",
+    "yahoo.com",
+    "yahoo.de",
+    "icloud.com",
+    "me.com",
+    "gmx.de",
+    "gmx.net",
+    "gmx.at",
+    "gmx.ch",
+    "web.de",
+    "t-online.de",
+    "freenet.de",
+    "posteo.de",
+    "mailbox.org",
+    "proton.me",
+    "protonmail.com",
+    "aol.com",
+)
 SPRECHZEIT_NETWORK_HOSTS = ENV.network_hosts
 
 SILENCED_SYSTEM_CHECKS = [

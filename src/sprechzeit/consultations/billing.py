@@ -103,6 +103,39 @@ def split_amount(*, gross: Money, vat_rate: Decimal, revenue_share: Decimal) -> 
     )
 
 
+def split_bonus_funded(*, consultation: Consultation, split: Split) -> Split:
+    """The split with the partner paid `platform.bonus_partner_share` % of their normal
+    share for the part of the charge that bonus money pays (the operator funded that
+    bonus; the difference stays with the operator's revenue). At 100 % (the default)
+    `split` is returned unchanged.
+
+    The bonus-funded part follows `wallet_settle`: the charge takes the holds in order
+    and each hold spends its bonus part first. Rounded once, half-up; VAT is untouched
+    and the parts still add up to the gross amount."""
+    percent = Fraction(consultation.platform.bonus_partner_share)
+    gross = split.gross.minor
+    if percent >= 100 or gross <= 0 or split.partner.minor <= 0:
+        return split
+    charge_left, from_bonus = gross, 0
+    for hold in consultation.holds.order_by("seq"):
+        charge = min(charge_left, hold.amount_minor)
+        charge_left -= charge
+        if charge:
+            parts = wallets.wallet_hold_parts(hold_id=hold.transfer_id)
+            from_bonus += min(charge, parts.bonus.minor)
+    if not from_bonus:
+        return split
+    cut = round_half_up(
+        Fraction(split.partner.minor) * Fraction(from_bonus, gross) * (100 - percent) / 100
+    )
+    return Split(
+        gross=split.gross,
+        vat=split.vat,
+        partner=Money(split.partner.minor - cut, split.gross.currency),
+        platform=Money(split.platform.minor + cut, split.gross.currency),
+    )
+
+
 def settlement_book(*, consultation: Consultation, split: Split) -> uuid.UUID:
     """Charge the rated amount from the consultation's holds in order and release the
     rest, splitting it into VAT, partner share and platform revenue. Holds the amount

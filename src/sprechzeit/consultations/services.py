@@ -656,6 +656,8 @@ def _settle(consultation: Consultation, moment: datetime) -> None:
     split = billing.split_amount(
         gross=amount, vat_rate=consultation.vat_rate, revenue_share=consultation.revenue_share
     )
+    # Bonus-funded minutes pay the partner `Platform.bonus_partner_share` of their share.
+    split = billing.split_bonus_funded(consultation=consultation, split=split)
     consultation.settlement_batch_id = billing.settlement_book(
         consultation=consultation, split=split
     )

@@ -18,7 +18,11 @@ from django.conf import settings
 from django.utils import timezone
 
 from sprechzeit.accounts.models import ClientAccount, Listing, Partner
-from sprechzeit.accounts.services import client_register
+from sprechzeit.accounts.services import (
+    client_register,
+    email_verification_token,
+    user_verify_email,
+)
 from sprechzeit.consultations import services as consultations
 from sprechzeit.consultations.errors import ConsultationError
 from sprechzeit.consultations.models import Consultation, PartnerPresence
@@ -32,7 +36,7 @@ from sprechzeit.platforms.models import Platform
 from sprechzeit.statements.errors import PeriodAlreadyClosed
 from sprechzeit.statements.services import statements_close, tax_profile_save
 from sprechzeit.statements.vat import VatStatus
-from sprechzeit.wallets.services import wallet_open
+from sprechzeit.wallets.services import wallet_open, welcome_credit_after_verification
 
 SEED = 2026
 CLIENTS_PER_PLATFORM = 5
@@ -129,6 +133,10 @@ def demo_history(*, partners: list[Partner]) -> HistoryReport:
                     first_name=rng.choice(("Lea", "Tom", "Ida", "Ben", "Mia", "Jan")),
                 )
                 wallet_open(client_account=account)
+                user_verify_email(
+                    token=email_verification_token(user=account.user), platform=platform
+                )
+                welcome_credit_after_verification(client_account=account)
             clients.append(account)
         day = first_day
         while day < today:

@@ -19,16 +19,18 @@ from sprechzeit.accounts.models import Category, ClientAccount, Listing, Partner
 from sprechzeit.accounts.services import (
     client_register,
     client_set_pin,
+    email_verification_token,
     listing_create,
     partner_create,
     roles_sync,
     staff_create,
+    user_verify_email,
 )
 from sprechzeit.consultations.models import VoiceConfig
 from sprechzeit.payments.services.setup import platform_payments_default
 from sprechzeit.platforms.models import LegalEntity, Platform
 from sprechzeit.wallets.models import WalletSettings
-from sprechzeit.wallets.services import wallet_open
+from sprechzeit.wallets.services import wallet_open, welcome_credit_after_verification
 
 DEMO_PASSWORD: Final = "sprechzeit-demo"  # noqa: S105 - documented demo login, demo mode only
 DEMO_PHONE_PIN: Final = "1234"
@@ -275,6 +277,9 @@ def demo_seed() -> SeedSummary:
                 platform=platform, email=CLIENT_EMAIL, password=DEMO_PASSWORD, first_name="Kim"
             )
             wallet_open(client_account=account)
+            # The demo client has confirmed the address, so the welcome credit is there.
+            user_verify_email(token=email_verification_token(user=account.user), platform=platform)
+            welcome_credit_after_verification(client_account=account)
             client_set_pin(account=account, pin=DEMO_PHONE_PIN)
             summary.created += 1
 

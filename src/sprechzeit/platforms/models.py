@@ -119,6 +119,18 @@ class Platform(models.Model):
             "Anteil am Nettoumsatz, den Berater erhalten, sofern das Profil nichts anderes festlegt."
         ),
     )
+    bonus_partner_share = models.DecimalField(
+        _("Berateranteil bei Bonusguthaben (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("100.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+        help_text=_(
+            "Welcher Teil seines normalen Anteils dem Berater für Minuten gezahlt wird, die "
+            "mit Bonusguthaben (etwa Startguthaben) bezahlt sind. 100 %: wie bezahlte "
+            "Minuten; weniger: die Differenz bleibt beim Betreiber, der den Bonus trägt."
+        ),
+    )
     is_active = models.BooleanField(_("aktiv"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -141,6 +153,10 @@ class Platform(models.Model):
             models.CheckConstraint(
                 condition=Q(default_revenue_share__gte=0) & Q(default_revenue_share__lte=100),
                 name="platform_revenue_share_percent",
+            ),
+            models.CheckConstraint(
+                condition=Q(bonus_partner_share__gte=0) & Q(bonus_partner_share__lte=100),
+                name="platform_bonus_partner_share_percent",
             ),
         ]
 

@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
-
-from django.conf import settings
-from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from sprechzeit.core.net import address_hash
+from sprechzeit.core.throttle import Bucket, Throttled, throttle_take
 from sprechzeit.platforms.errors import ContactRateLimited
 from sprechzeit.platforms.models import ContactMessage, Platform
-
-CONTACT_LIMIT = 3  # messages …
-CONTACT_WINDOW_SECONDS = 15 * 60  # … per address and platform in this window
-
-
-def _ip_hash(ip: str) -> str:
-    # Only a keyed hash of the address is kept: enough for the rate limit, not a profile.
-    return hashlib.sha256(f"{settings.SECRET_KEY}:{ip}".encode()).hexdigest()
 
 
 @transaction.atomic
@@ -28,14 +18,15 @@ def contact_message_submit(
 ) -> ContactMessage:
     """Store a contact message for staff and mail it to the platform's contact address.
 
-    At most CONTACT_LIMIT messages per sender address and platform in
-    CONTACT_WINDOW_SECONDS; beyond that ContactRateLimited and nothing is stored.
+    At most as many messages per client address (`ip`, from `core.net.client_address`)
+    and platform as the `contact_address` throttle allows; beyond that
+    ContactRateLimited and nothing is stored. Only a keyed hash of the address is kept.
     """
-    ip_hash = _ip_hash(ip)
-    key = f"sprechzeit:contact:{platform.pk}:{ip_hash}"
-    cache.add(key, 0, timeout=CONTACT_WINDOW_SECONDS)
-    if cache.incr(key) > CONTACT_LIMIT:
-        raise ContactRateLimited(platform=platform.slug)
+    try:
+        throttle_take(buckets=[Bucket("contact_address", f"{platform.pk}:{ip}")])
+    except Throttled as exc:
+        raise ContactRateLimited(platform=platform.slug) from exc
+    ip_hash = address_hash(ip)
     stored = ContactMessage.objects.create(
         platform=platform, email=email, subject=subject, message=message, ip_hash=ip_hash
     )

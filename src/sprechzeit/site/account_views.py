@@ -59,6 +59,7 @@ def account_page(request: HttpRequest, account: ClientAccount) -> HttpResponse:
 def account_pin(request: HttpRequest, account: ClientAccount) -> HttpResponse:
     form = PinForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        was_locked = account.phone_pin_locked_at is not None
         try:
             client_set_pin(account=account, pin=form.cleaned_data["pin"])
         except InvalidPin as exc:
@@ -67,6 +68,8 @@ def account_pin(request: HttpRequest, account: ClientAccount) -> HttpResponse:
             account.phone_number = form.cleaned_data["phone_number"]
             account.save(update_fields=["phone_number"])
             messages.success(request, _("Ihre Telefon-PIN ist gespeichert."))
+            if was_locked:
+                messages.success(request, _("Ihr Telefonzugang ist wieder freigegeben."))
             return redirect("site:account")
     return render(
         request,

@@ -34,12 +34,14 @@ from sprechzeit.accounts.models import User
 from sprechzeit.accounts.services import (
     email_verification_token,
     totp_enrolment_device,
-    totp_verify,
     user_requires_2fa,
     user_verify_email,
 )
+from sprechzeit.accounts.throttles import password_reset_buckets, totp_verify_limited
+from sprechzeit.core.throttle import Throttled, throttle_take
 from sprechzeit.platforms.models import Platform
 from sprechzeit.site.forms import LoginForm, OtpTokenForm, PlatformPasswordResetForm
+from sprechzeit.wallets.services import welcome_credit_after_verification
 
 PENDING_KEY = "sprechzeit_2fa_pending"
 BACKEND = "sprechzeit.accounts.backends.PlatformEmailBackend"
@@ -78,7 +80,12 @@ def login_view(request: HttpRequest) -> HttpResponse:
             return redirect("site:login_2fa")
         login(request, user, backend=BACKEND)
         return HttpResponseRedirect(_next_url(request))
-    return render(request, "site/login.html", {"form": form, "next": _next_url(request)})
+    return render(
+        request,
+        "site/login.html",
+        {"form": form, "next": _next_url(request)},
+        status=429 if form.throttled is not None else 200,
+    )
 
 
 def login_2fa(request: HttpRequest) -> HttpResponse:
@@ -89,9 +96,17 @@ def login_2fa(request: HttpRequest) -> HttpResponse:
     enrolling = not user_has_device(user, confirmed=True)
     device = totp_enrolment_device(user=user) if enrolling else None
     form = OtpTokenForm(request.POST or None)
+    throttled: Throttled | None = None
     if request.method == "POST" and form.is_valid():
-        verified = totp_verify(user=user, token=form.cleaned_data["token"])
-        if verified is None:
+        try:
+            verified = totp_verify_limited(
+                request=request, user=user, token=form.cleaned_data["token"]
+            )
+        except Throttled as exc:
+            verified, throttled = None, exc
+        if throttled is not None:
+            form.add_error("token", throttled.user_message())
+        elif verified is None:
             form.add_error(
                 "token",
                 _(
@@ -111,7 +126,7 @@ def login_2fa(request: HttpRequest) -> HttpResponse:
             device.config_url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8
         )
         context.update(secret=_base32(device.bin_key), qr_svg=image.to_string(encoding="unicode"))
-    return render(request, "site/login_2fa.html", context)
+    return render(request, "site/login_2fa.html", context, status=429 if throttled else 200)
 
 
 def _base32(key: bytes) -> str:
@@ -136,9 +151,12 @@ def send_verification_email(request: HttpRequest, user: User) -> None:
 
 def verify_email(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        user_verify_email(token=token, platform=_platform(request))
+        user = user_verify_email(token=token, platform=_platform(request))
     except InvalidToken:
         return render(request, "site/verify_email.html", {"ok": False}, status=400)
+    if user.kind == User.Kind.CLIENT:
+        # The welcome credit waits for a confirmed address (wallets/services/welcome.py).
+        welcome_credit_after_verification(client_account=user.client_account)
     return render(request, "site/verify_email.html", {"ok": True})
 
 
@@ -151,6 +169,16 @@ class PasswordResetView(auth_views.PasswordResetView):
     title = gettext_lazy("Passwort vergessen")
 
     def form_valid(self, form: PlatformPasswordResetForm) -> HttpResponse:  # type: ignore[override]
+        try:
+            throttle_take(
+                buckets=password_reset_buckets(
+                    request=self.request, email=form.cleaned_data["email"]
+                )
+            )
+        except Throttled as exc:
+            # The same answer for every address: no hint whether an account exists.
+            form.add_error(None, exc.user_message())
+            return self.render_to_response(self.get_context_data(form=form), status=429)
         form.platform = _platform(self.request)
         return super().form_valid(form)
 

@@ -11,6 +11,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from sprechzeit.accounts.models import User
+from sprechzeit.accounts.throttles import request_throttled
+from sprechzeit.core.throttle import Throttled
 from sprechzeit.platforms.models import Platform
 
 
@@ -28,6 +30,7 @@ class LoginForm(forms.Form):
     def __init__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
         self.request = request
         self.user: User | None = None
+        self.throttled: Throttled | None = None
         super().__init__(*args, **kwargs)
 
     def clean(self) -> dict[str, Any]:
@@ -36,6 +39,10 @@ class LoginForm(forms.Form):
             return data
         user = authenticate(self.request, email=data["email"], password=data["password"])
         self.user = user if isinstance(user, User) else None
+        self.throttled = request_throttled(self.request)
+        if self.throttled is not None:
+            # Said for any address, existing or not: the count is kept per address typed.
+            raise forms.ValidationError(self.throttled.user_message(), code="throttled")
         if self.user is None:
             raise forms.ValidationError(
                 _("E-Mail oder Passwort stimmen nicht."), code="invalid_login"

@@ -16,8 +16,11 @@ from django.views.decorators.http import require_POST
 from sprechzeit.accounts.errors import EmailTaken
 from sprechzeit.accounts.selectors import categories_of
 from sprechzeit.accounts.services import client_register
+from sprechzeit.accounts.throttles import signup_buckets
 from sprechzeit.consultations.models import VoiceConfig
 from sprechzeit.consultations.selectors import Availability
+from sprechzeit.core.net import client_address
+from sprechzeit.core.throttle import Throttled, throttle_take
 from sprechzeit.platforms.errors import ContactRateLimited
 from sprechzeit.platforms.models import Platform
 from sprechzeit.platforms.selectors import host_port, platform_url, platforms_active
@@ -151,12 +154,18 @@ def signup(request: HttpRequest) -> HttpResponse:
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
+            throttle_take(buckets=signup_buckets(request=request))
+        except Throttled as exc:
+            form.add_error(None, exc.user_message())
+            return render(request, "site/signup.html", {"form": form}, status=429)
+        try:
             account = client_register(
                 platform=platform,
                 email=form.cleaned_data["email"],
                 password=form.cleaned_data["password"],
                 first_name=form.cleaned_data["first_name"],
                 language=getattr(request, "LANGUAGE_CODE", "de"),
+                client_address=client_address(request),
             )
         except EmailTaken:
             form.add_error(
@@ -166,9 +175,8 @@ def signup(request: HttpRequest) -> HttpResponse:
                 ),
             )
         else:
-            wallet_open(
-                client_account=account
-            )  # and the welcome credit, where the platform gives one
+            # The welcome credit follows the e-mail confirmation (auth_views.verify_email).
+            wallet_open(client_account=account)
             login(request, account.user, backend=BACKEND)
             send_verification_email(request, account.user)
             messages.success(
@@ -199,7 +207,7 @@ def contact(request: HttpRequest) -> HttpResponse:
                     email=form.cleaned_data["email"],
                     subject=form.cleaned_data["subject"],
                     message=form.cleaned_data["message"],
-                    ip=request.META.get("REMOTE_ADDR", ""),
+                    ip=client_address(request),
                 )
             except ContactRateLimited:
                 return render(

@@ -15,7 +15,7 @@ class WalletSettings(models.Model):
     """Per platform: welcome credit and responsible-spending defaults."""
 
     class WelcomeOn(models.TextChoices):
-        REGISTRATION = "registration", _("bei der Registrierung")
+        REGISTRATION = "registration", _("nach Bestätigung der E-Mail-Adresse")
         FIRST_TOPUP = "first_topup", _("bei der ersten bestätigten Aufladung")
 
     platform = models.OneToOneField(
@@ -29,6 +29,31 @@ class WalletSettings(models.Model):
         max_length=16,
         choices=WelcomeOn.choices,
         default=WelcomeOn.FIRST_TOPUP,
+    )
+    # Velocity limits against farming: beyond them a new client gets a normal account
+    # without the welcome credit. Counted over granted credits of the last window.
+    welcome_max_per_address = models.PositiveIntegerField(
+        _("Startguthaben je IP-Adresse"),
+        null=True,
+        blank=True,
+        default=3,
+        help_text=_(
+            "Höchstens so viele Startguthaben je IP-Adresse, von der aus registriert wurde, im "
+            "Zeitfenster. Leer: keine Grenze."
+        ),
+    )
+    welcome_max_per_domain = models.PositiveIntegerField(
+        _("Startguthaben je E-Mail-Domain"),
+        null=True,
+        blank=True,
+        default=10,
+        help_text=_(
+            "Höchstens so viele Startguthaben je E-Mail-Domain im Zeitfenster; große "
+            "Freemail-Anbieter zählen nicht. Leer: keine Grenze."
+        ),
+    )
+    welcome_window_hours = models.PositiveIntegerField(
+        _("Zeitfenster der Startguthaben-Grenzen (Stunden)"), default=24
     )
     default_deposit_limit_minor = models.PositiveIntegerField(
         _("Standard-Einzahlungslimit pro Monat (Cent)"),
@@ -92,6 +117,9 @@ class WelcomeCreditGrant(models.Model):
     )
     email = models.CharField(_("E-Mail (normalisiert)"), max_length=254)
     fingerprint = models.CharField(_("Zahlungsmerkmal"), max_length=128, blank=True, default="")
+    # What the velocity limits count by: the sign-up address (keyed hash) and the domain.
+    address_hash = models.CharField(max_length=64, blank=True, default="")
+    email_domain = models.CharField(max_length=254, blank=True, default="")
     amount_minor = models.PositiveIntegerField(_("Betrag (Cent)"))
     currency = models.CharField(max_length=3)
     transfer_id = models.UUIDField()
@@ -100,6 +128,14 @@ class WelcomeCreditGrant(models.Model):
     class Meta:
         verbose_name = _("Startguthaben")
         verbose_name_plural = _("Startguthaben")
+        indexes = [
+            models.Index(
+                fields=["platform", "address_hash", "granted_at"], name="welcome_by_address"
+            ),
+            models.Index(
+                fields=["platform", "email_domain", "granted_at"], name="welcome_by_domain"
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["platform", "email"], name="welcome_once_per_email"),
             models.UniqueConstraint(

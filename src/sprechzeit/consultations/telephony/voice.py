@@ -19,7 +19,6 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Final
 
-from django.contrib.auth.hashers import check_password
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import translation
@@ -27,6 +26,7 @@ from django.utils.translation import gettext as _
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
 from sprechzeit.accounts.models import ClientAccount, Listing
+from sprechzeit.accounts.phone_pin import PinCheck, client_pin_check
 from sprechzeit.consultations import services, tasks
 from sprechzeit.consultations.errors import (
     ClientBlocked,
@@ -41,6 +41,8 @@ MAX_WRONG_PINS: Final = 3
 # Call statuses that are not the end of the partner's leg.
 NOT_FINAL: Final = frozenset({"queued", "initiated", "ringing", "in-progress"})
 LANGUAGE: Final = "de-DE"
+# Text-to-speech voices of the languages a client account may choose.
+VOICES: Final = {"de": "de-DE", "en": "en-GB"}
 Step = VoiceCall.Step
 
 
@@ -66,6 +68,24 @@ def _goodbye(text: str) -> VoiceResponse:
     response = VoiceResponse()
     _say(response, text)
     response.hangup()
+    return response
+
+
+def _pin_locked(client: ClientAccount) -> VoiceResponse:
+    """The client's phone access is locked (accounts/phone_pin.py): say so in the
+    account's language, with the way to unlock it, and hang up."""
+    language = client.user.language if client.user.language in VOICES else "de"
+    with translation.override(language):
+        response = VoiceResponse()
+        response.say(
+            _(
+                "Ihr Telefonzugang ist gesperrt, weil die PIN zu oft falsch eingegeben wurde. "
+                "Sie können ihn in Ihrem Kundenkonto auf unserer Website wieder freigeben, "
+                "indem Sie dort eine neue PIN festlegen. Auf Wiederhören."
+            ),
+            language=VOICES[language],
+        )
+        response.hangup()
     return response
 
 
@@ -103,6 +123,10 @@ def voice_incoming(*, config: VoiceConfig, params: Mapping[str, str]) -> VoiceRe
             )
         except IntegrityError as exc:  # pragma: no cover - a concurrent duplicate
             raise UnknownCall() from exc
+        if call.step == Step.EXTENSION and call.client and call.client.phone_pin_locked_at:
+            # The lock holds for calls recognised by caller ID too: a spoofed number
+            # must not get round it.
+            return _pin_locked(call.client)
         welcome = _("Willkommen bei %(platform)s.") % {"platform": config.platform.name}
         if call.step == Step.EXTENSION:
             return _gather(
@@ -143,7 +167,9 @@ def voice_customer(*, config: VoiceConfig, params: Mapping[str, str]) -> VoiceRe
 
 
 def voice_pin(*, config: VoiceConfig, params: Mapping[str, str]) -> VoiceResponse:
-    """Check customer number and PIN; after three wrong tries the call ends politely."""
+    """Check customer number and PIN; after three wrong tries the call ends politely.
+    Wrong PINs also count on the account across calls: when they lock it (or it is
+    locked), the caller hears how to unlock it and the call ends."""
     with translation.override("de"), transaction.atomic():
         call = VoiceCall.objects.select_for_update().get(pk=_call(config, params).pk)
         if call.wrong_pins >= MAX_WRONG_PINS:
@@ -151,12 +177,17 @@ def voice_pin(*, config: VoiceConfig, params: Mapping[str, str]) -> VoiceRespons
         client = ClientAccount.objects.filter(
             platform=config.platform, customer_number=call.customer_number
         ).first()
-        pin = params.get("Digits", "")
-        if (
-            client is None
-            or not client.phone_pin_hash
-            or not check_password(pin, client.phone_pin_hash)
-        ):
+        # Counted per account across calls too; a locked account's PIN is not checked.
+        outcome = (
+            client_pin_check(account=client, pin=params.get("Digits", ""), call_ref=call.call_sid)
+            if client is not None
+            else PinCheck.WRONG
+        )
+        if client is not None and outcome is PinCheck.LOCKED:
+            call.step = Step.DONE
+            call.save(update_fields=["step"])
+            return _pin_locked(client)
+        if outcome is not PinCheck.OK:
             call.wrong_pins += 1
             call.step = Step.CUSTOMER
             call.save(update_fields=["wrong_pins", "step"])

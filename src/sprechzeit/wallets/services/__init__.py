@@ -41,6 +41,7 @@ from sprechzeit.wallets.services.holds import (
     WalletHold,
     WalletSettlement,
     wallet_hold,
+    wallet_hold_parts,
     wallet_release,
     wallet_settle,
 )
@@ -63,7 +64,12 @@ from sprechzeit.wallets.services.money import (
     wallet_refund_debit,
     wallet_write_off,
 )
-from sprechzeit.wallets.services.welcome import normalise_email, wallet_open, welcome_credit_grant
+from sprechzeit.wallets.services.welcome import (
+    normalise_email,
+    wallet_open,
+    welcome_credit_after_verification,
+    welcome_credit_grant,
+)
 
 __all__ = [
     "BLOCK_CHARGEBACK",
@@ -90,6 +96,7 @@ __all__ = [
     "wallet_deposit_limit",
     "wallet_for",
     "wallet_hold",
+    "wallet_hold_parts",
     "wallet_is_trusted",
     "wallet_lock",
     "wallet_mark_trusted",
@@ -102,5 +109,6 @@ __all__ = [
     "wallet_settle",
     "wallet_unblock",
     "wallet_write_off",
+    "welcome_credit_after_verification",
     "welcome_credit_grant",
 ]

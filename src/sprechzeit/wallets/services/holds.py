@@ -127,6 +127,22 @@ def wallet_hold(
     )
 
 
+def wallet_hold_parts(*, hold_id: uuid.UUID) -> WalletHold:
+    """How a booked hold divides into bonus and paid money (what `wallet_settle` spends
+    bonus first from). Raises `HoldUnknown` for a hold that was never booked."""
+    bonus_id, paid_id = _hold_ids(hold_id)
+    booked = _booked(bonus_id, paid_id)
+    if not booked:
+        raise errors.HoldUnknown(hold_id=str(hold_id))
+    zero = Money.zero(booked[0].amount.currency)
+    return WalletHold(
+        hold_id=hold_id,
+        bonus=_amount_of(booked, bonus_id, zero),
+        paid=_amount_of(booked, paid_id, zero),
+        expires_at=booked[0].expires_at,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class WalletSettlement:
     hold_id: uuid.UUID

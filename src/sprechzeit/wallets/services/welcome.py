@@ -1,9 +1,24 @@
-"""Welcome credit, once per person and platform; opening a new client's wallet."""
+"""Welcome credit, once per person and platform; opening a new client's wallet.
+
+Against farming, the credit is given
+
+- for the `registration` trigger only once the client confirmed the e-mail address
+  (`welcome_credit_after_verification`), never at sign-up, so it cannot be spent by an
+  account nobody can reach;
+- once per normalised e-mail address (plus-tags, Gmail dots) and payment fingerprint;
+- within the platform's velocity limits (`WalletSettings.welcome_max_per_address`,
+  `welcome_max_per_domain` per `welcome_window_hours`): beyond them the account is a
+  normal account without the credit. Large free-mail domains
+  (`settings.SPRECHZEIT_FREEMAIL_DOMAINS`) have no domain limit: their users are many
+  different people.
+"""
 
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
+from django.conf import settings as django_settings
 from django.db import IntegrityError, transaction
 
 from sprechzeit.accounts.models import ClientAccount
@@ -23,13 +38,19 @@ from sprechzeit.wallets.signals import balance_credited_on_commit
 
 
 def wallet_open(*, client_account: ClientAccount) -> Wallet:
-    """Open the wallet of a newly registered client; grants the platform's welcome credit
-    when it is given at registration. Call after `client_register`."""
-    wallet = wallet_for(client_account)
-    welcome_credit_grant(
+    """Open the wallet of a newly registered client (call after `client_register`). No
+    welcome credit yet: that follows the e-mail confirmation."""
+    return wallet_for(client_account)
+
+
+def welcome_credit_after_verification(
+    *, client_account: ClientAccount
+) -> WelcomeCreditGrant | None:
+    """Grant the welcome credit of a platform that gives it at registration, now that
+    the client's e-mail address is confirmed. Idempotent; None when nothing is due."""
+    return welcome_credit_grant(
         client_account=client_account, trigger=WalletSettings.WelcomeOn.REGISTRATION
     )
-    return wallet
 
 
 def normalise_email(email: str) -> str:
@@ -42,6 +63,29 @@ def normalise_email(email: str) -> str:
     return f"{local}@{domain}"
 
 
+def _over_velocity(settings: WalletSettings, *, client_account: ClientAccount, domain: str) -> bool:
+    """Whether another credit now would pass one of the platform's velocity limits.
+    Caller holds the settings row lock (so two grants cannot both see room for one)."""
+    since = clock.now() - timedelta(hours=settings.welcome_window_hours)
+    recent = WelcomeCreditGrant.objects.filter(
+        platform_id=client_account.platform_id, granted_at__gt=since
+    )
+    address = client_account.signup_address_hash
+    if (
+        address
+        and settings.welcome_max_per_address is not None
+        and recent.filter(address_hash=address).count() >= settings.welcome_max_per_address
+    ):
+        return True
+    freemail = {d.lower() for d in django_settings.SPRECHZEIT_FREEMAIL_DOMAINS}
+    return (
+        settings.welcome_max_per_domain is not None
+        and domain not in freemail
+        and recent.filter(email_domain=domain).count() >= settings.welcome_max_per_domain
+    )
+
+
+@transaction.atomic
 def welcome_credit_grant(
     *,
     client_account: ClientAccount,
@@ -50,10 +94,16 @@ def welcome_credit_grant(
 ) -> WelcomeCreditGrant | None:
     """Grant the platform's welcome credit as bonus, funded by its promotion account,
     once per person: never twice for the same normalised e-mail or payment fingerprint
-    on the platform. Returns None when nothing is due."""
+    on the platform, for `registration` only to a confirmed e-mail address, and only
+    within the velocity limits (module docstring). Returns None when nothing is due."""
     platform = client_account.platform
     settings = wallet_settings(platform=platform)
     if settings.welcome_credit_minor <= 0 or settings.welcome_credit_on != trigger:
+        return None
+    if (
+        trigger == WalletSettings.WelcomeOn.REGISTRATION
+        and client_account.user.email_verified_at is None
+    ):
         return None
     email = normalise_email(client_account.user.email)
     taken = WelcomeCreditGrant.objects.filter(platform=platform, email=email)
@@ -62,6 +112,10 @@ def welcome_credit_grant(
             platform=platform, fingerprint=fingerprint
         )
     if taken.exists() or WelcomeCreditGrant.objects.filter(client_account=client_account).exists():
+        return None
+    settings = WalletSettings.objects.select_for_update().get(pk=settings.pk)
+    domain = email.partition("@")[2]
+    if _over_velocity(settings, client_account=client_account, domain=domain):
         return None
     wallet = wallet_for(client_account)
     amount = Money(settings.welcome_credit_minor, platform.currency)
@@ -73,6 +127,8 @@ def welcome_credit_grant(
                 client_account=client_account,
                 email=email,
                 fingerprint=fingerprint,
+                address_hash=client_account.signup_address_hash,
+                email_domain=domain,
                 amount_minor=amount.minor,
                 currency=amount.currency,
                 transfer_id=transfer_id,

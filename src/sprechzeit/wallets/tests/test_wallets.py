@@ -16,7 +16,13 @@ from sprechzeit.ledger.models import Account, AccountPurpose
 from sprechzeit.platforms.tests.factories import platform_create
 from sprechzeit.wallets import errors, selectors, services
 from sprechzeit.wallets.models import WalletSettings
-from sprechzeit.wallets.tests.factories import assert_ledger_ok, client_with_wallet, eur, fund
+from sprechzeit.wallets.tests.factories import (
+    assert_ledger_ok,
+    client_with_wallet,
+    email_verified,
+    eur,
+    fund,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -54,6 +60,7 @@ def test_hold_spends_bonus_first_and_settle_splits_the_charge() -> None:
     )
     client = client_create(platform=platform)
     services.wallet_open(client_account=client)
+    email_verified(client)
     fund(client, 1000)
     partner, _listing = partner_with_listing(platform=platform)
     payable = services.partner_payable_account(partner=partner, currency="EUR")
@@ -293,6 +300,7 @@ def test_refund_debit_takes_only_paid_balance() -> None:
     )
     client = client_create(platform=platform)
     services.wallet_open(client_account=client)
+    email_verified(client)
     fund(client, 1000)
     with pytest.raises(errors.InsufficientBalance):
         services.wallet_refund_debit(

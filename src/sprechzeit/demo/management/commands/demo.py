@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from argparse import ArgumentParser
-from typing import Any
+from typing import Any, Final
 
 from django.conf import settings
 from django.core.management import call_command
@@ -17,6 +17,10 @@ from sprechzeit.demo.seed import (
     STAFF,
     demo_seed,
 )
+
+# The app reads X-Forwarded-For itself, and only from TRUSTED_PROXIES (core/net.py);
+# uvicorn's own rewriting (on by default) would believe any header sent from 127.0.0.1.
+UVICORN_OPTIONS: Final[dict[str, Any]] = {"proxy_headers": False}
 
 
 class Command(BaseCommand):
@@ -80,5 +84,9 @@ class Command(BaseCommand):
         import uvicorn  # noqa: PLC0415 - only needed when serving
 
         uvicorn.run(
-            "sprechzeit.config.asgi:application", host=options["host"], port=port, log_level="info"
+            "sprechzeit.config.asgi:application",
+            host=options["host"],
+            port=port,
+            log_level="info",
+            **UVICORN_OPTIONS,
         )
