@@ -17,9 +17,9 @@ from sprechzeit.wallets.services.accounts import (
     Wallet,
     platform_account,
     wallet_for,
-    wallet_settings,
 )
 from sprechzeit.wallets.signals import balance_credited_on_commit
+from sprechzeit.wallets.state import wallet_settings
 
 
 def wallet_open(*, client_account: ClientAccount) -> Wallet:
