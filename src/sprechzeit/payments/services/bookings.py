@@ -148,10 +148,12 @@ def dispute_apply(payment: Payment, update: PaymentUpdate, *, now: datetime) -> 
     """A dispute the provider reports: opened or lost debits the wallet (once), won
     gives the money back."""
     dispute_id = update.dispute_id or f"{update.kind}:{payment.pk}"
-    if update.kind is UpdateKind.DISPUTE_OPENED:
-        existing = Dispute.objects.filter(payment=payment, external_id=dispute_id).first()
-        if existing is not None and existing.status != DisputeStatus.OPEN:
-            return ApplyOutcome.STALE
+    opened = update.kind is UpdateKind.DISPUTE_OPENED
+    if opened or update.kind is UpdateKind.DISPUTE_LOST:
+        if opened:
+            existing = Dispute.objects.filter(payment=payment, external_id=dispute_id).first()
+            if existing is not None and existing.status != DisputeStatus.OPEN:
+                return ApplyOutcome.STALE
         dispute = dispute_debit(
             payment,
             dispute_id=dispute_id,
@@ -159,19 +161,10 @@ def dispute_apply(payment: Payment, update: PaymentUpdate, *, now: datetime) -> 
             fee=update.fee,
             reason=update.reason,
             now=now,
-            status=DisputeStatus.OPEN,
+            status=DisputeStatus.OPEN if opened else DisputeStatus.LOST,
         )
-        return ApplyOutcome(f"dispute {dispute.status}")
-    if update.kind is UpdateKind.DISPUTE_LOST:
-        dispute = dispute_debit(
-            payment,
-            dispute_id=dispute_id,
-            amount=update.amount,
-            fee=update.fee,
-            reason=update.reason,
-            now=now,
-            status=DisputeStatus.LOST,
-        )
+        if opened:
+            return ApplyOutcome(f"dispute {dispute.status}")
         dispute.status = DisputeStatus.LOST
         dispute.closed_at = dispute.closed_at or now
         dispute.save()

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.db import connection
 
+from sprechzeit.accounts.models import ClientAccount
 from sprechzeit.ledger.tests.helpers import assert_ledger_sound
 from sprechzeit.payments.models import Payment
 from sprechzeit.payments.outcomes import ApplyOutcome
@@ -24,30 +25,18 @@ pytestmark = pytest.mark.django_db
 QUERIES = {"sqlite": (27, 4, 4), "postgresql": (24, 4, 4)}
 
 
-def _started(minor: int) -> tuple[Payment, Any]:
+def _started(minor: int) -> tuple[Payment, ClientAccount]:
+    """A client's second started top-up: the first one, credited, created the accounts
+    and marked the client trusted, so this is what every later top-up costs."""
     platform, _config, policy = sandbox_setup()
     account = client(platform)
-    first = payments.payment_start(
-        client_account=account,
-        policy=policy,
-        amount=eur(minor),
-        return_url="/r/{id}",
-        cancel_url="/c",
-        webhook_url="/h",
-    )
-    # The first top-up creates the accounts and marks the client trusted: the second is
-    # the steady state every later top-up costs.
+    amount = eur(minor)
+    urls = {"return_url": "/r/{id}", "cancel_url": "/c", "webhook_url": "/h"}
+    first = payments.payment_start(client_account=account, policy=policy, amount=amount, **urls)
     payments.payment_apply(
-        payment_id=first.pk, update=PaymentUpdate(kind=UpdateKind.SUCCEEDED, amount=eur(minor))
+        payment_id=first.pk, update=PaymentUpdate(kind=UpdateKind.SUCCEEDED, amount=amount)
     )
-    second = payments.payment_start(
-        client_account=account,
-        policy=policy,
-        amount=eur(minor),
-        return_url="/r/{id}",
-        cancel_url="/c",
-        webhook_url="/h",
-    )
+    second = payments.payment_start(client_account=account, policy=policy, amount=amount, **urls)
     return second, account
 
 
