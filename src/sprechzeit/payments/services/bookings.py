@@ -15,7 +15,7 @@ from django.db import transaction
 from sprechzeit.core import clock
 from sprechzeit.core.money import Money
 from sprechzeit.ledger import services as ledger
-from sprechzeit.ledger.models import AccountPurpose
+from sprechzeit.ledger.models import Account, AccountPurpose
 from sprechzeit.payments.errors import UpdateNeedsReview
 from sprechzeit.payments.locks import payment_lock_against_double_booking
 from sprechzeit.payments.models import Dispute, DisputeStatus, Payment, Refund, RefundStatus
@@ -46,17 +46,35 @@ def payment_credit(payment: Payment, *, now: datetime) -> None:
         reference=f"payment:{payment.pk}",
     )
     if payment.fee_minor:
-        ledger.transfer_post(
-            id=payment_ledger_id(payment, "fee"),
-            debit_account=wallets.platform_account(
-                platform=payment.platform, purpose=AccountPurpose.PROVIDER_FEES
-            ),
-            credit_account=clearing,
-            amount=Money(int(payment.fee_minor), payment.currency),
+        _fee_book(
+            payment,
+            leg="fee",
+            expense=AccountPurpose.PROVIDER_FEES,
+            clearing=clearing,
+            minor=int(payment.fee_minor),
             purpose="provider_fee",
-            reference=f"payment:{payment.pk}",
         )
     payment.credited_at = now
+
+
+def _fee_book(
+    payment: Payment,
+    *,
+    leg: str,
+    expense: AccountPurpose,
+    clearing: Account,
+    minor: int,
+    purpose: str,
+) -> None:
+    """A provider's fee, the operator's expense: `expense` → the provider's `clearing`."""
+    ledger.transfer_post(
+        id=payment_ledger_id(payment, leg),
+        debit_account=wallets.platform_account(platform=payment.platform, purpose=expense),
+        credit_account=clearing,
+        amount=Money(minor, payment.currency),
+        purpose=purpose,
+        reference=f"payment:{payment.pk}",
+    )
 
 
 # --- disputes and returns --------------------------------------------------------------
@@ -102,15 +120,13 @@ def dispute_debit(
             reference=f"payment:{payment.pk}",
         )
     if dispute.fee_minor:
-        ledger.transfer_post(
-            id=payment_ledger_id(payment, f"dispute-fee:{dispute_id}"),
-            debit_account=wallets.platform_account(
-                platform=payment.platform, purpose=AccountPurpose.CHARGEBACK_LOSS
-            ),
-            credit_account=clearing,
-            amount=Money(int(dispute.fee_minor), payment.currency),
+        _fee_book(
+            payment,
+            leg=f"dispute-fee:{dispute_id}",
+            expense=AccountPurpose.CHARGEBACK_LOSS,
+            clearing=clearing,
+            minor=int(dispute.fee_minor),
             purpose="chargeback_fee",
-            reference=f"payment:{payment.pk}",
         )
     dispute.amount_minor = disputed.minor
     dispute.debited = True
