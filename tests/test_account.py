@@ -20,7 +20,8 @@ from sprechzeit.consultations.services import (
     consultation_request,
     presence_set,
 )
-from sprechzeit.consultations.tests.factories import assert_ledger_sound, scene
+from sprechzeit.consultations.tests.factories import scene
+from sprechzeit.ledger.tests.helpers import assert_ledger_sound
 from sprechzeit.payments.models import RefundRequest
 
 pytestmark = pytest.mark.django_db

@@ -18,7 +18,8 @@ from sprechzeit.consultations.services import (
     presence_set,
     rating_create,
 )
-from sprechzeit.consultations.tests.factories import assert_ledger_sound, top_up
+from sprechzeit.consultations.tests.factories import top_up
+from sprechzeit.ledger.tests.helpers import assert_ledger_sound
 from sprechzeit.platforms.models import Platform
 from sprechzeit.platforms.tests.factories import platform_create
 from sprechzeit.site.selectors import DirectoryEntry, DirectoryFilter, listings_directory

@@ -22,11 +22,12 @@ from sprechzeit.consultations.services import (
     consultation_end,
     consultation_request,
 )
-from sprechzeit.consultations.tests.factories import assert_ledger_sound, scene, top_up
+from sprechzeit.consultations.tests.factories import scene, top_up
 from sprechzeit.core import clock
 from sprechzeit.core.money import Money
 from sprechzeit.ledger.models import AccountPurpose
 from sprechzeit.ledger.selectors import account_balance
+from sprechzeit.ledger.tests.helpers import assert_ledger_sound
 from sprechzeit.platforms.models import Platform
 from sprechzeit.platforms.tests.factories import platform_create
 from sprechzeit.wallets import services as wallets

@@ -3,10 +3,7 @@ calls are read-only (every change goes through the services)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
 from sprechzeit.consultations.models import (
     ChatMessage,
@@ -18,6 +15,7 @@ from sprechzeit.consultations.models import (
     VoiceCall,
     VoiceConfig,
 )
+from sprechzeit.core.admin import ReadOnlyAdmin
 
 
 @admin.register(PlatformTariffPolicy)
@@ -37,19 +35,8 @@ class VoiceConfigAdmin(admin.ModelAdmin[VoiceConfig]):
     list_display = ("phone_number", "platform", "is_active", "id")
 
 
-class ReadOnly(admin.ModelAdmin[Any]):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(Consultation)
-class ConsultationAdmin(ReadOnly):
+class ConsultationAdmin(ReadOnlyAdmin):
     list_display = (
         "id",
         "platform",
@@ -65,8 +52,8 @@ class ConsultationAdmin(ReadOnly):
     search_fields = ("id", "client__customer_number", "listing__display_name")
 
 
-admin.site.register(ConsultationHold, ReadOnly)
-admin.site.register(ChatMessage, ReadOnly)
-admin.site.register(Rating, ReadOnly)
-admin.site.register(VoiceCall, ReadOnly)
-admin.site.register(PartnerPresence, ReadOnly)
+admin.site.register(ConsultationHold, ReadOnlyAdmin)
+admin.site.register(ChatMessage, ReadOnlyAdmin)
+admin.site.register(Rating, ReadOnlyAdmin)
+admin.site.register(VoiceCall, ReadOnlyAdmin)
+admin.site.register(PartnerPresence, ReadOnlyAdmin)

@@ -30,7 +30,7 @@ from sprechzeit.ledger.check import ledger_check
 from sprechzeit.ledger.models import Transfer
 from sprechzeit.payments.models import ChannelPolicy, Payment, ProviderConfig, ProviderKind
 from sprechzeit.payments.services import payments
-from sprechzeit.payments.views import sandbox_deliver
+from sprechzeit.payments.services.sandbox import sandbox_deliver
 from sprechzeit.platforms.models import LegalEntity, Platform
 from sprechzeit.wallets import services as wallets
 

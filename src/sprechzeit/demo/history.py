@@ -31,7 +31,7 @@ from sprechzeit.core.errors import DomainError
 from sprechzeit.core.money import Money
 from sprechzeit.payments.models import Channel, ChannelPolicy
 from sprechzeit.payments.services import payments
-from sprechzeit.payments.views import sandbox_deliver
+from sprechzeit.payments.services.sandbox import sandbox_deliver
 from sprechzeit.platforms.models import Platform
 from sprechzeit.statements.errors import PeriodAlreadyClosed
 from sprechzeit.statements.services import statements_close, tax_profile_save

@@ -177,6 +177,8 @@ class SeedSummary:
 
 @transaction.atomic
 def demo_seed() -> SeedSummary:
+    """Create what is missing of the demo (platforms, partners, the demo client, staff);
+    running it again changes nothing that exists."""
     summary = SeedSummary()
     roles_sync()
     entity, _ = LegalEntity.objects.get_or_create(
@@ -198,49 +200,76 @@ def demo_seed() -> SeedSummary:
     )
     categories: dict[tuple[str, str], Category] = {}
     for spec in PLATFORMS:
-        platform, created = Platform.objects.get_or_create(
-            slug=spec.slug,
-            defaults={
-                "name": spec.name,
-                "tagline": spec.tagline,
-                "description": spec.description,
-                "color_primary": spec.primary,
-                "color_accent": spec.accent,
-                "legal_entity": entity,
-                "contact_email": f"kontakt@{spec.slug}.demo.sprechzeit.de",
-                "rate_min_minor": 99,
-                "rate_max_minor": 499,
-                "vat_rate": Decimal("19.00"),
-                "default_revenue_share": Decimal("50.00"),
-            },
-        )
-        summary.created += created
-        summary.platforms.append(platform)
-        # The sandbox checkout (TEST MODE) and bank transfer, and 5 € welcome credit on sign-up.
-        platform_payments_default(platform=platform)
-        WalletSettings.objects.get_or_create(
-            platform=platform,
-            defaults={
-                "welcome_credit_minor": 500,
-                "welcome_credit_on": WalletSettings.WelcomeOn.REGISTRATION,
-            },
-        )
-        # A phone number for consultations by phone (profiles show it with the extension).
-        VoiceConfig.objects.get_or_create(
-            platform=platform,
-            defaults={
-                "phone_number": f"+49 30 555 01 0{len(summary.platforms)}",
-                "auth_token": f"demo-voice-token-{spec.slug}",  # demo only; real ones come from Twilio
-            },
-        )
-        if not platform.logo:
-            platform.logo.save(f"{spec.slug}.svg", ContentFile(_logo_svg(spec).encode()), save=True)
-        for name in spec.categories:
-            category, _ = Category.objects.get_or_create(
-                platform=platform, slug=slugify(name), defaults={"name": name}
+        _platform_seed(spec, entity, summary, categories)
+    _partners_seed(summary, categories)
+    for platform in summary.platforms:
+        if not ClientAccount.objects.filter(platform=platform, user__email=CLIENT_EMAIL).exists():
+            account = client_register(
+                platform=platform, email=CLIENT_EMAIL, password=DEMO_PASSWORD, first_name="Kim"
             )
-            categories[(spec.slug, name)] = category
+            wallet_open(client_account=account)
+            # The demo client has confirmed the address, so the welcome credit is there.
+            user_verify_email(token=email_verification_token(user=account.user), platform=platform)
+            welcome_credit_after_verification(client_account=account)
+            client_set_pin(account=account, pin=DEMO_PHONE_PIN)
+            summary.created += 1
+    _staff_seed(summary)
+    return summary
 
+
+def _platform_seed(
+    spec: DemoPlatform,
+    entity: LegalEntity,
+    summary: SeedSummary,
+    categories: dict[tuple[str, str], Category],
+) -> None:
+    """One platform with payments, wallet rules, a phone number, its logo and categories."""
+    platform, created = Platform.objects.get_or_create(
+        slug=spec.slug,
+        defaults={
+            "name": spec.name,
+            "tagline": spec.tagline,
+            "description": spec.description,
+            "color_primary": spec.primary,
+            "color_accent": spec.accent,
+            "legal_entity": entity,
+            "contact_email": f"kontakt@{spec.slug}.demo.sprechzeit.de",
+            "rate_min_minor": 99,
+            "rate_max_minor": 499,
+            "vat_rate": Decimal("19.00"),
+            "default_revenue_share": Decimal("50.00"),
+        },
+    )
+    summary.created += created
+    summary.platforms.append(platform)
+    # The sandbox checkout (TEST MODE) and bank transfer, and 5 € welcome credit on sign-up.
+    platform_payments_default(platform=platform)
+    WalletSettings.objects.get_or_create(
+        platform=platform,
+        defaults={
+            "welcome_credit_minor": 500,
+            "welcome_credit_on": WalletSettings.WelcomeOn.REGISTRATION,
+        },
+    )
+    # A phone number for consultations by phone (profiles show it with the extension).
+    VoiceConfig.objects.get_or_create(
+        platform=platform,
+        defaults={
+            "phone_number": f"+49 30 555 01 0{len(summary.platforms)}",
+            "auth_token": f"demo-voice-token-{spec.slug}",  # demo only; real ones come from Twilio
+        },
+    )
+    if not platform.logo:
+        platform.logo.save(f"{spec.slug}.svg", ContentFile(_logo_svg(spec).encode()), save=True)
+    for name in spec.categories:
+        category, _ = Category.objects.get_or_create(
+            platform=platform, slug=slugify(name), defaults={"name": name}
+        )
+        categories[(spec.slug, name)] = category
+
+
+def _partners_seed(summary: SeedSummary, categories: dict[tuple[str, str], Category]) -> None:
+    """The demo partners and their listings on the seeded platforms."""
     by_slug = {p.slug: p for p in summary.platforms}
     for spec_partner in PARTNERS:
         user = User.objects.filter(email=spec_partner.email, platform__isnull=True).first()
@@ -271,18 +300,9 @@ def demo_seed() -> SeedSummary:
                 )
                 summary.created += 1
 
-    for platform in summary.platforms:
-        if not ClientAccount.objects.filter(platform=platform, user__email=CLIENT_EMAIL).exists():
-            account = client_register(
-                platform=platform, email=CLIENT_EMAIL, password=DEMO_PASSWORD, first_name="Kim"
-            )
-            wallet_open(client_account=account)
-            # The demo client has confirmed the address, so the welcome credit is there.
-            user_verify_email(token=email_verification_token(user=account.user), platform=platform)
-            welcome_credit_after_verification(client_account=account)
-            client_set_pin(account=account, pin=DEMO_PHONE_PIN)
-            summary.created += 1
 
+def _staff_seed(summary: SeedSummary) -> None:
+    """One staff user per role, each with a confirmed demo TOTP device."""
     for email, role in STAFF:
         if not User.objects.filter(email=email, platform__isnull=True).exists():
             staff_create(email=email, password=DEMO_PASSWORD, role=role, first_name=role.title())
@@ -291,4 +311,3 @@ def demo_seed() -> SeedSummary:
     for user in User.objects.filter(platform__isnull=True, email__endswith="@demo.sprechzeit.de"):
         if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
             TOTPDevice.objects.create(user=user, name="Demo", key=DEMO_TOTP_KEY_HEX, confirmed=True)
-    return summary

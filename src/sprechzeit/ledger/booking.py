@@ -4,7 +4,7 @@ goes through `book()`.
 One call is one database transaction:
 
 1. load the holds that the requests resolve (to learn their accounts);
-2. lock the touched non-hot account rows in primary-key order (`_accounts_lock`);
+2. lock the touched non-hot account rows in primary-key order (`accounts_lock_against_overspend`);
 3. look the ids up: a replay returns the stored outcome, a remembered failure fails
    again, other content under a known id is a conflict;
 4. apply every request to in-memory copies of the counters, checking limits, holds and
@@ -29,7 +29,7 @@ import json
 import random
 import time
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Final
@@ -37,6 +37,7 @@ from typing import Any, Final
 from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
 
 from sprechzeit.core import clock
+from sprechzeit.core.db import db_uuid, is_postgres, py_uuid, rows_select_in
 from sprechzeit.core.money import Money
 from sprechzeit.ledger import errors
 from sprechzeit.ledger.models import Account, FailedTransfer, Transfer, TransferKind
@@ -44,8 +45,6 @@ from sprechzeit.ledger.models import Account, FailedTransfer, Transfer, Transfer
 MAX_ATTEMPTS: Final = 12
 # Namespace of ids the ledger derives itself (expiries, default batch ids).
 LEDGER_NAMESPACE: Final = uuid.UUID("0b7f0b8e-3c55-4d0e-9a52-6d2f6c1e5a11")
-# SQLite limits bound parameters per statement; PostgreSQL gets one array parameter.
-_SQLITE_CHUNK: Final = 5000
 # PostgreSQL SQLSTATEs worth a retry: serialization failure, deadlock, unique violation
 # (a concurrent caller booked the same id first; the retry sees and replays it).
 _RETRY_SQLSTATES: Final = frozenset({"40001", "40P01", "23505"})
@@ -289,41 +288,7 @@ def _prepare_all(specs: Sequence[TransferSpec]) -> list[_Prepared]:
     return prepared
 
 
-# --- SQL helpers --------------------------------------------------------------------------
-
-
-def _is_postgres() -> bool:
-    return connection.vendor == "postgresql"
-
-
-def _db_uuid(value: uuid.UUID) -> Any:
-    # Django stores UUIDs as 32 hex characters on SQLite and as uuid on PostgreSQL.
-    return value if _is_postgres() else value.hex
-
-
-def _py_uuid(value: Any) -> uuid.UUID:
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
-
-
-def _select_in(sql: str, values: Sequence[Any]) -> Iterator[tuple[Any, ...]]:
-    """Run `sql` whose `{in}` placeholder filters a column by `values`.
-
-    `sql` must contain `{in}` once per filtered column, each bound to the same values.
-    """
-    if not values:
-        return
-    with connection.cursor() as cursor:
-        if _is_postgres():
-            count = sql.count("{in}")
-            cursor.execute(sql.replace("{in}", "= ANY(%s)"), [list(values)] * count)
-            yield from cursor.fetchall()
-            return
-        for start in range(0, len(values), _SQLITE_CHUNK):
-            chunk = list(values[start : start + _SQLITE_CHUNK])
-            count = sql.count("{in}")
-            marks = "IN (" + ",".join(["%s"] * len(chunk)) + ")"
-            cursor.execute(sql.replace("{in}", marks), chunk * count)
-            yield from cursor.fetchall()
+# --- locking and looking up ---------------------------------------------------------------
 
 
 _ACCOUNT_COLUMNS: Final = (
@@ -332,25 +297,27 @@ _ACCOUNT_COLUMNS: Final = (
 )
 
 
-def _accounts_lock(account_ids: Iterable[int]) -> dict[int, _AccountState]:
+def accounts_lock_against_overspend(account_ids: Iterable[int]) -> dict[int, _AccountState]:
     """Lock the touched non-hot accounts in primary-key order and read all touched ones.
 
-    The lock prevents two bookings from reading the same wallet balance and both
-    spending it; the fixed order prevents two bookings over the same accounts from
-    deadlocking. It is `FOR NO KEY UPDATE`: it excludes other bookers but not the
-    foreign-key checks (KEY SHARE) of transfers that merely reference the account. Hot accounts are read without a lock: they carry no limits, and their
-    counters change through appended deltas. SQLite serialises writers (BEGIN
-    IMMEDIATE), so a plain read suffices there.
+    Race it prevents: two bookings reading the same wallet balance and both spending it
+    (an overdraft the account's limit forbids); the fixed order prevents two bookings
+    over the same accounts from deadlocking. It is `FOR NO KEY UPDATE`: it excludes
+    other bookers but not the foreign-key checks (KEY SHARE) of transfers that merely
+    reference the account. Hot accounts are read without a lock: they carry no limits,
+    and their counters change through appended deltas. SQLite serialises writers (BEGIN
+    IMMEDIATE), so a plain read suffices there. On PostgreSQL `_lock_and_look_up` sends
+    the same lock (`_PG_LOCK_SQL`) together with the id look-ups in one round trip.
     """
     ids = sorted(set(account_ids))
     if not ids:
         return {}
-    if _is_postgres():
+    if is_postgres():
         with connection.cursor() as cursor:
             cursor.execute(_PG_LOCK_SQL, [ids, ids])
             return _account_states(cursor.fetchall())
     return _account_states(
-        _select_in(f"SELECT {_ACCOUNT_COLUMNS} FROM ledger_account WHERE id {{in}}", ids)  # noqa: S608
+        rows_select_in(f"SELECT {_ACCOUNT_COLUMNS} FROM ledger_account WHERE id {{in}}", ids)  # noqa: S608
     )
 
 
@@ -400,12 +367,12 @@ def _lock_and_look_up(
     """
     known: dict[uuid.UUID, tuple[str, str, str]] = {}
     resolved: dict[uuid.UUID, str] = {}
-    if not _is_postgres():
-        accounts = _accounts_lock(account_ids)
-        for row in _select_in(_KNOWN_SQL, [_db_uuid(x) for x in ids]):
-            known[_py_uuid(row[0])] = (row[1], row[2], row[3])
-        for row in _select_in(_RESOLVED_SQL, [_db_uuid(x) for x in pending_ids]):
-            resolved[_py_uuid(row[0])] = row[1]
+    if not is_postgres():
+        accounts = accounts_lock_against_overspend(account_ids)
+        for row in rows_select_in(_KNOWN_SQL, [db_uuid(x) for x in ids]):
+            known[py_uuid(row[0])] = (row[1], row[2], row[3])
+        for row in rows_select_in(_RESOLVED_SQL, [db_uuid(x) for x in pending_ids]):
+            resolved[py_uuid(row[0])] = row[1]
         return accounts, known, resolved
     sorted_ids = sorted(set(account_ids))
     statements = [_PG_LOCK_SQL, _KNOWN_SQL.replace("{in}", "= ANY(%s)")]
@@ -709,7 +676,7 @@ def _write(
     """Insert the transfers and apply the counter changes. Caller holds the row locks."""
     if not results:
         return
-    postgres = _is_postgres()
+    postgres = is_postgres()
     ops = connection.ops
 
     def row(result: TransferResult, digest: str, meta: str) -> tuple[Any, ...]:
@@ -719,7 +686,7 @@ def _write(
             created_at = ops.adapt_datetimefield_value(created_at)
             expires_at = ops.adapt_datetimefield_value(expires_at)
         return (
-            _db_uuid(result.id),
+            db_uuid(result.id),
             str(result.kind),
             result.debit_account_id,
             result.credit_account_id,
@@ -728,9 +695,9 @@ def _write(
             result.purpose,
             result.reference,
             meta,
-            None if result.pending_id is None else _db_uuid(result.pending_id),
+            None if result.pending_id is None else db_uuid(result.pending_id),
             expires_at,
-            None if result.batch_id is None else _db_uuid(result.batch_id),
+            None if result.batch_id is None else db_uuid(result.batch_id),
             digest,
             created_at,
         )

@@ -21,8 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import connection
-
+from sprechzeit.core.db import is_postgres, rows_fetch
 from sprechzeit.ledger.selectors import accounts_counters
 
 _CHECKS = (
@@ -64,26 +63,27 @@ class CheckReport:
         return "\n".join(lines)
 
 
-def _rows(sql: str) -> list[tuple[object, ...]]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql)
-        return list(cursor.fetchall())
-
-
 def ledger_check() -> CheckReport:
     """Replay the whole log; see the module docstring for what is proven."""
     report = CheckReport()
-    bad = report.violations
+    _check_transfer_rows(report)
+    _check_resolutions(report.violations)
+    _check_accounts(report, _replay())
+    _check_ids_and_triggers(report.violations)
+    return report
 
-    # Transfer rows on their own.
-    for (count,) in _rows("SELECT COUNT(*) FROM ledger_transfer"):
+
+def _check_transfer_rows(report: CheckReport) -> None:
+    """Transfer rows on their own: amount, two accounts, one currency."""
+    bad = report.violations
+    for (count,) in rows_fetch("SELECT COUNT(*) FROM ledger_transfer"):
         report.transfers = int(str(count))
-    for tid, amount in _rows(
+    for tid, amount in rows_fetch(
         "SELECT id, amount FROM ledger_transfer WHERE amount <= 0"
         " OR debit_account_id = credit_account_id"
     ):
         bad.append(f"[transfer rows] {tid}: amount {amount} or same account on both sides")
-    for tid, currency, dcur, ccur in _rows(
+    for tid, currency, dcur, ccur in rows_fetch(
         "SELECT t.id, t.currency, d.currency, c.currency FROM ledger_transfer t"
         " JOIN ledger_account d ON d.id = t.debit_account_id"
         " JOIN ledger_account c ON c.id = t.credit_account_id"
@@ -91,8 +91,10 @@ def ledger_check() -> CheckReport:
     ):
         bad.append(f"[transfer rows] {tid}: currency {currency}, debit {dcur}, credit {ccur}")
 
-    # Resolutions against their holds.
-    for rid, kind, hid, hkind, amount, held, same_accounts, created, expires in _rows(
+
+def _check_resolutions(bad: list[str]) -> None:
+    """Resolutions (post, void, expiry) against their holds."""
+    for rid, kind, hid, hkind, amount, held, same_accounts, created, expires in rows_fetch(
         "SELECT r.id, r.kind, h.id, h.kind, r.amount, h.amount,"
         " CASE WHEN r.debit_account_id = h.debit_account_id"
         " AND r.credit_account_id = h.credit_account_id AND r.currency = h.currency"
@@ -119,15 +121,17 @@ def ledger_check() -> CheckReport:
                 bad.append(f"[hold resolutions] {rid}: resolved hold {hid} after its expiry")
         elif kind == "expire_pending":
             bad.append(f"[hold resolutions] {rid}: expired hold {hid} that has no expiry")
-    for hid, count in _rows(
+    for hid, count in rows_fetch(
         "SELECT pending_id, COUNT(*) FROM ledger_transfer WHERE pending_id IS NOT NULL"
         " GROUP BY pending_id HAVING COUNT(*) > 1"
     ):
         bad.append(f"[hold resolutions] hold {hid} resolved {count} times")
 
-    # Replay: expected counters per account from the log.
+
+def _replay() -> dict[int, list[int]]:
+    """The counters the log implies, per account: [dpe, dpo, cpe, cpo]."""
     expected: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # dpe, dpo, cpe, cpo
-    for account_id, side, kind, total, released in _rows(
+    for account_id, side, kind, total, released in rows_fetch(
         "SELECT t.debit_account_id, 'd', t.kind, SUM(t.amount), SUM(COALESCE(h.amount, 0))"
         " FROM ledger_transfer t LEFT JOIN ledger_transfer h ON h.id = t.pending_id"
         " GROUP BY t.debit_account_id, t.kind"
@@ -149,8 +153,14 @@ def ledger_check() -> CheckReport:
             row[pending] -= released_sum
         else:  # void_pending, expire_pending: release what was held
             row[pending] -= released_sum
+    return expected
 
-    accounts = _rows(
+
+def _check_accounts(report: CheckReport, expected: dict[int, list[int]]) -> None:
+    """Every account's counters against the replay, its limits, and the totals per
+    currency (debits = credits). Consumes `expected`."""
+    bad = report.violations
+    accounts = rows_fetch(
         "SELECT id, currency, hot, debits_must_not_exceed_credits, credits_must_not_exceed_debits"
         " FROM ledger_account"
     )
@@ -199,20 +209,21 @@ def ledger_check() -> CheckReport:
             bad.append(f"[debits = credits] {currency}: posted debits {dpo} ≠ credits {cpo}")
         if dpe != cpe:
             bad.append(f"[debits = credits] {currency}: pending debits {dpe} ≠ credits {cpe}")
-    for (account_id,) in _rows(
+    for (account_id,) in rows_fetch(
         "SELECT DISTINCT d.account_id FROM ledger_accountdelta d"
         " JOIN ledger_account a ON a.id = d.account_id WHERE NOT a.hot"
     ):
         bad.append(f"[counters = replay] account {account_id} is not hot but has deltas")
 
-    for (tid,) in _rows(
+
+def _check_ids_and_triggers(bad: list[str]) -> None:
+    for (tid,) in rows_fetch(
         "SELECT f.id FROM ledger_failedtransfer f JOIN ledger_transfer t ON t.id = f.id"
     ):
         bad.append(f"[id outcomes] {tid} is both booked and remembered as failed")
 
     for missing in _missing_triggers():
         bad.append(f"[insert-only triggers] {missing} is missing")
-    return report
 
 
 def _before(first: object, second: object) -> bool:
@@ -224,7 +235,7 @@ def _before(first: object, second: object) -> bool:
 
 
 def _missing_triggers() -> list[str]:
-    if connection.vendor == "postgresql":
+    if is_postgres():
         wanted = {"ledger_transfer_insert_only", "ledger_transfer_no_truncate"}
         sql = "SELECT tgname FROM pg_trigger WHERE tgrelid = 'ledger_transfer'::regclass"
     else:
@@ -232,5 +243,5 @@ def _missing_triggers() -> list[str]:
         sql = (
             "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'ledger_transfer'"
         )
-    present = {str(row[0]) for row in _rows(sql)}
+    present = {str(row[0]) for row in rows_fetch(sql)}
     return sorted(wanted - present)

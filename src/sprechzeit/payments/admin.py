@@ -14,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 from django.utils.translation import gettext_lazy as _
 
+from sprechzeit.core.admin import ReadOnlyAdmin
 from sprechzeit.core.errors import DomainError
 from sprechzeit.payments.models import (
     BankEntry,
@@ -32,19 +33,8 @@ from sprechzeit.payments.models import (
     RefundRequestStatus,
     TransferReference,
 )
-from sprechzeit.payments.services import bank, inbox, payments, refunds
-from sprechzeit.payments.views import sandbox_deliver
-
-
-class ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+from sprechzeit.payments.services import bank, bookings, inbox, refunds
+from sprechzeit.payments.services.sandbox import sandbox_deliver
 
 
 @admin.register(ProviderConfig)
@@ -81,7 +71,7 @@ class ChannelPolicyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnly):
+class PaymentAdmin(ReadOnlyAdmin):
     list_display = (
         "id",
         "created_at",
@@ -121,7 +111,7 @@ class PaymentAdmin(ReadOnly):
     def record_chargeback(self, request: HttpRequest, queryset: QuerySet[Payment]) -> None:
         for payment in queryset.filter(status=PaymentStatus.SUCCEEDED, credited_at__isnull=False):
             try:
-                payments.payment_chargeback(
+                bookings.payment_chargeback(
                     payment=payment, dispute_id=f"manual:{payment.pk}", amount=None, reason="manual"
                 )
             except DomainError as exc:
@@ -138,7 +128,7 @@ class PaymentAdmin(ReadOnly):
 
 
 @admin.register(InboxEntry)
-class InboxEntryAdmin(ReadOnly):
+class InboxEntryAdmin(ReadOnlyAdmin):
     list_display = (
         "received_at",
         "provider_config",
@@ -164,7 +154,7 @@ class InboxEntryAdmin(ReadOnly):
 
 
 @admin.register(Dispute)
-class DisputeAdmin(ReadOnly):
+class DisputeAdmin(ReadOnlyAdmin):
     list_display = (
         "opened_at",
         "payment",
@@ -186,7 +176,7 @@ class RefundInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(RefundRequest)
-class RefundRequestAdmin(ReadOnly):
+class RefundRequestAdmin(ReadOnlyAdmin):
     list_display = (
         "created_at",
         "client_account",
@@ -215,13 +205,13 @@ class RefundRequestAdmin(ReadOnly):
 
 
 @admin.register(Refund)
-class RefundAdmin(ReadOnly):
+class RefundAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "payment", "amount_minor", "status", "external_id")
     list_filter = ("status",)
 
 
 @admin.register(TransferReference)
-class TransferReferenceAdmin(ReadOnly):
+class TransferReferenceAdmin(ReadOnlyAdmin):
     list_display = ("reference", "client_account")
     search_fields = ("reference", "client_account__customer_number")
 
@@ -235,7 +225,7 @@ class StatementUploadForm(forms.Form):
 
 
 @admin.register(BankStatement)
-class BankStatementAdmin(ReadOnly):
+class BankStatementAdmin(ReadOnlyAdmin):
     list_display = ("imported_at", "provider_config", "file_name", "format", "statement_id")
     exclude = ("content",)
 
@@ -282,7 +272,7 @@ class AssignForm(forms.Form):
 
 
 @admin.register(BankEntry)
-class BankEntryAdmin(ReadOnly):
+class BankEntryAdmin(ReadOnlyAdmin):
     """The review queue: unmatched or ambiguous entries wait here for staff."""
 
     list_display = (

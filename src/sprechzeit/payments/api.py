@@ -16,7 +16,7 @@ from sprechzeit.payments import selectors
 from sprechzeit.payments.models import Channel, ChannelPolicy, Payment
 from sprechzeit.payments.services import payments
 from sprechzeit.payments.services.references import format_reference, transfer_reference_for
-from sprechzeit.payments.views import _urls, client_of
+from sprechzeit.payments.views import checkout_urls, client_of
 from sprechzeit.wallets import services as wallets
 
 
@@ -72,7 +72,7 @@ def wallet(request: HttpRequest) -> HttpResponse:
                     "max": _money(Money(policy.max_minor, account.platform.currency)),
                     "presets": [int(p) for p in policy.presets],
                 }
-                for policy in payments.channels_for(client_account=account)
+                for policy in selectors.channels_for(client_account=account)
             ],
         }
     )
@@ -121,7 +121,7 @@ def topups(request: HttpRequest) -> HttpResponse:
             client_account=account,
             policy=policy,
             amount=amount,
-            **_urls(request, policy.provider_config),
+            **checkout_urls(request, policy.provider_config),
         )
     except DomainError as exc:
         status = 403 if exc.code in ("wallet_blocked", "self_excluded") else 400

@@ -59,3 +59,10 @@ class RefundNotPossible(PaymentError):
 class StatementInvalid(PaymentError):
     code = "statement_invalid"
     default_message = _("Die Datei ist kein lesbarer Kontoauszug (CAMT.053 oder MT940).")
+
+
+class UpdateNeedsReview(PaymentError):
+    """An authentic update that cannot be applied automatically (unknown payment,
+    amount or currency mismatch): the inbox entry waits for staff."""
+
+    code = "needs_review"

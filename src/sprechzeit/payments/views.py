@@ -32,9 +32,9 @@ from sprechzeit.payments.models import (
     ProviderConfig,
     ProviderKind,
 )
-from sprechzeit.payments.providers import sandbox
 from sprechzeit.payments.services import inbox, payments, refunds
 from sprechzeit.payments.services.references import format_reference, transfer_reference_for
+from sprechzeit.payments.services.sandbox import sandbox_deliver
 from sprechzeit.wallets import services as wallets
 
 
@@ -74,7 +74,7 @@ def parse_amount(raw: str, currency: str) -> Money | None:
         return None
 
 
-def _urls(request: HttpRequest, config: ProviderConfig) -> dict[str, str]:
+def checkout_urls(request: HttpRequest, config: ProviderConfig) -> dict[str, str]:
     result = request.build_absolute_uri(
         reverse("payments:result", args=["00000000-0000-0000-0000-000000000000"])
     )
@@ -120,7 +120,7 @@ def wallet_page(request: HttpRequest, account: ClientAccount) -> HttpResponse:
 def topup_page(request: HttpRequest, account: ClientAccount) -> HttpResponse:
     channels = [
         c
-        for c in payments.channels_for(client_account=account)
+        for c in selectors.channels_for(client_account=account)
         if c.channel != Channel.BANK_TRANSFER
     ]
     error = ""
@@ -137,7 +137,7 @@ def topup_page(request: HttpRequest, account: ClientAccount) -> HttpResponse:
                     client_account=account,
                     policy=policy,
                     amount=amount,
-                    **_urls(request, policy.provider_config),
+                    **checkout_urls(request, policy.provider_config),
                 )
             except DomainError as exc:
                 error = str(exc.message)
@@ -269,25 +269,6 @@ def sandbox_checkout(request: HttpRequest, payment_id: uuid.UUID) -> HttpRespons
         sandbox_deliver(payment=payment, event_type=event_type)
         return redirect("payments:result", payment_id=payment.pk)
     return render(request, "payments/sandbox_checkout.html", {"payment": payment})
-
-
-def sandbox_deliver(
-    *, payment: Payment, event_type: str, dispute_id: str = ""
-) -> inbox.InboxOutcome:
-    """Send a signed sandbox notification through the inbox, as a provider would."""
-    body = sandbox.event_body(
-        type=event_type,
-        payment_id=payment.pk,
-        amount=payment.amount,
-        fingerprint=f"sandbox:{payment.client_account.user.email.lower()}",
-        dispute_id=dispute_id,
-    )
-    config = payment.provider_config
-    return inbox.inbox_receive(
-        config=config,
-        body=body,
-        headers={sandbox.SIGNATURE_HEADER: sandbox.sign(int(config.pk), body)},
-    )
 
 
 # --- webhooks --------------------------------------------------------------------------

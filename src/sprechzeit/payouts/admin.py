@@ -4,8 +4,6 @@ statement upload (top-ups and payouts from one file)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse
@@ -15,6 +13,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from sprechzeit.core.admin import ReadOnlyAdmin
 from sprechzeit.core.errors import DomainError
 from sprechzeit.payments.admin import BankStatementAdmin
 from sprechzeit.payments.models import BankStatement, ProviderConfig, ProviderKind
@@ -22,19 +21,8 @@ from sprechzeit.payouts.bank import bank_statement_import
 from sprechzeit.payouts.models import BankLine, Payout, PayoutPolicy, PayoutRun
 
 
-class ReadOnly(admin.ModelAdmin[Any]):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(PayoutRun)
-class PayoutRunAdmin(ReadOnly):
+class PayoutRunAdmin(ReadOnlyAdmin):
     list_display = (
         "message_id",
         "legal_entity",
@@ -54,7 +42,7 @@ class PayoutRunAdmin(ReadOnly):
 
 
 @admin.register(Payout)
-class PayoutAdmin(ReadOnly):
+class PayoutAdmin(ReadOnlyAdmin):
     list_display = (
         "end_to_end_id",
         "partner",
@@ -69,7 +57,7 @@ class PayoutAdmin(ReadOnly):
 
 
 @admin.register(BankLine)
-class BankLineAdmin(ReadOnly):
+class BankLineAdmin(ReadOnlyAdmin):
     list_display = (
         "end_to_end_id",
         "amount_minor",

@@ -1,5 +1,6 @@
 """The one bank statement import: a CAMT.053 or MT940 file of an operator account (or a
-pain.002 status report, see `status_report`) is read once (`payments.services.bank.statement_parse`) and every entry goes where it belongs:
+pain.002 status report, see `status_report`) is read once (`payments.bankfiles`) and
+every entry goes where it belongs:
 
 1. a payout confirmation or return (our end-to-end id and amount on the paying entity's
    account) → `payouts.services.bank_line_apply` (entry status "payout");
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from sprechzeit.payments.bankfiles import ParsedEntry, statement_parse
 from sprechzeit.payments.models import (
     BankEntry,
     BankEntryStatus,
@@ -31,8 +33,8 @@ from sprechzeit.payments.models import (
     ProviderConfig,
     ProviderKind,
 )
+from sprechzeit.payments.outcomes import EntryOutcome
 from sprechzeit.payments.services import bank as payments_bank
-from sprechzeit.payments.services.bank import ParsedEntry
 from sprechzeit.payouts import errors
 from sprechzeit.payouts.models import BankLine
 from sprechzeit.payouts.services import bank_line_apply, bank_line_record, camt_line
@@ -125,7 +127,7 @@ def bank_statement_import(
             payouts_returned=report.returned,
             payouts_unmatched=report.unmatched,
         )
-    parsed = payments_bank.statement_parse(content)
+    parsed = statement_parse(content)
     if config is None:
         config = bank_account_config(accounts={entry.account for entry in parsed.entries})
     _check_account(config, parsed.entries)
@@ -173,9 +175,9 @@ def _import_entry(
             result.review += 1
         return  # otherwise it stays as payments left it (in review already)
     outcome = payments_bank.entry_process(entry=entry, outgoing_to_review=True)
-    if outcome == "credited":
+    if outcome == EntryOutcome.CREDITED:
         result.topups_credited += 1
-    elif outcome == "returned":
+    elif outcome == EntryOutcome.RETURNED:
         result.topups_returned += 1
     else:
         result.review += 1

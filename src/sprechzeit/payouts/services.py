@@ -1,6 +1,6 @@
 """Payout writes: a payout run (SEPA pain.001.001.09 for one issuing entity, booked
 partner payable → payout in transit), and applying bank statement lines (camt.053, read
-by the payments parser) that confirm a payout (→ bank) or return it (→ back to the
+by `payments.bankfiles`) that confirm a payout (→ bank) or return it (→ back to the
 partner's payable, partner flagged to fix the IBAN). `payouts.bank` is the one import
 that routes a whole statement to payments and payouts.
 
@@ -20,17 +20,17 @@ from typing import Any, Final
 
 from django.db import transaction
 from django.utils import timezone
-from lxml import etree
 from schwifty import IBAN
 
 from sprechzeit.core import clock
 from sprechzeit.core.money import Money
+from sprechzeit.core.xml import xsd_errors
 from sprechzeit.ledger import selectors as ledger_selectors
 from sprechzeit.ledger import services as ledger
-from sprechzeit.ledger.models import AccountPurpose
+from sprechzeit.ledger.models import Account, AccountPurpose
 from sprechzeit.ledger.services import TransferSpec
+from sprechzeit.payments.bankfiles import ParsedEntry, parse_camt053
 from sprechzeit.payments.errors import StatementInvalid
-from sprechzeit.payments.services.bank import ParsedEntry, parse_camt053
 from sprechzeit.payouts import errors, selectors
 from sprechzeit.payouts.models import BankLine, Payout, PayoutRun
 from sprechzeit.platforms.models import LegalEntity
@@ -43,16 +43,9 @@ NAMESPACE: Final = uuid.UUID("9a7d6f0e-3b2c-4e51-8f1a-6c5d4b3a2e19")
 DK_XSD: Final = Path(__file__).parent / "xsd" / "pain.001.001.09_GBIC_5.xsd"
 
 
-def _schema() -> etree.XMLSchema:
-    return etree.XMLSchema(etree.parse(str(DK_XSD)))
-
-
 def sepa_errors(xml: bytes) -> list[str]:
     """The DK GBIC_5 pain.001.001.09 schema's complaints (empty when valid)."""
-    schema = _schema()
-    if schema.validate(etree.fromstring(xml)):
-        return []
-    return [f"{error.line}: {error.message}" for error in list(schema.error_log)]  # type: ignore[call-overload]
+    return xsd_errors(xml, schema=DK_XSD)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,10 +136,6 @@ def payout_run_create(*, legal_entity: LegalEntity) -> PayoutRun:
         raise errors.DebtorAccountMissing(legal_entity=entity.pk)
     policy = selectors.policy_for(legal_entity=entity)
     owed = selectors.unpaid_statements(legal_entity=entity)
-    profiles = {
-        profile.partner_id: profile
-        for profile in PartnerTaxProfile.objects.filter(partner_id__in=list(owed))
-    }
     now = clock.now()
     payables = {
         partner_id: wallets.partner_payable_account(
@@ -154,18 +143,7 @@ def payout_run_create(*, legal_entity: LegalEntity) -> PayoutRun:
         )
         for partner_id, statements in owed.items()
     }
-    balances = ledger_selectors.accounts_balances(accounts=list(payables.values()))
-    chosen: list[tuple[int, list[Statement], PartnerTaxProfile]] = []
-    skipped: list[Skipped] = []
-    for partner_id, statements in sorted(owed.items()):
-        amount = sum(statement.gross_minor for statement in statements)
-        profile = profiles.get(partner_id)
-        posted = balances[int(payables[partner_id].pk)].posted.minor
-        reason = _skip_reason(profile, amount, policy.threshold_minor, posted)
-        if reason or profile is None:
-            skipped.append(Skipped(partner_id, amount, reason))
-        else:
-            chosen.append((partner_id, statements, profile))
+    chosen, skipped = _partners_due(owed, payables, threshold_minor=policy.threshold_minor)
     if not chosen:
         raise errors.NothingToPay(skipped=[asdict(item) for item in skipped])
     run = PayoutRun.objects.create(
@@ -175,6 +153,52 @@ def payout_run_create(*, legal_entity: LegalEntity) -> PayoutRun:
         skipped=[asdict(item) for item in skipped],
         created_at=now,
     )
+    made = _payouts_book(run, chosen, payables)
+    xml = _sepa_file(run, entity, made)
+    problems = sepa_errors(xml)
+    if problems:
+        raise errors.SepaFileInvalid(problems=problems[:5])
+    run.file = xml
+    run.file_sha256 = hashlib.sha256(xml).hexdigest()
+    run.count = len(made)
+    run.total_minor = sum(payout.amount_minor for payout, _profile in made)
+    run.save(update_fields=["file", "file_sha256", "count", "total_minor"])
+    return run
+
+
+type Due = list[tuple[int, list[Statement], PartnerTaxProfile]]
+
+
+def _partners_due(
+    owed: dict[int, list[Statement]], payables: dict[int, Account], *, threshold_minor: int
+) -> tuple[Due, list[Skipped]]:
+    """Who is paid now (partner, statements, tax profile) and who is skipped and why,
+    by the rule the credit notes state; partners in id order."""
+    profiles = {
+        profile.partner_id: profile
+        for profile in PartnerTaxProfile.objects.filter(partner_id__in=list(owed))
+    }
+    balances = ledger_selectors.accounts_balances(accounts=list(payables.values()))
+    chosen: Due = []
+    skipped: list[Skipped] = []
+    for partner_id, statements in sorted(owed.items()):
+        amount = sum(statement.gross_minor for statement in statements)
+        profile = profiles.get(partner_id)
+        posted = balances[int(payables[partner_id].pk)].posted.minor
+        reason = _skip_reason(profile, amount, threshold_minor, posted)
+        if reason or profile is None:
+            skipped.append(Skipped(partner_id, amount, reason))
+        else:
+            chosen.append((partner_id, statements, profile))
+    return chosen, skipped
+
+
+def _payouts_book(
+    run: PayoutRun, chosen: Due, payables: dict[int, Account]
+) -> list[tuple[Payout, PartnerTaxProfile]]:
+    """One payout per chosen partner, named by its newest credit note's number, and its
+    booking partner payable → payout in transit (one linked batch)."""
+    entity = run.legal_entity
     in_transit = entity_account(legal_entity=entity, purpose=AccountPurpose.PAYOUT_IN_TRANSIT)
     specs: list[TransferSpec] = []
     made: list[tuple[Payout, PartnerTaxProfile]] = []
@@ -193,7 +217,7 @@ def payout_run_create(*, legal_entity: LegalEntity) -> PayoutRun:
             iban=profile.iban,
             account_holder=profile.account_holder,
             transfer_id=transfer_id,
-            created_at=now,
+            created_at=run.created_at,
         )
         payout.statements.set(statements)
         specs.append(
@@ -208,16 +232,7 @@ def payout_run_create(*, legal_entity: LegalEntity) -> PayoutRun:
         )
         made.append((payout, profile))
     ledger.transfers_post_linked(transfers=specs)
-    xml = _sepa_file(run, entity, made)
-    problems = sepa_errors(xml)
-    if problems:
-        raise errors.SepaFileInvalid(problems=problems[:5])
-    run.file = xml
-    run.file_sha256 = hashlib.sha256(xml).hexdigest()
-    run.count = len(made)
-    run.total_minor = sum(payout.amount_minor for payout, _profile in made)
-    run.save(update_fields=["file", "file_sha256", "count", "total_minor"])
-    return run
+    return made
 
 
 # --- bank statement (camt.053) -----------------------------------------------------------------
@@ -257,7 +272,7 @@ def camt_line(entry: ParsedEntry) -> CamtLine:
 
 def camt_lines(xml: bytes) -> list[CamtLine]:
     """The booked transactions of a camt.053 (any version), read by the one parser of
-    `payments.services.bank`: end-to-end id, amount, direction, return reason."""
+    `payments.bankfiles`: end-to-end id, amount, direction, return reason."""
     try:
         _statement_id, entries = parse_camt053(xml)
     except StatementInvalid as exc:

@@ -16,13 +16,12 @@ checked here (root, group header, original message id) and anything else is refu
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from lxml import etree
 
-from sprechzeit.core.xml import XmlUnreadable, xml_parse_untrusted
+from sprechzeit.core.xml import XmlUnreadable, xml_children, xml_parse_untrusted, xml_text
 from sprechzeit.payouts import errors
 from sprechzeit.payouts.models import BankLine, Payout
 from sprechzeit.payouts.services import CamtLine, ImportResult, bank_line_record, payout_return
@@ -44,23 +43,6 @@ def is_status_report(content: bytes) -> bool:
     return PAIN002_NAMESPACE.encode() in content[:1000]
 
 
-def _children(element: Any, name: str) -> list[Any]:
-    return [
-        child
-        for child in element
-        if isinstance(child.tag, str) and etree.QName(child).localname == name
-    ]
-
-
-def _text(element: Any, path: str) -> str:
-    current = [element]
-    for name in path.split("/"):
-        current = [child for parent in current for child in _children(parent, name)]
-        if not current:
-            return ""
-    return str(current[0].text or "").strip()
-
-
 def status_report_rejections(content: bytes) -> list[Rejection]:
     """The rejections a pain.002 (any version) reports. Raises `BankStatementInvalid`
     for anything that is not a readable status report."""
@@ -70,32 +52,32 @@ def status_report_rejections(content: bytes) -> list[Rejection]:
         raise errors.BankStatementInvalid(
             _("pain.002: kein wohlgeformtes XML: %(detail)s") % {"detail": exc}
         ) from exc
-    reports = _children(root, "CstmrPmtStsRpt")
+    reports = xml_children(root, "CstmrPmtStsRpt")
     if local != "Document" or not namespace.startswith(PAIN002_NAMESPACE):
         raise errors.BankStatementInvalid(_("Kein pain.002-Statusbericht."))
     if len(reports) != 1:
         raise errors.BankStatementInvalid(_("pain.002 ohne CstmrPmtStsRpt."))
     report = reports[0]
-    report_id = _text(report, "GrpHdr/MsgId")
-    groups = _children(report, "OrgnlGrpInfAndSts")
-    if not report_id or len(groups) != 1 or not _text(groups[0], "OrgnlMsgId"):
+    report_id = xml_text(report, "GrpHdr/MsgId")
+    groups = xml_children(report, "OrgnlGrpInfAndSts")
+    if not report_id or len(groups) != 1 or not xml_text(groups[0], "OrgnlMsgId"):
         raise errors.BankStatementInvalid(
             _("pain.002 ohne eigene oder ursprüngliche Nachrichten-ID.")
         )
-    run_id = _text(groups[0], "OrgnlMsgId")
-    group_status = _text(groups[0], "GrpSts")
-    group_reason = _text(groups[0], "StsRsnInf/Rsn/Cd")
+    run_id = xml_text(groups[0], "OrgnlMsgId")
+    group_status = xml_text(groups[0], "GrpSts")
+    group_reason = xml_text(groups[0], "StsRsnInf/Rsn/Cd")
     found: list[Rejection] = []
-    blocks = _children(report, "OrgnlPmtInfAndSts")
+    blocks = xml_children(report, "OrgnlPmtInfAndSts")
     for block in blocks:
-        block_status = _text(block, "PmtInfSts") or group_status
-        block_reason = _text(block, "StsRsnInf/Rsn/Cd") or group_reason
-        transactions = _children(block, "TxInfAndSts")
+        block_status = xml_text(block, "PmtInfSts") or group_status
+        block_reason = xml_text(block, "StsRsnInf/Rsn/Cd") or group_reason
+        transactions = xml_children(block, "TxInfAndSts")
         for detail in transactions:
-            status = _text(detail, "TxSts") or block_status
-            end_to_end_id = _text(detail, "OrgnlEndToEndId")
+            status = xml_text(detail, "TxSts") or block_status
+            end_to_end_id = xml_text(detail, "OrgnlEndToEndId")
             if status == REJECTED and end_to_end_id:
-                reason = _text(detail, "StsRsnInf/Rsn/Cd") or block_reason or REJECTED
+                reason = xml_text(detail, "StsRsnInf/Rsn/Cd") or block_reason or REJECTED
                 found.append(Rejection(report_id, run_id, end_to_end_id, reason))
         if not transactions and block_status == REJECTED:
             found.append(Rejection(report_id, run_id, WHOLE_BLOCK, block_reason or REJECTED))

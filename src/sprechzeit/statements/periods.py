@@ -11,9 +11,11 @@ from typing import Final
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from sprechzeit.core import clock
 from sprechzeit.platforms.models import StatementPeriod
 from sprechzeit.statements import errors
 
@@ -22,6 +24,11 @@ QUARTER: Final = re.compile(r"^(\d{4})-Q([1-4])$", re.IGNORECASE)
 HALF_MONTH: Final = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])-H([12])$", re.IGNORECASE)
 FIRST_YEAR: Final = 2000
 LAST_YEAR: Final = 2999
+
+
+def today() -> date:
+    """The operator's calendar day now (`clock.now()` in the configured time zone)."""
+    return timezone.localdate(clock.now())
 
 
 def _month_end(year: int, month: int) -> date:

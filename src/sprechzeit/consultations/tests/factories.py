@@ -14,7 +14,6 @@ from sprechzeit.consultations import billing
 from sprechzeit.consultations.models import PartnerPresence, PlatformTariffPolicy
 from sprechzeit.consultations.services import presence_set
 from sprechzeit.core.money import Money
-from sprechzeit.ledger.check import ledger_check
 from sprechzeit.ledger.models import AccountPurpose
 from sprechzeit.platforms.models import Platform
 from sprechzeit.platforms.tests.factories import platform_create
@@ -74,8 +73,3 @@ def scene(
 
 def wallet_available(client: ClientAccount) -> int:
     return billing.client_available(client=client, currency=client.platform.currency).minor
-
-
-def assert_ledger_sound() -> None:
-    report = ledger_check()
-    assert report.ok, report.render()

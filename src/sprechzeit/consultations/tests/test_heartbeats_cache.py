@@ -22,8 +22,9 @@ from sprechzeit.consultations.services import (
     consultation_request,
     consultations_reap,
 )
-from sprechzeit.consultations.tests.factories import assert_ledger_sound, scene
+from sprechzeit.consultations.tests.factories import scene
 from sprechzeit.core import clock
+from sprechzeit.ledger.tests.helpers import assert_ledger_sound
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 

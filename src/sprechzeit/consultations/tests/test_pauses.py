@@ -33,14 +33,9 @@ from sprechzeit.consultations.services import (
     cut_off_at,
     meter_state,
 )
-from sprechzeit.consultations.tests.factories import (
-    Scene,
-    assert_ledger_sound,
-    scene,
-    top_up,
-    wallet_available,
-)
+from sprechzeit.consultations.tests.factories import Scene, scene, top_up, wallet_available
 from sprechzeit.core import clock
+from sprechzeit.ledger.tests.helpers import assert_ledger_sound
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 Reason = Consultation.EndReason

@@ -20,13 +20,8 @@ from sprechzeit.consultations.realtime import timebase
 from sprechzeit.consultations.realtime.timebase import ManualTimebase
 from sprechzeit.consultations.routing import websocket_urlpatterns
 from sprechzeit.consultations.services import consultation_request, consultations_reap
-from sprechzeit.consultations.tests.factories import (
-    Scene,
-    assert_ledger_sound,
-    scene,
-    top_up,
-    wallet_available,
-)
+from sprechzeit.consultations.tests.factories import Scene, scene, top_up, wallet_available
+from sprechzeit.ledger.tests.helpers import assert_ledger_sound
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

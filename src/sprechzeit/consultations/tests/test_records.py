@@ -19,8 +19,9 @@ from sprechzeit.consultations.services import (
     consultation_end,
     consultation_request,
 )
-from sprechzeit.consultations.tests.factories import Scene, assert_ledger_sound, scene
+from sprechzeit.consultations.tests.factories import Scene, scene
 from sprechzeit.ledger.selectors import account_balance
+from sprechzeit.ledger.tests.helpers import assert_ledger_sound
 from sprechzeit.wallets import services as wallets
 
 pytestmark = pytest.mark.django_db

@@ -34,15 +34,10 @@ from sprechzeit.consultations.services import (
     consultations_reap,
     rating_create,
 )
-from sprechzeit.consultations.tests.factories import (
-    Scene,
-    assert_ledger_sound,
-    scene,
-    top_up,
-    wallet_available,
-)
+from sprechzeit.consultations.tests.factories import Scene, scene, top_up, wallet_available
 from sprechzeit.core.money import Money
 from sprechzeit.ledger.models import Transfer
+from sprechzeit.ledger.tests.helpers import assert_ledger_sound
 from sprechzeit.wallets import services as wallets
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from sprechzeit.consultations.models import Consultation
 from sprechzeit.consultations.records import records_for_client, records_for_partner
 from sprechzeit.consultations.simulation import simulate
-from sprechzeit.consultations.tests.factories import assert_ledger_sound
+from sprechzeit.ledger.tests.helpers import assert_ledger_sound
 
 pytestmark = pytest.mark.django_db
 

@@ -10,13 +10,9 @@ from twilio.request_validator import RequestValidator
 
 from sprechzeit.accounts.services import client_set_pin
 from sprechzeit.consultations.models import Consultation, VoiceCall, VoiceConfig
-from sprechzeit.consultations.tests.factories import (
-    Scene,
-    assert_ledger_sound,
-    scene,
-    wallet_available,
-)
+from sprechzeit.consultations.tests.factories import Scene, scene, wallet_available
 from sprechzeit.ledger.models import Transfer
+from sprechzeit.ledger.tests.helpers import assert_ledger_sound
 
 pytestmark = pytest.mark.django_db
 

@@ -26,15 +26,11 @@ from sprechzeit.consultations.models import (
 )
 from sprechzeit.consultations.services import consultations_reap
 from sprechzeit.consultations.telephony import cutoff
-from sprechzeit.consultations.tests.factories import (
-    Scene,
-    assert_ledger_sound,
-    top_up,
-    wallet_available,
-)
+from sprechzeit.consultations.tests.factories import Scene, top_up, wallet_available
 from sprechzeit.consultations.tests.test_telephony import PIN, Phone, _body, _setup
 from sprechzeit.core import clock
 from sprechzeit.ledger.models import Transfer
+from sprechzeit.ledger.tests.helpers import assert_ledger_sound
 
 pytestmark = pytest.mark.django_db
 

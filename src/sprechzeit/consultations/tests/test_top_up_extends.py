@@ -22,16 +22,11 @@ from sprechzeit.consultations.services import (
     consultation_end,
     consultation_request,
 )
-from sprechzeit.consultations.tests.factories import (
-    Scene,
-    assert_ledger_sound,
-    scene,
-    top_up,
-    wallet_available,
-)
+from sprechzeit.consultations.tests.factories import Scene, scene, top_up, wallet_available
 from sprechzeit.core import clock
 from sprechzeit.core.money import Money
 from sprechzeit.ledger.models import AccountPurpose
+from sprechzeit.ledger.tests.helpers import assert_ledger_sound
 from sprechzeit.payments.models import (
     Channel,
     ChannelPolicy,
@@ -42,7 +37,7 @@ from sprechzeit.payments.models import (
 from sprechzeit.payments.providers.base import PaymentUpdate, UpdateKind
 from sprechzeit.payments.services import payments
 from sprechzeit.payments.services.payments import payment_apply
-from sprechzeit.payments.views import sandbox_deliver
+from sprechzeit.payments.services.sandbox import sandbox_deliver
 from sprechzeit.wallets import services as wallets
 from sprechzeit.wallets.models import WalletSettings
 

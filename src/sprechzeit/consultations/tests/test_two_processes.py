@@ -28,8 +28,9 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from sprechzeit.consultations.models import Consultation
 from sprechzeit.consultations.services import consultation_request, consultations_reap
-from sprechzeit.consultations.tests.factories import Scene, assert_ledger_sound, scene
+from sprechzeit.consultations.tests.factories import Scene, scene
 from sprechzeit.core import clock
+from sprechzeit.ledger.tests.helpers import assert_ledger_sound
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -19,7 +19,8 @@ from sprechzeit.consultations.services import (
     consultation_request,
     presence_set,
 )
-from sprechzeit.consultations.tests.factories import assert_ledger_sound, top_up
+from sprechzeit.consultations.tests.factories import top_up
+from sprechzeit.ledger.tests.helpers import assert_ledger_sound
 from sprechzeit.partner.earnings import earnings_between, earnings_chart
 from sprechzeit.platforms.tests.factories import platform_create
 

@@ -1,4 +1,5 @@
-"""Bank statements: CAMT.053 (own lxml parser) and MT940 (`mt-940`).
+"""Bank statements: importing a CAMT.053 or MT940 file (read by `payments.bankfiles`)
+for top-ups by transfer and returned debits.
 
 Each entry is stored once per bank account under a stable key (the bank's reference
 where it gives one), so importing a statement twice, or two statements that overlap,
@@ -12,24 +13,19 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal, InvalidOperation
-from typing import Any, Final
+from typing import Final
 
-import mt940
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
-from lxml import etree
 from stdnum import iso11649
 
 from sprechzeit.accounts.models import ClientAccount
 from sprechzeit.core import clock
 from sprechzeit.core.errors import DomainError
-from sprechzeit.core.money import MINOR_UNITS, Money
-from sprechzeit.core.xml import XmlUnreadable, xml_parse_untrusted
+from sprechzeit.core.money import Money
 from sprechzeit.payments import errors
+from sprechzeit.payments.bankfiles import ParsedEntry, ParsedStatement, statement_parse
 from sprechzeit.payments.models import (
     BankEntry,
     BankEntryStatus,
@@ -39,40 +35,14 @@ from sprechzeit.payments.models import (
     ProviderConfig,
     TransferReference,
 )
+from sprechzeit.payments.outcomes import EntryOutcome
 from sprechzeit.payments.providers.base import PaymentUpdate, UpdateKind
-from sprechzeit.payments.services.payments import payment_apply, payment_chargeback
+from sprechzeit.payments.services.bookings import payment_chargeback
+from sprechzeit.payments.services.payments import payment_apply
 
-_CAMT_NS: Final = "urn:iso:std:iso:20022:tech:xsd:camt.053."
 _RF: Final = re.compile(r"(?=(RF\d{2}(?:\s?[0-9A-Z]){1,21}))")
 # What a payments-only import notes on an outgoing entry; the one bank import looks for it.
 OUTGOING_NOTE: Final = "outgoing (payouts are reconciled elsewhere)"
-# Return reasons that take a top-up back (SEPA R-transactions).
-RETURN_SUBFAMILIES: Final = frozenset({"UPDD", "RRTN", "RCDD", "ARET"})
-
-
-@dataclass(frozen=True, slots=True)
-class ParsedEntry:
-    key: str
-    booking_date: date | None
-    amount_minor: int
-    currency: str
-    credit: bool
-    structured_reference: str
-    remittance: str
-    end_to_end_id: str
-    counterparty_name: str
-    counterparty_iban: str
-    return_reason: str
-    subfamily: str
-    # The statement's own account (IBAN, or the bank's id for it): whose money moved.
-    account: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class ParsedStatement:
-    format: str  # "camt.053" or "mt940"
-    statement_id: str
-    entries: list[ParsedEntry]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,217 +56,15 @@ class ImportResult:
     review: int
 
 
-# --- parsing ------------------------------------------------------------------------------
-
-
-def _local(element: Any) -> str:
-    return str(etree.QName(element).localname)
-
-
-def _find(element: Any, path: str) -> Any:
-    """First element along `path` (slash-separated local names), namespace-blind."""
-    current = [element]
-    for name in path.split("/"):
-        current = [
-            child
-            for parent in current
-            for child in parent
-            if isinstance(child.tag, str) and _local(child) == name
-        ]
-        if not current:
-            return None
-    return current[0]
-
-
-def _findall(element: Any, name: str) -> list[Any]:
-    return [child for child in element if isinstance(child.tag, str) and _local(child) == name]
-
-
-def _text(element: Any, path: str) -> str:
-    found = _find(element, path)
-    return "" if found is None or found.text is None else str(found.text).strip()
-
-
-def _minor(value: Decimal, currency: str) -> int:
-    """Minor units of `value`; currencies we do not book are read with two decimals and
-    end up in the review queue."""
-    scaled = value * (Decimal(10) ** MINOR_UNITS.get(currency, 2))
-    if scaled != scaled.to_integral_value() or scaled < 0:
-        raise errors.StatementInvalid(
-            _("Der Betrag %(value)s passt nicht zur Währung %(currency)s.")
-            % {"value": value, "currency": currency}
-        )
-    return int(scaled)
-
-
-def _amount(element: Any) -> tuple[int, str]:
-    if element is None or element.text is None:
-        raise errors.StatementInvalid(_("Eine Buchung ohne Betrag."))
-    currency = str(element.get("Ccy", "EUR"))
-    try:
-        return _minor(Decimal(element.text.strip()), currency), currency
-    except InvalidOperation as exc:
-        raise errors.StatementInvalid(_("Ein Betrag, der keine Zahl ist.")) from exc
-
-
-def parse_camt053(content: bytes) -> tuple[str, list[ParsedEntry]]:
-    """The statement id and its booked entries (one per transaction detail)."""
-    try:
-        root, namespace, local = xml_parse_untrusted(content)
-    except XmlUnreadable as exc:
-        raise errors.StatementInvalid(
-            _("Kein wohlgeformtes XML: %(detail)s") % {"detail": exc}
-        ) from exc
-    statement_root = _find(root, "BkToCstmrStmt")
-    if local != "Document" or not namespace.startswith(_CAMT_NS) or statement_root is None:
-        raise errors.StatementInvalid(_("Kein camt.053-Dokument."))
-    entries: list[ParsedEntry] = []
-    statement_ids: list[str] = []
-    for statement in _findall(statement_root, "Stmt"):
-        statement_ids.append(_text(statement, "Id"))
-        account = _text(statement, "Acct/Id/IBAN") or _text(statement, "Acct/Id/Othr/Id")
-        for position, entry in enumerate(_findall(statement, "Ntry")):
-            status = _text(entry, "Sts/Cd") or _text(entry, "Sts")
-            if status and status != "BOOK":
-                continue
-            entries.extend(
-                _camt_entry(
-                    entry, account=account, position=position, statement_id=statement_ids[-1]
-                )
-            )
-    return ",".join(statement_ids), entries
-
-
-def _camt_entry(
-    entry: Any, *, account: str, position: int, statement_id: str
-) -> Iterator[ParsedEntry]:
-    amount_minor, currency = _amount(_find(entry, "Amt"))
-    credit = _text(entry, "CdtDbtInd") == "CRDT"
-    booked = _text(entry, "BookgDt/Dt") or _text(entry, "BookgDt/DtTm")[:10]
-    try:
-        booking_date = date.fromisoformat(booked) if booked else None
-    except ValueError:
-        booking_date = None
-    bank_ref = _text(entry, "AcctSvcrRef")
-    subfamily = _text(entry, "BkTxCd/Domn/Fmly/SubFmlyCd")
-    details = [tx for block in _findall(entry, "NtryDtls") for tx in _findall(block, "TxDtls")]
-    if not details:
-        details = [None]
-    for index, tx in enumerate(details):
-        source = tx if tx is not None else entry
-        tx_amount = _find(source, "Amt") if tx is not None else None
-        part_minor, part_currency = (
-            _amount(tx_amount)
-            if tx_amount is not None and len(details) > 1
-            else (amount_minor, currency)
-        )
-        remittance = " ".join(
-            str(node.text).strip()
-            for node in source.iter()
-            if isinstance(node.tag, str) and _local(node) == "Ustrd" and node.text
-        )
-        name = _text(source, "RltdPties/Dbtr/Pty/Nm") or _text(source, "RltdPties/Dbtr/Nm")
-        iban = _text(source, "RltdPties/DbtrAcct/Id/IBAN")
-        if not credit:
-            name = (
-                _text(source, "RltdPties/Cdtr/Pty/Nm") or _text(source, "RltdPties/Cdtr/Nm") or name
-            )
-        e2e = _text(source, "Refs/EndToEndId")
-        key_base = (
-            bank_ref
-            or hashlib.sha256(
-                f"{statement_id}|{position}|{booked}|{amount_minor}|{credit}|{e2e}|{remittance}".encode()
-            ).hexdigest()[:40]
-        )
-        yield ParsedEntry(
-            key=f"{account}:{key_base}:{index}",
-            booking_date=booking_date,
-            amount_minor=part_minor,
-            currency=part_currency,
-            credit=credit,
-            structured_reference=_text(source, "RmtInf/Strd/CdtrRefInf/Ref"),
-            remittance=remittance,
-            end_to_end_id="" if e2e == "NOTPROVIDED" else e2e,
-            counterparty_name=name,
-            counterparty_iban=iban,
-            return_reason=_text(source, "RtrInf/Rsn/Cd"),
-            subfamily=subfamily,
-            account=account,
-        )
-
-
-def parse_mt940(content: bytes) -> tuple[str, list[ParsedEntry]]:
-    try:
-        text = content.decode("utf-8")
-    except UnicodeDecodeError:
-        text = content.decode("latin-1")
-    if ":20:" not in text or (":61:" not in text and ":60F:" not in text):
-        raise errors.StatementInvalid(_("Kein MT940-Kontoauszug."))
-    transactions = mt940.models.Transactions(
-        processors={
-            "post_transaction_details": [mt940.processors.transaction_details_post_processor]
-        }
-    )
-    try:
-        transactions.parse(text)
-    except Exception as exc:  # the library raises plain exceptions on broken files
-        raise errors.StatementInvalid(
-            _("MT940 nicht lesbar: %(detail)s") % {"detail": exc}
-        ) from exc
-    account = str(transactions.data.get("account_identification", ""))
-    statement_id = f"{account}:{transactions.data.get('statement_number', '')}"
-    entries = []
-    for position, transaction_ in enumerate(transactions):
-        data = transaction_.data
-        value = data["amount"]
-        currency = str(getattr(value, "currency", None) or data.get("currency") or "EUR")
-        amount_minor = _minor(abs(Decimal(value.amount)), currency)
-        credit = str(data.get("status", "")).endswith("C")
-        reversal = str(data.get("status", "")).startswith("R")
-        purpose = " ".join(
-            str(data.get(k) or "") for k in ("purpose", "additional_purpose")
-        ).strip()
-        bank_ref = str(data.get("bank_reference") or "")
-        booked = data.get("date")
-        key_base = (
-            bank_ref
-            or hashlib.sha256(
-                f"{statement_id}|{position}|{booked}|{amount_minor}|{credit}|{purpose}".encode()
-            ).hexdigest()[:40]
-        )
-        return_code = ""
-        if data.get("transaction_code") in ("109", "159") or reversal:
-            found = re.search(r"\b(AC0[146]|AG01|AM04|MD0[1267]|MS0[23]|SL01|RR0[1-4])\b", purpose)
-            return_code = found.group(1) if found else "RTRN"
-        entries.append(
-            ParsedEntry(
-                key=f"{account}:{key_base}:0",
-                booking_date=date(booked.year, booked.month, booked.day) if booked else None,
-                amount_minor=amount_minor,
-                currency=currency,
-                credit=credit and not return_code,
-                structured_reference="",
-                remittance=purpose,
-                end_to_end_id=str(data.get("customer_reference") or "").replace("NONREF", ""),
-                counterparty_name=str(data.get("applicant_name") or ""),
-                counterparty_iban=str(data.get("applicant_iban") or ""),
-                return_reason=return_code,
-                subfamily="",
-                account=account,
-            )
-        )
-    return statement_id, entries
-
-
 # --- matching and booking ---------------------------------------------------------------
 
 
-def _references_in(entry: ParsedEntry) -> set[str]:
+def _references_in(*, structured: str, remittance: str) -> set[str]:
     """Valid RF references of ours found in the structured field or the free text."""
     candidates: list[str] = []
-    if entry.structured_reference:
-        candidates.append("".join(entry.structured_reference.split()).upper())
-    for match in _RF.finditer(entry.remittance.upper()):
+    if structured:
+        candidates.append("".join(structured.split()).upper())
+    for match in _RF.finditer(remittance.upper()):
         compact = "".join(match.group(1).split())
         # Free text glues words on; the longest valid prefix is the reference.
         candidates.extend(compact[:end] for end in range(len(compact), 4, -1))
@@ -370,100 +138,78 @@ def _is_return(parsed: BankEntry) -> bool:
     return not parsed.credit and bool(parsed.return_reason)
 
 
-def entry_process(*, entry: BankEntry, outgoing_to_review: bool = False) -> str:
+def _to_review(entry: BankEntry, note: str) -> EntryOutcome:
+    entry.note = note[:300]
+    entry.save(update_fields=["note"])
+    return EntryOutcome.REVIEW
+
+
+def entry_process(*, entry: BankEntry, outgoing_to_review: bool = False) -> EntryOutcome:
     """Book a stored entry as a top-up (credit with one RF reference of ours) or a
     returned debit (return reason + our end-to-end id); anything else waits for review.
     Outgoing transfers are ignored here (payouts reconcile them) unless
     `outgoing_to_review`: the one bank import (`payouts.bank`) offered them to payouts
     first, so an outgoing entry left over is one nobody knows. Caller holds the
-    transaction. Returns credited, returned, review or ignored."""
+    transaction."""
     if entry.credit:
-        references = _references_in(
-            ParsedEntry(
-                key=entry.entry_key,
-                booking_date=entry.booking_date,
-                amount_minor=int(entry.amount_minor),
-                currency=entry.currency,
-                credit=True,
-                structured_reference=entry.reference,
-                remittance=entry.remittance,
-                end_to_end_id=entry.end_to_end_id,
-                counterparty_name=entry.counterparty_name,
-                counterparty_iban=entry.counterparty_iban,
-                return_reason="",
-                subfamily="",
-            )
-        )
-        if len(references) != 1:
-            entry.note = "no reference of ours" if not references else "several references"
-            entry.save(update_fields=["note"])
-            return "review"
-        reference = TransferReference.objects.select_related("client_account__platform").get(
-            reference=references.pop()
-        )
-        try:
-            with transaction.atomic():
-                _credit_entry(entry, reference.client_account)
-        except DomainError as exc:
-            entry.note = str(exc.message)[:300]
-            entry.save(update_fields=["note"])
-            return "review"
-        return "credited"
+        return _entry_credit(entry)
     if _is_return(entry):
-        payment = None
-        if entry.end_to_end_id:
-            payment = (
-                Payment.objects.filter(provider_config__platform=entry.provider_config.platform)
-                .filter(external_id=entry.end_to_end_id)
-                .first()
-                or Payment.objects.filter(
-                    provider_config__platform=entry.provider_config.platform,
-                    external_ref=entry.end_to_end_id,
-                ).first()
-            )
-        if payment is None:
-            entry.note = "return debit: original payment not found"
-            entry.save(update_fields=["note"])
-            return "review"
-        if entry.currency != payment.currency:
-            entry.note = "return debit: currency differs from the payment"
-            entry.save(update_fields=["note"])
-            return "review"
-        try:
-            payment_chargeback(
-                payment=payment,
-                dispute_id=f"return:{entry.entry_key}",
-                amount=Money(int(entry.amount_minor), entry.currency),
-                reason=entry.return_reason,
-            )
-        except DomainError as exc:
-            entry.note = str(exc.message)[:300]
-            entry.save(update_fields=["note"])
-            return "review"
-        entry.payment = payment
-        entry.client_account = payment.client_account
-        entry.status = BankEntryStatus.RETURNED
-        entry.save(update_fields=["payment", "client_account", "status"])
-        return "returned"
+        return _entry_return(entry)
     if outgoing_to_review:
-        entry.note = "outgoing: matches no payout"
-        entry.save(update_fields=["note"])
-        return "review"
+        return _to_review(entry, "outgoing: matches no payout")
     entry.status = BankEntryStatus.IGNORED
     entry.note = OUTGOING_NOTE
     entry.save(update_fields=["status", "note"])
-    return "ignored"
+    return EntryOutcome.IGNORED
 
 
-def statement_parse(content: bytes) -> ParsedStatement:
-    """Read a CAMT.053 (XML) or MT940 file: its id and booked entries. Raises
-    `StatementInvalid` for anything else (or a truncated file)."""
-    head = content.lstrip()[:200]
-    if head.startswith(b"<"):
-        statement_id, parsed = parse_camt053(content)
-        return ParsedStatement("camt.053", statement_id, parsed)
-    statement_id, parsed = parse_mt940(content)
-    return ParsedStatement("mt940", statement_id, parsed)
+def _entry_credit(entry: BankEntry) -> EntryOutcome:
+    """A credit: a top-up when it names exactly one of our transfer references."""
+    references = _references_in(structured=entry.reference, remittance=entry.remittance)
+    if len(references) != 1:
+        return _to_review(entry, "no reference of ours" if not references else "several references")
+    reference = TransferReference.objects.select_related("client_account__platform").get(
+        reference=references.pop()
+    )
+    try:
+        with transaction.atomic():
+            _credit_entry(entry, reference.client_account)
+    except DomainError as exc:
+        return _to_review(entry, str(exc.message))
+    return EntryOutcome.CREDITED
+
+
+def _entry_return(entry: BankEntry) -> EntryOutcome:
+    """A returned debit: the chargeback path of the payment its end-to-end id names."""
+    payment = None
+    if entry.end_to_end_id:
+        payment = (
+            Payment.objects.filter(provider_config__platform=entry.provider_config.platform)
+            .filter(external_id=entry.end_to_end_id)
+            .first()
+            or Payment.objects.filter(
+                provider_config__platform=entry.provider_config.platform,
+                external_ref=entry.end_to_end_id,
+            ).first()
+        )
+    if payment is None:
+        return _to_review(entry, "return debit: original payment not found")
+    if entry.currency != payment.currency:
+        return _to_review(entry, "return debit: currency differs from the payment")
+    try:
+        payment_chargeback(
+            payment=payment,
+            dispute_id=f"return:{entry.entry_key}",
+            amount=Money(int(entry.amount_minor), entry.currency),
+            reason=entry.return_reason,
+        )
+    except DomainError as exc:
+        return _to_review(entry, str(exc.message))
+    entry.payment = payment
+    entry.client_account = payment.client_account
+    entry.status = BankEntryStatus.RETURNED
+    entry.save(update_fields=["payment", "client_account", "status"])
+    return EntryOutcome.RETURNED
 
 
 def statement_store(
@@ -506,7 +252,7 @@ def statement_import(*, config: ProviderConfig, file_name: str, content: bytes) 
     )
     if duplicate:
         return ImportResult(int(statement.pk), True, 0, len(parsed.entries), 0, 0, 0)
-    counts = {"credited": 0, "returned": 0, "review": 0, "ignored": 0}
+    counts = dict.fromkeys(EntryOutcome, 0)
     new = known = 0
     for item in parsed.entries:
         entry = entry_store(config=config, statement=statement, parsed=item)
@@ -520,9 +266,9 @@ def statement_import(*, config: ProviderConfig, file_name: str, content: bytes) 
         False,
         new,
         known,
-        counts["credited"],
-        counts["returned"],
-        counts["review"],
+        counts[EntryOutcome.CREDITED],
+        counts[EntryOutcome.RETURNED],
+        counts[EntryOutcome.REVIEW],
     )
 
 

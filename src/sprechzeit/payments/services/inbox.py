@@ -18,11 +18,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from sprechzeit.core import clock
-from sprechzeit.payments.errors import MalformedEvent
+from sprechzeit.payments.errors import MalformedEvent, UpdateNeedsReview
 from sprechzeit.payments.models import InboxEntry, InboxStatus, ProviderConfig
 from sprechzeit.payments.providers import provider_for
 from sprechzeit.payments.providers.base import ProviderEvent
-from sprechzeit.payments.services.payments import UpdateNeedsReview, find_payment, payment_apply
+from sprechzeit.payments.selectors import find_payment
+from sprechzeit.payments.services.payments import payment_apply
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ _KEPT_HEADERS: Final = (
 @dataclass(frozen=True, slots=True)
 class InboxOutcome:
     entry_id: int
-    status: str
+    status: InboxStatus
     duplicate: bool
 
 
@@ -83,7 +84,7 @@ def _store(
         return InboxEntry.objects.get(provider_config=config, external_id=event.external_id), True
 
 
-def inbox_process(*, entry_id: int) -> str:
+def inbox_process(*, entry_id: int) -> InboxStatus:
     """Process a stored entry once (entries already processed, ignored or waiting for
     review are left alone). Safe to call again at any time, e.g. from the admin."""
     with transaction.atomic():
@@ -93,7 +94,7 @@ def inbox_process(*, entry_id: int) -> str:
             .get(pk=entry_id)
         )
         if entry.status != InboxStatus.RECEIVED and entry.status != InboxStatus.FAILED:
-            return str(entry.status)
+            return InboxStatus(entry.status)
         config = entry.provider_config
         event = ProviderEvent(
             external_id=entry.external_id, type=entry.event_type, payload=entry.payload
@@ -124,4 +125,4 @@ def inbox_process(*, entry_id: int) -> str:
         entry.note = "; ".join(notes)[:2000]
         entry.processed_at = clock.now()
         entry.save(update_fields=["status", "note", "processed_at", "payment"])
-        return str(entry.status)
+        return InboxStatus(entry.status)

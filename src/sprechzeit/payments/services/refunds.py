@@ -25,7 +25,7 @@ from sprechzeit.payments.models import (
 )
 from sprechzeit.payments.providers import provider_for
 from sprechzeit.payments.providers.base import RefundCall
-from sprechzeit.payments.services.payments import clearing_account
+from sprechzeit.payments.selectors import clearing_account
 from sprechzeit.wallets import services as wallets
 
 logger = logging.getLogger(__name__)

@@ -9,7 +9,6 @@ from typing import Any
 from sprechzeit.accounts.models import ClientAccount
 from sprechzeit.accounts.tests.factories import client_create
 from sprechzeit.core.money import EUR, Money
-from sprechzeit.ledger.check import ledger_check
 from sprechzeit.payments.models import ChannelPolicy, ProviderConfig, ProviderKind
 from sprechzeit.platforms.models import Platform
 from sprechzeit.platforms.tests.factories import platform_create
@@ -62,8 +61,3 @@ def client(platform: Platform, email: str | None = None) -> ClientAccount:
 
 def host(platform: Platform) -> dict[str, str]:
     return {"host": f"{platform.slug}.localhost"}
-
-
-def assert_ledger_ok() -> None:
-    report = ledger_check()
-    assert report.ok, report.render()

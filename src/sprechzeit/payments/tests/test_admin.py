@@ -8,17 +8,12 @@ from django.test import Client
 
 from sprechzeit.accounts.models import User
 from sprechzeit.accounts.tests.factories import login_verified
+from sprechzeit.ledger.tests.helpers import assert_ledger_sound
 from sprechzeit.payments import tasks
 from sprechzeit.payments.models import InboxEntry, InboxStatus, Payment, ProviderKind
 from sprechzeit.payments.services import inbox, payments
-from sprechzeit.payments.tests.factories import (
-    assert_ledger_ok,
-    client,
-    eur,
-    provider_config,
-    sandbox_setup,
-)
-from sprechzeit.payments.views import sandbox_deliver
+from sprechzeit.payments.services.sandbox import sandbox_deliver
+from sprechzeit.payments.tests.factories import client, eur, provider_config, sandbox_setup
 from sprechzeit.wallets import services as wallets
 
 pytestmark = pytest.mark.django_db
@@ -81,7 +76,7 @@ def test_admin_pages_render_and_sandbox_chargeback_action() -> None:
     wallets.wallet_for(other)
     owing = browser.get("/admin/wallets/walletstate/?receivable=open").content.decode()
     assert other.customer_number not in owing
-    assert_ledger_ok()
+    assert_ledger_sound()
 
 
 def test_failed_inbox_entries_are_retried_by_the_task(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -106,4 +101,4 @@ def test_failed_inbox_entries_are_retried_by_the_task(monkeypatch: pytest.Monkey
     assert tasks.inbox_retry_failed() == 1
     assert InboxEntry.objects.get().status == InboxStatus.PROCESSED
     assert wallets.wallet_balance(client_account=account).total == eur(1000)
-    assert_ledger_ok()
+    assert_ledger_sound()

@@ -9,10 +9,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from sprechzeit.ledger.tests.helpers import assert_ledger_sound
 from sprechzeit.payments.models import Dispute, InboxEntry, Payment
 from sprechzeit.payments.services import payments
-from sprechzeit.payments.tests.factories import assert_ledger_ok, client, eur, sandbox_setup
-from sprechzeit.payments.views import sandbox_deliver
+from sprechzeit.payments.services.sandbox import sandbox_deliver
+from sprechzeit.payments.tests.factories import client, eur, sandbox_setup
 from sprechzeit.wallets import services as wallets
 
 EVENTS = [
@@ -55,4 +56,4 @@ def test_any_order_any_repeats_credit_at_most_once(sequence: list[str]) -> None:
     expected = (1000 if credited else 0) - (1000 if outstanding else 0)
     assert wallets.wallet_balance(client_account=account).total == eur(expected)
     assert InboxEntry.objects.filter(provider_config=config).count() == len(sequence)
-    assert_ledger_ok()
+    assert_ledger_sound()

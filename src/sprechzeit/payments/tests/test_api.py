@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from sprechzeit.payments.models import Payment, ProviderKind
+from sprechzeit.payments.services.sandbox import sandbox_deliver
 from sprechzeit.payments.tests.factories import (
     channel,
     client,
@@ -16,7 +17,6 @@ from sprechzeit.payments.tests.factories import (
     provider_config,
     sandbox_setup,
 )
-from sprechzeit.payments.views import sandbox_deliver
 from sprechzeit.wallets import services as wallets
 
 pytestmark = pytest.mark.django_db

@@ -10,6 +10,7 @@ from stdnum import iso11649
 
 from sprechzeit.accounts.models import ClientAccount
 from sprechzeit.core import clock
+from sprechzeit.ledger.tests.helpers import assert_ledger_sound
 from sprechzeit.payments import errors
 from sprechzeit.payments.models import (
     BankEntry,
@@ -26,13 +27,7 @@ from sprechzeit.payments.providers.base import PaymentUpdate, UpdateKind
 from sprechzeit.payments.services import bank, refunds
 from sprechzeit.payments.services.payments import payment_apply
 from sprechzeit.payments.services.references import transfer_reference_for
-from sprechzeit.payments.tests.factories import (
-    assert_ledger_ok,
-    client,
-    eur,
-    platform_with_channels,
-    provider_config,
-)
+from sprechzeit.payments.tests.factories import client, eur, platform_with_channels, provider_config
 from sprechzeit.platforms.models import Platform
 from sprechzeit.wallets import services as wallets
 
@@ -109,7 +104,7 @@ def test_own_camt_match_no_match_ambiguous_returns_and_duplicate_import() -> Non
     third = bank.statement_import(config=config, file_name="b.xml", content=reexport)
     assert (third.duplicate_file, third.new, third.known) == (False, 0, 6)
     assert wallets.wallet_balance(client_account=anna).total == eur(4000)
-    assert_ledger_ok()
+    assert_ledger_sound()
 
 
 def test_review_entry_assigned_by_staff_is_credited_once() -> None:
@@ -122,7 +117,7 @@ def test_review_entry_assigned_by_staff_is_credited_once() -> None:
     with pytest.raises(errors.PaymentError):
         bank.entry_assign(entry=entry, customer_number=anna.customer_number)
     assert wallets.wallet_balance(client_account=anna).total == eur(5000)
-    assert_ledger_ok()
+    assert_ledger_sound()
 
 
 def test_shared_synthetic_sample_md06_return_follows_chargeback_path() -> None:
@@ -138,7 +133,7 @@ def test_shared_synthetic_sample_md06_return_follows_chargeback_path() -> None:
     with pytest.raises(Exception, match="gesperrt"):
         wallets.wallet_check_spend(client_account=anna)
     assert BankEntry.objects.get(return_reason="MD06").status == BankEntryStatus.RETURNED
-    assert_ledger_ok()
+    assert_ledger_sound()
 
 
 def test_iso_business_sample_in_foreign_currency_goes_to_review() -> None:
@@ -149,7 +144,7 @@ def test_iso_business_sample_in_foreign_currency_goes_to_review() -> None:
     assert result.new > 0
     assert result.credited == 0
     assert not Payment.objects.filter(status=PaymentStatus.SUCCEEDED).exists()
-    assert_ledger_ok()
+    assert_ledger_sound()
 
 
 def test_mt940_import_matches_by_reference_once() -> None:
@@ -159,7 +154,7 @@ def test_mt940_import_matches_by_reference_once() -> None:
     assert (result.new, result.credited) == (2, 1)
     assert bank.statement_import(config=config, file_name="a.sta", content=content).duplicate_file
     assert wallets.wallet_balance(client_account=anna).total == eur(2500)
-    assert_ledger_ok()
+    assert_ledger_sound()
 
 
 @pytest.mark.parametrize(
@@ -189,4 +184,4 @@ def test_refund_of_a_bank_payment_is_a_transfer_instruction() -> None:
     made = refunds.refund_request_approve(request=request, staff="staff@example.com")
     assert [(r.amount_minor, r.status) for r in made] == [(2500, RefundStatus.INSTRUCTION)]
     assert wallets.wallet_balance(client_account=anna).total == eur(0)
-    assert_ledger_ok()
+    assert_ledger_sound()

@@ -12,6 +12,7 @@ import responses
 from django.test import Client
 
 from sprechzeit.accounts.models import ClientAccount
+from sprechzeit.ledger.tests.helpers import assert_ledger_sound
 from sprechzeit.payments.models import (
     ChannelPolicy,
     InboxEntry,
@@ -22,7 +23,6 @@ from sprechzeit.payments.models import (
 )
 from sprechzeit.payments.services import payments
 from sprechzeit.payments.tests.factories import (
-    assert_ledger_ok,
     channel,
     client,
     eur,
@@ -157,7 +157,7 @@ def test_mollie_checkout_webhook_refund_and_chargeback(monkeypatch: pytest.Monke
     assert balance.total == eur(0)
     payment.refresh_from_db()
     assert (payment.refunded_minor, payment.charged_back_minor) == (400, 600)
-    assert_ledger_ok()
+    assert_ledger_sound()
 
 
 @responses.activate
@@ -352,7 +352,7 @@ def test_paypal_order_capture_on_return_refund_and_reversal(
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.SUCCEEDED
     assert (payment.refunded_minor, payment.charged_back_minor) == (500, 1500)
-    assert_ledger_ok()
+    assert_ledger_sound()
 
 
 @responses.activate

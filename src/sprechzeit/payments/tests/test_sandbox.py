@@ -10,12 +10,14 @@ from django.test import Client
 from django.utils import timezone
 
 from sprechzeit.core import clock
+from sprechzeit.ledger.tests.helpers import assert_ledger_sound
+from sprechzeit.payments import selectors
 from sprechzeit.payments.errors import ProviderNotConfigured
 from sprechzeit.payments.models import InboxEntry, Payment, PaymentStatus
 from sprechzeit.payments.services import payments
+from sprechzeit.payments.services.sandbox import sandbox_deliver
 from sprechzeit.payments.services.setup import platform_payments_default
 from sprechzeit.payments.tests.factories import (
-    assert_ledger_ok,
     channel,
     client,
     eur,
@@ -23,7 +25,6 @@ from sprechzeit.payments.tests.factories import (
     platform_with_channels,
     sandbox_setup,
 )
-from sprechzeit.payments.views import sandbox_deliver
 from sprechzeit.wallets import errors as wallet_errors
 from sprechzeit.wallets import services as wallets
 from sprechzeit.wallets.models import WalletSettings
@@ -59,7 +60,7 @@ def test_demo_client_tops_up_with_sandbox_and_sees_balance() -> None:
     assert wallets.wallet_balance(client_account=account).total == eur(2500)
     history = browser.get("/guthaben/", headers=host(platform))
     assert "25,00" in history.content.decode()
-    assert_ledger_ok()
+    assert_ledger_sound()
 
 
 def test_failure_books_nothing_and_pending_settles_later() -> None:
@@ -80,7 +81,7 @@ def test_failure_books_nothing_and_pending_settles_later() -> None:
     pending.refresh_from_db()
     assert pending.status == PaymentStatus.SUCCEEDED
     assert wallets.wallet_balance(client_account=account).total == eur(2000)
-    assert_ledger_ok()
+    assert_ledger_sound()
 
 
 def test_trusted_client_is_credited_at_once_on_slow_channel_and_failure_takes_it_back() -> None:
@@ -100,7 +101,7 @@ def test_trusted_client_is_credited_at_once_on_slow_channel_and_failure_takes_it
     sandbox_deliver(payment=payment, event_type="payment.failed")
     balance = wallets.wallet_balance(client_account=account)
     assert balance.total == eur(0)
-    assert_ledger_ok()
+    assert_ledger_sound()
 
 
 def test_replayed_and_stale_events_credit_once() -> None:
@@ -122,7 +123,7 @@ def test_replayed_and_stale_events_credit_once() -> None:
     assert payment.status == PaymentStatus.SUCCEEDED
     assert wallets.wallet_balance(client_account=account).total == eur(1000)
     assert InboxEntry.objects.filter(provider_config=config).count() == 5
-    assert_ledger_ok()
+    assert_ledger_sound()
 
 
 def test_staff_chargeback_after_spending_blocks_client() -> None:
@@ -148,7 +149,7 @@ def test_staff_chargeback_after_spending_blocks_client() -> None:
     )
     assert response.status_code == 400
     assert "gesperrt" in response.content.decode()
-    assert_ledger_ok()
+    assert_ledger_sound()
 
 
 def test_amount_outside_channel_limits_is_refused() -> None:
@@ -205,7 +206,7 @@ def test_welcome_credit_on_first_top_up_once() -> None:
         sandbox_deliver(payment=payment, event_type="payment.succeeded")
     balance = wallets.wallet_balance(client_account=account)
     assert (balance.paid, balance.bonus) == (eur(2000), eur(500))
-    assert_ledger_ok()
+    assert_ledger_sound()
 
 
 def test_pages_need_a_logged_in_client() -> None:
@@ -220,7 +221,7 @@ def test_trusted_only_channel_opens_after_first_successful_payment() -> None:
     platform, config, policy = sandbox_setup()
     sepa = channel(config, "sepa_debit", requires_trusted=True, slow=True)
     account = client(platform)
-    assert payments.channels_for(client_account=account) == [policy]
+    assert selectors.channels_for(client_account=account) == [policy]
     with pytest.raises(Exception, match="Zahlart"):
         payments.payment_start(
             client_account=account,
@@ -239,7 +240,7 @@ def test_trusted_only_channel_opens_after_first_successful_payment() -> None:
         webhook_url="/h",
     )
     sandbox_deliver(payment=first, event_type="payment.succeeded")
-    assert sepa in payments.channels_for(client_account=account)
+    assert sepa in selectors.channels_for(client_account=account)
 
 
 def test_default_setup_is_idempotent_and_offers_bank_transfer_with_iban() -> None:

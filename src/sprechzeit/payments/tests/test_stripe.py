@@ -20,6 +20,8 @@ from sprechzeit.accounts.tests.factories import partner_with_listing
 from sprechzeit.core import clock
 from sprechzeit.core.money import Money
 from sprechzeit.ledger import selectors as ledger_selectors
+from sprechzeit.ledger.tests.helpers import assert_ledger_sound
+from sprechzeit.payments import selectors
 from sprechzeit.payments.models import (
     ChannelPolicy,
     Dispute,
@@ -35,7 +37,6 @@ from sprechzeit.payments.models import (
 from sprechzeit.payments.services import payments, refunds
 from sprechzeit.payments.tests import stripe_helpers as sh
 from sprechzeit.payments.tests.factories import (
-    assert_ledger_ok,
     channel,
     client,
     eur,
@@ -118,7 +119,7 @@ def test_valid_success_credits_once_even_if_delivered_ten_times() -> None:
     # The fee (0.25 + 1.5 %) is the operator's expense, not the client's.
     fees = wallets.platform_account(platform=platform, purpose="provider_fees")  # type: ignore[arg-type]
     assert ledger_selectors.account_balance(account=fees).posted == eur(100)
-    assert_ledger_ok()
+    assert_ledger_sound()
 
 
 @pytest.mark.django_db
@@ -142,7 +143,7 @@ def test_events_out_of_order_credit_once() -> None:
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.SUCCEEDED
     assert wallets.wallet_balance(client_account=account).total == eur(2000)
-    assert_ledger_ok()
+    assert_ledger_sound()
 
 
 @pytest.mark.django_db
@@ -168,7 +169,7 @@ def test_bad_signatures_get_400_and_store_nothing() -> None:
     assert _deliver(config, "{not json", platform) == 400
     assert not InboxEntry.objects.exists()
     assert wallets.wallet_balance(client_account=account).total == eur(0)
-    assert_ledger_ok()
+    assert_ledger_sound()
 
 
 @pytest.mark.django_db
@@ -195,7 +196,7 @@ def test_unknown_payment_and_amount_mismatch_are_stored_for_review() -> None:
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.CREATED
     assert wallets.wallet_balance(client_account=account).total == eur(0)
-    assert_ledger_ok()
+    assert_ledger_sound()
 
 
 @pytest.mark.django_db
@@ -232,7 +233,7 @@ def test_dispute_created_then_won_restores_and_unblocks() -> None:
     assert (dispute.status, dispute.debited, dispute.restored) == ("won", True, True)
     loss = wallets.platform_account(platform=platform, purpose="chargeback_loss")  # type: ignore[arg-type]
     assert ledger_selectors.account_balance(account=loss).posted == eur(1500)
-    assert_ledger_ok()
+    assert_ledger_sound()
 
 
 @pytest.mark.django_db
@@ -281,7 +282,7 @@ def test_dispute_lost_after_spending_goes_negative_blocks_and_spares_the_partner
     with pytest.raises(wallet_errors.WalletBlocked):
         wallets.wallet_check_spend(client_account=account)
     assert ledger_selectors.account_balance(account=payable).posted == eur(1000)
-    assert_ledger_ok()
+    assert_ledger_sound()
 
 
 @pytest.mark.django_db
@@ -332,7 +333,7 @@ def test_refund_through_original_channel_and_dashboard_refund() -> None:
     }
     assert _deliver(config, sh.event("charge.refunded", charge), platform) == 200
     assert Refund.objects.count() == 2
-    assert_ledger_ok()
+    assert_ledger_sound()
 
 
 @pytest.mark.django_db
@@ -358,7 +359,7 @@ def test_refund_made_in_the_dashboard_leaves_the_wallet() -> None:
     _deliver(config, sh.event("charge.refunded", charge), platform)
     assert wallets.wallet_balance(client_account=account).total == eur(1500)
     wallets.wallet_check_spend(client_account=account)
-    assert_ledger_ok()
+    assert_ledger_sound()
 
 
 @pytest.mark.postgres
@@ -389,7 +390,7 @@ def test_concurrent_duplicate_deliveries_credit_once_on_postgres() -> None:
     assert results == [200] * 10
     assert wallets.wallet_balance(client_account=account).total == Money(4000, "EUR")
     assert InboxEntry.objects.get().deliveries == 10
-    assert_ledger_ok()
+    assert_ledger_sound()
 
 
 @pytest.mark.django_db
@@ -416,7 +417,7 @@ def test_sepa_debit_settles_later_or_fails() -> None:
     bounced.refresh_from_db()
     assert bounced.status == PaymentStatus.FAILED
     assert wallets.wallet_balance(client_account=account).total == eur(1500)
-    assert_ledger_ok()
+    assert_ledger_sound()
 
 
 @pytest.mark.django_db
@@ -462,4 +463,4 @@ def test_provider_down_cancels_the_payment_and_the_page_explains() -> None:
     assert page.status_code == 400
     assert "nicht erreichbar" in page.content.decode()
     assert Payment.objects.get().status == PaymentStatus.CANCELED
-    assert payments.deposited_this_month(client_account=account) == eur(0)
+    assert selectors.deposited_this_month(client_account=account) == eur(0)

@@ -15,10 +15,10 @@ from django.test import Client
 
 from sprechzeit.accounts.models import ClientAccount, User
 from sprechzeit.accounts.tests.factories import client_create, login_verified
-from sprechzeit.consultations.tests.factories import assert_ledger_sound
 from sprechzeit.core import clock
 from sprechzeit.core.money import Money
 from sprechzeit.ledger.selectors import account_balance
+from sprechzeit.ledger.tests.helpers import assert_ledger_sound
 from sprechzeit.payments import errors as payment_errors
 from sprechzeit.payments.models import (
     BankEntry,

@@ -9,9 +9,9 @@ import pytest
 from django.test import Client
 from pypdf import PdfReader
 
-from sprechzeit.consultations.tests.factories import assert_ledger_sound
 from sprechzeit.core import clock
 from sprechzeit.ledger.selectors import account_balance
+from sprechzeit.ledger.tests.helpers import assert_ledger_sound
 from sprechzeit.payouts import errors, services
 from sprechzeit.payouts.models import Payout
 from sprechzeit.payouts.tests.factories import (

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from sprechzeit.consultations.tests.factories import assert_ledger_sound
 from sprechzeit.core import clock
+from sprechzeit.ledger.tests.helpers import assert_ledger_sound
 from sprechzeit.payouts.services import sepa_errors
 from sprechzeit.payouts.tests.factories import Line, camt, paying_platform
 from sprechzeit.statements.models import Statement

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from sprechzeit.consultations.tests.factories import assert_ledger_sound
 from sprechzeit.core import clock
 from sprechzeit.ledger.models import AccountPurpose
 from sprechzeit.ledger.selectors import account_balance
+from sprechzeit.ledger.tests.helpers import assert_ledger_sound
 from sprechzeit.payouts import errors, services
 from sprechzeit.payouts.models import BankLine, Payout, PayoutPolicy
 from sprechzeit.payouts.tests.factories import (

@@ -11,10 +11,10 @@ from django.db.models import Sum
 
 from sprechzeit.accounts.models import Partner
 from sprechzeit.consultations.simulation import simulate
-from sprechzeit.consultations.tests.factories import assert_ledger_sound
 from sprechzeit.core import clock
 from sprechzeit.ledger.models import Transfer
 from sprechzeit.ledger.selectors import account_balance
+from sprechzeit.ledger.tests.helpers import assert_ledger_sound
 from sprechzeit.payouts import services as payouts
 from sprechzeit.payouts.models import PayoutPolicy
 from sprechzeit.payouts.tests.factories import Line, camt, tax_profile

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from sprechzeit.consultations.tests.factories import assert_ledger_sound
 from sprechzeit.core import clock
 from sprechzeit.ledger.models import AccountPurpose
 from sprechzeit.ledger.selectors import account_balance
+from sprechzeit.ledger.tests.helpers import assert_ledger_sound
 from sprechzeit.payments.models import BankEntry, BankStatement
 from sprechzeit.payouts import errors, services
 from sprechzeit.payouts.bank import bank_statement_import

@@ -1,5 +1,5 @@
 """The EN 16931 e-invoice of a statement in UN/CEFACT CII D16B, built with lxml from the
-statement's frozen `data` (see `services.statement_data`).
+statement's frozen `data` (see `documents.assembly.statement_data`).
 
 Self-billing (COMPLIANCE.md §1.2, §2.3): the partner supplies the service and is the
 seller (BG-4); the operator's issuing entity is the buyer (BG-7) and issues the document.
@@ -86,7 +86,6 @@ def _party(b: _Builder, parent: Any, tag: str, party: dict[str, Any], *, seller:
 def cii_xml(data: dict[str, Any], *, flavour: Flavour = "zugferd") -> bytes:
     """The CII document of a statement's `data`, as UTF-8 bytes (deterministic)."""
     b = _Builder()
-    vat = data["vat"]
     context = b.sub(b.root, "rsm:ExchangedDocumentContext")
     guideline = b.sub(context, "ram:GuidelineSpecifiedDocumentContextParameter")
     b.sub(guideline, "ram:ID", GUIDELINES[flavour])
@@ -100,6 +99,24 @@ def cii_xml(data: dict[str, Any], *, flavour: Flavour = "zugferd") -> bytes:
         b.sub(included, "ram:Content", note)
 
     transaction = b.sub(b.root, "rsm:SupplyChainTradeTransaction")
+    _lines(b, transaction, data)
+
+    agreement = b.sub(transaction, "ram:ApplicableHeaderTradeAgreement")
+    b.sub(agreement, "ram:BuyerReference", data["buyer_reference"])  # BT-10
+    _party(b, agreement, "ram:SellerTradeParty", data["seller"], seller=True)
+    _party(b, agreement, "ram:BuyerTradeParty", data["buyer"], seller=False)
+
+    delivery = b.sub(transaction, "ram:ApplicableHeaderTradeDelivery")
+    event = b.sub(delivery, "ram:ActualDeliverySupplyChainEvent")
+    b.date(event, "ram:OccurrenceDateTime", data["period_end"])  # BT-72
+
+    _settlement(b, transaction, data)
+    return bytes(etree.tostring(b.root, xml_declaration=True, encoding="UTF-8"))
+
+
+def _lines(b: _Builder, transaction: Any, data: dict[str, Any]) -> None:
+    """One line item per document line; a cancellation (384) negates every amount."""
+    vat = data["vat"]
     sign = -1 if data["kind"] == "384" else 1
     for index, line in enumerate(data["lines"], start=1):
         item = b.sub(transaction, "ram:IncludedSupplyChainTradeLineItem")
@@ -123,15 +140,11 @@ def cii_xml(data: dict[str, Any], *, flavour: Flavour = "zugferd") -> bytes:
         total = b.sub(settlement, "ram:SpecifiedTradeSettlementLineMonetarySummation")
         b.sub(total, "ram:LineTotalAmount", _amount(amount))
 
-    agreement = b.sub(transaction, "ram:ApplicableHeaderTradeAgreement")
-    b.sub(agreement, "ram:BuyerReference", data["buyer_reference"])  # BT-10
-    _party(b, agreement, "ram:SellerTradeParty", data["seller"], seller=True)
-    _party(b, agreement, "ram:BuyerTradeParty", data["buyer"], seller=False)
 
-    delivery = b.sub(transaction, "ram:ApplicableHeaderTradeDelivery")
-    event = b.sub(delivery, "ram:ActualDeliverySupplyChainEvent")
-    b.date(event, "ram:OccurrenceDateTime", data["period_end"])  # BT-72
-
+def _settlement(b: _Builder, transaction: Any, data: dict[str, Any]) -> None:
+    """Payment means, the VAT breakdown, the billing period, the totals and, for a
+    cancellation, the document it cancels (BG-3)."""
+    vat = data["vat"]
     settlement = b.sub(transaction, "ram:ApplicableHeaderTradeSettlement")
     b.sub(settlement, "ram:InvoiceCurrencyCode", data["currency"])
     payee = data.get("payee") or {}
@@ -173,4 +186,3 @@ def cii_xml(data: dict[str, Any], *, flavour: Flavour = "zugferd") -> bytes:
         referenced = b.sub(settlement, "ram:InvoiceReferencedDocument")  # BG-3
         b.sub(referenced, "ram:IssuerAssignedID", data["cancels"]["number"])
         b.date(referenced, "ram:FormattedIssueDateTime", data["cancels"]["issue_date"], "qdt")
-    return bytes(etree.tostring(b.root, xml_declaration=True, encoding="UTF-8"))

@@ -8,13 +8,14 @@ run it in a sampling job (docs/statements.md).
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
 from django.conf import settings
 from lxml import etree
+
+from sprechzeit.core.xml import xsd_errors as core_xsd_errors
 
 SVRL: Final = {"svrl": "http://purl.oclc.org/dsdl/svrl"}
 
@@ -27,18 +28,9 @@ def _cii_xsd_path() -> Path:
     return Path(__file__).parent / "xsd" / "cii-d16b" / "CrossIndustryInvoice_100pD16B.xsd"
 
 
-@functools.cache
-def _cii_schema() -> etree.XMLSchema:
-    return etree.XMLSchema(etree.parse(str(_cii_xsd_path())))
-
-
 def xsd_errors(xml: bytes) -> list[str]:
     """The CII D16B XSD's complaints about `xml` (empty when valid)."""
-    schema = _cii_schema()
-    document = etree.fromstring(xml)
-    if schema.validate(document):
-        return []
-    return [f"{error.line}: {error.message}" for error in list(schema.error_log)]  # type: ignore[call-overload]
+    return core_xsd_errors(xml, schema=_cii_xsd_path())
 
 
 def facturx_xslt_path() -> Path:

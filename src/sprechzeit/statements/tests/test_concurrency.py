@@ -8,8 +8,8 @@ import threading
 import pytest
 from django.db import connection
 
-from sprechzeit.consultations.tests.factories import assert_ledger_sound
 from sprechzeit.core import clock
+from sprechzeit.ledger.tests.helpers import assert_ledger_sound
 from sprechzeit.platforms.tests.factories import platform_create
 from sprechzeit.statements import errors, services
 from sprechzeit.statements.models import CloseRun, Statement

@@ -18,8 +18,8 @@ from pypdf import PdfReader
 
 from sprechzeit.accounts.models import User
 from sprechzeit.accounts.tests.factories import login_verified
-from sprechzeit.consultations.tests.factories import assert_ledger_sound
 from sprechzeit.core import clock
+from sprechzeit.ledger.tests.helpers import assert_ledger_sound
 from sprechzeit.platforms.models import LegalEntity, Platform, StatementPeriod
 from sprechzeit.platforms.tests.factories import legal_entity_create, platform_create
 from sprechzeit.statements import errors, services

@@ -12,15 +12,16 @@ from lxml import etree
 from pypdf import PdfReader
 
 from sprechzeit.accounts.services import listing_create
-from sprechzeit.consultations.tests.factories import assert_ledger_sound
 from sprechzeit.core import clock
 from sprechzeit.core.money import Money
 from sprechzeit.ledger.selectors import account_balance
+from sprechzeit.ledger.tests.helpers import assert_ledger_sound
 from sprechzeit.platforms.tests.factories import platform_create
 from sprechzeit.statements import errors, services
 from sprechzeit.statements.documents.cii import cii_xml
 from sprechzeit.statements.documents.validation import SchematronValidator, xsd_errors
 from sprechzeit.statements.models import Adjustment, CloseRun, Statement
+from sprechzeit.statements.services import close as closing
 from sprechzeit.statements.tests.factories import at, busy_scene, settled, tax_profile
 from sprechzeit.statements.vat import VatStatus
 from sprechzeit.wallets import services as wallets
@@ -180,13 +181,13 @@ def test_crash_midway_then_rerun_issues_each_document_once(monkeypatch: pytest.M
             raise RuntimeError("worker killed")
         return real(statement_ids=statement_ids)
 
-    monkeypatch.setattr(services, "ISSUE_CHUNK", 1)
-    monkeypatch.setattr(services, "statements_issue", dying)
+    monkeypatch.setattr(closing, "ISSUE_CHUNK", 1)
+    monkeypatch.setattr(closing, "statements_issue", dying)
     with pytest.raises(RuntimeError):
         close()
     assert CloseRun.objects.get().status == CloseRun.Status.FAILED
     assert Statement.objects.filter(status=Statement.Status.ISSUED).count() == 2
-    monkeypatch.setattr(services, "statements_issue", real)
+    monkeypatch.setattr(closing, "statements_issue", real)
     run = close()
     assert (run.status, run.issued) == (CloseRun.Status.DONE, 4)
     numbers = sorted(str(number) for number in Statement.objects.values_list("number", flat=True))

@@ -12,10 +12,11 @@ A client's wallet is three ledger accounts, owned by the client account:
 The balance a client sees is paid + bonus − receivable.
 
 Locks: every write that reads a balance to decide what to book takes the wallet lock
-(`_wallet_lock`: the client's `WalletState` row, FOR UPDATE) first, so two writes on one
-wallet never decide on the same stale balance. The ledger still checks every limit.
+(`wallets.locks.wallet_lock_against_stale_balance`: the client's `WalletState` row, FOR
+UPDATE) first, so two writes on one wallet never decide on the same stale balance. The
+ledger still checks every limit.
 
-Ids: callers pass one UUID per use case; the legs derive from it (`_leg_id`), so a
+Ids: callers pass one UUID per use case; the legs derive from it (`leg_id`), so a
 retried call books nothing twice and returns the first outcome.
 """
 
@@ -34,8 +35,6 @@ from sprechzeit.wallets.services.accounts import (
     wallet_balance,
     wallet_check_spend,
     wallet_for,
-    wallet_lock,
-    wallet_settings,
 )
 from sprechzeit.wallets.services.holds import (
     WalletHold,
@@ -70,6 +69,7 @@ from sprechzeit.wallets.services.welcome import (
     welcome_credit_after_verification,
     welcome_credit_grant,
 )
+from sprechzeit.wallets.state import wallet_settings
 
 __all__ = [
     "BLOCK_CHARGEBACK",
@@ -98,7 +98,6 @@ __all__ = [
     "wallet_hold",
     "wallet_hold_parts",
     "wallet_is_trusted",
-    "wallet_lock",
     "wallet_mark_trusted",
     "wallet_open",
     "wallet_refund_debit",

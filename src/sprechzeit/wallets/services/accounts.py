@@ -1,5 +1,5 @@
-"""A client's wallet accounts on the ledger, its balance and the wallet lock (see the
-package docstring)."""
+"""A client's wallet accounts on the ledger and its balance (see the package
+docstring); the helpers the other wallet services share."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from sprechzeit.ledger import services as ledger
 from sprechzeit.ledger.models import Account, AccountPurpose
 from sprechzeit.platforms.models import Platform
 from sprechzeit.wallets import errors
-from sprechzeit.wallets.models import WalletSettings, WalletState
+from sprechzeit.wallets.state import wallet_state
 
 OWNER_CLIENT: Final = "accounts.clientaccount"
 OWNER_PLATFORM: Final = "platforms.platform"
@@ -25,7 +25,8 @@ WALLET_NAMESPACE: Final = uuid.UUID("6d1c2f55-8a0e-4c57-9d4b-2b7e0f3a9c61")
 BLOCK_CHARGEBACK: Final = "chargeback"
 
 
-def _leg_id(base: uuid.UUID, leg: str) -> uuid.UUID:
+def leg_id(base: uuid.UUID, leg: str) -> uuid.UUID:
+    """The ledger id of one leg of the use case whose id is `base` (the same on a retry)."""
     return uuid.uuid5(WALLET_NAMESPACE, f"{base}:{leg}")
 
 
@@ -81,44 +82,11 @@ def partner_payable_account(*, partner: Partner, currency: str) -> Account:
     )
 
 
-def _state(client_account: ClientAccount) -> WalletState:
-    state, _created = WalletState.objects.get_or_create(
-        client_account=client_account,
-        defaults={
-            "created_at": clock.now(),
-            "deposit_limit_minor": wallet_settings(
-                platform=client_account.platform
-            ).default_deposit_limit_minor,
-        },
-    )
-    return state
-
-
-def _wallet_lock(client_account: ClientAccount) -> WalletState:
-    """Lock this client's wallet (its state row) for the caller's transaction.
-
-    Prevents two writes from splitting a credit or a chargeback on the same stale balance.
-    Caller holds a transaction."""
-    _state(client_account)
-    return WalletState.objects.select_for_update().get(client_account=client_account)
-
-
-def wallet_lock(*, client_account: ClientAccount) -> WalletState:
-    """Take the wallet lock for the caller's transaction (for example while checking the
-    deposit limit and recording a new top-up, so two checkouts cannot both pass it)."""
-    return _wallet_lock(client_account)
-
-
-def wallet_settings(*, platform: Platform) -> WalletSettings:
-    settings, _created = WalletSettings.objects.get_or_create(platform=platform)
-    return settings
-
-
 def wallet_for(client_account: ClientAccount) -> Wallet:
     """The client's wallet accounts, created on first use (safe under concurrent use)."""
     owner = str(client_account.pk)
     currency = client_account.platform.currency
-    _state(client_account)
+    wallet_state(client_account)
 
     accounts = ledger.accounts_get_or_create(
         purposes=(
@@ -163,7 +131,8 @@ def wallet_balance(*, client_account: ClientAccount) -> WalletBalance:
 # --- money in and out -----------------------------------------------------------------------
 
 
-def _booked(*ids: uuid.UUID) -> list[ledger.TransferResult]:
+def transfers_booked(*ids: uuid.UUID) -> list[ledger.TransferResult]:
+    """The transfers already booked under `ids` (a retried use case returns them)."""
     found = []
     for transfer_id in ids:
         result = ledger_selectors.transfer_get(id=transfer_id)
@@ -172,14 +141,18 @@ def _booked(*ids: uuid.UUID) -> list[ledger.TransferResult]:
     return found
 
 
-def _amount_of(results: list[ledger.TransferResult], transfer_id: uuid.UUID, zero: Money) -> Money:
+def booked_amount(
+    results: list[ledger.TransferResult], transfer_id: uuid.UUID, zero: Money
+) -> Money:
+    """The amount booked under `transfer_id` among `results`; `zero` when none was."""
     for result in results:
         if result.id == transfer_id:
             return result.amount
     return zero
 
 
-def _check_currency(wallet: Wallet, amount: Money) -> None:
+def wallet_check_currency(wallet: Wallet, amount: Money) -> None:
+    """Raise `CurrencyNotSupported` unless `amount` is in the wallet's currency."""
     if amount.currency != wallet.currency:
         raise errors.CurrencyNotSupported(currency=amount.currency, expected=wallet.currency)
 
@@ -189,7 +162,7 @@ def _check_currency(wallet: Wallet, amount: Money) -> None:
 
 def wallet_check_spend(*, client_account: ClientAccount) -> None:
     """Raise when the client may not start anything that spends (blocked, self-excluded)."""
-    state = _state(client_account)
+    state = wallet_state(client_account)
     if state.blocked_at is not None:
         raise errors.WalletBlocked(reason=state.blocked_reason)
     if state.excluded_until is not None and state.excluded_until > clock.now():

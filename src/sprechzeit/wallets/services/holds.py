@@ -18,13 +18,13 @@ from sprechzeit.ledger import services as ledger
 from sprechzeit.ledger.models import Account, AccountPurpose, TransferKind
 from sprechzeit.ledger.services import TransferSpec
 from sprechzeit.wallets import errors
+from sprechzeit.wallets.locks import wallet_lock_against_stale_balance
 from sprechzeit.wallets.services.accounts import (
-    _amount_of,
-    _booked,
-    _check_currency,
-    _leg_id,
-    _wallet_lock,
+    booked_amount,
+    leg_id,
     platform_account,
+    transfers_booked,
+    wallet_check_currency,
     wallet_check_spend,
     wallet_for,
 )
@@ -46,7 +46,7 @@ class WalletHold:
 
 
 def _hold_ids(hold_id: uuid.UUID) -> tuple[uuid.UUID, uuid.UUID]:
-    return _leg_id(hold_id, "hold:bonus"), _leg_id(hold_id, "hold:paid")
+    return leg_id(hold_id, "hold:bonus"), leg_id(hold_id, "hold:paid")
 
 
 @transaction.atomic
@@ -66,19 +66,19 @@ def wallet_hold(
     or `SelfExcluded` for a client who may not spend. Idempotent by `hold_id`.
     """
     wallet = wallet_for(client_account)
-    _check_currency(wallet, amount)
+    wallet_check_currency(wallet, amount)
     bonus_id, paid_id = _hold_ids(hold_id)
     zero = Money.zero(wallet.currency)
-    booked = _booked(bonus_id, paid_id)
+    booked = transfers_booked(bonus_id, paid_id)
     if booked:
         return WalletHold(
             hold_id=hold_id,
-            bonus=_amount_of(booked, bonus_id, zero),
-            paid=_amount_of(booked, paid_id, zero),
+            bonus=booked_amount(booked, bonus_id, zero),
+            paid=booked_amount(booked, paid_id, zero),
             expires_at=booked[0].expires_at,
         )
     wallet_check_spend(client_account=client_account)
-    _wallet_lock(client_account)
+    wallet_lock_against_stale_balance(client_account=client_account)
     balances = ledger_selectors.accounts_balances(accounts=[wallet.paid, wallet.bonus])
     bonus_available = max(zero, balances[int(wallet.bonus.pk)].available)
     paid_available = max(zero, balances[int(wallet.paid.pk)].available)
@@ -131,14 +131,14 @@ def wallet_hold_parts(*, hold_id: uuid.UUID) -> WalletHold:
     """How a booked hold divides into bonus and paid money (what `wallet_settle` spends
     bonus first from). Raises `HoldUnknown` for a hold that was never booked."""
     bonus_id, paid_id = _hold_ids(hold_id)
-    booked = _booked(bonus_id, paid_id)
+    booked = transfers_booked(bonus_id, paid_id)
     if not booked:
         raise errors.HoldUnknown(hold_id=str(hold_id))
     zero = Money.zero(booked[0].amount.currency)
     return WalletHold(
         hold_id=hold_id,
-        bonus=_amount_of(booked, bonus_id, zero),
-        paid=_amount_of(booked, paid_id, zero),
+        bonus=booked_amount(booked, bonus_id, zero),
+        paid=booked_amount(booked, paid_id, zero),
         expires_at=booked[0].expires_at,
     )
 
@@ -176,7 +176,7 @@ def wallet_settle(
     """
     wallet = wallet_for(client_account)
     for value in (charge, vat, partner_share):
-        _check_currency(wallet, value)
+        wallet_check_currency(wallet, value)
     zero = Money.zero(wallet.currency)
     revenue = charge - vat - partner_share
     if min(vat.minor, partner_share.minor, revenue.minor, charge.minor) < 0:
@@ -184,7 +184,7 @@ def wallet_settle(
             charge_minor=charge.minor, vat_minor=vat.minor, partner_minor=partner_share.minor
         )
     bonus_id, paid_id = _hold_ids(hold_id)
-    holds = {result.id: result for result in _booked(bonus_id, paid_id)}
+    holds = {result.id: result for result in transfers_booked(bonus_id, paid_id)}
     if not holds:
         raise errors.HoldUnknown(hold_id=str(hold_id))
     bonus_held = holds[bonus_id].amount if bonus_id in holds else zero
@@ -195,57 +195,24 @@ def wallet_settle(
         )
     from_bonus = min(charge, bonus_held)
     from_paid = charge - from_bonus
-    specs: list[TransferSpec] = []
-    for pending_id, held, take, leg in (
-        (bonus_id, bonus_held, from_bonus, "bonus"),
-        (paid_id, paid_held, from_paid, "paid"),
-    ):
-        if pending_id not in holds:
-            continue
-        if take:
-            specs.append(
-                TransferSpec(
-                    id=_leg_id(hold_id, f"settle:{leg}"),
-                    kind=TransferKind.POST_PENDING,
-                    pending_id=pending_id,
-                    amount=take,
-                    purpose="consultation_charge",
-                    reference=reference,
-                )
-            )
-        elif held:
-            specs.append(
-                TransferSpec(
-                    id=_leg_id(hold_id, f"settle:{leg}"),
-                    kind=TransferKind.VOID_PENDING,
-                    pending_id=pending_id,
-                    purpose="consultation_release",
-                    reference=reference,
-                )
-            )
-    platform = client_account.platform
-    clearing = platform_account(platform=platform, purpose=AccountPurpose.CONSULTATION_CLEARING)
-    for leg, account, part in (
-        ("vat", platform_account(platform=platform, purpose=AccountPurpose.OUTPUT_VAT), vat),
-        ("partner", partner_account, partner_share),
-        (
-            "revenue",
-            platform_account(platform=platform, purpose=AccountPurpose.PLATFORM_REVENUE),
-            revenue,
-        ),
-    ):
-        if part:
-            specs.append(
-                TransferSpec(
-                    id=_leg_id(hold_id, f"split:{leg}"),
-                    debit_account=clearing,
-                    credit_account=account,
-                    amount=part,
-                    purpose=f"consultation_{leg}",
-                    reference=reference,
-                )
-            )
-    result = ledger.transfers_post_linked(transfers=specs, batch_id=_leg_id(hold_id, "settle"))
+    specs = [
+        _hold_resolution(hold_id, pending_id, leg, take=take, reference=reference)
+        for pending_id, held, take, leg in (
+            (bonus_id, bonus_held, from_bonus, "bonus"),
+            (paid_id, paid_held, from_paid, "paid"),
+        )
+        if pending_id in holds and (take or held)
+    ]
+    specs.extend(
+        _charge_split(
+            client_account,
+            hold_id,
+            parts=(vat, partner_share, revenue),
+            partner_account=partner_account,
+            reference=reference,
+        )
+    )
+    result = ledger.transfers_post_linked(transfers=specs, batch_id=leg_id(hold_id, "settle"))
     return WalletSettlement(
         hold_id=hold_id,
         charged=charge,
@@ -257,6 +224,64 @@ def wallet_settle(
         released=bonus_held + paid_held - charge,
         replayed=result.replayed,
     )
+
+
+def _hold_resolution(
+    hold_id: uuid.UUID, pending_id: uuid.UUID, leg: str, *, take: Money | None, reference: str
+) -> TransferSpec:
+    """Post `take` from one leg's hold (the rest is released), or void it without
+    `take`."""
+    if take:
+        return TransferSpec(
+            id=leg_id(hold_id, f"settle:{leg}"),
+            kind=TransferKind.POST_PENDING,
+            pending_id=pending_id,
+            amount=take,
+            purpose="consultation_charge",
+            reference=reference,
+        )
+    return TransferSpec(
+        id=leg_id(hold_id, f"settle:{leg}"),
+        kind=TransferKind.VOID_PENDING,
+        pending_id=pending_id,
+        purpose="consultation_release",
+        reference=reference,
+    )
+
+
+def _charge_split(
+    client_account: ClientAccount,
+    hold_id: uuid.UUID,
+    *,
+    parts: tuple[Money, Money, Money],
+    partner_account: Account,
+    reference: str,
+) -> list[TransferSpec]:
+    """Consultation clearing → output VAT, the partner's payable, platform revenue
+    (`parts` in that order; a zero part books nothing)."""
+    vat, partner_share, revenue = parts
+    platform = client_account.platform
+    clearing = platform_account(platform=platform, purpose=AccountPurpose.CONSULTATION_CLEARING)
+    return [
+        TransferSpec(
+            id=leg_id(hold_id, f"split:{leg}"),
+            debit_account=clearing,
+            credit_account=account,
+            amount=part,
+            purpose=f"consultation_{leg}",
+            reference=reference,
+        )
+        for leg, account, part in (
+            ("vat", platform_account(platform=platform, purpose=AccountPurpose.OUTPUT_VAT), vat),
+            ("partner", partner_account, partner_share),
+            (
+                "revenue",
+                platform_account(platform=platform, purpose=AccountPurpose.PLATFORM_REVENUE),
+                revenue,
+            ),
+        )
+        if part
+    ]
 
 
 def wallet_release(*, client_account: ClientAccount, hold_id: uuid.UUID, reference: str) -> Money:
@@ -271,20 +296,12 @@ def wallet_release(*, client_account: ClientAccount, hold_id: uuid.UUID, referen
         hold = ledger_selectors.transfer_get(id=pending_id)
         if hold is None:
             continue
-        specs.append(
-            TransferSpec(
-                id=_leg_id(hold_id, f"settle:{leg}"),
-                kind=TransferKind.VOID_PENDING,
-                pending_id=pending_id,
-                purpose="consultation_release",
-                reference=reference,
-            )
-        )
+        specs.append(_hold_resolution(hold_id, pending_id, leg, take=None, reference=reference))
         released = released + hold.amount
     if not specs:
         raise errors.HoldUnknown(hold_id=str(hold_id))
     try:
-        ledger.transfers_post_linked(transfers=specs, batch_id=_leg_id(hold_id, "settle"))
+        ledger.transfers_post_linked(transfers=specs, batch_id=leg_id(hold_id, "settle"))
     except ledger_errors.HoldExpired:
         return zero
     return released

@@ -12,18 +12,15 @@ from sprechzeit.accounts.models import ClientAccount
 from sprechzeit.core import clock
 from sprechzeit.core.money import Money
 from sprechzeit.wallets import errors
+from sprechzeit.wallets.locks import wallet_lock_against_stale_balance
 from sprechzeit.wallets.models import WalletState
-from sprechzeit.wallets.services.accounts import (
-    _state,
-    _wallet_lock,
-    wallet_check_spend,
-    wallet_settings,
-)
+from sprechzeit.wallets.services.accounts import wallet_check_spend
+from sprechzeit.wallets.state import wallet_settings, wallet_state
 
 
 @transaction.atomic
 def wallet_block(*, client_account: ClientAccount, reason: str) -> WalletState:
-    state = _wallet_lock(client_account)
+    state = wallet_lock_against_stale_balance(client_account=client_account)
     if state.blocked_at is None:
         state.blocked_at = clock.now()
     state.blocked_reason = reason
@@ -33,7 +30,7 @@ def wallet_block(*, client_account: ClientAccount, reason: str) -> WalletState:
 
 @transaction.atomic
 def wallet_unblock(*, client_account: ClientAccount) -> WalletState:
-    state = _wallet_lock(client_account)
+    state = wallet_lock_against_stale_balance(client_account=client_account)
     state.blocked_at = None
     state.blocked_reason = ""
     state.save(update_fields=["blocked_at", "blocked_reason"])
@@ -43,20 +40,20 @@ def wallet_unblock(*, client_account: ClientAccount) -> WalletState:
 @transaction.atomic
 def wallet_mark_trusted(*, client_account: ClientAccount) -> None:
     """After a first successful payment: channels for trusted clients open up."""
-    _state(client_account)
+    wallet_state(client_account)
     WalletState.objects.filter(client_account=client_account, trusted_at__isnull=True).update(
         trusted_at=clock.now()
     )
 
 
 def wallet_is_trusted(*, client_account: ClientAccount) -> bool:
-    return _state(client_account).trusted_at is not None
+    return wallet_state(client_account).trusted_at is not None
 
 
 def wallet_deposit_limit(*, client_account: ClientAccount) -> Money | None:
     """The monthly deposit limit in force now (a raise counts once its cooling-off
     period has passed). None: no limit."""
-    state = _state(client_account)
+    state = wallet_state(client_account)
     currency = client_account.platform.currency
     if state.pending_limit_from is not None and state.pending_limit_from <= clock.now():
         WalletState.objects.filter(pk=state.pk, pending_limit_from=state.pending_limit_from).update(
@@ -83,7 +80,7 @@ def wallet_set_deposit_limit(*, client_account: ClientAccount, limit: Money | No
     if limit is not None and limit.minor <= 0:
         raise errors.InvalidDepositLimit(limit_minor=limit.minor)
     current = wallet_deposit_limit(client_account=client_account)
-    state = _wallet_lock(client_account)
+    state = wallet_lock_against_stale_balance(client_account=client_account)
     lowering = limit is not None and (current is None or limit <= current)
     if lowering:
         assert limit is not None
@@ -111,7 +108,7 @@ def wallet_set_deposit_limit(*, client_account: ClientAccount, limit: Money | No
 def wallet_self_exclude(*, client_account: ClientAccount, until: datetime) -> WalletState:
     """Exclude oneself from top-ups and consultations until `until`; can only be
     extended, never shortened."""
-    state = _wallet_lock(client_account)
+    state = wallet_lock_against_stale_balance(client_account=client_account)
     if until <= clock.now() or (state.excluded_until is not None and until < state.excluded_until):
         raise errors.InvalidExclusion(until=until.isoformat())
     state.excluded_until = until

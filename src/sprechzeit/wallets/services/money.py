@@ -17,14 +17,14 @@ from sprechzeit.ledger import services as ledger
 from sprechzeit.ledger.models import Account, AccountPurpose
 from sprechzeit.ledger.services import TransferSpec
 from sprechzeit.wallets import errors
+from sprechzeit.wallets.locks import wallet_lock_against_stale_balance
 from sprechzeit.wallets.services.accounts import (
     BLOCK_CHARGEBACK,
-    _amount_of,
-    _booked,
-    _check_currency,
-    _leg_id,
-    _wallet_lock,
+    booked_amount,
+    leg_id,
     platform_account,
+    transfers_booked,
+    wallet_check_currency,
     wallet_for,
 )
 from sprechzeit.wallets.signals import balance_credited_on_commit
@@ -57,15 +57,15 @@ def wallet_credit(
     `id`: a retry returns the first split with `replayed=True`.
     """
     wallet = wallet_for(client_account)
-    _check_currency(wallet, amount)
-    state = _wallet_lock(client_account)
+    wallet_check_currency(wallet, amount)
+    state = wallet_lock_against_stale_balance(client_account=client_account)
     zero = Money.zero(wallet.currency)
-    to_receivable_id, to_wallet_id = _leg_id(id, "receivable"), _leg_id(id, "wallet")
-    booked = _booked(to_receivable_id, to_wallet_id)
+    to_receivable_id, to_wallet_id = leg_id(id, "receivable"), leg_id(id, "wallet")
+    booked = transfers_booked(to_receivable_id, to_wallet_id)
     if booked:
         return WalletCredit(
-            to_receivable=_amount_of(booked, to_receivable_id, zero),
-            to_wallet=_amount_of(booked, to_wallet_id, zero),
+            to_receivable=booked_amount(booked, to_receivable_id, zero),
+            to_wallet=booked_amount(booked, to_wallet_id, zero),
             replayed=True,
             unblocked=False,
         )
@@ -141,15 +141,15 @@ def wallet_chargeback(
     our flow, which is no misconduct). Idempotent by `id`.
     """
     wallet = wallet_for(client_account)
-    _check_currency(wallet, amount)
-    state = _wallet_lock(client_account)
+    wallet_check_currency(wallet, amount)
+    state = wallet_lock_against_stale_balance(client_account=client_account)
     zero = Money.zero(wallet.currency)
-    from_wallet_id, receivable_id = _leg_id(id, "wallet"), _leg_id(id, "receivable")
-    booked = _booked(from_wallet_id, receivable_id)
+    from_wallet_id, receivable_id = leg_id(id, "wallet"), leg_id(id, "receivable")
+    booked = transfers_booked(from_wallet_id, receivable_id)
     if booked:
         return ChargebackBooking(
-            from_wallet=_amount_of(booked, from_wallet_id, zero),
-            to_receivable=_amount_of(booked, receivable_id, zero),
+            from_wallet=booked_amount(booked, from_wallet_id, zero),
+            to_receivable=booked_amount(booked, receivable_id, zero),
             replayed=True,
         )
     available = ledger_selectors.account_balance(account=wallet.paid).available
@@ -198,11 +198,11 @@ def wallet_refund_debit(
     """Pay `amount` of the paid balance back out (never bonus). Raises
     `InsufficientBalance` when the paid balance (minus holds) is smaller."""
     wallet = wallet_for(client_account)
-    _check_currency(wallet, amount)
-    _wallet_lock(client_account)
+    wallet_check_currency(wallet, amount)
+    wallet_lock_against_stale_balance(client_account=client_account)
     try:
         return ledger.transfer_post(
-            id=_leg_id(id, "refund"),
+            id=leg_id(id, "refund"),
             debit_account=wallet.paid,
             credit_account=destination,
             amount=amount,
@@ -218,13 +218,13 @@ def wallet_write_off(*, client_account: ClientAccount, id: uuid.UUID, reference:
     """Write the client's whole receivable off as the operator's chargeback loss.
     The block stays until staff lift it. Returns the amount written off."""
     wallet = wallet_for(client_account)
-    _wallet_lock(client_account)
+    wallet_lock_against_stale_balance(client_account=client_account)
     owed = ledger_selectors.account_balance(account=wallet.receivable).posted
     if owed.minor <= 0:
         return Money.zero(wallet.currency)
     platform = client_account.platform
     ledger.transfer_post(
-        id=_leg_id(id, "write_off"),
+        id=leg_id(id, "write_off"),
         debit_account=platform_account(platform=platform, purpose=AccountPurpose.CHARGEBACK_LOSS),
         credit_account=wallet.receivable,
         amount=owed,

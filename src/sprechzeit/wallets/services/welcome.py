@@ -32,9 +32,9 @@ from sprechzeit.wallets.services.accounts import (
     Wallet,
     platform_account,
     wallet_for,
-    wallet_settings,
 )
 from sprechzeit.wallets.signals import balance_credited_on_commit
+from sprechzeit.wallets.state import wallet_settings
 
 
 def wallet_open(*, client_account: ClientAccount) -> Wallet:
@@ -85,7 +85,6 @@ def _over_velocity(settings: WalletSettings, *, client_account: ClientAccount, d
     )
 
 
-@transaction.atomic
 def welcome_credit_grant(
     *,
     client_account: ClientAccount,
@@ -113,6 +112,22 @@ def welcome_credit_grant(
         )
     if taken.exists() or WelcomeCreditGrant.objects.filter(client_account=client_account).exists():
         return None
+    return _grant_within_velocity(
+        settings=settings, client_account=client_account, email=email, fingerprint=fingerprint
+    )
+
+
+@transaction.atomic
+def _grant_within_velocity(
+    *,
+    settings: WalletSettings,
+    client_account: ClientAccount,
+    email: str,
+    fingerprint: str,
+) -> WelcomeCreditGrant | None:
+    """The grant itself, under the platform's settings row lock (its own transaction, so
+    the cheap refusals above cost no savepoint on every top-up)."""
+    platform = client_account.platform
     settings = WalletSettings.objects.select_for_update().get(pk=settings.pk)
     domain = email.partition("@")[2]
     if _over_velocity(settings, client_account=client_account, domain=domain):

@@ -8,7 +8,6 @@ from sprechzeit.accounts.models import ClientAccount
 from sprechzeit.accounts.services import email_verification_token, user_verify_email
 from sprechzeit.accounts.tests.factories import client_create
 from sprechzeit.core.money import EUR, Money
-from sprechzeit.ledger.check import ledger_check
 from sprechzeit.ledger.models import AccountPurpose
 from sprechzeit.platforms.models import Platform
 from sprechzeit.platforms.tests.factories import platform_create
@@ -48,8 +47,3 @@ def fund(client_account: ClientAccount, minor: int) -> None:
         id=uuid.uuid4(),
         reference="test:fund",
     )
-
-
-def assert_ledger_ok() -> None:
-    report = ledger_check()
-    assert report.ok, report.render()

@@ -13,16 +13,11 @@ from sprechzeit.accounts.tests.factories import client_create, partner_with_list
 from sprechzeit.core import clock
 from sprechzeit.ledger import selectors as ledger_selectors
 from sprechzeit.ledger.models import Account, AccountPurpose
+from sprechzeit.ledger.tests.helpers import assert_ledger_sound
 from sprechzeit.platforms.tests.factories import platform_create
 from sprechzeit.wallets import errors, selectors, services
 from sprechzeit.wallets.models import WalletSettings
-from sprechzeit.wallets.tests.factories import (
-    assert_ledger_ok,
-    client_with_wallet,
-    email_verified,
-    eur,
-    fund,
-)
+from sprechzeit.wallets.tests.factories import client_with_wallet, email_verified, eur, fund
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +45,7 @@ def test_credit_shows_in_balance_and_replays_once() -> None:
     assert balance.paid == eur(2000)
     assert balance.total == eur(2000)
     assert balance.available == eur(2000)
-    assert_ledger_ok()
+    assert_ledger_sound()
 
 
 def test_hold_spends_bonus_first_and_settle_splits_the_charge() -> None:
@@ -102,7 +97,7 @@ def test_hold_spends_bonus_first_and_settle_splits_the_charge() -> None:
     after = services.wallet_balance(client_account=client)
     assert (after.bonus, after.paid, after.pending) == (eur(0), eur(905), eur(0))
     assert ledger_selectors.account_balance(account=payable).posted == eur(250)
-    assert_ledger_ok()
+    assert_ledger_sound()
 
 
 def test_hold_refuses_more_than_available_unless_partial() -> None:
@@ -131,7 +126,7 @@ def test_hold_refuses_more_than_available_unless_partial() -> None:
             client_account=client, hold_id=hold_id, reference="c:2"
         ) == eur(300)
     assert services.wallet_balance(client_account=client).available == eur(300)
-    assert_ledger_ok()
+    assert_ledger_sound()
 
 
 def test_chargeback_after_spending_goes_negative_blocks_and_top_up_settles() -> None:
@@ -181,7 +176,7 @@ def test_chargeback_after_spending_goes_negative_blocks_and_top_up_settles() -> 
     assert (credit.to_receivable, credit.to_wallet, credit.unblocked) == (eur(900), eur(600), True)
     services.wallet_check_spend(client_account=client)
     assert services.wallet_balance(client_account=client).total == eur(600)
-    assert_ledger_ok()
+    assert_ledger_sound()
 
 
 def test_write_off_books_operator_loss() -> None:
@@ -197,7 +192,7 @@ def test_write_off_books_operator_loss() -> None:
     assert services.wallet_write_off(client_account=client, id=uuid.uuid4()) == eur(700)
     assert selectors.clients_with_receivable() == []
     assert services.wallet_balance(client_account=client).total == eur(0)
-    assert_ledger_ok()
+    assert_ledger_sound()
 
 
 def test_deposit_limit_lowering_is_immediate_raising_waits() -> None:
@@ -290,7 +285,7 @@ def test_welcome_credit_once_per_person() -> None:
     )
     assert services.wallet_balance(client_account=first).bonus == eur(500)
     assert services.wallet_balance(client_account=alias).bonus == eur(0)
-    assert_ledger_ok()
+    assert_ledger_sound()
 
 
 def test_refund_debit_takes_only_paid_balance() -> None:
@@ -319,4 +314,4 @@ def test_refund_debit_takes_only_paid_balance() -> None:
     )
     balance = services.wallet_balance(client_account=client)
     assert (balance.paid, balance.bonus) == (eur(0), eur(500))
-    assert_ledger_ok()
+    assert_ledger_sound()

@@ -1,0 +1,48 @@
+"""Statement writes, one module per use case: `tax_profile` (partner tax and bank data),
+`adjustments`, `close` (the period close and the daily job), `issue` (gap-free numbers,
+frozen data, CII XML, VAT booking), `cancel`, `pdf`; `bookings` holds the issuing
+entity's accounts and the VAT booking both issue and cancel use. What the documents
+say is assembled in `statements.documents.assembly`.
+
+Transactions: `statements_issue` is one transaction per chunk of documents (lock the
+statement rows, then the number counter; number, data, XML, VAT booking commit
+together), so a run that dies midway and is started again issues each document
+exactly once.
+"""
+
+from __future__ import annotations
+
+from sprechzeit.statements.documents.assembly import statement_data
+from sprechzeit.statements.services.adjustments import adjustment_create
+from sprechzeit.statements.services.bookings import entity_account
+from sprechzeit.statements.services.cancel import statement_cancel
+from sprechzeit.statements.services.close import (
+    periods_due,
+    statements_close,
+    statements_close_due,
+    statements_release_held,
+)
+from sprechzeit.statements.services.issue import statement_issue, statements_issue
+from sprechzeit.statements.services.pdf import statement_render_pdf
+from sprechzeit.statements.services.tax_profile import (
+    self_billing_accept,
+    tax_fields_check,
+    tax_profile_save,
+)
+
+__all__ = [
+    "adjustment_create",
+    "entity_account",
+    "periods_due",
+    "self_billing_accept",
+    "statement_cancel",
+    "statement_data",
+    "statement_issue",
+    "statement_render_pdf",
+    "statements_close",
+    "statements_close_due",
+    "statements_issue",
+    "statements_release_held",
+    "tax_fields_check",
+    "tax_profile_save",
+]

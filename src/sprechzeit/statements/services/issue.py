@@ -1,0 +1,208 @@
+"""Issuing credit notes: gap-free numbers, the frozen document data, the CII XML and the
+VAT booking, all in one transaction per chunk.
+
+Locks, in this order: the statements' rows (FOR UPDATE, primary-key order, so a racing
+run waits and then finds them issued), then each series' counter
+(`statements.locks.numbers_take_against_duplicates`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Final
+
+from django.db import transaction
+
+from sprechzeit.core import clock
+from sprechzeit.core.db import rows_update_each
+from sprechzeit.ledger import services as ledger
+from sprechzeit.ledger.services import TransferSpec
+from sprechzeit.statements import selectors
+from sprechzeit.statements.documents.assembly import (
+    statement_data,
+    statement_lines,
+    statement_xml_checked,
+)
+from sprechzeit.statements.locks import numbers_take_against_duplicates
+from sprechzeit.statements.models import (
+    Adjustment,
+    PartnerTaxProfile,
+    Statement,
+    StatementSection,
+)
+from sprechzeit.statements.payability import payout_outlook, payout_terms
+from sprechzeit.statements.periods import today
+from sprechzeit.statements.services.bookings import vat_spec
+from sprechzeit.statements.vat import VatStatus, document_totals
+
+NUMBER_PREFIX: Final = "GS"
+
+
+def number_text(*, year: int, seq: int) -> str:
+    """A document number as printed: GS-2026-000042."""
+    return f"{NUMBER_PREFIX}-{year}-{seq:06d}"
+
+
+def statement_issue(*, statement_id: int) -> Statement:
+    """Issue one draft or held credit note (see `statements_issue`)."""
+    return statements_issue(statement_ids=[statement_id])[0]
+
+
+def statements_issue(*, statement_ids: Sequence[int]) -> list[Statement]:
+    """Issue drafts or held credit notes, all in one transaction: numbers, frozen data,
+    CII XML (checked against the XSD) and the VAT bookings commit together or not at
+    all. A partner without complete data keeps a held statement with the reason; issued
+    or cancelled statements are returned unchanged.
+
+    Locks: the statements' rows (FOR UPDATE, primary-key order, so a racing run waits
+    and then finds them issued), then each series' counter.
+    """
+    with transaction.atomic():
+        statements = list(
+            Statement.objects.select_for_update(of=("self",))
+            .select_related("partner__user", "legal_entity")
+            .filter(pk__in=statement_ids)
+            .order_by("pk")
+        )
+        open_ones = [
+            statement
+            for statement in statements
+            if statement.status in (Statement.Status.DRAFT, Statement.Status.HELD)
+        ]
+        if not open_ones:
+            return statements
+        partner_ids = {statement.partner_id for statement in open_ones}
+        profiles = {
+            profile.partner_id: profile
+            for profile in PartnerTaxProfile.objects.filter(partner_id__in=partner_ids)
+        }
+        sections: dict[int, list[StatementSection]] = defaultdict(list)
+        for section in (
+            StatementSection.objects.filter(statement__in=open_ones)
+            .select_related("platform")
+            .order_by("platform__name", "pk")
+        ):
+            sections[section.statement_id].append(section)
+        adjustments: dict[int, list[Adjustment]] = defaultdict(list)
+        for adjustment in (
+            Adjustment.objects.filter(statement__in=open_ones)
+            .select_related("platform")
+            .order_by("pk")
+        ):
+            if adjustment.statement_id is not None:
+                adjustments[adjustment.statement_id].append(adjustment)
+        held: list[Statement] = []
+        due: list[tuple[Statement, PartnerTaxProfile]] = []
+        for statement in open_ones:
+            profile = profiles.get(statement.partner_id)
+            gaps = selectors.tax_profile_gaps(profile)
+            if gaps or profile is None:
+                statement.status = Statement.Status.HELD
+                statement.held_reason = " ".join(gaps)[:300]
+                held.append(statement)
+            else:
+                due.append((statement, profile))
+        if held:
+            rows_update_each(held, ["status", "held_reason"])
+        if due:
+            _issue_due(due, sections, adjustments)
+        return statements
+
+
+ISSUED_FIELDS: Final = [
+    "status",
+    "held_reason",
+    "number",
+    "number_year",
+    "number_seq",
+    "issue_date",
+    "issued_at",
+    "vat_status",
+    "net_minor",
+    "vat_minor",
+    "gross_minor",
+    "data",
+    "xml",
+    "xml_sha256",
+]
+
+
+def _issue_due(
+    due: list[tuple[Statement, PartnerTaxProfile]],
+    sections: dict[int, list[StatementSection]],
+    adjustments: dict[int, list[Adjustment]],
+) -> None:
+    """Caller holds the transaction and the statements' row locks."""
+    issue_date = today()
+    now = clock.now()
+    per_series: dict[int, int] = defaultdict(int)
+    for statement, _profile in due:
+        per_series[statement.legal_entity_id] += 1
+    firsts = {
+        entity_id: numbers_take_against_duplicates(
+            legal_entity_id=entity_id, year=issue_date.year, count=count
+        )
+        for entity_id, count in sorted(per_series.items())
+    }
+    # What earlier documents still owe each partner, and the threshold: the figures the
+    # note states about its payout (read before these drafts count as issued).
+    terms = {
+        entity_id: payout_terms(
+            legal_entity_id=entity_id,
+            partner_ids=[s.partner_id for s, _p in due if s.legal_entity_id == entity_id],
+        )
+        for entity_id in sorted(per_series)
+    }
+    vat_specs: list[TransferSpec] = []
+    for statement, profile in due:
+        seq = firsts[statement.legal_entity_id]
+        firsts[statement.legal_entity_id] += 1
+        number = number_text(year=issue_date.year, seq=seq)
+        platform_lines, adjustment_lines, data_lines = statement_lines(
+            statement, sections[statement.pk], adjustments[statement.pk]
+        )
+        totals = document_totals(
+            lines=platform_lines,
+            adjustments=adjustment_lines,
+            status=VatStatus(profile.vat_status),
+            currency=statement.currency,
+        )
+        entity_terms = terms[statement.legal_entity_id]
+        outlook = payout_outlook(
+            profile=profile,
+            carried_forward_minor=entity_terms.carried_forward_minor.get(statement.partner_id, 0),
+            amount_minor=totals.gross.minor,
+            threshold_minor=entity_terms.threshold_minor,
+        )
+        data = statement_data(
+            statement=statement,
+            profile=profile,
+            totals=totals,
+            lines=data_lines,
+            number=number,
+            issue_date=issue_date,
+            payout=outlook.as_data(),
+        )
+        xml = statement_xml_checked(data)
+        spec = vat_spec(statement=statement, vat_minor=totals.vat.minor, key=f"vat:{statement.pk}")
+        if spec is not None:
+            vat_specs.append(spec)
+        statement.status = Statement.Status.ISSUED
+        statement.held_reason = ""
+        statement.number = number
+        statement.number_year = issue_date.year
+        statement.number_seq = seq
+        statement.issue_date = issue_date
+        statement.issued_at = now
+        statement.vat_status = profile.vat_status
+        statement.net_minor = totals.net.minor
+        statement.vat_minor = totals.vat.minor
+        statement.gross_minor = totals.gross.minor
+        statement.data = data
+        statement.xml = xml
+        statement.xml_sha256 = hashlib.sha256(xml).hexdigest()
+    rows_update_each([statement for statement, _p in due], ISSUED_FIELDS)
+    if vat_specs:
+        ledger.transfers_post_linked(transfers=vat_specs)
