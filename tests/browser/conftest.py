@@ -61,7 +61,7 @@ class LiveServer:
             capture_output=True,
             text=True,
             check=True,
-            timeout=120,
+            timeout=600,  # a bound, not a speed test: seeding the demo takes ~40 s of CPU on a busy machine
         )
         return result.stdout
 
