@@ -23,8 +23,9 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar, Token
+from types import MappingProxyType
 from typing import Any, Final, Literal
 
 from celery.signals import task_postrun, task_prerun
@@ -34,7 +35,9 @@ FIELDS: Final = ("request_id", "platform", "user_id", "consultation_id", "task",
 
 LogFormat = Literal["json", "text"]
 
-_context: ContextVar[Mapping[str, str | int]] = ContextVar("sprechzeit_log_context", default={})
+# An immutable empty default: every bind sets a fresh mapping, nothing is mutated in place.
+_EMPTY: Final[Mapping[str, str | int]] = MappingProxyType({})
+_context: ContextVar[Mapping[str, str | int]] = ContextVar("sprechzeit_log_context", default=_EMPTY)
 
 
 def log_context_bind(**values: str | int | None) -> Token[Mapping[str, str | int]]:
@@ -89,7 +92,9 @@ _REDACTIONS: Final = (
     (re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b"), "[ip]"),
     (re.compile(r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]+"), "Bearer [redacted]"),
     (
-        re.compile(r"(?i)\b(password|passwd|secret|token|api_key|apikey)([\"']?\s*[:=]\s*[\"']?)[^\s\"',;&]+"),
+        re.compile(
+            r"(?i)\b(password|passwd|secret|token|api_key|apikey)([\"']?\s*[:=]\s*[\"']?)[^\s\"',;&]+"
+        ),
         r"\1\2[redacted]",
     ),
 )
@@ -126,7 +131,9 @@ class TextFormatter(logging.Formatter):
         super().__init__("%(asctime)s %(levelname)s %(name)s%(context)s %(message)s")
 
     def format(self, record: logging.LogRecord) -> str:
-        pairs = [f"{name}={getattr(record, name)}" for name in FIELDS if getattr(record, name, None)]
+        pairs = [
+            f"{name}={getattr(record, name)}" for name in FIELDS if getattr(record, name, None)
+        ]
         record.context = f" [{' '.join(pairs)}]" if pairs else ""
         return redact(super().format(record))
 
@@ -172,12 +179,10 @@ def _task_started(task_id: str | None = None, task: Any = None, **_: Any) -> Non
 def _task_finished(task_id: str | None = None, **_: Any) -> None:
     token = _task_tokens.pop(task_id, None) if task_id is not None else None
     if token is not None:
-        try:
+        # ValueError: bound in another context (a pool that runs prerun and postrun
+        # apart); the next task's bind replaces the stale values anyway.
+        with suppress(ValueError):
             log_context_reset(token)
-        except ValueError:
-            # Bound in another context (a pool that runs prerun and postrun apart);
-            # the next task's bind replaces the stale values anyway.
-            pass
 
 
 def celery_context_connect() -> None:

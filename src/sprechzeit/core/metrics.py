@@ -32,12 +32,12 @@ from prometheus_client import (
     Histogram,
     disable_created_metrics,
 )
+from prometheus_client.exposition import generate_latest
 from prometheus_client.metrics_core import Metric
 from prometheus_client.multiprocess import MultiProcessCollector
-from prometheus_client.exposition import generate_latest
 
 # `*_created` series double every counter and histogram and serve no alert here.
-disable_created_metrics()
+disable_created_metrics()  # type: ignore[no-untyped-call]
 
 # The application's own metrics (not the default registry, whose process collectors
 # describe only the one process that happens to answer the scrape).
@@ -163,7 +163,7 @@ def exposition(
     collectors evaluated now."""
     registry = CollectorRegistry(auto_describe=False)
     if multiprocess_dir is not None:
-        MultiProcessCollector(registry, path=str(multiprocess_dir))
+        MultiProcessCollector(registry, path=str(multiprocess_dir))  # type: ignore[no-untyped-call]
     else:
         registry.register(_RegistryCollector(REGISTRY))
     for collector in extra:

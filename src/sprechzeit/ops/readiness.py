@@ -26,7 +26,7 @@ from kombu import Connection
 logger = logging.getLogger(__name__)
 
 # Seconds any one network check may take; the load balancer's own timeout is longer.
-TIMEOUT = 2.0
+TIMEOUT = 2
 
 # Databases (by their connection settings) once seen fully migrated: migrations are not
 # reverted under a running node, so the graph is loaded once per process, not per probe.
@@ -64,9 +64,7 @@ def check_database(connection: BaseDatabaseWrapper) -> Check:
 
 def check_migrations(connection: BaseDatabaseWrapper) -> Check:
     settings_dict = connection.settings_dict
-    identity = tuple(
-        str(settings_dict.get(key, "")) for key in ("ENGINE", "NAME", "HOST", "PORT")
-    )
+    identity = tuple(str(settings_dict.get(key, "")) for key in ("ENGINE", "NAME", "HOST", "PORT"))
     if identity in _migrated:
         return Check("migrations", ok=True, detail="all applied")
     try:

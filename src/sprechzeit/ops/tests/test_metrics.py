@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 import textwrap
-from datetime import timedelta
 from ipaddress import ip_network
 from pathlib import Path
 from typing import Any
@@ -115,12 +114,21 @@ def test_scrape_time_gauges_follow_the_database(client: Client) -> None:
             platform=s.platform, email="someone@example.com", subject="Hallo", message="…"
         )
         ContactMessage.objects.create(
-            platform=s.platform, email="other@example.com", subject="Erledigt", message="…",
+            platform=s.platform,
+            email="other@example.com",
+            subject="Erledigt",
+            message="…",
             handled=True,
         )
         text = client.get("/metrics").content.decode()
-        assert value(text, "sprechzeit_consultations_live", platform=s.platform.slug, channel="chat") == 1
-        assert value(text, "sprechzeit_consultations_live", platform=s.platform.slug, channel="phone") == 0
+        assert (
+            value(text, "sprechzeit_consultations_live", platform=s.platform.slug, channel="chat")
+            == 1
+        )
+        assert (
+            value(text, "sprechzeit_consultations_live", platform=s.platform.slug, channel="phone")
+            == 0
+        )
         assert value(text, "sprechzeit_backoffice_open", queue="contact_messages") == 1
         assert value(text, "sprechzeit_backoffice_open", queue="refund_requests") == 0
         assert value(text, "sprechzeit_backoffice_open", queue="disputes") == 0
@@ -132,7 +140,9 @@ def test_scrape_time_gauges_follow_the_database(client: Client) -> None:
         )
         frozen.tick(90)
         text = client.get("/metrics").content.decode()
-    assert value(text, "sprechzeit_consultations_live", platform=s.platform.slug, channel="chat") == 0
+    assert (
+        value(text, "sprechzeit_consultations_live", platform=s.platform.slug, channel="chat") == 0
+    )
     assert value(text, "sprechzeit_settlement_queue_depth") == 1
     assert value(text, "sprechzeit_settlement_lag_seconds") == 90
     assert_ledger_sound()
@@ -166,7 +176,9 @@ def test_the_phase_b_recorders_show_in_the_scrape(client: Client) -> None:
     """The functions domain code will call: each one moves its series."""
     before = samples(client.get("/metrics").content.decode())
 
-    def count(found: dict[tuple[str, frozenset[tuple[str, str]]], float], name: str, **labels: str) -> float:
+    def count(
+        found: dict[tuple[str, frozenset[tuple[str, str]]], float], name: str, **labels: str
+    ) -> float:
         return found.get((name, frozenset(labels.items())), 0.0)
 
     metrics.observe_cutoff_lateness(0.3)
@@ -212,7 +224,12 @@ def test_several_processes_add_up_in_multiprocess_mode(tmp_path: Path) -> None:
         """
     )
     text = subprocess.run(
-        [sys.executable, "-c", scrape], env=env, check=True, timeout=60, capture_output=True, text=True
+        [sys.executable, "-c", scrape],
+        env=env,
+        check=True,
+        timeout=60,
+        capture_output=True,
+        text=True,
     ).stdout
     assert value(text, "sprechzeit_ledger_transfers_total") == 10
     assert value(text, "sprechzeit_cutoff_lateness_seconds_count") == 2
