@@ -118,7 +118,12 @@ class JsonFormatter(_JsonFormatter):
         super().__init__(*args, **kwargs)
 
     def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
-        return {key: value for key, value in log_data.items() if value is not None}
+        # uvicorn's `color_message` repeats the message with terminal colour codes.
+        return {
+            key: value
+            for key, value in log_data.items()
+            if value is not None and key != "color_message"
+        }
 
     def format(self, record: logging.LogRecord) -> str:
         return redact(super().format(record))
