@@ -133,7 +133,7 @@ class Cluster:
                 stack.callback(_stop, celery)
             for node in started:
                 wait_until(
-                    lambda node=node: _answers(node),  # type: ignore[misc]
+                    lambda node=node: _answers(node),
                     what=f"node {node.index} to answer /healthz (log: {node.log})",
                 )
             nginx = stack.enter_context(ngx.running(nginx_binary, site))

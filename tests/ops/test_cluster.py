@@ -66,7 +66,8 @@ def test_two_nodes_behind_nginx_answer_in_turn_and_survive_a_kill(tmp_path: Path
         assert all(attempts[-1] == second.address for attempts in tried)
         assert first.process.poll() is not None
     assert all(node.process.poll() is not None for node in cluster.nodes)
-    assert cluster.worker is not None and cluster.worker.poll() is not None
+    assert cluster.worker is not None
+    assert cluster.worker.poll() is not None
     assert cluster.nginx.poll() is not None
 
 
