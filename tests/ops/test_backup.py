@@ -32,7 +32,7 @@ def server() -> dict[str, str]:
 def admin(sql: str) -> str:
     """Run one statement on the server's maintenance database; the first value back."""
     with psycopg.connect(dbname="postgres", autocommit=True, **server()) as conn:  # type: ignore[arg-type]
-        cursor = conn.execute(sql)  # type: ignore[arg-type]
+        cursor = conn.execute(sql)
         row = cursor.fetchone() if cursor.description is not None else None
         return "" if row is None else str(row[0])
 
