@@ -43,8 +43,22 @@ ensure_chromium() {
   fi
 }
 
+ensure_nginx() {
+  # The deploy/ configuration is checked and run by Debian's nginx (tests/ops); install it
+  # where it is missing, without leaving Debian's default site running on port 80.
+  command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] && return 0
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+    echo "Installing nginx for the deployment tests (apt-get install nginx)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -qq nginx >/dev/null
+    if [ -f /run/nginx.pid ]; then /usr/sbin/nginx -s quit 2>/dev/null || true; fi
+  else
+    echo "nginx is missing: install it with 'sudo apt-get install nginx' (deployment tests will fail under CI)." >&2
+  fi
+}
+
 status=0
 ensure_chromium
+ensure_nginx
 case "${DATABASE_URL:-}" in
   postgres*|postgresql*)
     ensure_postgres

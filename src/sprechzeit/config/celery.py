@@ -8,11 +8,15 @@ import os
 from celery import Celery
 from celery.schedules import crontab
 
+from sprechzeit.core.logs import celery_context_connect
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sprechzeit.config.settings")
 
 app = Celery("sprechzeit")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Every log line of a task names the task (and the consultation, where the task binds it).
+celery_context_connect()
 
 # Every recurring job of Sprechzeit, in one place. Each task is idempotent, so a missed
 # or doubled beat does no harm.
@@ -43,6 +47,12 @@ app.conf.beat_schedule = {
     "statements-release-held": {
         "task": "sprechzeit.statements.tasks.statements_release_held",
         "schedule": crontab(minute=15, hour="*/6"),
+    },
+    # The full replay of the ledger, nightly after the period close; a failure is logged as
+    # an error and shows in /metrics (sprechzeit_ledger_check_ok 0) for the alert.
+    "ledger-check-nightly": {
+        "task": "sprechzeit.ledger.tasks.ledger_check_nightly",
+        "schedule": crontab(minute=30, hour=3),
     },
     "payouts-run": {
         "task": "sprechzeit.payouts.tasks.payout_runs_create",

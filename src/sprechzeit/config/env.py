@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
+from typing import Literal
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -87,6 +88,23 @@ class Env:
     # its X-Forwarded-For read (right-most hop that is not a trusted proxy); default
     # empty: the header is ignored and the peer is the client (core/net.py).
     trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
+    # --- Operations (docs/operations.md) ---
+    # LOG_FORMAT: "json" (one JSON line per event; default in production) or "text"
+    # (readable; default in the demo and the tests).
+    log_format: Literal["json", "text"] = "text"
+    # SENTRY_DSN: report errors to Sentry (no personal data); unset: no reports.
+    sentry_dsn: str | None = None
+    # SENTRY_ENVIRONMENT: the environment named in reports; default the mode.
+    sentry_environment: str = ""
+    # METRICS_ALLOWED_IPS: comma-separated addresses or CIDR ranges whose direct
+    # connections may read /metrics. Default: none in production, loopback otherwise.
+    metrics_allowed_ips: tuple[IPv4Network | IPv6Network, ...] = ()
+    # METRICS_TOKEN: a bearer token (≥ 16 characters) that opens /metrics from anywhere.
+    metrics_token: str | None = None
+    # PROMETHEUS_MULTIPROC_DIR: a folder shared by every process of a node (uvicorn
+    # workers, Celery); metrics of all of them are summed at each scrape. prometheus_client
+    # reads the variable itself when it is imported; unset: per-process metrics.
+    prometheus_multiproc_dir: Path | None = None
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -138,6 +156,27 @@ class Env:
                 f"TRUSTED_PROXIES={environ.get('TRUSTED_PROXIES')!r}: {exc}. Give addresses "
                 "or CIDR ranges, separated by commas."
             ) from None
+        raw_format = environ.get("LOG_FORMAT", "json" if production else "text").strip().lower()
+        if raw_format not in ("json", "text"):
+            raise ImproperlyConfigured(f"LOG_FORMAT={raw_format!r} is not one of: json, text.")
+        log_format: Literal["json", "text"] = "json" if raw_format == "json" else "text"
+        raw_networks = _list(
+            environ.get("METRICS_ALLOWED_IPS"),
+            default=() if production else ("127.0.0.1/32", "::1/128"),
+        )
+        try:
+            metrics_allowed_ips = tuple(ip_network(item, strict=False) for item in raw_networks)
+        except ValueError as exc:
+            raise ImproperlyConfigured(
+                f"METRICS_ALLOWED_IPS: {exc}. Give addresses or CIDR ranges, comma-separated "
+                "(for example 10.0.0.0/24,192.0.2.7)."
+            ) from None
+        metrics_token = environ.get("METRICS_TOKEN") or None
+        if metrics_token is not None and len(metrics_token) < 16:
+            raise ImproperlyConfigured(
+                "METRICS_TOKEN is shorter than 16 characters; use a long random value."
+            )
+        multiproc_dir = environ.get("PROMETHEUS_MULTIPROC_DIR") or None
         return cls(
             mode=mode,
             secret_key=secret_key,
@@ -166,4 +205,10 @@ class Env:
             var_dir=var_dir,
             db_conn_max_age=int(raw_age) if raw_age else None,
             trusted_proxies=trusted_proxies,
+            log_format=log_format,
+            sentry_dsn=environ.get("SENTRY_DSN") or None,
+            sentry_environment=environ.get("SENTRY_ENVIRONMENT") or mode.value,
+            metrics_allowed_ips=metrics_allowed_ips,
+            metrics_token=metrics_token,
+            prometheus_multiproc_dir=Path(multiproc_dir).resolve() if multiproc_dir else None,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,8 @@ import django_stubs_ext
 from django.utils.translation import gettext_lazy as _
 
 from sprechzeit.config.env import Env, Mode
+from sprechzeit.core.logs import logging_config
+from sprechzeit.core.sentry import sentry_init
 
 # Lets admin and form classes be subscripted at run time (admin.ModelAdmin[Model]).
 django_stubs_ext.monkeypatch()
@@ -51,6 +54,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Health, readiness and metrics answer first: on any host, without session or CSRF.
+    "sprechzeit.ops.middleware.OpsEndpointsMiddleware",
+    # Request id, log context, one log line and the latency metric per request.
+    "sprechzeit.ops.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "sprechzeit.platforms.middleware.PlatformMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -235,13 +242,22 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_RESULT_BACKEND = None
 
-LOGGING: dict[str, Any] = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": "INFO" if ENV.mode is not Mode.TEST else "WARNING"},
-}
+# --- Operations: logs, error reports, metrics (docs/operations.md) ----------------
+LOGGING: dict[str, Any] = logging_config(
+    fmt=ENV.log_format, level="INFO" if ENV.mode is not Mode.TEST else "WARNING"
+)
+# Celery workers log through LOGGING above (JSON in production), not Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+METRICS_ALLOWED_IPS = ENV.metrics_allowed_ips
+METRICS_TOKEN = ENV.metrics_token
+PROMETHEUS_MULTIPROC_DIR = ENV.prometheus_multiproc_dir
+if PROMETHEUS_MULTIPROC_DIR is not None:
+    PROMETHEUS_MULTIPROC_DIR.mkdir(parents=True, exist_ok=True)
+sentry_init(
+    dsn=ENV.sentry_dsn,
+    environment=ENV.sentry_environment,
+    release=f"sprechzeit@{version('sprechzeit')}",
+)
 
 SPRECHZEIT_MODE = ENV.mode
 
