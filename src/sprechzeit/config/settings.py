@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "sprechzeit.payouts",
     "sprechzeit.site.apps.SiteConfig",
     "sprechzeit.partner",
+    "sprechzeit.api",
     "sprechzeit.demo",
 ]
 
@@ -63,6 +64,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Innermost, so it sees a view's DomainError first (the JSON API answers its own).
+    "sprechzeit.site.middleware.DomainErrorMiddleware",
 ]
 
 ROOT_URLCONF = "sprechzeit.config.urls"
