@@ -5,6 +5,7 @@ from sprechzeit.core.errors import DomainError
 
 class EmailTaken(DomainError):
     code = "email_taken"
+    http_status = 409
     default_message = _("Diese E-Mail-Adresse ist auf dieser Plattform bereits registriert.")
 
 
@@ -15,6 +16,7 @@ class RateOutOfRange(DomainError):
 
 class ListingExists(DomainError):
     code = "listing_exists"
+    http_status = 409
     default_message = _("Dieser Berater hat auf dieser Plattform bereits ein Profil.")
 
 

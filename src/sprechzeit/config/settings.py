@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "sprechzeit.payouts",
     "sprechzeit.site.apps.SiteConfig",
     "sprechzeit.partner",
+    "sprechzeit.api",
     "sprechzeit.demo",
 ]
 
@@ -70,6 +71,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Innermost, so it sees a view's DomainError first (the JSON API answers its own).
+    "sprechzeit.site.middleware.DomainErrorMiddleware",
 ]
 
 ROOT_URLCONF = "sprechzeit.config.urls"

@@ -10,6 +10,7 @@ from sprechzeit.config.env import Mode
 urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", include("sprechzeit.api.urls")),
     path("", include("sprechzeit.wallets.urls")),
     path("", include("sprechzeit.payments.urls")),
     path("", include("sprechzeit.consultations.urls")),

@@ -24,16 +24,19 @@ class TariffOutOfRange(ConsultationError):
 
 class InsufficientBalance(ConsultationError):
     code = "insufficient_balance"
+    http_status = 409
     default_message = _("Ihr Guthaben reicht für diese Beratung nicht aus.")
 
 
 class ClientBlocked(ConsultationError):
     code = "client_blocked"
+    http_status = 403
     default_message = _("Ihr Konto ist gesperrt.")
 
 
 class PartnerUnavailable(ConsultationError):
     code = "partner_unavailable"
+    http_status = 409
     default_message = _("Der Berater ist gerade nicht erreichbar.")
 
 
@@ -44,31 +47,37 @@ class PartnerBusy(PartnerUnavailable):
 
 class ConsultationAlreadyOpen(ConsultationError):
     code = "consultation_already_open"
+    http_status = 409
     default_message = _("Sie haben bereits eine laufende Beratung.")
 
 
 class InvalidTransition(ConsultationError):
     code = "invalid_transition"
+    http_status = 409
     default_message = _("Dieser Schritt ist im aktuellen Zustand der Beratung nicht möglich.")
 
 
 class NotParticipant(ConsultationError):
     code = "not_participant"
+    http_status = 403
     default_message = _("Sie nehmen an dieser Beratung nicht teil.")
 
 
 class WrongPlatform(ConsultationError):
     code = "wrong_platform"
+    http_status = 404
     default_message = _("Diese Beratung gehört zu einer anderen Plattform.")
 
 
 class ConsultationNotFound(ConsultationError):
     code = "consultation_not_found"
+    http_status = 404
     default_message = _("Diese Beratung gibt es nicht.")
 
 
 class RatingNotAllowed(ConsultationError):
     code = "rating_not_allowed"
+    http_status = 409
     default_message = _("Diese Beratung kann (noch) nicht bewertet werden.")
 
 
@@ -79,11 +88,13 @@ class InvalidMessage(ConsultationError):
 
 class PauseNotAllowed(ConsultationError):
     code = "pause_not_allowed"
+    http_status = 409
     default_message = _("Der Zähler kann in dieser Beratung nicht (mehr) pausieren.")
 
 
 class UnknownCall(ConsultationError):
     code = "unknown_call"
+    http_status = 404
     default_message = _("Dieser Anruf ist unbekannt.")
 
 

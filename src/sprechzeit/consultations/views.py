@@ -24,9 +24,10 @@ from sprechzeit.consultations.selectors import (
     partner_availability,
     transcript,
 )
-from sprechzeit.core.errors import DomainError
+from sprechzeit.core.http import back_on_domain_error
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+STARS = frozenset({"1", "2", "3", "4", "5"})
 
 
 def _client_of(request: HttpRequest) -> ClientAccount:
@@ -51,16 +52,13 @@ def _month(request: HttpRequest) -> str | None:
 
 @login_required
 @require_POST
+@back_on_domain_error("site:listing")
 def consultation_start(request: HttpRequest, slug: str) -> HttpResponse:
     client = _client_of(request)
     listing = Listing.objects.filter(platform_id=client.platform_id, slug=slug).first()
     if listing is None:
         raise Http404
-    try:
-        consultation = services.consultation_request(client=client, listing=listing)
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-        return redirect("site:listing", slug=slug)
+    consultation = services.consultation_request(client=client, listing=listing)
     return redirect("consultations:room", consultation_id=consultation.pk)
 
 
@@ -70,6 +68,7 @@ def consultation_room(request: HttpRequest, consultation_id: str) -> HttpRespons
     try:
         participation = consultation_for_user(consultation_id=consultation_id, user=request.user)  # type: ignore[arg-type]
     except ConsultationError as exc:
+        # Deliberately one answer for "unknown" and "not yours": no hint that it exists.
         raise Http404 from exc
     consultation = participation.consultation
     return render(
@@ -90,20 +89,18 @@ def consultation_room(request: HttpRequest, consultation_id: str) -> HttpRespons
 
 @login_required
 @require_POST
+@back_on_domain_error("consultations:room")
 def rating_submit(request: HttpRequest, consultation_id: str) -> HttpResponse:
     client = _client_of(request)
-    try:
-        participation = consultation_for_user(consultation_id=consultation_id, user=request.user)  # type: ignore[arg-type]
-        stars = int(request.POST.get("stars", "0"))
-        services.rating_create(
-            consultation=participation.consultation,
-            client=client,
-            stars=stars,
-            text=request.POST.get("text", ""),
-        )
-        messages.success(request, _("Danke für Ihre Bewertung."))
-    except (DomainError, ValueError) as exc:
-        messages.error(request, str(getattr(exc, "message", _("Ungültige Bewertung."))))
+    participation = consultation_for_user(consultation_id=consultation_id, user=request.user)  # type: ignore[arg-type]
+    raw = request.POST.get("stars", "")
+    services.rating_create(
+        consultation=participation.consultation,
+        client=client,
+        stars=int(raw) if raw in STARS else 0,  # 0 is refused by the service, with its message
+        text=request.POST.get("text", ""),
+    )
+    messages.success(request, _("Danke für Ihre Bewertung."))
     return redirect("consultations:room", consultation_id=consultation_id)
 
 

@@ -1,7 +1,15 @@
 """The base of every typed domain error.
 
-Each app's `errors.py` subclasses `DomainError` with a stable `code`; the edges map it to
-`{"code", "message", "fields"}` (API) or to a friendly message (pages).
+Each app's `errors.py` subclasses `DomainError` with a stable `code` and the HTTP status it
+answers with (`http_status`). Two handlers turn it into a response, and no edge needs its
+own `except DomainError`: the JSON API (`api.handlers`) answers `{"code", "message",
+"fields"}`, pages (`site.middleware.DomainErrorMiddleware`) show the message on an error
+page, or back on the page a form action declared with `core.http.back_on_domain_error`.
+
+Statuses: 400 a request the rules refuse (the default), 403 the person may not do this,
+404 nothing of that name (for this person), 409 it conflicts with the current state,
+422 data that cannot be turned into a valid document, 429 too many attempts, 503 a
+service we depend on is busy or away (try again later). Never 500: that is for bugs.
 """
 
 from __future__ import annotations
@@ -11,9 +19,12 @@ from typing import Any, ClassVar
 
 from django.utils.functional import Promise
 
+HTTP_STATUSES = frozenset({400, 403, 404, 409, 422, 429, 503})
+
 
 class DomainError(Exception):
     code: ClassVar[str] = "domain_error"
+    http_status: ClassVar[int] = 400
     # A plain or lazily translated string; rendered in the active language when shown.
     default_message: ClassVar[str | Promise] = "The request could not be carried out."
 

@@ -47,11 +47,13 @@ class DuplicateIdInBatch(LedgerError):
 
 class AccountNotFound(LedgerError):
     code = "account_not_found"
+    http_status = 404
     default_message = _("Das Konto existiert nicht.")
 
 
 class AccountClosed(LedgerError):
     code = "account_closed"
+    http_status = 409
     default_message = _("Das Konto ist geschlossen.")
 
 
@@ -60,36 +62,43 @@ class ExceedsCredits(LedgerError):
     counting its pending holds."""
 
     code = "exceeds_credits"
+    http_status = 409
     default_message = _("Das Guthaben reicht nicht aus.")
 
 
 class ExceedsDebits(LedgerError):
     code = "exceeds_debits"
+    http_status = 409
     default_message = _("Die Gutschrift überschreitet die Belastungen des Kontos.")
 
 
 class HoldNotFound(LedgerError):
     code = "pending_transfer_not_found"
+    http_status = 404
     default_message = _("Die Reservierung existiert nicht.")
 
 
 class HoldAlreadyPosted(LedgerError):
     code = "pending_transfer_already_posted"
+    http_status = 409
     default_message = _("Die Reservierung wurde bereits gebucht.")
 
 
 class HoldAlreadyVoided(LedgerError):
     code = "pending_transfer_already_voided"
+    http_status = 409
     default_message = _("Die Reservierung wurde bereits aufgehoben.")
 
 
 class HoldExpired(LedgerError):
     code = "pending_transfer_expired"
+    http_status = 409
     default_message = _("Die Reservierung ist abgelaufen.")
 
 
 class ExceedsHeldAmount(LedgerError):
     code = "exceeds_pending_transfer_amount"
+    http_status = 409
     default_message = _("Es kann höchstens der reservierte Betrag gebucht werden.")
 
 
@@ -104,6 +113,7 @@ class IdConflict(LedgerError):
     """The id was used before with other content: a new attempt needs a new id."""
 
     code = "id_conflict"
+    http_status = 409
     default_message = _("Diese Buchungs-ID wurde bereits mit anderem Inhalt verwendet.")
 
 
@@ -111,6 +121,7 @@ class IdAlreadyFailed(LedgerError):
     """TigerBeetle's `id_already_failed`: a retry never gets a different outcome."""
 
     code = "id_already_failed"
+    http_status = 409
     default_message = _(
         "Diese Buchungs-ID ist bereits fehlgeschlagen; ein neuer Versuch braucht eine neue ID."
     )
@@ -120,6 +131,7 @@ class LedgerBusy(LedgerError):
     """Serialization failures or deadlocks persisted through every internal retry."""
 
     code = "ledger_busy"
+    http_status = 503
     default_message = _("Das Hauptbuch ist gerade ausgelastet; bitte erneut versuchen.")
 
 

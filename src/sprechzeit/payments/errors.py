@@ -26,6 +26,7 @@ class MalformedEvent(PaymentError):
 
 class ProviderUnavailable(PaymentError):
     code = "provider_unavailable"
+    http_status = 503
     default_message = _(
         "Der Zahlungsanbieter ist gerade nicht erreichbar. Bitte später erneut versuchen."
     )
@@ -33,6 +34,7 @@ class ProviderUnavailable(PaymentError):
 
 class ProviderNotConfigured(PaymentError):
     code = "provider_not_configured"
+    http_status = 503
     default_message = _("Der Zahlungsanbieter ist nicht eingerichtet.")
 
 
@@ -48,11 +50,13 @@ class AmountOutOfRange(PaymentError):
 
 class InvalidTransition(PaymentError):
     code = "invalid_transition"
+    http_status = 409
     default_message = _("Dieser Statuswechsel der Zahlung ist nicht erlaubt.")
 
 
 class RefundNotPossible(PaymentError):
     code = "refund_not_possible"
+    http_status = 409
     default_message = _("Eine Erstattung ist nicht möglich.")
 
 

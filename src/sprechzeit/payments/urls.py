@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from sprechzeit.payments import api, views
+from sprechzeit.payments import views
 
 app_name = "payments"
 
@@ -15,8 +15,4 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("guthaben/erstattung/", views.refund_request, name="refund_request"),
     path("testkasse/<uuid:payment_id>/", views.sandbox_checkout, name="sandbox_checkout"),
     path("hooks/payments/<int:config_id>/", views.webhook, name="webhook"),
-    path("api/v1/wallet", api.wallet, name="api_wallet"),
-    path("api/v1/wallet/topups", api.topups, name="api_topups"),
-    path("api/v1/wallet/payments", api.payment_list, name="api_payments"),
-    path("api/openapi.json", api.openapi, name="openapi"),
 ]

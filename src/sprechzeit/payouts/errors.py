@@ -16,11 +16,13 @@ class PayoutError(DomainError):
 
 class NothingToPay(PayoutError):
     code: ClassVar[str] = "nothing_to_pay"
+    http_status: ClassVar[int] = 409
     default_message: ClassVar[str | Promise] = _("Es gibt nichts auszuzahlen.")
 
 
 class DebtorAccountMissing(PayoutError):
     code: ClassVar[str] = "debtor_account_missing"
+    http_status: ClassVar[int] = 409
     default_message: ClassVar[str | Promise] = _(
         "Der Rechtsträger hat keine IBAN für Auszahlungen hinterlegt."
     )
@@ -28,6 +30,7 @@ class DebtorAccountMissing(PayoutError):
 
 class SepaFileInvalid(PayoutError):
     code: ClassVar[str] = "sepa_file_invalid"
+    http_status: ClassVar[int] = 422
     default_message: ClassVar[str | Promise] = _("Die SEPA-Datei ist ungültig.")
 
 

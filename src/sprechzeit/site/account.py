@@ -98,6 +98,7 @@ def client_data_export(*, account: ClientAccount) -> dict[str, Any]:
 
 class ConsultationStillOpen(DomainError):
     code = "consultation_still_open"
+    http_status = 409
     default_message = "An open consultation must end before the account can be closed."
 
 

@@ -36,6 +36,7 @@ class PeriodOverlaps(StatementError):
     """An entity changed its cadence mid-period: the period overlaps one already billed."""
 
     code: ClassVar[str] = "period_overlaps"
+    http_status: ClassVar[int] = 409
     default_message: ClassVar[str | Promise] = _(
         "Der Zeitraum überschneidet sich mit bereits abgerechneten Gutschriften dieses "
         "Rechtsträgers. Den Abrechnungszeitraum nur an einer Zeitraumgrenze umstellen."
@@ -44,6 +45,7 @@ class PeriodOverlaps(StatementError):
 
 class PeriodNotEnded(StatementError):
     code: ClassVar[str] = "period_not_ended"
+    http_status: ClassVar[int] = 409
     default_message: ClassVar[str | Promise] = _(
         "Der Zeitraum ist noch nicht zu Ende und kann nicht abgeschlossen werden."
     )
@@ -51,6 +53,7 @@ class PeriodNotEnded(StatementError):
 
 class PeriodAlreadyClosed(StatementError):
     code: ClassVar[str] = "period_already_closed"
+    http_status: ClassVar[int] = 409
     default_message: ClassVar[str | Promise] = _("Dieser Zeitraum ist bereits abgeschlossen.")
 
 
@@ -61,6 +64,7 @@ class TaxProfileInvalid(StatementError):
 
 class StatementNotIssued(StatementError):
     code: ClassVar[str] = "statement_not_issued"
+    http_status: ClassVar[int] = 409
     default_message: ClassVar[str | Promise] = _("Die Gutschrift ist nicht ausgestellt.")
 
 
@@ -68,4 +72,5 @@ class DocumentInvalid(StatementError):
     """A generated e-invoice failed its schema: a bug, never issued."""
 
     code: ClassVar[str] = "document_invalid"
+    http_status: ClassVar[int] = 422
     default_message: ClassVar[str | Promise] = _("Das erzeugte Dokument ist ungültig.")

@@ -14,11 +14,13 @@ class WalletError(DomainError):
 
 class InsufficientBalance(WalletError):
     code = "insufficient_balance"
+    http_status = 409
     default_message = _("Das Guthaben reicht nicht aus.")
 
 
 class WalletBlocked(WalletError):
     code = "wallet_blocked"
+    http_status = 403
     default_message = _(
         "Ihr Konto ist gesperrt, bis der offene Betrag ausgeglichen ist. Bitte wenden Sie sich an den Kundendienst."
     )
@@ -26,6 +28,7 @@ class WalletBlocked(WalletError):
 
 class SelfExcluded(WalletError):
     code = "self_excluded"
+    http_status = 403
     default_message = _(
         "Sie haben sich selbst gesperrt; Aufladungen und Beratungen sind bis dahin nicht möglich."
     )
@@ -48,11 +51,13 @@ class InvalidExclusion(WalletError):
 
 class ChargeExceedsHold(WalletError):
     code = "charge_exceeds_hold"
+    http_status = 409
     default_message = _("Der Betrag übersteigt die Reservierung.")
 
 
 class HoldUnknown(WalletError):
     code = "hold_unknown"
+    http_status = 404
     default_message = _("Diese Reservierung gibt es nicht.")
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.test import Client
 
-from sprechzeit.consultations.models import Consultation
+from sprechzeit.consultations.models import Consultation, Rating
 from sprechzeit.consultations.records import (
     month_sums,
     records_csv,
@@ -92,6 +92,11 @@ def test_pages_for_client_and_partner() -> None:
     csv_response = client_browser.get("/beratungen.csv")
     assert csv_response["Content-Type"].startswith("text/csv")
     assert b"6,67" in csv_response.content
+    for stars in ("0", "6", "²", "9" * 5000, ""):
+        refused = client_browser.post(f"/beratung/{consultation.pk}/bewerten/", {"stars": stars})
+        assert refused.status_code == 302  # back to the room, with the refusal's message
+        assert refused["Location"] == f"/beratung/{consultation.pk}/"
+    assert not Rating.objects.filter(consultation=consultation).exists()
     rated = client_browser.post(f"/beratung/{consultation.pk}/bewerten/", {"stars": "5"})
     assert rated.status_code == 302
     assert consultation.rating.stars == 5
@@ -114,8 +119,9 @@ def test_start_page_redirects_to_the_room_or_explains_the_refusal() -> None:
     s = scene(balance_minor=0, rate_minor=200)
     browser = Client(HTTP_HOST=f"{s.platform.slug}.localhost")
     browser.force_login(s.client.user)
-    refused = browser.post(f"/beratung/starten/{s.listing.slug}/")
-    assert refused.status_code == 302
+    refused = browser.post(f"/beratung/starten/{s.listing.slug}/", follow=True)
+    assert refused.redirect_chain == [(f"/berater/{s.listing.slug}/", 302)]
+    assert "Ihr Guthaben reicht für diese Beratung nicht aus." in refused.content.decode()
     assert not Consultation.objects.exists()
     rich = scene(platform=s.platform, balance_minor=1000)
     browser.force_login(rich.client.user)
