@@ -203,6 +203,10 @@ class PresenceSet(TypedDict):
     status: str
 
 
+ClientFrame = RoomCommand | ChatSend | RequestAnswer | PresenceSet
+"""Every frame a browser sends (room and request channel)."""
+
+
 # --- directory pages: /ws/presence/?listing=… ---------------------------------------------
 
 

@@ -21,7 +21,7 @@ from typing import Final, Literal
 
 from asgiref.typing import ASGIReceiveCallable, ASGISendCallable, Scope
 
-from sprechzeit.consultations import events, tasks
+from sprechzeit.consultations import events
 from sprechzeit.consultations.errors import ConsultationError, NotParticipant
 from sprechzeit.consultations.heartbeats import heartbeat_record, heartbeats_last
 from sprechzeit.consultations.meter import Action, Meter, RoomPolicy, Schedule
@@ -45,6 +45,7 @@ from sprechzeit.consultations.protocol import (
 )
 from sprechzeit.consultations.realtime import timebase
 from sprechzeit.consultations.realtime.base import Consumer, db, error_frame, off_loop
+from sprechzeit.consultations.realtime.booking import end_booking_start
 from sprechzeit.consultations.selectors import (
     consultation_by_id,
     ended_state,
@@ -52,11 +53,7 @@ from sprechzeit.consultations.selectors import (
     room_for_user,
 )
 from sprechzeit.consultations.services.chat import chat_message_create
-from sprechzeit.consultations.services.lifecycle import (
-    consultation_cancel,
-    consultation_end,
-    consultation_miss,
-)
+from sprechzeit.consultations.services.lifecycle import consultation_cancel, consultation_miss
 from sprechzeit.consultations.services.metering import (
     consultation_extend,
     consultation_pause,
@@ -70,8 +67,6 @@ from sprechzeit.core.errors import DomainError
 HEARTBEAT_STORE_SECONDS: Final = 5
 
 logger = logging.getLogger(__name__)
-# Running end bookings, referenced so that the event loop does not drop them.
-_BOOKINGS: set[asyncio.Future[None]] = set()
 Status = Consultation.Status
 Reason = Consultation.EndReason
 
@@ -388,34 +383,11 @@ class ConsultationConsumer(Consumer):
 
     def _booking(self, reason: str, at_second: float | None) -> asyncio.Future[None]:
         """Book the end in a task of its own that outlives this socket."""
-        task = asyncio.ensure_future(self._book(reason, at_second, timebase.current().now()))
-        _BOOKINGS.add(task)
-        task.add_done_callback(_BOOKINGS.discard)
-        return task
-
-    async def _book(self, reason: str, at_second: float | None, now: datetime) -> None:
-        """With a Celery worker the settlement runs there (`tasks.end`): this process
-        keeps its interpreter for the timers. Without one (demo, tests), or when the
-        broker refuses, it is booked here."""
-        try:
-            if await off_loop(
-                tasks.end_enqueue,
-                consultation_id=self.consultation.pk,
-                reason=reason,
-                at_second=at_second,
-                now=now,
-            ):
-                return
-        except Exception:
-            logger.warning(
-                "queueing the end of %s failed; booking here", self.consultation.pk, exc_info=True
-            )
-        await db(
-            consultation_end,
+        return end_booking_start(
             consultation=self.consultation,
             reason=reason,
             at_second=at_second,
-            now=now,
+            now=timebase.current().now(),
         )
 
     async def _run_meter_logged(self) -> None:
