@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 from django.db import IntegrityError, transaction
 
@@ -209,12 +210,7 @@ def consultation_decline(
         consultation = consultation_lock_against_racing_transitions(consultation=consultation)
         if consultation.partner_id != partner.pk:
             raise NotParticipant()
-        status_require(consultation, Status.REQUESTED)
-        consultation.status = Status.DECLINED
-        consultation.ended_at = moment
-        consultation.save(update_fields=["status", "ended_at"])
-        consultation_state_push(consultation, "consultation.declined")
-        partner_presence_push(consultation.partner)
+        _request_close(consultation, Status.DECLINED, "consultation.declined", moment)
     return consultation
 
 
@@ -227,13 +223,23 @@ def consultation_cancel(
         consultation = consultation_lock_against_racing_transitions(consultation=consultation)
         if consultation.client_id != client.pk:
             raise NotParticipant()
-        status_require(consultation, Status.REQUESTED)
-        consultation.status = Status.CANCELLED
-        consultation.ended_at = moment
-        consultation.save(update_fields=["status", "ended_at"])
-        consultation_state_push(consultation, "consultation.cancelled")
-        partner_presence_push(consultation.partner)
+        _request_close(consultation, Status.CANCELLED, "consultation.cancelled", moment)
     return consultation
+
+
+def _request_close(
+    consultation: Consultation,
+    status: str,
+    event_type: Literal["consultation.declined", "consultation.cancelled"],
+    moment: datetime,
+) -> None:
+    """A request that never went live closes; caller holds the row lock."""
+    status_require(consultation, Status.REQUESTED)
+    consultation.status = status
+    consultation.ended_at = moment
+    consultation.save(update_fields=["status", "ended_at"])
+    consultation_state_push(consultation, event_type)
+    partner_presence_push(consultation.partner)
 
 
 def consultation_miss(*, consultation: Consultation, now: datetime | None = None) -> Consultation:
