@@ -46,9 +46,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse, urlunparse
 
+from sprechzeit.consultations.protocol import RoomCommand
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "consultations.json"
 RATE_MINOR = 200
+_HEARTBEAT: RoomCommand = {"type": "heartbeat"}
+# The browser's heartbeat frame (`consultations.protocol`), encoded once.
+HEARTBEAT = json.dumps(_HEARTBEAT)
 
 
 def scratch_url(base: str) -> tuple[str, str]:
@@ -245,7 +250,7 @@ async def run_sockets(
             # Like the browser: a heartbeat every 10 s keeps the seconds confirmed.
             while True:
                 await asyncio.sleep(10)
-                await ws.send('{"type": "heartbeat"}')
+                await ws.send(HEARTBEAT)
 
         beating = asyncio.ensure_future(beat())
         try:

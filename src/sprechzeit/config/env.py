@@ -42,6 +42,64 @@ def _list(raw: str | None, *, default: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(item.strip() for item in raw.split(",") if item.strip())
 
 
+def _mode(environ: Mapping[str, str]) -> Mode:
+    # pytest (>= 8.2) announces itself in PYTEST_VERSION: the suite runs in test mode
+    # without anyone having to remember an environment variable.
+    default_mode = Mode.TEST if "PYTEST_VERSION" in environ else Mode.PRODUCTION
+    raw_mode = environ.get("SPRECHZEIT_MODE", default_mode.value).strip().lower()
+    try:
+        return Mode(raw_mode)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"SPRECHZEIT_MODE={raw_mode!r} is not one of: production, demo, test."
+        ) from None
+
+
+def _secret_key(environ: Mapping[str, str], *, production: bool) -> str:
+    secret_key = environ.get("SECRET_KEY", "")
+    if secret_key:
+        return secret_key
+    if production:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. Sprechzeit refuses to start in production "
+            "without it. Set SECRET_KEY to a long random value (for example "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`), "
+            "or run the demo with `sprechzeit demo`."
+        )
+    return _INSECURE_DEV_KEY
+
+
+def _networks(
+    environ: Mapping[str, str], name: str, *, default: tuple[str, ...]
+) -> tuple[IPv4Network | IPv6Network, ...]:
+    """Comma-separated addresses or CIDR ranges; a clear start-up error on junk."""
+    try:
+        return tuple(
+            ip_network(item, strict=False) for item in _list(environ.get(name), default=default)
+        )
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            f"{name}={environ.get(name)!r}: {exc}. Give addresses or CIDR ranges, separated "
+            "by commas (for example 10.0.0.0/24,192.0.2.7)."
+        ) from None
+
+
+def _log_format(environ: Mapping[str, str], *, production: bool) -> Literal["json", "text"]:
+    raw_format = environ.get("LOG_FORMAT", "json" if production else "text").strip().lower()
+    if raw_format not in ("json", "text"):
+        raise ImproperlyConfigured(f"LOG_FORMAT={raw_format!r} is not one of: json, text.")
+    return "json" if raw_format == "json" else "text"
+
+
+def _metrics_token(environ: Mapping[str, str]) -> str | None:
+    metrics_token = environ.get("METRICS_TOKEN") or None
+    if metrics_token is not None and len(metrics_token) < 16:
+        raise ImproperlyConfigured(
+            "METRICS_TOKEN is shorter than 16 characters; use a long random value."
+        )
+    return metrics_token
+
+
 @dataclass(frozen=True, slots=True)
 class Env:
     # SPRECHZEIT_MODE: production (default), demo (`sprechzeit demo`) or test (pytest).
@@ -114,28 +172,9 @@ class Env:
     @classmethod
     def load(cls, environ: Mapping[str, str] | None = None) -> Env:
         environ = os.environ if environ is None else environ
-        # pytest (>= 8.2) announces itself in PYTEST_VERSION: the suite runs in test mode
-        # without anyone having to remember an environment variable.
-        default_mode = Mode.TEST if "PYTEST_VERSION" in environ else Mode.PRODUCTION
-        raw_mode = environ.get("SPRECHZEIT_MODE", default_mode.value).strip().lower()
-        try:
-            mode = Mode(raw_mode)
-        except ValueError:
-            raise ImproperlyConfigured(
-                f"SPRECHZEIT_MODE={raw_mode!r} is not one of: production, demo, test."
-            ) from None
+        mode = _mode(environ)
         production = mode is Mode.PRODUCTION
-
-        secret_key = environ.get("SECRET_KEY", "")
-        if not secret_key:
-            if production:
-                raise ImproperlyConfigured(
-                    "SECRET_KEY is not set. Sprechzeit refuses to start in production "
-                    "without it. Set SECRET_KEY to a long random value (for example "
-                    "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`), "
-                    "or run the demo with `sprechzeit demo`."
-                )
-            secret_key = _INSECURE_DEV_KEY
+        secret_key = _secret_key(environ, production=production)
 
         var_dir = Path(environ.get("VAR_DIR", str(BASE_DIR / "var"))).resolve()
         default_db = (
@@ -148,34 +187,12 @@ class Env:
             raise ImproperlyConfigured(
                 f"DB_CONN_MAX_AGE={raw_age!r} is not a whole number of seconds."
             )
-        raw_proxies = _list(environ.get("TRUSTED_PROXIES"), default=())
-        try:
-            trusted_proxies = tuple(ip_network(item, strict=False) for item in raw_proxies)
-        except ValueError as exc:
-            raise ImproperlyConfigured(
-                f"TRUSTED_PROXIES={environ.get('TRUSTED_PROXIES')!r}: {exc}. Give addresses "
-                "or CIDR ranges, separated by commas."
-            ) from None
-        raw_format = environ.get("LOG_FORMAT", "json" if production else "text").strip().lower()
-        if raw_format not in ("json", "text"):
-            raise ImproperlyConfigured(f"LOG_FORMAT={raw_format!r} is not one of: json, text.")
-        log_format: Literal["json", "text"] = "json" if raw_format == "json" else "text"
-        raw_networks = _list(
-            environ.get("METRICS_ALLOWED_IPS"),
+        trusted_proxies = _networks(environ, "TRUSTED_PROXIES", default=())
+        metrics_allowed_ips = _networks(
+            environ,
+            "METRICS_ALLOWED_IPS",
             default=() if production else ("127.0.0.1/32", "::1/128"),
         )
-        try:
-            metrics_allowed_ips = tuple(ip_network(item, strict=False) for item in raw_networks)
-        except ValueError as exc:
-            raise ImproperlyConfigured(
-                f"METRICS_ALLOWED_IPS: {exc}. Give addresses or CIDR ranges, comma-separated "
-                "(for example 10.0.0.0/24,192.0.2.7)."
-            ) from None
-        metrics_token = environ.get("METRICS_TOKEN") or None
-        if metrics_token is not None and len(metrics_token) < 16:
-            raise ImproperlyConfigured(
-                "METRICS_TOKEN is shorter than 16 characters; use a long random value."
-            )
         multiproc_dir = environ.get("PROMETHEUS_MULTIPROC_DIR") or None
         return cls(
             mode=mode,
@@ -205,10 +222,10 @@ class Env:
             var_dir=var_dir,
             db_conn_max_age=int(raw_age) if raw_age else None,
             trusted_proxies=trusted_proxies,
-            log_format=log_format,
+            log_format=_log_format(environ, production=production),
             sentry_dsn=environ.get("SENTRY_DSN") or None,
             sentry_environment=environ.get("SENTRY_ENVIRONMENT") or mode.value,
             metrics_allowed_ips=metrics_allowed_ips,
-            metrics_token=metrics_token,
+            metrics_token=_metrics_token(environ),
             prometheus_multiproc_dir=Path(multiproc_dir).resolve() if multiproc_dir else None,
         )

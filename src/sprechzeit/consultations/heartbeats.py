@@ -10,7 +10,8 @@ from typing import Final
 
 from django.core.cache import cache
 
-ROLES: Final = ("client", "partner")
+from sprechzeit.consultations.protocol import ROLES
+
 TTL_SECONDS: Final = 3 * 24 * 3600
 
 
@@ -24,7 +25,7 @@ def heartbeat_record(*, consultation_id: uuid.UUID | str, role: str, at: datetim
 
 def heartbeats_last(*, consultation_id: uuid.UUID | str) -> dict[str, datetime]:
     values = cache.get_many([heartbeat_key(consultation_id, role) for role in ROLES])
-    result = {}
+    result: dict[str, datetime] = {}
     for role in ROLES:
         stamp = values.get(heartbeat_key(consultation_id, role))
         if stamp is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sprechzeit.consultations import services
+from sprechzeit.consultations.services import metering
 
 logger = logging.getLogger(__name__)
 
@@ -17,7 +17,7 @@ def extend_after_credit(*, client_account_id: int, **_kwargs: Any) -> None:
     socket's own look for a top-up shortly before the cut-off is the fallback.
     """
     try:
-        services.consultations_extend_after_credit(client_account_id=client_account_id)
+        metering.consultations_extend_after_credit(client_account_id=client_account_id)
     except Exception:
         logger.exception(
             "extending the consultations of client account %s failed", client_account_id

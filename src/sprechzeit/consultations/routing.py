@@ -6,11 +6,9 @@ from typing import Any
 
 from django.urls import path
 
-from sprechzeit.consultations.realtime.consumers import (
-    ConsultationConsumer,
-    PartnerRequestsConsumer,
-    PresenceConsumer,
-)
+from sprechzeit.consultations.realtime.consultation import ConsultationConsumer
+from sprechzeit.consultations.realtime.partner_requests import PartnerRequestsConsumer
+from sprechzeit.consultations.realtime.presence import PresenceConsumer
 
 websocket_urlpatterns: list[Any] = [
     path("ws/consultations/<uuid:consultation_id>/", ConsultationConsumer.as_asgi()),

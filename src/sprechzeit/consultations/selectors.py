@@ -1,25 +1,40 @@
-"""Reads of consultations: tariff policy, availability, participants, records."""
+"""Reads of consultations: tariff policy, availability, participants, the meter's
+state, what the sockets load, records."""
 
 from __future__ import annotations
 
 import hashlib
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Avg, Count, QuerySet
 
 from sprechzeit.accounts.models import Listing, Partner, User
+from sprechzeit.consultations import pauses
 from sprechzeit.consultations.errors import ConsultationNotFound, NotParticipant
+from sprechzeit.consultations.meter import RoomPolicy
 from sprechzeit.consultations.models import (
     ChatMessage,
     Consultation,
+    ConsultationPause,
     PartnerPresence,
     PlatformTariffPolicy,
     Rating,
 )
+from sprechzeit.consultations.protocol import (
+    ChatLine,
+    EndedState,
+    MeterState,
+    RequestSummary,
+    Role,
+)
+from sprechzeit.core.errors import DomainError
 from sprechzeit.platforms.models import Platform
+from sprechzeit.platforms.selectors import normalise_host, platform_for_host
 
 
 def policy_for(platform: Platform) -> PlatformTariffPolicy:
@@ -72,7 +87,7 @@ def listings_availability(platform: Platform, *, listing_ids: list[int]) -> dict
 @dataclass(frozen=True, slots=True)
 class Participation:
     consultation: Consultation
-    role: str  # "client" or "partner"
+    role: Role
 
 
 def consultation_for_user(*, consultation_id: uuid.UUID | str, user: User) -> Participation:
@@ -136,3 +151,166 @@ def listing_rating_summary(*, listing: Listing, recent: int = 5) -> RatingSummar
         average=None if average is None else Decimal(str(average)).quantize(Decimal("0.1")),
         recent=list(Rating.objects.filter(listing=listing).order_by("-created_at")[:recent]),
     )
+
+
+def consultation_by_id(consultation_id: uuid.UUID | str) -> Consultation:
+    return Consultation.objects.select_related("client", "partner", "listing", "platform").get(
+        pk=consultation_id
+    )
+
+
+# --- the meter's state ------------------------------------------------------------------
+
+
+def pauses_recorded(consultation: Consultation) -> list[pauses.Pause]:
+    """The meter's pauses (none without the pause policy: no query then)."""
+    if not consultation.pause_max_seconds:
+        return []
+    return [
+        pauses.Pause(started_at=pause.started_at, ended_at=pause.ended_at)
+        for pause in ConsultationPause.objects.filter(consultation=consultation)
+    ]
+
+
+def cut_off_at(consultation: Consultation, recorded: list[pauses.Pause] | None = None) -> datetime:
+    """The wall moment the paid time runs out: start + paid seconds, later by the
+    counted pauses (`consultations.pauses`)."""
+    assert consultation.started_at is not None
+    return pauses.cut_off_moment(
+        started_at=consultation.started_at,
+        paid_seconds=consultation.paid_seconds,
+        pauses=pauses_recorded(consultation) if recorded is None else recorded,
+        cap_seconds=consultation.pause_max_seconds,
+    )
+
+
+def meter_state(consultation: Consultation) -> MeterState:
+    """What both screens need to run the meter: a JSON-able snapshot."""
+    recorded = pauses_recorded(consultation)
+    return {
+        "consultation": str(consultation.pk),
+        "status": consultation.status,
+        "started_at": consultation.started_at.isoformat() if consultation.started_at else None,
+        "paid_seconds": consultation.paid_seconds,
+        "max_duration_seconds": consultation.max_duration_seconds,
+        "held_minor": consultation.held_minor,
+        "rate_minor": consultation.rate_minor,
+        "increment": consultation.tariff.label,
+        "grace_seconds": consultation.grace_seconds,
+        "connect_fee_minor": consultation.connect_fee_minor,
+        "currency": consultation.currency,
+        # The pause policy: allowance in seconds (0: the meter never pauses), whether it
+        # is paused now, and the wall moment of the cut-off (start + paid seconds
+        # without pauses).
+        "pause_max_seconds": consultation.pause_max_seconds,
+        "paused": any(pause.ended_at is None for pause in recorded),
+        "cut_off_at": (
+            cut_off_at(consultation, recorded).isoformat() if consultation.started_at else None
+        ),
+    }
+
+
+def ended_state(consultation: Consultation) -> EndedState:
+    return {
+        "consultation": str(consultation.pk),
+        "status": consultation.status,
+        "reason": consultation.end_reason,
+        "duration_seconds": consultation.duration_seconds,
+        "billed_seconds": consultation.billed_seconds,
+        "amount_minor": consultation.amount_minor,
+        "currency": consultation.currency,
+    }
+
+
+# --- what the sockets load --------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Room:
+    """What a room socket loads at connect."""
+
+    consultation: Consultation
+    role: Role
+    policy: RoomPolicy
+    transcript: list[ChatLine]
+    state: MeterState
+
+
+def room_for_user(*, consultation_id: uuid.UUID | str, user: User) -> Room:
+    """The consultation, the user's role in it, the platform's timing rules, the
+    transcript and the meter's state; `NotParticipant` / `ConsultationNotFound` as
+    `consultation_for_user`."""
+    participation = consultation_for_user(consultation_id=consultation_id, user=user)
+    consultation = participation.consultation
+    policy = policy_for(consultation.platform)
+    return Room(
+        consultation=consultation,
+        role=participation.role,
+        policy=RoomPolicy(
+            warnings=policy.warnings,
+            heartbeat_timeout=policy.heartbeat_timeout_seconds,
+            request_timeout=policy.request_timeout_seconds,
+            meter_interval=policy.meter_interval_seconds,
+        ),
+        transcript=[
+            {"sender": message.sender, "body": message.body, "at": message.sent_at.isoformat()}
+            for message in transcript(consultation=consultation)
+        ],
+        state=meter_state(consultation),
+    )
+
+
+def partner_for_user(user: User | AnonymousUser | None) -> Partner | None:
+    if user is None or not user.is_authenticated:
+        return None
+    return Partner.objects.filter(user=user).first()
+
+
+def consultation_of_partner(*, partner: Partner, consultation_id: str) -> Consultation:
+    """One of the partner's consultations; `NotParticipant` for any other id."""
+    consultation = Consultation.objects.filter(pk=consultation_id, partner=partner).first()
+    if consultation is None:
+        raise NotParticipant()
+    return consultation
+
+
+def request_summary(consultation_id: uuid.UUID | str) -> RequestSummary | None:
+    """An open request as the partner's request channel shows it (None once answered)."""
+    consultation = (
+        Consultation.objects.select_related("listing", "platform", "client")
+        .filter(pk=consultation_id)
+        .first()
+    )
+    if consultation is None or consultation.status != Consultation.Status.REQUESTED:
+        return None
+    policy = policy_for(consultation.platform)
+    return {
+        "consultation": str(consultation.pk),
+        "platform": consultation.platform.name,
+        "listing": consultation.listing.display_name,
+        "client": client_pseudonym(consultation=consultation),
+        "channel": consultation.channel,
+        "rate_minor": consultation.rate_minor,
+        "currency": consultation.currency,
+        "requested_at": consultation.requested_at.isoformat(),
+        "expires_at": (
+            consultation.requested_at + timedelta(seconds=policy.request_timeout_seconds)
+        ).isoformat(),
+    }
+
+
+def request_summaries_open(*, partner: Partner) -> list[RequestSummary]:
+    result = []
+    for consultation in open_requests_for(partner=partner):
+        summary = request_summary(str(consultation.pk))
+        if summary is not None:
+            result.append(summary)
+    return result
+
+
+def platform_for_socket_host(host: str) -> Platform | None:
+    """The platform of a socket's Host header; None for an unknown or inactive host."""
+    try:
+        return platform_for_host(host=normalise_host(host))
+    except DomainError:
+        return None

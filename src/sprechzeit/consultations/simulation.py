@@ -146,29 +146,7 @@ def simulate(
     with clock.frozen_at(START) as frozen:
         setups = _platforms(rng, platforms, prefix)
         report.platforms = len(setups)
-        listings: dict[int, list[Listing]] = {platform.pk: [] for platform, _policy in setups}
-        for n in range(partners):
-            partner = partner_create(
-                email=f"berater{n}@{prefix}.example.com",
-                password=None,
-                first_name="Berater",
-                last_name=str(n),
-                phone_number=f"+4930{seed % 1000:03d}{n:05d}",
-            )
-            for platform, _policy in rng.sample(setups, k=min(len(setups), rng.randint(1, 2))):
-                listings[platform.pk].append(
-                    listing_create(
-                        partner=partner,
-                        platform=platform,
-                        display_name=f"Berater {n}",
-                        rate_minor=rng.randrange(
-                            platform.rate_min_minor, platform.rate_max_minor + 1
-                        ),
-                        extension=f"{n + 1:03d}",
-                    )
-                )
-            services.presence_set(partner=partner, status=PartnerPresence.Status.ONLINE)
-            report.partners += 1
+        listings = _partners(report, rng, setups, partners, prefix, seed)
         people: list[tuple[ClientAccount, ChannelPolicy]] = []
         for n in range(clients):
             platform, policy = setups[n % len(setups)]
@@ -225,6 +203,40 @@ def simulate(
     report.partner_share_minor = int(shares or 0)
     report.ledger_ok = ledger_check().ok
     return report
+
+
+def _partners(
+    report: SimulationReport,
+    rng: random.Random,
+    setups: list[tuple[Platform, ChannelPolicy]],
+    partners: int,
+    prefix: str,
+    seed: int,
+) -> dict[int, list[Listing]]:
+    """Online partners, each listed on one or two platforms; their listings by
+    platform."""
+    listings: dict[int, list[Listing]] = {platform.pk: [] for platform, _policy in setups}
+    for n in range(partners):
+        partner = partner_create(
+            email=f"berater{n}@{prefix}.example.com",
+            password=None,
+            first_name="Berater",
+            last_name=str(n),
+            phone_number=f"+4930{seed % 1000:03d}{n:05d}",
+        )
+        for platform, _policy in rng.sample(setups, k=min(len(setups), rng.randint(1, 2))):
+            listings[platform.pk].append(
+                listing_create(
+                    partner=partner,
+                    platform=platform,
+                    display_name=f"Berater {n}",
+                    rate_minor=rng.randrange(platform.rate_min_minor, platform.rate_max_minor + 1),
+                    extension=f"{n + 1:03d}",
+                )
+            )
+        services.presence_set(partner=partner, status=PartnerPresence.Status.ONLINE)
+        report.partners += 1
+    return listings
 
 
 def _consult(

@@ -8,11 +8,9 @@ from datetime import datetime
 from celery import shared_task
 from django.db import OperationalError
 
-from sprechzeit.consultations.services import (
-    consultation_by_id,
-    consultation_end,
-    consultations_reap,
-)
+from sprechzeit.consultations.selectors import consultation_by_id
+from sprechzeit.consultations.services.lifecycle import consultation_end
+from sprechzeit.consultations.services.reaper import consultations_reap
 from sprechzeit.consultations.telephony import cutoff
 
 

@@ -14,13 +14,13 @@ import pytest
 from django.core.cache import cache
 
 from sprechzeit.accounts.models import ClientAccount
-from sprechzeit.consultations import services
 from sprechzeit.consultations.models import Consultation
 from sprechzeit.consultations.services import (
     consultation_accept,
     consultation_cut_off,
     consultation_end,
     consultation_request,
+    metering,
 )
 from sprechzeit.consultations.tests.factories import Scene, scene, top_up, wallet_available
 from sprechzeit.core import clock
@@ -227,7 +227,7 @@ def test_a_failing_extension_never_breaks_the_top_up(
     def broken(**_kwargs: Any) -> Consultation:
         raise RuntimeError("database gone")
 
-    monkeypatch.setattr(services, "consultation_extend", broken)
+    monkeypatch.setattr(metering, "consultation_extend", broken)
     frozen.set(at(147))
     with (
         caplog.at_level(logging.ERROR),

@@ -27,6 +27,7 @@ from django.test import Client
 from websockets.asyncio.client import ClientConnection, connect
 
 from sprechzeit.consultations.models import Consultation
+from sprechzeit.consultations.protocol import ClientFrame
 from sprechzeit.consultations.services import consultation_request, consultations_reap
 from sprechzeit.consultations.tests.factories import Scene, scene
 from sprechzeit.core import clock
@@ -132,6 +133,10 @@ async def _open(port: int, path: str, cookie: str) -> ClientConnection:
     return await connect(f"ws://127.0.0.1:{port}{path}", additional_headers={"Cookie": cookie})
 
 
+async def _send(ws: ClientConnection, frame: ClientFrame) -> None:
+    await ws.send(json.dumps(frame))
+
+
 async def _until(
     ws: ClientConnection, kind: str, timeout: float = 10, **fields: Any
 ) -> dict[str, Any]:
@@ -161,7 +166,7 @@ async def _start(
     assert incoming["consultation"] == str(consultation.pk)
     client = await _open(client_port, f"/ws/consultations/{consultation.pk}/", client_cookie)
     await _until(client, "hello")
-    await requests.send(json.dumps({"type": "accept", "consultation": str(consultation.pk)}))
+    await _send(requests, {"type": "accept", "consultation": str(consultation.pk)})
     await _until(requests, "accepted")
     await requests.close()
     await _until(client, "started")
@@ -177,9 +182,9 @@ async def test_client_and_partner_on_two_processes(
     # 0.10 € at 2.00 €/min per second: the server cuts off after exactly 3 s.
     s, client_cookie, partner_cookie = await _setup(balance_minor=10)
     _consultation, client, partner = await _start(s, port_a, port_b, client_cookie, partner_cookie)
-    await client.send(json.dumps({"type": "chat", "body": "Hallo aus Prozess A"}))
+    await _send(client, {"type": "chat", "body": "Hallo aus Prozess A"})
     assert (await _until(partner, "chat", sender="client"))["body"] == "Hallo aus Prozess A"
-    await partner.send(json.dumps({"type": "chat", "body": "Antwort aus Prozess B"}))
+    await _send(partner, {"type": "chat", "body": "Antwort aus Prozess B"})
     assert (await _until(client, "chat", sender="partner"))["body"] == "Antwort aus Prozess B"
     for ws in (client, partner):
         ended = await _until(ws, "ended")
@@ -198,7 +203,7 @@ async def test_killed_servers_are_reaped_at_the_last_heartbeat(
     s, client_cookie, partner_cookie = await _setup(balance_minor=500)
     consultation, client, partner = await _start(s, port_a, port_b, client_cookie, partner_cookie)
     for ws in (client, partner):
-        await ws.send(json.dumps({"type": "heartbeat"}))
+        await _send(ws, {"type": "heartbeat"})
         await _until(ws, "heartbeat.ack")
     for process in (process_a, process_b):
         process.send_signal(signal.SIGKILL)

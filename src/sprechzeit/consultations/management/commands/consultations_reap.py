@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from sprechzeit.consultations.services import consultations_reap
+from sprechzeit.consultations.services.reaper import consultations_reap
 from sprechzeit.consultations.telephony.cutoff import phone_calls_reap
 
 

@@ -1,0 +1,48 @@
+"""A client's rating of a settled consultation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Final
+
+from django.db import IntegrityError, transaction
+
+from sprechzeit.accounts.models import ClientAccount
+from sprechzeit.consultations.errors import NotParticipant, RatingNotAllowed
+from sprechzeit.consultations.models import Consultation, Rating
+from sprechzeit.consultations.services.chat import MAX_MESSAGE_LENGTH
+from sprechzeit.consultations.services.common import moment_of
+
+MIN_RATED_PAID_SECONDS: Final = 180
+
+
+def rating_create(
+    *,
+    consultation: Consultation,
+    client: ClientAccount,
+    stars: int,
+    text: str = "",
+    now: datetime | None = None,
+) -> Rating:
+    """A client rates a settled consultation of at least three paid minutes, once."""
+    if consultation.client_id != client.pk:
+        raise NotParticipant()
+    if (
+        consultation.status != Consultation.Status.SETTLED
+        or (consultation.billed_seconds or 0) < MIN_RATED_PAID_SECONDS
+        or not consultation.amount_minor
+    ):
+        raise RatingNotAllowed(min_seconds=MIN_RATED_PAID_SECONDS)
+    if isinstance(stars, bool) or not isinstance(stars, int) or not 1 <= stars <= 5:
+        raise RatingNotAllowed(stars=str(stars))
+    try:
+        with transaction.atomic():
+            return Rating.objects.create(
+                consultation=consultation,
+                listing_id=consultation.listing_id,
+                stars=stars,
+                text=text.strip()[:MAX_MESSAGE_LENGTH],
+                created_at=moment_of(now),
+            )
+    except IntegrityError as exc:
+        raise RatingNotAllowed(reason="already_rated") from exc
