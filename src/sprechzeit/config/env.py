@@ -78,9 +78,20 @@ class Env:
     network_hosts: tuple[str, ...]
     # VAR_DIR: where the embedded database, uploads and screenshots live.
     var_dir: Path
-    # DB_CONN_MAX_AGE: seconds a PostgreSQL connection is kept for reuse. Default 60
-    # outside the tests and 0 in them; the benchmarks set it for the server they start.
+    # DB_CONN_MAX_AGE: seconds a PostgreSQL connection is kept for reuse by the thread that
+    # opened it. Off by default: under ASGI every HTTP request runs in a thread of its own,
+    # so kept connections leak one backend per request. Only for processes whose database
+    # work stays in a few long-lived threads (the consultations benchmark's socket-only
+    # server sets 60); excludes DB_POOL_MAX_SIZE.
     db_conn_max_age: int | None = None
+    # DB_POOL_MAX_SIZE: connections of each process's PostgreSQL pool (psycopg_pool through
+    # Django's OPTIONS["pool"]): a request or a socket's database call borrows one and
+    # returns it, so a process never holds more than this many backends. Default 10
+    # outside the tests (0 in them, and when DB_CONN_MAX_AGE is set); 0 switches it off.
+    db_pool_max_size: int | None = None
+    # DB_POOL_TIMEOUT: seconds a request waits for a free pooled connection before it
+    # fails (the pool is exhausted: more concurrent database work than DB_POOL_MAX_SIZE).
+    db_pool_timeout: float = 20.0
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -124,6 +135,25 @@ class Env:
             raise ImproperlyConfigured(
                 f"DB_CONN_MAX_AGE={raw_age!r} is not a whole number of seconds."
             )
+        raw_pool = environ.get("DB_POOL_MAX_SIZE", "").strip()
+        if raw_pool and not raw_pool.isdigit():
+            raise ImproperlyConfigured(
+                f"DB_POOL_MAX_SIZE={raw_pool!r} is not a whole number of connections."
+            )
+        if raw_pool not in ("", "0") and raw_age not in ("", "0"):
+            raise ImproperlyConfigured(
+                "DB_POOL_MAX_SIZE and DB_CONN_MAX_AGE exclude each other: pooled connections "
+                "are returned after every request, kept ones stay with their thread. Set one."
+            )
+        raw_timeout = environ.get("DB_POOL_TIMEOUT", "").strip() or "20"
+        try:
+            pool_timeout = float(raw_timeout)
+        except ValueError:
+            pool_timeout = -1.0
+        if not 0 < pool_timeout < 3600:
+            raise ImproperlyConfigured(
+                f"DB_POOL_TIMEOUT={raw_timeout!r} is not a number of seconds between 0 and 3600."
+            )
         return cls(
             mode=mode,
             secret_key=secret_key,
@@ -151,4 +181,6 @@ class Env:
             ),
             var_dir=var_dir,
             db_conn_max_age=int(raw_age) if raw_age else None,
+            db_pool_max_size=int(raw_pool) if raw_pool else None,
+            db_pool_timeout=pool_timeout,
         )

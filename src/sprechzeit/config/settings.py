@@ -9,6 +9,7 @@ import dj_database_url
 import django_stubs_ext
 from django.utils.translation import gettext_lazy as _
 
+from sprechzeit.config.database import postgres_connection_settings
 from sprechzeit.config.env import Env, Mode
 
 # Lets admin and form classes be subscripted at run time (admin.ModelAdmin[Model]).
@@ -98,14 +99,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 else:
     DATABASES["default"].setdefault("TEST", {})["NAME"] = DATABASES["default"]["NAME"] + "_test"
-    conn_max_age = ENV.db_conn_max_age
-    if conn_max_age is None:
-        conn_max_age = 0 if ENV.mode is Mode.TEST else 60
-    if conn_max_age:
-        # Persistent, health-checked connections: consumers on the WebSocket node call the
-        # database from worker threads; a new PostgreSQL connection per call is costly.
-        DATABASES["default"]["CONN_MAX_AGE"] = conn_max_age
-        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A pool per process by default: see config/database.py for why not CONN_MAX_AGE.
+    _connections = postgres_connection_settings(ENV)
+    DATABASES["default"].setdefault("OPTIONS", {}).update(_connections.pop("OPTIONS", {}))
+    DATABASES["default"].update(_connections)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
