@@ -7,6 +7,7 @@ from typing import Any
 
 import dj_database_url
 import django_stubs_ext
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 from sprechzeit.config.database import postgres_connection_settings
@@ -37,6 +38,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",  # recovery codes (accounts.enrolment)
     "sprechzeit.core",
     "sprechzeit.platforms",
     "sprechzeit.accounts",
@@ -53,7 +55,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "sprechzeit.site.middleware.ContentSecurityPolicyMiddleware",
     "sprechzeit.platforms.middleware.PlatformMiddleware",
+    "sprechzeit.site.middleware.NetworkOnlyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "sprechzeit.platforms.middleware.PlatformLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -78,6 +82,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.csp",
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
@@ -145,8 +150,16 @@ MEDIA_ROOT = ENV.var_dir / "media"
 
 SESSION_COOKIE_SECURE = ENV.secure_cookies
 CSRF_COOKIE_SECURE = ENV.secure_cookies
+LANGUAGE_COOKIE_SECURE = ENV.secure_cookies
+if ENV.secure_cookies:
+    # The __Host- prefix makes browsers refuse the cookie unless it is Secure, host-only
+    # and for "/": no subdomain and no plain-HTTP page can set or overwrite it.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 # Cookies stay on the host that set them: a login on one platform never travels to another.
 SESSION_COOKIE_DOMAIN = None
 CSRF_COOKIE_DOMAIN = None
@@ -155,8 +168,31 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if ENV.is_production:
+    # Behind the TLS proxy, which must set (never pass on) X-Forwarded-Proto.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_HSTS_SECONDS = 60 * 60 * 24 * 30
+    SECURE_SSL_REDIRECT = True
+    # Paths (regular expressions, without the leading slash) that stay reachable over
+    # plain HTTP, for a load balancer's health check; none yet.
+    SECURE_REDIRECT_EXEMPT: list[str] = []
+    SECURE_HSTS_SECONDS = 365 * 24 * 3600
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+
+# Content-Security-Policy on every response (sprechzeit.site.middleware adds the
+# WebSocket origin of the request's own host to connect-src). No inline script or style
+# runs unless it carries the response's nonce ({% csp_nonce_attr %}); no eval.
+SECURE_CSP: dict[str, list[str]] = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    # No form-action: top-up forms post here and are redirected to the payment
+    # provider's checkout, which form-action would block (it governs redirects too).
+}
 
 _MAIL_BACKENDS = {
     "console": "django.core.mail.backends.console.EmailBackend",

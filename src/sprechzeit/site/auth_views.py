@@ -29,17 +29,20 @@ from django.utils.translation import gettext_lazy
 from django_otp import login as otp_login
 from django_otp import user_has_device
 
+from sprechzeit.accounts.enrolment import recovery_codes_regenerate, second_factor_verify
 from sprechzeit.accounts.errors import InvalidToken
 from sprechzeit.accounts.models import User
 from sprechzeit.accounts.services import (
     email_verification_token,
     totp_enrolment_device,
+    totp_self_enrolment_allowed,
     totp_verify,
     user_requires_2fa,
     user_verify_email,
 )
 from sprechzeit.platforms.models import Platform
 from sprechzeit.site.forms import LoginForm, OtpTokenForm, PlatformPasswordResetForm
+from sprechzeit.site.security_views import NEW_CODES_KEY, staff_without_authenticator
 
 PENDING_KEY = "sprechzeit_2fa_pending"
 BACKEND = "sprechzeit.accounts.backends.PlatformEmailBackend"
@@ -87,10 +90,16 @@ def login_2fa(request: HttpRequest) -> HttpResponse:
     if pending is None or user is None:
         return redirect("site:login")
     enrolling = not user_has_device(user, confirmed=True)
+    if enrolling and not totp_self_enrolment_allowed(user=user):
+        del request.session[PENDING_KEY]
+        return staff_without_authenticator(request)
     device = totp_enrolment_device(user=user) if enrolling else None
     form = OtpTokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        verified = totp_verify(user=user, token=form.cleaned_data["token"])
+        token = form.cleaned_data["token"]
+        # Enrolment needs the new app's code; afterwards a recovery code also counts.
+        verify = totp_verify if enrolling else second_factor_verify
+        verified = verify(user=user, token=token)
         if verified is None:
             form.add_error(
                 "token",
@@ -104,6 +113,12 @@ def login_2fa(request: HttpRequest) -> HttpResponse:
             otp_login(request, verified)
             if enrolling:
                 messages.success(request, _("Die Zwei-Faktor-Anmeldung ist eingerichtet."))
+                # Shown once, on the next page: the codes for the day the phone is lost.
+                request.session[NEW_CODES_KEY] = {
+                    "codes": recovery_codes_regenerate(user=user),
+                    "next": pending["next"],
+                }
+                return redirect("site:recovery_codes")
             return HttpResponseRedirect(pending["next"])
     context: dict[str, Any] = {"form": form, "enrolling": enrolling}
     if device is not None:
