@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
@@ -188,7 +189,10 @@ OPENAPI: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {"title": "Sprechzeit API", "version": "1"},
     "components": {
-        "securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": "sessionid"}},
+        # "__Host-sessionid" in production (secure cookies), "sessionid" elsewhere.
+        "securitySchemes": {
+            "session": {"type": "apiKey", "in": "cookie", "name": settings.SESSION_COOKIE_NAME}
+        },
         "schemas": {"Money": _MONEY, "Error": _ERROR, "Payment": _PAYMENT},
     },
     "security": [{"session": []}],
