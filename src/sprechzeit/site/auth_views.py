@@ -2,8 +2,10 @@
 
 Step one checks e-mail and password. Clients without a device are logged in at once. A
 partner or staff member (or a client who enrolled a device) is only *pending* until the
-second step accepts a TOTP code; a first-time partner enrols a device in that step (secret
-and QR code shown, confirmed by a first code).
+second step accepts a TOTP code (or a recovery code); a first-time partner enrols a device
+in that step (secret and QR code shown, confirmed by a first code) and then sees their
+recovery codes once. Staff never enrol here: their invitation link does
+(`site.security_views`).
 """
 
 from __future__ import annotations
