@@ -114,6 +114,7 @@ def setup(n: int, rung: int, paid_seconds: int) -> list[tuple[Any, str]]:
     from django.contrib.sessions.backends.db import SessionStore  # noqa: PLC0415
 
     from sprechzeit.accounts.services import client_register, listing_create, partner_create  # noqa: PLC0415
+    from sprechzeit.accounts.sessions import SESSION_HOST_KEY  # noqa: PLC0415
     from sprechzeit.consultations.services import presence_set  # noqa: PLC0415
     from sprechzeit.consultations.tariff import Tariff, tariff_max_seconds, tariff_rate  # noqa: PLC0415
     from sprechzeit.core.money import Money  # noqa: PLC0415
@@ -163,6 +164,8 @@ def setup(n: int, rung: int, paid_seconds: int) -> list[tuple[Any, str]]:
             session[SESSION_KEY] = str(user.pk)
             session[BACKEND_SESSION_KEY] = backend
             session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+            # As a login would: partner sessions count only on their login's host.
+            session[SESSION_HOST_KEY] = "127.0.0.1"
             session.create()
             cookies.append(f"{settings.SESSION_COOKIE_NAME}={session.session_key}")
         scenes.append(((client, listing), "\t".join(cookies)))

@@ -20,3 +20,5 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_sync_roles, sender=self, dispatch_uid="sprechzeit.accounts.roles")
+        # Registers the receiver that binds partner and staff logins to their host.
+        from sprechzeit.accounts import sessions  # noqa: F401, PLC0415 - apps not ready at import

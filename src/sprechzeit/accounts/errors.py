@@ -33,3 +33,23 @@ class UnknownRole(DomainError):
 class InvalidToken(DomainError):
     code = "invalid_token"
     default_message = _("Dieser Link ist ungültig oder abgelaufen.")
+
+
+class NotStaff(DomainError):
+    code = "not_staff"
+    default_message = _("Nur Mitarbeiter erhalten eine Einladung zur Zwei-Faktor-Anmeldung.")
+
+
+class InvitationInvalid(DomainError):
+    code = "invitation_invalid"
+    default_message = _(
+        "Dieser Einladungslink ist ungültig, abgelaufen oder wurde schon benutzt. "
+        "Bitte fordern Sie eine neue Einladung an."
+    )
+
+
+class WrongCode(DomainError):
+    code = "wrong_code"
+    default_message = _(
+        "Dieser Code stimmt nicht. Bitte geben Sie den aktuellen Code aus Ihrer App ein."
+    )

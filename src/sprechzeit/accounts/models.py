@@ -258,3 +258,30 @@ class Listing(models.Model):
     @property
     def rate(self) -> Money:
         return Money(self.rate_minor, self.platform.currency)
+
+
+class StaffInvitation(models.Model):
+    """A one-time, expiring link with which a staff member enrols their authenticator.
+
+    Only the token's SHA-256 is stored: the link itself exists in the invitation mail
+    (or the operator's terminal) alone. Used once; a newer invitation replaces older
+    unused ones of the same person.
+    """
+
+    user = models.ForeignKey(
+        User,
+        on_delete=models.CASCADE,
+        related_name="staff_invitations",
+        verbose_name=_("Mitarbeiter"),
+    )
+    token_sha256 = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("erstellt am"))
+    expires_at = models.DateTimeField(_("gültig bis"))
+    used_at = models.DateTimeField(_("eingelöst am"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Einladung zur Zwei-Faktor-Anmeldung")
+        verbose_name_plural = _("Einladungen zur Zwei-Faktor-Anmeldung")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.created_at:%Y-%m-%d})"

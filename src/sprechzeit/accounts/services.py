@@ -247,6 +247,13 @@ def user_requires_2fa(*, user: User) -> bool:
     return user.kind != User.Kind.CLIENT or user_has_device(user, confirmed=True)
 
 
+def totp_self_enrolment_allowed(*, user: User) -> bool:
+    """May the person who logs in with the password enrol the authenticator? Not for
+    staff: theirs is enrolled through a one-time invitation link (`accounts.enrolment`),
+    so a leaked or initial password alone never yields a back-office login."""
+    return user.kind != User.Kind.STAFF
+
+
 def totp_enrolment_device(*, user: User) -> TOTPDevice:
     """The user's unconfirmed TOTP device for enrolment (created once, reused on reload)."""
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
@@ -264,7 +271,10 @@ def totp_verify(*, user: User, token: str) -> TOTPDevice | None:
     token = token.strip().replace(" ", "")
     if not token.isdigit():
         return None
-    for device in TOTPDevice.objects.filter(user=user).order_by("-confirmed", "pk"):
+    devices = TOTPDevice.objects.filter(user=user)
+    if not totp_self_enrolment_allowed(user=user):
+        devices = devices.filter(confirmed=True)  # staff enrol through their invitation only
+    for device in devices.order_by("-confirmed", "pk"):
         if device.verify_token(token):
             if not device.confirmed:
                 device.confirmed = True

@@ -11,8 +11,9 @@ platform's host, and its counter must not restart on each of them.
 from __future__ import annotations
 
 from django.http import HttpRequest
-from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.models import Device
 
+from sprechzeit.accounts.enrolment import second_factor_verify
 from sprechzeit.accounts.models import User
 from sprechzeit.accounts.services import totp_verify
 from sprechzeit.core.net import client_address
@@ -52,14 +53,18 @@ def request_throttled(request: HttpRequest) -> Throttled | None:
     return refused if isinstance(refused, Throttled) else None
 
 
-def totp_verify_limited(*, request: HttpRequest, user: User, token: str) -> TOTPDevice | None:
-    """`totp_verify` behind the TOTP step's throttles (per user and per address): raises
-    `Throttled` without checking the code once the limit is reached; a correct code
-    does not count."""
+def totp_verify_limited(
+    *, request: HttpRequest, user: User, token: str, allow_recovery: bool = False
+) -> Device | None:
+    """`totp_verify` (or, with `allow_recovery`, `second_factor_verify`: a TOTP code or an
+    unused recovery code) behind the TOTP step's throttles (per user and per address):
+    raises `Throttled` without checking the code once the limit is reached; a correct
+    code does not count."""
     ticket = throttle_take(
         buckets=[Bucket("totp_account", str(user.pk)), *_address_bucket("totp_address", request)]
     )
-    device = totp_verify(user=user, token=token)
+    verify = second_factor_verify if allow_recovery else totp_verify
+    device = verify(user=user, token=token)
     if device is not None:
         throttle_give_back(ticket=ticket)
     return device

@@ -17,6 +17,7 @@ from sprechzeit.config.env import Mode
 
 django_http = get_asgi_application()
 
+from sprechzeit.accounts.middleware import HostBoundSessionMiddleware  # noqa: E402
 from sprechzeit.config.routing import websocket_urlpatterns  # noqa: E402 - needs apps loaded
 
 # Outside production the app serves its own static files (no collectstatic, no proxy).
@@ -30,7 +31,7 @@ application = ProtocolTypeRouter(
     {
         "http": http_app,
         "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            AuthMiddlewareStack(HostBoundSessionMiddleware(URLRouter(websocket_urlpatterns)))
         ),
     }
 )

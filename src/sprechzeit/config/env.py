@@ -100,6 +100,30 @@ def _metrics_token(environ: Mapping[str, str]) -> str | None:
     return metrics_token
 
 
+def _pool(environ: Mapping[str, str], *, raw_age: str) -> tuple[int | None, float]:
+    """DB_POOL_MAX_SIZE and DB_POOL_TIMEOUT, checked against DB_CONN_MAX_AGE."""
+    raw_pool = environ.get("DB_POOL_MAX_SIZE", "").strip()
+    if raw_pool and not raw_pool.isdigit():
+        raise ImproperlyConfigured(
+            f"DB_POOL_MAX_SIZE={raw_pool!r} is not a whole number of connections."
+        )
+    if raw_pool not in ("", "0") and raw_age not in ("", "0"):
+        raise ImproperlyConfigured(
+            "DB_POOL_MAX_SIZE and DB_CONN_MAX_AGE exclude each other: pooled connections "
+            "are returned after every request, kept ones stay with their thread. Set one."
+        )
+    raw_timeout = environ.get("DB_POOL_TIMEOUT", "").strip() or "20"
+    try:
+        pool_timeout = float(raw_timeout)
+    except ValueError:
+        pool_timeout = -1.0
+    if not 0 < pool_timeout < 3600:
+        raise ImproperlyConfigured(
+            f"DB_POOL_TIMEOUT={raw_timeout!r} is not a number of seconds between 0 and 3600."
+        )
+    return (int(raw_pool) if raw_pool else None), pool_timeout
+
+
 @dataclass(frozen=True, slots=True)
 class Env:
     # SPRECHZEIT_MODE: production (default), demo (`sprechzeit demo`) or test (pytest).
@@ -138,8 +162,11 @@ class Env:
     network_hosts: tuple[str, ...]
     # VAR_DIR: where the embedded database, uploads and screenshots live.
     var_dir: Path
-    # DB_CONN_MAX_AGE: seconds a PostgreSQL connection is kept for reuse. Default 60
-    # outside the tests and 0 in them; the benchmarks set it for the server they start.
+    # DB_CONN_MAX_AGE: seconds a PostgreSQL connection is kept for reuse by the thread that
+    # opened it. Off by default: under ASGI every HTTP request runs in a thread of its own,
+    # so kept connections leak one backend per request. Only for processes whose database
+    # work stays in a few long-lived threads (the consultations benchmark's socket-only
+    # server sets 60); excludes DB_POOL_MAX_SIZE.
     db_conn_max_age: int | None = None
     # TRUSTED_PROXIES: comma-separated addresses or CIDR ranges of our own reverse proxies
     # (e.g. "10.0.0.5,10.1.0.0/16"). Only a request whose direct peer is one of them has
@@ -163,6 +190,14 @@ class Env:
     # workers, Celery); metrics of all of them are summed at each scrape. prometheus_client
     # reads the variable itself when it is imported; unset: per-process metrics.
     prometheus_multiproc_dir: Path | None = None
+    # DB_POOL_MAX_SIZE: connections of each process's PostgreSQL pool (psycopg_pool through
+    # Django's OPTIONS["pool"]): a request or a socket's database call borrows one and
+    # returns it, so a process never holds more than this many backends. Default 10
+    # outside the tests (0 in them, and when DB_CONN_MAX_AGE is set); 0 switches it off.
+    db_pool_max_size: int | None = None
+    # DB_POOL_TIMEOUT: seconds a request waits for a free pooled connection before it
+    # fails (the pool is exhausted: more concurrent database work than DB_POOL_MAX_SIZE).
+    db_pool_timeout: float = 20.0
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -194,6 +229,7 @@ class Env:
             default=() if production else ("127.0.0.1/32", "::1/128"),
         )
         multiproc_dir = environ.get("PROMETHEUS_MULTIPROC_DIR") or None
+        pool_max_size, pool_timeout = _pool(environ, raw_age=raw_age)
         return cls(
             mode=mode,
             secret_key=secret_key,
@@ -228,4 +264,6 @@ class Env:
             metrics_allowed_ips=metrics_allowed_ips,
             metrics_token=_metrics_token(environ),
             prometheus_multiproc_dir=Path(multiproc_dir).resolve() if multiproc_dir else None,
+            db_pool_max_size=pool_max_size,
+            db_pool_timeout=pool_timeout,
         )

@@ -8,8 +8,10 @@ from typing import Any
 
 import dj_database_url
 import django_stubs_ext
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
+from sprechzeit.config.database import postgres_connection_settings
 from sprechzeit.config.env import Env, Mode
 from sprechzeit.core.logs import logging_config
 from sprechzeit.core.sentry import sentry_init
@@ -39,6 +41,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",  # recovery codes (accounts.enrolment)
     "sprechzeit.core",
     "sprechzeit.platforms",
     "sprechzeit.accounts",
@@ -60,7 +63,9 @@ MIDDLEWARE = [
     # Request id, log context, one log line and the latency metric per request.
     "sprechzeit.ops.middleware.RequestContextMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "sprechzeit.site.middleware.ContentSecurityPolicyMiddleware",
     "sprechzeit.platforms.middleware.PlatformMiddleware",
+    "sprechzeit.site.middleware.NetworkOnlyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "sprechzeit.platforms.middleware.PlatformLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -87,6 +92,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.csp",
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
@@ -108,14 +114,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 else:
     DATABASES["default"].setdefault("TEST", {})["NAME"] = DATABASES["default"]["NAME"] + "_test"
-    conn_max_age = ENV.db_conn_max_age
-    if conn_max_age is None:
-        conn_max_age = 0 if ENV.mode is Mode.TEST else 60
-    if conn_max_age:
-        # Persistent, health-checked connections: consumers on the WebSocket node call the
-        # database from worker threads; a new PostgreSQL connection per call is costly.
-        DATABASES["default"]["CONN_MAX_AGE"] = conn_max_age
-        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A pool per process by default: see config/database.py for why not CONN_MAX_AGE.
+    _connections = postgres_connection_settings(ENV)
+    DATABASES["default"].setdefault("OPTIONS", {}).update(_connections.pop("OPTIONS", {}))
+    DATABASES["default"].update(_connections)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -158,8 +160,16 @@ MEDIA_ROOT = ENV.var_dir / "media"
 
 SESSION_COOKIE_SECURE = ENV.secure_cookies
 CSRF_COOKIE_SECURE = ENV.secure_cookies
+LANGUAGE_COOKIE_SECURE = ENV.secure_cookies
+if ENV.secure_cookies:
+    # The __Host- prefix makes browsers refuse the cookie unless it is Secure, host-only
+    # and for "/": no subdomain and no plain-HTTP page can set or overwrite it.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 # Cookies stay on the host that set them: a login on one platform never travels to another.
 SESSION_COOKIE_DOMAIN = None
 CSRF_COOKIE_DOMAIN = None
@@ -168,8 +178,31 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if ENV.is_production:
+    # Behind the TLS proxy, which must set (never pass on) X-Forwarded-Proto.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_HSTS_SECONDS = 60 * 60 * 24 * 30
+    SECURE_SSL_REDIRECT = True
+    # Paths (regular expressions, without the leading slash) that stay reachable over
+    # plain HTTP, for a load balancer's health check; none yet.
+    SECURE_REDIRECT_EXEMPT: list[str] = []
+    SECURE_HSTS_SECONDS = 365 * 24 * 3600
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+
+# Content-Security-Policy on every response (sprechzeit.site.middleware adds the
+# WebSocket origin of the request's own host to connect-src). No inline script or style
+# runs unless it carries the response's nonce ({% csp_nonce_attr %}); no eval.
+SECURE_CSP: dict[str, list[str]] = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    # No form-action: top-up forms post here and are redirected to the payment
+    # provider's checkout, which form-action would block (it governs redirects too).
+}
 
 _MAIL_BACKENDS = {
     "console": "django.core.mail.backends.console.EmailBackend",

@@ -3,7 +3,10 @@
 The triggers refuse every UPDATE and DELETE (and TRUNCATE on PostgreSQL) unless
 maintenance is switched on for the current connection. Only `flush` (wiping a test or
 demo database whole) switches it on. On PostgreSQL the switch is the session setting
-`sprechzeit.ledger_maintenance`; on SQLite it is the SQL function
+`sprechzeit.ledger_maintenance`, and it counts only for a member of the role that owns
+the table (ledger 0003, statements 0004; superusers are members of every role): the
+application's role gets an error instead (docs/security.md, "Database roles"). On SQLite
+it is the SQL function
 `sprechzeit_ledger_maintenance()`, registered on every Django connection. A connection
 without the function (the sqlite3 shell) fails the trigger too: closed by default.
 """

@@ -2,8 +2,10 @@
 
 Step one checks e-mail and password. Clients without a device are logged in at once. A
 partner or staff member (or a client who enrolled a device) is only *pending* until the
-second step accepts a TOTP code; a first-time partner enrols a device in that step (secret
-and QR code shown, confirmed by a first code).
+second step accepts a TOTP code (or a recovery code); a first-time partner enrols a device
+in that step (secret and QR code shown, confirmed by a first code) and then sees their
+recovery codes once. Staff never enrol here: their invitation link does
+(`site.security_views`).
 """
 
 from __future__ import annotations
@@ -29,11 +31,13 @@ from django.utils.translation import gettext_lazy
 from django_otp import login as otp_login
 from django_otp import user_has_device
 
+from sprechzeit.accounts.enrolment import recovery_codes_regenerate
 from sprechzeit.accounts.errors import InvalidToken
 from sprechzeit.accounts.models import User
 from sprechzeit.accounts.services import (
     email_verification_token,
     totp_enrolment_device,
+    totp_self_enrolment_allowed,
     user_requires_2fa,
     user_verify_email,
 )
@@ -41,6 +45,7 @@ from sprechzeit.accounts.throttles import password_reset_buckets, totp_verify_li
 from sprechzeit.core.throttle import Throttled, throttle_take
 from sprechzeit.platforms.models import Platform
 from sprechzeit.site.forms import LoginForm, OtpTokenForm, PlatformPasswordResetForm
+from sprechzeit.site.security_views import NEW_CODES_KEY, staff_without_authenticator
 from sprechzeit.wallets.services import welcome_credit_after_verification
 
 PENDING_KEY = "sprechzeit_2fa_pending"
@@ -94,13 +99,20 @@ def login_2fa(request: HttpRequest) -> HttpResponse:
     if pending is None or user is None:
         return redirect("site:login")
     enrolling = not user_has_device(user, confirmed=True)
+    if enrolling and not totp_self_enrolment_allowed(user=user):
+        del request.session[PENDING_KEY]
+        return staff_without_authenticator(request)
     device = totp_enrolment_device(user=user) if enrolling else None
     form = OtpTokenForm(request.POST or None)
     throttled: Throttled | None = None
     if request.method == "POST" and form.is_valid():
         try:
+            # Enrolment needs the new app's code; afterwards a recovery code also counts.
             verified = totp_verify_limited(
-                request=request, user=user, token=form.cleaned_data["token"]
+                request=request,
+                user=user,
+                token=form.cleaned_data["token"],
+                allow_recovery=not enrolling,
             )
         except Throttled as exc:
             verified, throttled = None, exc
@@ -119,6 +131,12 @@ def login_2fa(request: HttpRequest) -> HttpResponse:
             otp_login(request, verified)
             if enrolling:
                 messages.success(request, _("Die Zwei-Faktor-Anmeldung ist eingerichtet."))
+                # Shown once, on the next page: the codes for the day the phone is lost.
+                request.session[NEW_CODES_KEY] = {
+                    "codes": recovery_codes_regenerate(user=user),
+                    "next": pending["next"],
+                }
+                return redirect("site:recovery_codes")
             return HttpResponseRedirect(pending["next"])
     context: dict[str, Any] = {"form": form, "enrolling": enrolling}
     if device is not None:

@@ -79,10 +79,20 @@ class SignupForm(forms.Form):
 class OtpTokenForm(forms.Form):
     token = forms.CharField(
         label=_("Sechsstelliger Code aus der Authenticator-App"),
-        max_length=8,
+        # A TOTP code, or a recovery code such as "abcde-fghij".
+        max_length=16,
         widget=forms.TextInput(
-            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+            # No numeric keypad: recovery codes have letters.
+            attrs={"autocomplete": "one-time-code", "autofocus": True}
         ),
+    )
+
+
+class InvitationPasswordForm(forms.Form):
+    password = forms.CharField(
+        label=_("Ihr Passwort"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password", "autofocus": True}),
     )
 
 

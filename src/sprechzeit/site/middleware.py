@@ -1,17 +1,70 @@
-"""The one door from a `DomainError` to a page (the JSON API has its own: `api.handlers`)."""
+"""The site's own middleware: the one door from a `DomainError` to a page (the JSON API
+has its own: `api.handlers`), the Content-Security-Policy, and the back office only on the
+network's own hosts."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.core.exceptions import DisallowedHost
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.middleware import csp
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
+from django.utils.csp import CSP, build_policy
 from django.utils.translation import gettext as _
 
 from sprechzeit.core.errors import DomainError
 from sprechzeit.core.http import back_to
+
+# The back office: Django's admin and the staff pages (downloads, invitations). On a
+# platform's host they do not exist (404), so a platform's visitors never see them and a
+# staff session never acts there.
+NETWORK_ONLY_PREFIXES = ("/admin/", "/verwaltung/")
+
+
+class NetworkOnlyMiddleware:
+    """404 for the back office's paths on a platform's host (after PlatformMiddleware)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if getattr(request, "platform", None) is not None and request.path.startswith(
+            NETWORK_ONLY_PREFIXES
+        ):
+            raise Http404("the back office is served on the network's hosts only")
+        return self.get_response(request)
+
+
+def _websocket_origin(request: HttpRequest) -> str | None:
+    """`wss://host[:port]` of the request (`ws://` over plain HTTP), or None for a host
+    that is not allowed (the response is an error page then, and needs no socket)."""
+    try:
+        host = request.get_host()
+    except DisallowedHost:
+        return None
+    return f"{'wss' if request.is_secure() else 'ws'}://{host}"
+
+
+class ContentSecurityPolicyMiddleware(csp.ContentSecurityPolicyMiddleware):
+    """Django's CSP middleware, with connect-src naming the WebSocket origin of the
+    request's own host: not every browser lets 'self' cover ws:/wss: (CSP level 3 does),
+    and the consultation pages talk to /ws/… on the host they were served from."""
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        config: dict[str, Any] | None = getattr(response, "_csp_config", settings.SECURE_CSP)
+        origin = _websocket_origin(request)
+        if config and origin and CSP.HEADER_ENFORCE not in response:
+            connect = [*config.get("connect-src", [CSP.SELF]), origin]
+            response.headers[CSP.HEADER_ENFORCE] = build_policy(
+                {**config, "connect-src": connect}, csp.get_nonce(request)
+            )
+        result: HttpResponse = super().process_response(request, response)
+        return result
 
 
 def _title(status: int) -> str:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sprechzeit.site import account_views, auth_views, views
+from sprechzeit.site import account_views, auth_views, security_views, views
 
 app_name = "site"
 
@@ -15,6 +15,16 @@ urlpatterns = [
     path("anmelden/", auth_views.login_view, name="login"),
     path("anmelden/code/", auth_views.login_2fa, name="login_2fa"),
     path("abmelden/", views.logout_view, name="logout"),
+    path(
+        "sicherheit/wiederherstellungscodes/",
+        security_views.recovery_codes,
+        name="recovery_codes",
+    ),
+    path(
+        "verwaltung/einladung/<str:token>/",
+        security_views.staff_invitation,
+        name="staff_invitation",
+    ),
     path("konto/", account_views.account_page, name="account"),
     path("konto/pin/", account_views.account_pin, name="account_pin"),
     path("konto/daten/", account_views.account_export, name="account_export"),

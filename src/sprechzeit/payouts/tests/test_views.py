@@ -44,11 +44,14 @@ def test_payout_pages() -> None:
     page = client.get("/partner/auszahlungen/")
     assert b"vorgetragen" in page.content
     assert run.payouts.get().end_to_end_id.encode() not in page.content
-    assert client.get(f"/verwaltung/auszahlungen/{run.pk}/datei/").status_code == 302
+    staff_file = f"/verwaltung/auszahlungen/{run.pk}/datei/"
+    network = {"host": "127.0.0.1"}  # staff pages exist on the network's hosts only
+    assert client.get(staff_file).status_code == 404
+    assert client.get(staff_file, headers=network).status_code == 302
     staff = User.objects.create_user(
         email="finanz@example.com", password="x-very-secret-1", kind="staff", is_staff=True
     )
     client.force_login(staff)
-    response = client.get(f"/verwaltung/auszahlungen/{run.pk}/datei/")
+    response = client.get(staff_file, headers=network)
     assert response.status_code == 200
     assert response.content == bytes(run.file or b"")
