@@ -176,9 +176,15 @@ class Cluster:
         os.killpg(process.pid, sig)
         process.wait(timeout=30)
 
-    def served_by(self, last: int) -> list[list[str]]:
-        """For the last `last` proxied requests: the nodes nginx tried, in order."""
-        return [ngx.upstreams_of(entry) for entry in ngx.access_entries(self.site)[-last:]]
+    def log_mark(self) -> int:
+        """How many requests nginx has logged so far: pass it to `served_by`."""
+        return len(ngx.access_entries(self.site))
+
+    def served_by(self, count: int, *, since: int) -> list[list[str]]:
+        """For the `count` proxied requests after `since`: the nodes nginx tried, in order."""
+        entries = ngx.access_entries(self.site, at_least=since + count)
+        assert len(entries) >= since + count, f"nginx logged {len(entries) - since} of {count}"
+        return [ngx.upstreams_of(entry) for entry in entries[since : since + count]]
 
 
 def node_environment(folder: Path, *, database_url: str) -> dict[str, str]:

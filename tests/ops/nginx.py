@@ -198,10 +198,19 @@ def running(nginx: str, site: Site) -> Iterator[subprocess.Popen[bytes]]:
                 process.wait(timeout=20)
 
 
-def access_entries(site: Site) -> list[str]:
-    if not site.access_log.exists():
-        return []
-    return site.access_log.read_text(encoding="utf-8").splitlines()
+def access_entries(site: Site, *, at_least: int = 0, timeout: float = 10.0) -> list[str]:
+    """The access log's lines. nginx writes a request's line after it has sent the
+    response, so a client can be a step ahead of the log: wait for `at_least` lines."""
+    deadline = time.monotonic() + timeout
+    while True:
+        lines = (
+            site.access_log.read_text(encoding="utf-8").splitlines()
+            if site.access_log.exists()
+            else []
+        )
+        if len(lines) >= at_least or time.monotonic() > deadline:
+            return lines
+        time.sleep(0.05)
 
 
 def upstreams_of(entry: str) -> list[str]:
