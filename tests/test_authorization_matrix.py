@@ -21,10 +21,14 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.contrib import admin
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from sprechzeit.accounts import access
 from sprechzeit.accounts.access import Host
+from sprechzeit.accounts.models import User
+from sprechzeit.accounts.tests.factories import login_verified
+from sprechzeit.platforms.tests.factories import platform_create
 
 from .authz_world import ACTORS, HOSTS, World, counts_as, world_create
 
@@ -217,3 +221,16 @@ def test_admin_pages_follow_the_roles_permissions() -> None:
     assert group is not None
     assert group.network == access.SUPERUSER
     assert ADMIN_PAGE.match("admin:payments_payment_add")
+
+
+@pytest.mark.django_db
+def test_a_url_missing_from_the_table_is_refused_to_everyone(monkeypatch: Any) -> None:
+    """Deny by default: the impressum without its line is closed even to a superuser."""
+    platform_create(slug="a")
+    visitor, boss = Client(), Client()
+    login_verified(boss, User.objects.create_superuser("chefin@example.com", "geheim-42-x"))
+    on_a = {"host": HOSTS["a"]}
+    assert visitor.get("/impressum/", headers=on_a).status_code == 200
+    monkeypatch.delitem(access.URL_RULES, "site:impressum")
+    assert visitor.get("/impressum/", headers=on_a).status_code == 403
+    assert boss.get("/impressum/", headers=on_a).status_code == 403

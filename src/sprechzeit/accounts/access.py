@@ -103,117 +103,111 @@ URLCONF: Final = "sprechzeit.config.urls"
 
 URL_RULES: Final[dict[str, Rule]] = {
     # The site of a platform: open to everyone; the pages themselves show what fits.
-    "site:home": public("Startseite", network=True),
-    "site:directory": public("Beraterverzeichnis"),
-    "site:listing": public("Profil eines Beraters"),
-    "site:listing_status": public("Erreichbarkeit eines Beraters"),
-    "site:impressum": public("Impressum"),
-    "site:contact": public("Kontaktformular"),
-    "site:contact_done": public("Kontakt gesendet"),
-    "site:signup": public("Registrierung (Kunden)"),
-    "site:verify_email": public("E-Mail-Adresse bestätigen (signierter Link)"),
-    "site:login": public("Anmeldung", network=True),
-    "site:login_2fa": public("Anmeldung: zweiter Faktor", network=True),
-    "site:logout": public("Abmelden", network=True),
-    "site:password_reset": public("Passwort vergessen", network=True),
-    "site:password_reset_done": public("Passwort vergessen: gesendet", network=True),
-    "site:password_reset_confirm": public("Neues Passwort (signierter Link)", network=True),
-    "site:password_reset_complete": public("Passwort geändert", network=True),
-    "set_language": public("Sprache wählen", network=True),
-    "consultations:availability": public("Erreichbarkeit der Berater (JSON)"),
+    "site:home": public("Home page", network=True),
+    "site:directory": public("Directory of partners"),
+    "site:listing": public("A partner's profile"),
+    "site:listing_status": public("A partner's availability"),
+    "site:impressum": public("Legal notice"),
+    "site:contact": public("Contact form"),
+    "site:contact_done": public("Contact form sent"),
+    "site:signup": public("Sign-up (clients)"),
+    "site:verify_email": public("Confirm the e-mail address (signed link)"),
+    "site:login": public("Log-in", network=True),
+    "site:login_2fa": public("Log-in: second factor", network=True),
+    "site:logout": public("Log-out", network=True),
+    "site:password_reset": public("Password forgotten", network=True),
+    "site:password_reset_done": public("Password forgotten: sent", network=True),
+    "site:password_reset_confirm": public("New password (signed link)", network=True),
+    "site:password_reset_complete": public("Password changed", network=True),
+    "set_language": public("Choose the language", network=True),
+    "consultations:availability": public("Partners' availability (JSON)"),
     # Webhooks: anyone may knock; the request is verified on its raw body.
-    "payments:webhook": public("Zahlungsanbieter: Webhook (signiert)", network=True),
-    "consultations:voice": public("Telefonanbieter: Webhook (signiert)", network=True),
+    "payments:webhook": public("Payment provider's webhook (signed)", network=True),
+    "consultations:voice": public("Telephony provider's webhook (signed)", network=True),
     # Uploaded logos and photos (demo only; production serves them from the proxy).
-    "django.views.static.serve": public("Hochgeladene Bilder", network=True),
+    "django.views.static.serve": public(
+        "Uploaded images (demo; the proxy in production)", network=True
+    ),
     # The client's own pages, on their platform's host only.
-    "site:account": clients("Kundenkonto"),
-    "site:account_pin": clients("Telefon-PIN"),
-    "site:account_export": clients("Datenauskunft (Download)"),
-    "site:account_close": clients("Konto schließen"),
-    "payments:wallet": clients("Guthaben"),
-    "payments:topup": clients("Guthaben aufladen"),
-    "payments:result": clients("Ergebnis einer Zahlung", owned=True),
-    "payments:deposit_limit": clients("Einzahlungslimit"),
-    "payments:self_exclude": clients("Selbstsperre"),
-    "payments:refund_request": clients("Erstattung beantragen"),
-    "payments:sandbox_checkout": clients("Testkasse einer Zahlung", owned=True),
-    "consultations:start": clients("Beratung anfragen"),
-    "consultations:rate": clients("Beratung bewerten", owned=True),
-    "consultations:records": clients("Beratungsverlauf"),
-    "consultations:records_csv": clients("Beratungsverlauf (CSV)"),
-    "api:wallet": clients("API: Guthaben"),
-    "api:topups": clients("API: Aufladung"),
-    "api:payments": clients("API: Zahlungen"),
-    "api:api-root": clients("API: Wurzel"),
-    "api:openapi-json": public("API: OpenAPI-Dokument", network=True),
+    "site:account": clients("Client account"),
+    "site:account_pin": clients("Phone PIN"),
+    "site:account_export": clients("Data export (download)"),
+    "site:account_close": clients("Close the account"),
+    "payments:wallet": clients("Wallet"),
+    "payments:topup": clients("Top up"),
+    "payments:result": clients("Result of a payment", owned=True),
+    "payments:deposit_limit": clients("Deposit limit"),
+    "payments:self_exclude": clients("Self-exclusion"),
+    "payments:refund_request": clients("Request a refund"),
+    "payments:sandbox_checkout": clients("Sandbox checkout of a payment", owned=True),
+    "consultations:start": clients("Request a consultation"),
+    "consultations:rate": clients("Rate a consultation", owned=True),
+    "consultations:records": clients("Consultation history"),
+    "consultations:records_csv": clients("Consultation history (CSV)"),
+    "api:wallet": clients("API: wallet"),
+    "api:topups": clients("API: top-up"),
+    "api:payments": clients("API: payments"),
+    "api:api-root": clients("API: root"),
+    "api:openapi-json": public("API: OpenAPI document", network=True),
     # The room: its client on the platform's host, its partner on any host.
     "consultations:room": Rule(
-        "Beratungsraum", platform=CLIENT | PARTNER, network=PARTNER, owned=True
+        "Consultation room", platform=CLIENT | PARTNER, network=PARTNER, owned=True
     ),
     # The partner portal.
-    "partner:dashboard": partners("Partnerbereich"),
-    "partner:availability": partners("Erreichbarkeit einstellen"),
-    "partner:listing_edit": partners("Profil bearbeiten", owned=True),
-    "consultations:partner_requests": partners("Anfragen"),
-    "consultations:partner_presence": partners("Status setzen"),
-    "consultations:partner_records": partners("Abrechnung"),
-    "consultations:partner_records_csv": partners("Abrechnung (CSV)"),
-    "statements:list": partners("Gutschriften"),
-    "statements:tax_profile": partners("Steuer- und Bankdaten"),
-    "statements:download": partners("Gutschrift herunterladen", owned=True),
-    "payouts:list": partners("Auszahlungen"),
+    "partner:dashboard": partners("Partner portal"),
+    "partner:availability": partners("Set availability"),
+    "partner:listing_edit": partners("Edit a listing", owned=True),
+    "consultations:partner_requests": partners("Requests"),
+    "consultations:partner_presence": partners("Set status"),
+    "consultations:partner_records": partners("Earnings"),
+    "consultations:partner_records_csv": partners("Earnings (CSV)"),
+    "statements:list": partners("Credit notes"),
+    "statements:tax_profile": partners("Tax and bank data"),
+    "statements:download": partners("Download a credit note", owned=True),
+    "payouts:list": partners("Payouts"),
     # Partners and staff (those with a second factor).
-    "site:recovery_codes": Rule(
-        "Wiederherstellungscodes", platform=PARTNER, network=PARTNER | STAFF
-    ),
+    "site:recovery_codes": Rule("Recovery codes", platform=PARTNER, network=PARTNER | STAFF),
     # The back office, on the network's hosts only.
-    "site:staff_invitation": Rule("Einladung für Mitarbeiter (einmaliger Link)", network=EVERYONE),
+    "site:staff_invitation": Rule("Staff invitation (one-time link)", network=EVERYONE),
     "statements:staff_download": back_office(
-        "Gutschrift herunterladen (Verwaltung)", _holding(roles.DOWNLOAD_STATEMENT)
+        "Download a credit note (back office)", _holding(roles.DOWNLOAD_STATEMENT)
     ),
-    "payouts:staff_file": back_office(
-        "SEPA-Datei eines Auszahlungslaufs", _holding(roles.DOWNLOAD_SEPA)
-    ),
-    "admin:login": Rule("Verwaltung: Anmeldung (leitet weiter)", network=EVERYONE),
-    "admin:logout": back_office("Verwaltung: Abmelden", STAFF),
-    "admin:index": back_office("Verwaltung: Übersicht", STAFF),
-    "admin:app_list": back_office("Verwaltung: Bereich", STAFF),
-    "admin:jsi18n": back_office("Verwaltung: Übersetzungen", STAFF),
-    "admin:autocomplete": back_office("Verwaltung: Suche", STAFF),
-    "admin:view_on_site": back_office("Verwaltung: Auf der Website ansehen", STAFF),
-    "admin:password_change": back_office("Verwaltung: eigenes Passwort", SUPERUSER),
-    "admin:password_change_done": back_office("Verwaltung: eigenes Passwort", SUPERUSER),
-    "admin:auth_user_password_change": back_office("Passwort einer Person setzen", SUPERUSER),
+    "payouts:staff_file": back_office("SEPA file of a payout run", _holding(roles.DOWNLOAD_SEPA)),
+    "admin:login": Rule("Admin: log-in (redirects)", network=EVERYONE),
+    "admin:logout": back_office("Admin: log-out", STAFF),
+    "admin:index": back_office("Admin: index", STAFF),
+    "admin:app_list": back_office("Admin: an app's index", STAFF),
+    "admin:jsi18n": back_office("Admin: translations (JS)", STAFF),
+    "admin:autocomplete": back_office("Admin: autocomplete", STAFF),
+    "admin:view_on_site": back_office("Admin: view on site", STAFF),
+    "admin:password_change": back_office("Admin: own password", SUPERUSER),
+    "admin:password_change_done": back_office("Admin: own password", SUPERUSER),
+    "admin:auth_user_password_change": back_office("Set a person's password", SUPERUSER),
     "admin:ledger_trial_balance": back_office(
-        "Summen- und Saldenliste", _holding(("ledger", "view_account"))
+        "Trial balance", _holding(("ledger", "view_account"))
     ),
     "admin:payments_bankstatement_upload": back_office(
-        "Kontoauszug hochladen", _holding(("payments", "add_bankstatement"))
+        "Upload a bank statement", _holding(("payments", "add_bankstatement"))
     ),
     "admin:payments_bankentry_assign": back_office(
-        "Bankumsatz zuordnen", _holding(("payments", "change_bankentry"))
+        "Assign a bank entry", _holding(("payments", "change_bankentry"))
     ),
-    "admin:otp_totp_totpdevice_config": back_office("Authenticator einrichten", SUPERUSER),
-    "admin:otp_totp_totpdevice_qrcode": back_office("Authenticator: QR-Code", SUPERUSER),
+    "admin:otp_totp_totpdevice_config": back_office("Authenticator set-up", SUPERUSER),
+    "admin:otp_totp_totpdevice_qrcode": back_office("Authenticator: QR code", SUPERUSER),
     # The admin's unnamed pages: old object links (redirect to the change form, checked
     # there) and the catch-all (a 404 for staff, the log-in for visitors).
-    "admin:django.views.generic.base.RedirectView": back_office(
-        "Verwaltung: alter Objektlink", STAFF
-    ),
-    "admin:django.contrib.admin.sites.catch_all_view": back_office(
-        "Verwaltung: unbekannte Seite", STAFF
-    ),
+    "admin:django.views.generic.base.RedirectView": back_office("Admin: old object link", STAFF),
+    "admin:django.contrib.admin.sites.catch_all_view": back_office("Admin: unknown page", STAFF),
 }
 
 # WebSocket routes (config/routing.py) by their route; the consumers check the object.
 WEBSOCKET_RULES: Final[dict[str, Rule]] = {
-    "ws/ping/": public("WebSocket: Verbindungstest", network=True),
+    "ws/ping/": public("WebSocket: ping", network=True),
     "ws/consultations/<uuid:consultation_id>/": Rule(
-        "WebSocket: Beratungsraum", platform=CLIENT | PARTNER, network=PARTNER, owned=True
+        "WebSocket: consultation room", platform=CLIENT | PARTNER, network=PARTNER, owned=True
     ),
-    "ws/partner/requests/": partners("WebSocket: Anfragen an den Partner"),
-    "ws/presence/": public("WebSocket: Erreichbarkeit der Berater"),
+    "ws/partner/requests/": partners("WebSocket: requests to the partner"),
+    "ws/presence/": public("WebSocket: partners' availability"),
 }
 
 # The admin's own pages of a registered model: admin:<app>_<model>_<page>.
@@ -228,20 +222,18 @@ _ADMIN_PAGE_PERMS: Final = {
     "delete": ("delete",),
 }
 ADMIN_PAGE_WHAT: Final = {
-    "changelist": "Liste",
-    "change": "Ansehen/Bearbeiten",
-    "history": "Verlauf",
-    "add": "Anlegen",
-    "delete": "Löschen",
+    "changelist": "list",
+    "change": "change form",
+    "history": "history",
+    "add": "add",
+    "delete": "delete",
 }
 
 
 def admin_model_rule(app_label: str, model: str, page: str) -> Rule:
     """The roles holding the permission the admin itself asks for on this page."""
     perms = tuple((app_label, f"{action}_{model}") for action in _ADMIN_PAGE_PERMS[page])
-    return back_office(
-        f"Verwaltung: {app_label}.{model} ({ADMIN_PAGE_WHAT[page]})", _holding(*perms)
-    )
+    return back_office(f"Admin: {app_label}.{model} ({ADMIN_PAGE_WHAT[page]})", _holding(*perms))
 
 
 def rule_for(view_name: str) -> Rule | None:

@@ -36,6 +36,17 @@ def _edit(app_label: str, *models: str) -> tuple[tuple[str, str], ...]:
     )
 
 
+# One line per role for docs/security.md (rendered by accounts.access_doc).
+ROLE_SUMMARY: Final[dict[str, str]] = {
+    SUPPORT: "clients, partners, listings, consultations, contact messages; no money files, "
+    "no payment decisions, no staff accounts",
+    RISK: "disputes, chargebacks, refunds, blocked wallets, write-offs: sees and decides them",
+    ACCOUNTING: "reads ledger, payments, wallets, statements, payouts; downloads credit notes "
+    "and SEPA files; reconciles the bank account",
+    ADMIN: "platform configuration (platforms, domains, legal entities, tariffs, payment "
+    "channels, wallet and payout settings), partners and listings; not a superuser",
+}
+
 # Custom permissions (declared in the models' Meta): the money files and the decisions.
 DOWNLOAD_STATEMENT: Final = ("statements", "download_statement")
 DOWNLOAD_SEPA: Final = ("payouts", "download_sepa")
