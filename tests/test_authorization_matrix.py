@@ -28,6 +28,7 @@ from sprechzeit.accounts import access
 from sprechzeit.accounts.access import Host
 from sprechzeit.accounts.models import User
 from sprechzeit.accounts.tests.factories import login_verified
+from sprechzeit.ops.middleware import ENDPOINTS
 from sprechzeit.platforms.tests.factories import platform_create
 
 from .authz_world import ACTORS, HOSTS, World, counts_as, world_create
@@ -234,3 +235,17 @@ def test_a_url_missing_from_the_table_is_refused_to_everyone(monkeypatch: Any) -
     monkeypatch.delitem(access.URL_RULES, "site:impressum")
     assert visitor.get("/impressum/", headers=on_a).status_code == 403
     assert boss.get("/impressum/", headers=on_a).status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_operations_endpoints_answer_everyone_and_metrics_only_its_peers() -> None:
+    """/healthz, /readyz, /metrics are answered before the table (accounts.access
+    OPS_ENDPOINTS): on every host, for a visitor from an unknown address, health and
+    readiness answer and /metrics refuses."""
+    platform_create(slug="a")
+    stranger = Client(REMOTE_ADDR="203.0.113.9")
+    for host in HOSTS.values():
+        assert stranger.get("/healthz", headers={"host": host}).status_code == 200
+        assert stranger.get("/readyz", headers={"host": host}).status_code in (200, 503)
+        assert stranger.get("/metrics", headers={"host": host}).status_code == 403
+    assert set(access.OPS_ENDPOINTS) == set(ENDPOINTS)

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group, Permission
+from django.core.management import call_command
 from django.test import Client
 
 from sprechzeit.accounts import roles
@@ -170,3 +171,21 @@ def test_each_role_holds_its_least_privileges(
     )
     assert [perm for perm in allowed if not user.has_perm(perm)] == []
     assert [perm for perm in denied if user.has_perm(perm)] == []
+
+
+def test_migrate_takes_the_old_roles_rights_away_and_adds_risk() -> None:
+    """The groups are rebuilt after every migrate (accounts.apps): a support group that
+    held money files under the old roles loses them on the next deployment."""
+    support, _created = Group.objects.get_or_create(name=roles.SUPPORT)
+    stale = Permission.objects.filter(
+        codename__in=["view_statement", "download_sepa", "view_payment", "change_user"]
+    )
+    support.permissions.add(*stale)
+    Group.objects.filter(name=roles.RISK).delete()
+    call_command("migrate", verbosity=0)
+    held = set(Group.objects.get(name=roles.SUPPORT).permissions.values_list("codename", flat=True))
+    assert held == {codename for _app, codename in roles.ROLE_PERMISSIONS[roles.SUPPORT]}
+    assert "download_sepa" not in held
+    assert "view_statement" not in held
+    risk = Group.objects.get(name=roles.RISK)
+    assert risk.permissions.filter(codename="change_refundrequest").exists()
