@@ -17,9 +17,6 @@ MAX_FUNCTION_LINES: Final = 80
 ALLOWED: Final = (
     # The ledger's one write path: cohesive on purpose (docs/ledger.md), kept whole.
     "ledger/booking.py",
-    # Being split by use case on its own branch (services package, realtime); remove
-    # this entry once that lands.
-    "consultations/telephony/voice.py",  # voice_extension (93 lines): split with the PIN work
 )
 
 
