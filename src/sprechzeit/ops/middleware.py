@@ -14,8 +14,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 
 from sprechzeit.core import metrics
 from sprechzeit.core.logs import log_context_bind, log_context_reset
+from sprechzeit.core.net import address_in, peer_address
 from sprechzeit.ops import views
-from sprechzeit.ops.access import address_in, peer_address
 
 request_logger = logging.getLogger("sprechzeit.request")
 
