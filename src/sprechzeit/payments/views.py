@@ -35,6 +35,7 @@ from sprechzeit.payments.models import (
 from sprechzeit.payments.services import inbox, payments, refunds
 from sprechzeit.payments.services.references import format_reference, transfer_reference_for
 from sprechzeit.payments.services.sandbox import sandbox_deliver
+from sprechzeit.platforms.http import PlatformRequest
 from sprechzeit.wallets import services as wallets
 
 
@@ -42,7 +43,7 @@ def client_required(view: Any) -> Any:
     """Only a logged-in client of this platform; others go to the login page."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: PlatformRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         account = client_of(request)
         if account is None:
             return redirect_to_login(request.get_full_path(), reverse("site:login"))
@@ -52,8 +53,8 @@ def client_required(view: Any) -> Any:
     return wrapper
 
 
-def client_of(request: HttpRequest) -> ClientAccount | None:
-    platform = getattr(request, "platform", None)
+def client_of(request: PlatformRequest) -> ClientAccount | None:
+    platform = request.platform
     user = request.user
     if platform is None or not user.is_authenticated:
         return None
@@ -250,7 +251,7 @@ _SANDBOX_OUTCOMES = {
 }
 
 
-def sandbox_checkout(request: HttpRequest, payment_id: uuid.UUID) -> HttpResponse:
+def sandbox_checkout(request: PlatformRequest, payment_id: uuid.UUID) -> HttpResponse:
     payment = get_object_or_404(
         Payment.objects.select_related("provider_config", "client_account__user"),
         pk=payment_id,
