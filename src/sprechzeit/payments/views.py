@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from sprechzeit.accounts.models import ClientAccount
 from sprechzeit.core import clock
 from sprechzeit.core.errors import DomainError
+from sprechzeit.core.http import back_on_domain_error
 from sprechzeit.core.money import Money
 from sprechzeit.payments import selectors
 from sprechzeit.payments.errors import InvalidSignature, MalformedEvent, ProviderNotConfigured
@@ -194,21 +195,18 @@ def result_page(
 
 @require_POST
 @client_required
+@back_on_domain_error("payments:wallet")
 def deposit_limit(request: HttpRequest, account: ClientAccount) -> HttpResponse:
     raw = request.POST.get("limit", "").strip()
     limit = None if raw == "" else parse_amount(raw, account.platform.currency)
     if raw and limit is None:
         messages.error(request, _("Bitte geben Sie einen gültigen Betrag ein."))
         return redirect("payments:wallet")
-    try:
-        result = wallets.wallet_set_deposit_limit(client_account=account, limit=limit)
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
+    result = wallets.wallet_set_deposit_limit(client_account=account, limit=limit)
+    if result.pending_from is not None:
+        messages.info(request, _("Das höhere Limit gilt nach der Wartezeit."))
     else:
-        if result.pending_from is not None:
-            messages.info(request, _("Das höhere Limit gilt nach der Wartezeit."))
-        else:
-            messages.success(request, _("Das Limit gilt ab sofort."))
+        messages.success(request, _("Das Limit gilt ab sofort."))
     return redirect("payments:wallet")
 
 
@@ -231,13 +229,10 @@ def self_exclude(request: HttpRequest, account: ClientAccount) -> HttpResponse:
 
 @require_POST
 @client_required
+@back_on_domain_error("payments:wallet")
 def refund_request(request: HttpRequest, account: ClientAccount) -> HttpResponse:
-    try:
-        refunds.refund_request_create(client_account=account)
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(request, _("Ihr Erstattungsantrag wurde an unser Team übermittelt."))
+    refunds.refund_request_create(client_account=account)
+    messages.success(request, _("Ihr Erstattungsantrag wurde an unser Team übermittelt."))
     return redirect("payments:wallet")
 
 

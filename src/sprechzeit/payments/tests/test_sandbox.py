@@ -13,7 +13,7 @@ from sprechzeit.core import clock
 from sprechzeit.ledger.tests.helpers import assert_ledger_sound
 from sprechzeit.payments import selectors
 from sprechzeit.payments.errors import ProviderNotConfigured
-from sprechzeit.payments.models import InboxEntry, Payment, PaymentStatus
+from sprechzeit.payments.models import InboxEntry, Payment, PaymentStatus, RefundRequest
 from sprechzeit.payments.services import payments
 from sprechzeit.payments.services.sandbox import sandbox_deliver
 from sprechzeit.payments.services.setup import platform_payments_default
@@ -326,3 +326,20 @@ def test_sandbox_is_refused_in_production_and_only_the_payer_sees_its_checkout(
             cancel_url="/c",
             webhook_url="/h",
         )
+
+
+def test_wallet_form_actions_go_back_to_the_wallet_with_the_refusal_or_the_result() -> None:
+    platform, _config, _policy = sandbox_setup()
+    account = client(platform)
+    browser = Client()
+    browser.force_login(account.user)
+    # Nothing paid in, nothing to refund: the DomainError's message on the wallet page.
+    refused = browser.post("/guthaben/erstattung/", headers=host(platform), follow=True)
+    assert refused.redirect_chain == [("/guthaben/", 302)]
+    assert [m.level_tag for m in refused.context["messages"]] == ["error"]
+    assert not RefundRequest.objects.exists()
+    limited = browser.post(
+        "/guthaben/limit/", {"limit": "50,00"}, headers=host(platform), follow=True
+    )
+    assert limited.redirect_chain == [("/guthaben/", 302)]
+    assert wallets.wallet_deposit_limit(client_account=account) == eur(5000)
