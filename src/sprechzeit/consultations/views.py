@@ -108,14 +108,9 @@ def rating_submit(request: PlatformRequest, consultation_id: str) -> HttpRespons
 @login_required
 @require_GET
 def records_client(request: PlatformRequest) -> HttpResponse:
-    client = _client_of(request)
     month = _month(request)
-    rows = records.records_for_client(client=client, month=month)
-    return render(
-        request,
-        "consultations/records.html",
-        {"records": rows, "sums": records.month_sums(rows), "month": month, "for_partner": False},
-    )
+    rows = records.records_for_client(client=_client_of(request), month=month)
+    return _records_page(request, rows, month, for_partner=False)
 
 
 @login_required
@@ -124,6 +119,21 @@ def records_client_csv(request: PlatformRequest) -> HttpResponse:
     client = _client_of(request)
     rows = records.records_for_client(client=client, month=_month(request))
     return _csv(records.records_csv(rows, for_partner=False), "einzelverbindungen.csv")
+
+
+def _records_page(
+    request: HttpRequest, rows: list[records.Record], month: str | None, *, for_partner: bool
+) -> HttpResponse:
+    return render(
+        request,
+        "consultations/records.html",
+        {
+            "records": rows,
+            "sums": records.month_sums(rows),
+            "month": month,
+            "for_partner": for_partner,
+        },
+    )
 
 
 def _csv(body: str, name: str) -> HttpResponse:
@@ -135,14 +145,9 @@ def _csv(body: str, name: str) -> HttpResponse:
 @login_required
 @require_GET
 def records_partner(request: HttpRequest) -> HttpResponse:
-    partner = _partner_of(request)
     month = _month(request)
-    rows = records.records_for_partner(partner=partner, month=month)
-    return render(
-        request,
-        "consultations/records.html",
-        {"records": rows, "sums": records.month_sums(rows), "month": month, "for_partner": True},
-    )
+    rows = records.records_for_partner(partner=_partner_of(request), month=month)
+    return _records_page(request, rows, month, for_partner=True)
 
 
 @login_required
