@@ -7,7 +7,7 @@ import uuid
 from datetime import timedelta
 from decimal import InvalidOperation
 from functools import wraps
-from typing import Any
+from typing import Any, Final
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -38,6 +38,9 @@ from sprechzeit.payments.services.references import format_reference, transfer_r
 from sprechzeit.payments.services.sandbox import sandbox_deliver
 from sprechzeit.platforms.http import PlatformRequest
 from sprechzeit.wallets import services as wallets
+
+# The lengths of a self-exclusion the wallet page offers, in days.
+SELF_EXCLUSION_DAYS: Final = frozenset({1, 7, 30, 90, 365})
 
 
 def client_required(view: Any) -> Any:
@@ -212,18 +215,16 @@ def deposit_limit(request: HttpRequest, account: ClientAccount) -> HttpResponse:
 
 @require_POST
 @client_required
+@back_on_domain_error("payments:wallet")
 def self_exclude(request: HttpRequest, account: ClientAccount) -> HttpResponse:
-    try:
-        days = int(request.POST.get("days", "0"))
-        if days not in (1, 7, 30, 90, 365):
-            raise ValueError
-        wallets.wallet_self_exclude(
-            client_account=account, until=clock.now() + timedelta(days=days)
-        )
-    except (ValueError, DomainError):
+    raw = request.POST.get("days", "").strip()
+    if not raw.isdigit() or int(raw) not in SELF_EXCLUSION_DAYS:
         messages.error(request, _("Die Selbstsperre konnte nicht gesetzt werden."))
-    else:
-        messages.success(request, _("Ihre Selbstsperre ist aktiv."))
+        return redirect("payments:wallet")
+    wallets.wallet_self_exclude(
+        client_account=account, until=clock.now() + timedelta(days=int(raw))
+    )
+    messages.success(request, _("Ihre Selbstsperre ist aktiv."))
     return redirect("payments:wallet")
 
 

@@ -27,7 +27,7 @@ from sprechzeit.payments.tests.factories import (
 )
 from sprechzeit.wallets import errors as wallet_errors
 from sprechzeit.wallets import services as wallets
-from sprechzeit.wallets.models import WalletSettings
+from sprechzeit.wallets.models import WalletSettings, WalletState
 
 pytestmark = pytest.mark.django_db
 
@@ -343,3 +343,24 @@ def test_wallet_form_actions_go_back_to_the_wallet_with_the_refusal_or_the_resul
     )
     assert limited.redirect_chain == [("/guthaben/", 302)]
     assert wallets.wallet_deposit_limit(client_account=account) == eur(5000)
+
+
+def test_self_exclusion_is_set_extended_but_never_shortened_from_the_wallet() -> None:
+    platform, _config, _policy = sandbox_setup()
+    account = client(platform)
+    browser = Client()
+    browser.force_login(account.user)
+
+    def exclude(days: str) -> list[str]:
+        response = browser.post(
+            "/guthaben/selbstsperre/", {"days": days}, headers=host(platform), follow=True
+        )
+        assert response.redirect_chain == [("/guthaben/", 302)]
+        return [f"{m.level_tag}: {m.message}" for m in response.context["messages"]]
+
+    assert exclude("30") == ["success: Ihre Selbstsperre ist aktiv."]
+    until = WalletState.objects.get(client_account=account).excluded_until
+    # Shorter than what runs: the service refuses, the wallet page says why.
+    assert exclude("7") == ["error: Eine Selbstsperre kann nur verlängert, nicht verkürzt werden."]
+    assert exclude("3") == ["error: Die Selbstsperre konnte nicht gesetzt werden."]
+    assert WalletState.objects.get(client_account=account).excluded_until == until
