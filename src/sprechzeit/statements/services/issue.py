@@ -35,7 +35,7 @@ from sprechzeit.statements.models import (
 from sprechzeit.statements.payability import payout_outlook, payout_terms
 from sprechzeit.statements.periods import today
 from sprechzeit.statements.services.bookings import reverse_charge_spec, vat_spec
-from sprechzeit.statements.vat import VatStatus, document_totals
+from sprechzeit.statements.vat import DocumentTotals, VatStatus, document_totals
 
 NUMBER_PREFIX: Final = "GS"
 
@@ -131,6 +131,24 @@ ISSUED_FIELDS: Final = [
 ]
 
 
+def _vat_specs(
+    statement: Statement, profile: PartnerTaxProfile, totals: DocumentTotals
+) -> list[TransferSpec]:
+    """The VAT bookings of an issued note: the regular VAT owed to the partner, and for
+    a partner abroad the reverse-charge VAT, counted in the month of the service."""
+    specs = (
+        vat_spec(statement=statement, vat_minor=totals.vat.minor, key=f"vat:{statement.pk}"),
+        reverse_charge_spec(
+            statement=statement,
+            status=profile.vat_status,
+            basis_minor=totals.net.minor,
+            key=f"vat-13b:{statement.pk}",
+            tax_month=statement.period_end,
+        ),
+    )
+    return [spec for spec in specs if spec is not None]
+
+
 def _issue_due(
     due: list[tuple[Statement, PartnerTaxProfile]],
     sections: dict[int, list[StatementSection]],
@@ -188,18 +206,7 @@ def _issue_due(
             payout=outlook.as_data(),
         )
         xml = statement_xml_checked(data)
-        for spec in (
-            vat_spec(statement=statement, vat_minor=totals.vat.minor, key=f"vat:{statement.pk}"),
-            reverse_charge_spec(
-                statement=statement,
-                status=profile.vat_status,
-                basis_minor=totals.net.minor,
-                key=f"vat-13b:{statement.pk}",
-                tax_month=statement.period_end,
-            ),
-        ):
-            if spec is not None:
-                vat_specs.append(spec)
+        vat_specs += _vat_specs(statement, profile, totals)
         statement.status = Statement.Status.ISSUED
         statement.held_reason = ""
         statement.number = number
