@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('payouts', '0002_payout_legal_entity'),
+        ('payouts', '0003_run_payment_info_id_bank_line_run'),
     ]
 
     operations = [
