@@ -77,7 +77,6 @@ ROLE_PERMISSIONS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
         ("payments", "view_refundrequest"),
         ("payments", "change_refundrequest"),  # approve / reject a refund
         ("payments", "change_payment"),  # record a chargeback
-        ("payments", "change_dispute"),
         ("payments", "change_inboxentry"),  # process a provider's notification again
         ("wallets", "view_walletstate"),
         ("wallets", "change_walletstate"),  # unblock, write off a receivable
