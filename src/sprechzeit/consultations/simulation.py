@@ -87,6 +87,13 @@ def _platforms(rng: random.Random, count: int, prefix: str) -> list[tuple[Platfo
             postal_code="10115",
             city="Berlin",
             email=f"betreiber{n}@{prefix}.example.com",
+            # Complete as an operator must be: its VAT ID (reverse-charge credit notes),
+            # § 35a GmbHG data, and the DATEV numbers of `sprechzeit accounting datev`.
+            vat_id=f"DE{100000000 + n:09d}",
+            register_entry=f"Amtsgericht Berlin-Charlottenburg, HRB {100000 + n}",
+            managing_directors="Erika Mustermann",
+            datev_consultant_number=1001,
+            datev_client_number=n + 1,
         )
         platform = Platform.objects.create(
             name=f"Sim {prefix} {n}",
