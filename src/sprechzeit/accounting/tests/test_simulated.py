@@ -82,6 +82,14 @@ def test_simulated_month_exports_and_reconciles() -> None:
             (c.amount_minor or 0) - (c.vat_minor or 0) for c in settled
         )
         assert january.kz81_tax > 0
+        # one revenue row with the 19 % key per charged consultation
+        rows = services.datev_batch(legal_entity=entity, period="2026-01").rows
+        keyed = [row for row in rows if row.bu_key == "3"]
+        charged = settled.filter(amount_minor__gt=0)
+        assert len(keyed) == charged.count()
+        assert sorted(row.amount_minor for row in keyed) == sorted(
+            c.amount_minor or 0 for c in charged
+        )
         assert january.kz83_payable == january.kz81_tax  # § 13b owed and deducted alike
     assert kz67 > 0  # the partners abroad were reverse charged
     assert_ledger_sound()
