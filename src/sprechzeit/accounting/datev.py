@@ -18,7 +18,7 @@ splitting off the VAT of BU-keyed rows as DATEV does; tests compare it with the 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -88,7 +88,13 @@ def split_key(movement: Movement) -> str:
     return movement.batch_id
 
 
-def _split_rows(legs: Sequence[Movement]) -> list[DatevRow]:
+REVENUE_BY_CASE: Final[dict[str, str]] = {
+    "reverse_charge": mapping.REVENUE_REVERSE_CHARGE,
+    "not_taxable": mapping.REVENUE_NOT_TAXABLE,
+}
+
+
+def _split_rows(legs: Sequence[Movement], cases: Mapping[str, str]) -> list[DatevRow]:
     amounts: dict[str, int] = defaultdict(int)
     for leg in legs:
         amounts[leg.purpose] += leg.amount_minor
@@ -104,12 +110,15 @@ def _split_rows(legs: Sequence[Movement]) -> list[DatevRow]:
             DatevRow(vat, first.debit_kind, vat_leg.credit_kind, vat_leg, "consultation_vat")
         )
         gross -= vat
+    revenue: str = AccountPurpose.PLATFORM_REVENUE
+    if not vat:
+        revenue = REVENUE_BY_CASE.get(cases.get(first.reference, ""), revenue)
     if gross:
         rows.append(
             DatevRow(
                 gross,
                 first.debit_kind,
-                AccountPurpose.PLATFORM_REVENUE,
+                revenue,
                 first,
                 "consultation_split",
                 key,
@@ -129,8 +138,13 @@ def _split_rows(legs: Sequence[Movement]) -> list[DatevRow]:
     return rows
 
 
-def datev_rows(movements: Sequence[Movement]) -> list[DatevRow]:
-    """The rows of `movements` in booking order (see the module docstring)."""
+def datev_rows(
+    movements: Sequence[Movement], cases: Mapping[str, str] | None = None
+) -> list[DatevRow]:
+    """The rows of `movements` in booking order (see the module docstring). `cases`
+    maps a consultation reference to its client's VAT case; a revenue row without VAT
+    goes to the revenue account of that case."""
+    cases = cases or {}
     # A consultation settles each of its holds in its own batch (the VAT taken from the
     # first holds); its legs are grouped by the consultation, so the revenue row has
     # the consultation's gross, from which DATEV splits off exactly the booked VAT.
@@ -151,7 +165,7 @@ def datev_rows(movements: Sequence[Movement]) -> list[DatevRow]:
                 )
             )
         elif splits[split_key(movement)][0] is movement:
-            rows.extend(_split_rows(splits[split_key(movement)]))
+            rows.extend(_split_rows(splits[split_key(movement)], cases))
     return rows
 
 

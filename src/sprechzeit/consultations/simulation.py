@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Final
 
 from django.db.models import Sum
 
@@ -76,6 +77,18 @@ def _duration(rng: random.Random) -> int:
     if bucket < 0.85:
         return rng.randint(300, 1200)
     return rng.randint(1200, 3600)
+
+
+# Where the simulated clients live, some of them businesses (with a VAT ID or, outside
+# the EU, a tax number): every place-of-supply case (accounts/vat_place.py).
+CLIENT_HOMES: Final = (
+    ("DE", ""),
+    ("AT", ""),
+    ("CH", ""),
+    ("US", "EIN 12-3456789"),
+    ("AT", "ATU13585627"),
+    ("DE", "DE136695976"),
+)
 
 
 def _platforms(rng: random.Random, count: int, prefix: str) -> list[tuple[Platform, ChannelPolicy]]:
@@ -157,8 +170,13 @@ def simulate(
         people: list[tuple[ClientAccount, ChannelPolicy]] = []
         for n in range(clients):
             platform, policy = setups[n % len(setups)]
+            country, vat_id = CLIENT_HOMES[n % len(CLIENT_HOMES)]
             client = client_register(
-                platform=platform, email=f"klient{n}@{prefix}.example.com", password=None
+                platform=platform,
+                email=f"klient{n}@{prefix}.example.com",
+                password=None,
+                country=country,
+                vat_id=vat_id,
             )
             wallets.wallet_open(client_account=client)
             people.append((client, policy))
