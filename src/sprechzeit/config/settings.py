@@ -299,6 +299,12 @@ sentry_init(
 )
 
 SPRECHZEIT_MODE = ENV.mode
+# Who confirms a business client's EU VAT ID (accounts/vat_place.py). There is no VIES
+# client yet: production confirms nothing (such clients pay German VAT); the demo and
+# the tests accept every well-formed ID.
+SPRECHZEIT_VAT_ID_CHECKER = (
+    "" if ENV.mode is Mode.PRODUCTION else "sprechzeit.accounts.vat_place.format_only"
+)
 
 # Our reverse proxies: X-Forwarded-For is believed only from them (core/net.py).
 TRUSTED_PROXIES = ENV.trusted_proxies

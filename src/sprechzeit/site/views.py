@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from sprechzeit.accounts.errors import EmailTaken
+from sprechzeit.accounts.errors import EmailTaken, InvalidVatId
 from sprechzeit.accounts.selectors import categories_of
 from sprechzeit.accounts.services import client_register
 from sprechzeit.accounts.throttles import signup_buckets
@@ -167,7 +167,11 @@ def signup(request: PlatformRequest) -> HttpResponse:
                 first_name=form.cleaned_data["first_name"],
                 language=getattr(request, "LANGUAGE_CODE", "de"),
                 client_address=client_address(request),
+                country=form.cleaned_data["country"],
+                vat_id=form.cleaned_data["vat_id"],
             )
+        except InvalidVatId as exc:
+            form.add_error("vat_id", str(exc.message))
         except EmailTaken:
             form.add_error(
                 "email",
