@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
@@ -17,6 +18,7 @@ from sprechzeit.core import clock
 from sprechzeit.statements import services
 from sprechzeit.statements.errors import StatementError
 from sprechzeit.statements.models import Adjustment, CloseRun, PartnerTaxProfile, Statement
+from sprechzeit.statements.services.bank_account import bank_change_apply
 
 
 @admin.register(CloseRun)
@@ -174,11 +176,19 @@ class PartnerTaxProfileAdmin(admin.ModelAdmin[PartnerTaxProfile]):
     list_filter = ("vat_status",)
     search_fields = ("legal_name", "partner__user__email", "iban")
 
+    readonly_fields = ("iban_usable_from",)
+
     def save_model(
         self, request: HttpRequest, obj: PartnerTaxProfile, form: Any, change: bool
     ) -> None:
-        obj.updated_at = clock.now()
-        super().save_model(request, obj, form, change)
+        """A staff change of the IBAN is announced and cooled off like the partner's own
+        (no authenticator code: staff signed in with theirs)."""
+        now = clock.now()
+        previous = PartnerTaxProfile.objects.filter(pk=obj.pk).first() if change else None
+        with transaction.atomic():
+            bank_change_apply(profile=obj, previous=previous, totp_code="", by_staff=True, now=now)
+            obj.updated_at = now
+            super().save_model(request, obj, form, change)
 
 
 @admin.register(Adjustment)

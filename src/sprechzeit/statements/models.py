@@ -40,6 +40,10 @@ class PartnerTaxProfile(models.Model):
     payout_blocked_reason = models.CharField(
         _("Auszahlung gesperrt wegen"), max_length=200, blank=True
     )
+    # After a change of the IBAN: payouts go to it from then on (cooling-off).
+    iban_usable_from = models.DateTimeField(
+        _("Auszahlungen an diese IBAN ab"), null=True, blank=True
+    )
     self_billing_accepted_at = models.DateTimeField(
         _("Gutschriftsverfahren zugestimmt am"), null=True, blank=True
     )

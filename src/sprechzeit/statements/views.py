@@ -75,18 +75,25 @@ def tax_profile_edit(request: HttpRequest) -> HttpResponse:
     partner = _partner(request)
     profile = selectors.partner_tax_profile(partner=partner)
     initial = (
-        {name: getattr(profile, name) for name in TaxProfileForm.base_fields} if profile else {}
+        {
+            name: getattr(profile, name)
+            for name in TaxProfileForm.base_fields
+            if hasattr(profile, name)
+        }
+        if profile
+        else {}
     )
     form = TaxProfileForm(request.POST or None, initial=initial)
     saved = False
     if request.method == "POST" and form.is_valid():
         fields = dict(form.cleaned_data)
         accept = fields.pop("accept_self_billing")
+        totp_code = fields.pop("totp_code")
         if accept:
             fields["self_billing_accepted_at"] = clock.now()
             fields["self_billing_version"] = SELF_BILLING_VERSION
         try:
-            profile = services.tax_profile_save(partner=partner, **fields)
+            profile = services.tax_profile_save(partner=partner, totp_code=totp_code, **fields)
             saved = True
         except errors.TaxProfileInvalid as exc:
             for name, message in exc.fields.items():

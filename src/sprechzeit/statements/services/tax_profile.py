@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django.db import transaction
@@ -16,6 +17,7 @@ from sprechzeit.accounts.models import Partner
 from sprechzeit.core import clock
 from sprechzeit.statements import errors
 from sprechzeit.statements.models import PartnerTaxProfile
+from sprechzeit.statements.services.bank_account import bank_change_apply, iban_problem
 from sprechzeit.statements.vat import VatStatus
 
 
@@ -44,6 +46,8 @@ def tax_fields_check(fields: dict[str, Any]) -> dict[str, str]:
             fields["iban"] = iban.compact
             if not fields.get("bic") and iban.bic is not None:
                 fields["bic"] = str(iban.bic)
+            if outside := iban_problem(iban):
+                problems["iban"] = outside
         except SchwiftyException:
             problems["iban"] = _("Die IBAN ist ungültig.")
     status = fields.get("vat_status")
@@ -55,24 +59,28 @@ def tax_fields_check(fields: dict[str, Any]) -> dict[str, str]:
 
 
 @transaction.atomic
-def tax_profile_save(*, partner: Partner, **fields: Any) -> PartnerTaxProfile:
+def tax_profile_save(
+    *, partner: Partner, totp_code: str = "", by_staff: bool = False, **fields: Any
+) -> PartnerTaxProfile:
     """Create or update the partner's tax and bank data. Validates tax number
-    (stdnum.de.stnr), VAT ID (stdnum.eu.vat) and IBAN (schwifty); raises
+    (stdnum.de.stnr), VAT ID (stdnum.eu.vat) and IBAN (schwifty, SEPA zone only); raises
     `TaxProfileInvalid` with `fields` = {field: message}. A valid IBAN counts as
-    verified (a bank return clears that again, see payouts)."""
+    verified (a bank return clears that again, see payouts); changing it needs the
+    authenticator code (`totp_code`, unless `by_staff`), is announced by e-mail and
+    starts a cooling-off period (`services.bank_account`)."""
     problems = tax_fields_check(fields)
     if problems:
         raise errors.TaxProfileInvalid(**problems)
     profile = PartnerTaxProfile.objects.select_for_update().filter(partner=partner).first()
-    previous_iban = profile.iban if profile else ""
+    previous = copy.copy(profile)
     if profile is None:
         profile = PartnerTaxProfile(partner=partner)
     for name, value in fields.items():
         setattr(profile, name, value)
     now = clock.now()
-    if profile.iban and (profile.iban != previous_iban or profile.iban_verified_at is None):
-        profile.iban_verified_at = now
-        profile.payout_blocked_reason = ""
+    bank_change_apply(
+        profile=profile, previous=previous, totp_code=totp_code, by_staff=by_staff, now=now
+    )
     profile.updated_at = now
     profile.full_clean(exclude=["partner"])
     profile.save()
