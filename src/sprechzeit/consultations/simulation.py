@@ -38,8 +38,7 @@ from sprechzeit.core.money import Money
 from sprechzeit.ledger.check import ledger_check
 from sprechzeit.ledger.models import Transfer
 from sprechzeit.payments.models import ChannelPolicy, Payment, ProviderConfig, ProviderKind
-from sprechzeit.payments.services import payments
-from sprechzeit.payments.services.sandbox import sandbox_deliver
+from sprechzeit.payments.services.sandbox import sandbox_deliver, sandbox_top_up
 from sprechzeit.platforms.models import LegalEntity, Platform
 from sprechzeit.wallets import services as wallets
 
@@ -165,17 +164,14 @@ def _top_up(
     report: SimulationReport, client: ClientAccount, policy: ChannelPolicy, minor: int
 ) -> Payment | None:
     try:
-        payment = payments.payment_start(
+        payment = sandbox_top_up(
             client_account=client,
             policy=policy,
             amount=Money(minor, client.platform.currency),
             return_url="/guthaben/{id}/",
-            cancel_url="/guthaben/",
-            webhook_url="/hooks/sandbox/",
         )
     except DomainError:
         return None
-    sandbox_deliver(payment=payment, event_type="payment.succeeded")
     report.top_ups += 1
     report.top_up_minor += minor
     return payment
