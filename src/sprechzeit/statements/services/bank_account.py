@@ -12,6 +12,8 @@
   stopped before money leaves.
 - A bank return blocks payouts "until the bank data are fixed": a new IBAN or account
   holder lifts the block; saving the same data again does not.
+- Every change of the tax status or bank data adds a dated, insert-only history row
+  (`TaxProfileChange`), whoever made it.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from schwifty import IBAN
 
 from sprechzeit.accounts.services import totp_verify
 from sprechzeit.statements import errors
-from sprechzeit.statements.models import PartnerTaxProfile
+from sprechzeit.statements.models import PartnerTaxProfile, TaxProfileChange
 
 IBAN_COOLING_OFF: Final = timedelta(days=3)
 
@@ -110,4 +112,21 @@ def _notify(profile: PartnerTaxProfile, old_iban: str) -> None:
             from_email=None,
             recipient_list=[recipient],
         )
+    )
+
+
+def tax_profile_change_record(
+    *, profile: PartnerTaxProfile, previous: PartnerTaxProfile | None, by_staff: bool
+) -> TaxProfileChange | None:
+    """Add a history row when the status or bank data changed (saved `profile`)."""
+    tracked = TaxProfileChange.TRACKED
+    if previous is not None and all(
+        getattr(previous, name) == getattr(profile, name) for name in tracked
+    ):
+        return None
+    return TaxProfileChange.objects.create(
+        partner_id=profile.partner_id,
+        valid_from=profile.updated_at,
+        changed_by=TaxProfileChange.By.STAFF if by_staff else TaxProfileChange.By.PARTNER,
+        **{name: getattr(profile, name) or "" for name in tracked},
     )
