@@ -79,7 +79,7 @@ def tax_profile_edit(request: HttpRequest) -> HttpResponse:
         {
             name: getattr(profile, name)
             for name in TaxProfileForm.base_fields
-            if name != "accept_self_billing"
+            if name != "accept_self_billing" and hasattr(profile, name)
         }
         if profile
         else {}
@@ -89,11 +89,12 @@ def tax_profile_edit(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         fields = dict(form.cleaned_data)
         accept = fields.pop("accept_self_billing")
+        totp_code = fields.pop("totp_code")
         if accept:
             fields["self_billing_accepted_at"] = clock.now()
             fields["self_billing_version"] = SELF_BILLING_VERSION
         try:
-            profile = services.tax_profile_save(partner=partner, **fields)
+            profile = services.tax_profile_save(partner=partner, totp_code=totp_code, **fields)
             saved = True
         except errors.TaxProfileInvalid as exc:
             for name, message in exc.fields.items():
