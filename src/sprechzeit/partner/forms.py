@@ -8,10 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from sprechzeit.accounts.models import Category, Listing
-
-PHOTO_MAX_BYTES = 2 * 1024 * 1024
-# File signatures of the photo formats we accept; the name's extension is not trusted.
-PHOTO_MAGIC = {b"\xff\xd8\xff": "jpeg", b"\x89PNG\r\n\x1a\n": "png", b"RIFF": "webp"}
+from sprechzeit.core.images import ReencodedImageFormField
 
 
 class ListingForm(forms.Form):
@@ -31,7 +28,10 @@ class ListingForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    photo = forms.FileField(label=_("Foto (JPEG, PNG oder WebP, höchstens 2 MB)"), required=False)
+    # Re-encoded by Pillow under a random name (core.images); refused with a form error else.
+    photo = ReencodedImageFormField(
+        label=_("Foto (JPEG, PNG oder WebP, höchstens 2 MB)"), required=False
+    )
 
     def __init__(self, *args: Any, listing: Listing, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -56,17 +56,3 @@ class ListingForm(forms.Form):
         if not platform.rate_min_minor <= cents <= platform.rate_max_minor:
             raise ValidationError(self.fields["rate"].help_text)
         return int(cents)
-
-    def clean_photo(self) -> Any:
-        photo = self.cleaned_data.get("photo")
-        if photo is None:
-            return None
-        if photo.size > PHOTO_MAX_BYTES:
-            raise ValidationError(_("Das Foto ist größer als 2 MB."))
-        head = photo.read(12)
-        photo.seek(0)
-        if not any(head.startswith(magic) for magic in PHOTO_MAGIC) or (
-            head.startswith(b"RIFF") and head[8:12] != b"WEBP"
-        ):
-            raise ValidationError(_("Bitte ein Foto als JPEG, PNG oder WebP hochladen."))
-        return photo

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
+from PIL import Image
 
 from sprechzeit.accounts.models import Category, Listing
 from sprechzeit.accounts.tests.factories import client_create, login_verified, partner_with_listing
@@ -26,7 +28,15 @@ from sprechzeit.platforms.tests.factories import platform_create
 
 pytestmark = pytest.mark.django_db
 A = {"host": "a.localhost"}
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), "white").save(out, format="PNG")
+    return out.getvalue()
+
+
+PNG = _png()
 
 
 def test_portal_requires_partner_with_second_factor() -> None:
