@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from sprechzeit.accounts.models import Category, Listing
 from sprechzeit.core.images import ReencodedImageFormField
+from sprechzeit.core.inputs import InvalidInput, amount_parse
 
 
 class ListingForm(forms.Form):
@@ -44,15 +45,16 @@ class ListingForm(forms.Form):
         }
 
     def clean_rate(self) -> int:
-        raw = str(self.cleaned_data["rate"]).strip().replace("€", "").replace(",", ".")
-        try:
-            value = Decimal(raw)
-        except InvalidOperation:
-            raise ValidationError(_("Bitte einen Betrag wie 1,99 eingeben.")) from None
-        cents = value * 100
-        if cents != cents.to_integral_value():
-            raise ValidationError(_("Höchstens zwei Nachkommastellen."))
         platform = self.listing.platform
-        if not platform.rate_min_minor <= cents <= platform.rate_max_minor:
+        try:
+            rate = amount_parse(
+                self.cleaned_data["rate"],
+                currency=platform.currency,
+                field="rate",
+                message=_("Bitte einen Betrag wie 1,99 eingeben."),
+            )
+        except InvalidInput as refused:
+            raise ValidationError(str(refused.message), code=refused.code) from None
+        if not platform.rate_min_minor <= rate.minor <= platform.rate_max_minor:
             raise ValidationError(self.fields["rate"].help_text)
-        return int(cents)
+        return rate.minor
