@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from sprechzeit.accounts.vat_place import ClientVatCase
+from sprechzeit.core.images import ReencodedImageField
 from sprechzeit.core.money import Money
 from sprechzeit.platforms.models import Platform
 
@@ -231,7 +232,7 @@ class Listing(models.Model):
     categories = models.ManyToManyField(
         Category, blank=True, related_name="listings", verbose_name=_("Kategorien")
     )
-    photo = models.FileField(_("Foto"), upload_to="listings/photos/", blank=True)
+    photo = ReencodedImageField(_("Foto"), upload_to="listings/photos/", blank=True)
     rate_minor = models.PositiveIntegerField(_("Preis pro Minute (Cent)"))
     revenue_share = models.DecimalField(
         _("Anteil des Beraters (%)"),

@@ -8,7 +8,7 @@ import secrets
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
 from django.core import signing
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files.base import File
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -334,7 +334,7 @@ def listing_update(
     description: str,
     rate_minor: int,
     categories: list[Category],
-    photo: UploadedFile[bytes] | None = None,
+    photo: File[bytes] | None = None,
 ) -> Listing:
     """A partner edits their listing: text, categories of the listing's platform, photo and
     a price within the platform's limits (RateOutOfRange otherwise; nothing is saved)."""
@@ -343,10 +343,8 @@ def listing_update(
     listing.headline = headline.strip()
     listing.description = description.strip()
     listing.rate_minor = rate_minor
-    if photo is not None:
-        listing.photo.save(
-            f"{listing.platform.slug}-{listing.slug}-{photo.name}", photo, save=False
-        )
+    if photo is not None:  # re-encoded under a random name, or ImageRefused (core.images)
+        listing.photo.save("", photo, save=False)
     listing.save()
     listing.categories.set([c for c in categories if c.platform_id == listing.platform_id])
     return listing

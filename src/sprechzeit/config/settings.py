@@ -67,6 +67,8 @@ MIDDLEWARE = [
     "sprechzeit.site.middleware.ContentSecurityPolicyMiddleware",
     "sprechzeit.platforms.middleware.PlatformMiddleware",
     "sprechzeit.site.middleware.NetworkOnlyMiddleware",
+    # A NUL character in a query string or form field: 400 before anything reads it.
+    "sprechzeit.site.middleware.NulInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "sprechzeit.platforms.middleware.PlatformLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

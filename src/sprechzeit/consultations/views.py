@@ -26,6 +26,7 @@ from sprechzeit.consultations.selectors import (
 )
 from sprechzeit.core.http import back_on_domain_error
 from sprechzeit.platforms.http import PlatformRequest
+from sprechzeit.core.inputs import ids_parse
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 STARS = frozenset({"1", "2", "3", "4", "5"})
@@ -187,7 +188,7 @@ def availability(request: PlatformRequest) -> JsonResponse:
     platform = request.platform
     if platform is None:
         raise Http404
-    ids = [int(value) for value in request.GET.getlist("listing") if value.isdigit()][:200]
+    ids = ids_parse(request.GET.getlist("listing"), field="listing", limit=200)
     result: dict[str, Any] = {
         str(key): value for key, value in listings_availability(platform, listing_ids=ids).items()
     }

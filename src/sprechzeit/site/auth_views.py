@@ -42,6 +42,7 @@ from sprechzeit.accounts.services import (
     user_verify_email,
 )
 from sprechzeit.accounts.throttles import password_reset_buckets, totp_verify_limited
+from sprechzeit.core.inputs import form_status
 from sprechzeit.core.throttle import Throttled, throttle_take
 from sprechzeit.platforms.http import PlatformRequest
 from sprechzeit.site.forms import LoginForm, OtpTokenForm, PlatformPasswordResetForm
@@ -84,7 +85,7 @@ def login_view(request: PlatformRequest) -> HttpResponse:
         request,
         "site/login.html",
         {"form": form, "next": _next_url(request)},
-        status=429 if form.throttled is not None else 200,
+        status=429 if form.throttled is not None else form_status(form),
     )
 
 
@@ -195,6 +196,9 @@ class PasswordResetView(auth_views.PasswordResetView):
             return self.render_to_response(self.get_context_data(form=form), status=429)
         form.platform = self.request.platform
         return super().form_valid(form)
+
+    def form_invalid(self, form: PlatformPasswordResetForm) -> HttpResponse:  # type: ignore[override]
+        return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):

@@ -16,12 +16,13 @@ from django.utils.translation import gettext_lazy as _
 from sprechzeit.accounts.models import User
 from sprechzeit.accounts.throttles import request_throttled
 from sprechzeit.accounts.vat_place import EU, vat_id_clean, vat_id_problem
+from sprechzeit.core.inputs import EmailFormField
 from sprechzeit.core.throttle import Throttled
 from sprechzeit.platforms.models import Platform
 
 
 class LoginForm(forms.Form):
-    email = forms.EmailField(
+    email = EmailFormField(
         label=_("E-Mail"),
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
@@ -61,7 +62,7 @@ class SignupForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
     )
-    email = forms.EmailField(
+    email = EmailFormField(
         label=_("E-Mail"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
     password = forms.CharField(
@@ -152,7 +153,7 @@ class InvitationPasswordForm(forms.Form):
 
 
 class ContactForm(forms.Form):
-    email = forms.EmailField(
+    email = EmailFormField(
         label=_("Ihre E-Mail"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
     subject = forms.CharField(label=_("Betreff"), max_length=200)
@@ -171,6 +172,9 @@ class PlatformPasswordResetForm(PasswordResetForm):
     link for the same address's account on platform B."""
 
     platform: Platform | None = None
+    email = EmailFormField(
+        label=_("E-Mail"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
 
     def get_users(self, email: str) -> Iterator[User]:
         scope = (

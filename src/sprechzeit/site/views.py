@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
@@ -19,6 +18,7 @@ from sprechzeit.accounts.services import client_register
 from sprechzeit.accounts.throttles import signup_buckets
 from sprechzeit.consultations.models import VoiceConfig
 from sprechzeit.consultations.selectors import Availability
+from sprechzeit.core.inputs import amount_parse, form_status
 from sprechzeit.core.net import client_address
 from sprechzeit.core.throttle import Throttled, throttle_take
 from sprechzeit.platforms.errors import ContactRateLimited
@@ -75,15 +75,12 @@ def home(request: PlatformRequest) -> HttpResponse:
     )
 
 
-def _cents(raw: str | None) -> int | None:
-    """A price in euros from a filter field ("2", "2,50", "2.5") as cents; junk is ignored."""
+def _cents(raw: str | None, *, currency: str, field: str) -> int | None:
+    """A price filter in euros ("2", "2,50", "2.5") as cents; anything else is a 400."""
     if not raw:
         return None
-    try:
-        value = Decimal(raw.strip().replace(",", "."))
-    except InvalidOperation:
-        return None
-    return int(value * 100) if value >= 0 else None
+    message = _("Bitte einen Preis wie 2,50 eingeben.")
+    return amount_parse(raw, currency=currency, field=field, message=message).minor
 
 
 def directory(request: PlatformRequest) -> HttpResponse:
@@ -92,8 +89,12 @@ def directory(request: PlatformRequest) -> HttpResponse:
     flt = DirectoryFilter(
         category=params.get("kategorie", ""),
         online_only=params.get("online") == "1",
-        price_min_minor=_cents(params.get("preis_von")),
-        price_max_minor=_cents(params.get("preis_bis")),
+        price_min_minor=_cents(
+            params.get("preis_von"), currency=platform.currency, field="preis_von"
+        ),
+        price_max_minor=_cents(
+            params.get("preis_bis"), currency=platform.currency, field="preis_bis"
+        ),
         sort=params.get("sortierung", "rating"),
     )
     entries = listings_directory(platform, flt)
@@ -153,7 +154,9 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 def signup(request: PlatformRequest) -> HttpResponse:
     platform = _platform(request)
     form = SignupForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    valid = request.method == "POST" and form.is_valid()
+    status = form_status(form)  # 400 for a refused field; a taken address stays a 200 page
+    if valid:
         try:
             throttle_take(buckets=signup_buckets(request=request))
         except Throttled as exc:
@@ -192,7 +195,7 @@ def signup(request: PlatformRequest) -> HttpResponse:
                 ),
             )
             return redirect("site:home")
-    return render(request, "site/signup.html", {"form": form})
+    return render(request, "site/signup.html", {"form": form}, status=status)
 
 
 def contact(request: PlatformRequest) -> HttpResponse:
@@ -219,7 +222,7 @@ def contact(request: PlatformRequest) -> HttpResponse:
                     request, "site/contact.html", {"form": form, "rate_limited": True}, status=429
                 )
             return redirect("site:contact_done")
-    return render(request, "site/contact.html", {"form": form})
+    return render(request, "site/contact.html", {"form": form}, status=form_status(form))
 
 
 def contact_done(request: PlatformRequest) -> HttpResponse:
