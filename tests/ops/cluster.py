@@ -169,9 +169,10 @@ class Cluster:
         status, _headers, body = self.https("GET", path)
         return status, json.loads(body)
 
-    def worker_restart(self) -> subprocess.Popen[bytes]:
-        """A new Celery worker (after `kill_worker`), stopped with the cluster."""
-        self.worker = worker_start(self.folder, self.environment, self._logs)
+    def worker_restart(self, *, pool: str = "solo") -> subprocess.Popen[bytes]:
+        """A new Celery worker (after `kill_worker`, or for a cluster started without
+        one), stopped with the cluster."""
+        self.worker = worker_start(self.folder, self.environment, self._logs, pool=pool)
         self._more.callback(_stop, self.worker)
         return self.worker
 
@@ -199,15 +200,16 @@ class Cluster:
 
 
 def worker_start(
-    folder: Path, environment: dict[str, str], logs: list[IO[bytes]]
+    folder: Path, environment: dict[str, str], logs: list[IO[bytes]], *, pool: str = "solo"
 ) -> subprocess.Popen[bytes]:
-    """A Celery worker (solo pool: one process, so SIGKILL takes the task with it)."""
+    """A Celery worker: solo pool (one process: SIGKILL takes the task with it), or
+    prefork with one pool process (as production runs it, with one process fewer)."""
     log = (folder / "worker.log").open("ab")
     logs.append(log)
     return subprocess.Popen(
         [
             str(BIN / "celery"), "-A", "sprechzeit.config", "worker",
-            "--pool", "solo", "--loglevel", "INFO", "--without-gossip",
+            "--pool", pool, "--concurrency", "1", "--loglevel", "INFO", "--without-gossip",
             "--without-mingle", "--hostname", f"ops-test-{secrets.token_hex(4)}@%h",
         ],
         env={**environment, "PROMETHEUS_MULTIPROC_DIR": str(folder / "metrics-worker")},

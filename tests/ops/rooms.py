@@ -54,8 +54,11 @@ class LiveConsultation:
     partner_cookie: str
 
 
+BALANCE_MINOR = 2000
+
+
 def live_consultation(
-    *, secret_key: str, balance_minor: int = 2000, rate_minor: int = 200
+    *, secret_key: str, balance_minor: int = BALANCE_MINOR, rate_minor: int = 200
 ) -> LiveConsultation:
     """A consultation the partner has accepted (live from now), 10 minutes paid."""
     made = scene(balance_minor=balance_minor, rate_minor=rate_minor)
