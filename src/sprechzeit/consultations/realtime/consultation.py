@@ -61,6 +61,7 @@ from sprechzeit.consultations.services.metering import (
     consultation_resume,
 )
 from sprechzeit.consultations.tariff import tariff_rate
+from sprechzeit.core import metrics
 from sprechzeit.core.errors import DomainError
 
 # A socket stores its side's heartbeat (for the peer's timeout and the reaper) at most
@@ -430,6 +431,7 @@ class ConsultationConsumer(Consumer):
                     return
                 continue
             if step.action is Action.CUT_OFF:
+                metrics.observe_cutoff_lateness(step.past_cut_seconds)
                 if step.late_by is not None:
                     # An overloaded node shows here first (the booking is exact anyway).
                     logger.warning(
