@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "sprechzeit.consultations",
     "sprechzeit.statements",
     "sprechzeit.payouts",
+    "sprechzeit.accounting",
     "sprechzeit.site.apps.SiteConfig",
     "sprechzeit.partner",
     "sprechzeit.api",
@@ -73,6 +74,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "sprechzeit.accounts.middleware.PlatformSessionMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # The one table of who may open which URL on which host (accounts.access).
+    "sprechzeit.accounts.middleware.AccessMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
