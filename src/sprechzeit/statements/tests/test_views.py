@@ -107,3 +107,32 @@ def test_staff_admin_checks_tax_data_and_lists_held() -> None:
 
     (held,) = held_statements()
     assert "Steuer- und Bankdaten fehlen" in held.held_reason
+
+
+def test_partner_with_saved_profile_opens_and_saves_tax_page() -> None:
+    """Regression: the page was a 500 for every partner with a saved profile (the form's
+    agreement box is no model field)."""
+    platform = platform_create(hosts=("portal3.localhost",))
+    s = busy_scene(platform=platform)
+    profile = tax_profile(s.partner, VatStatus.SMALL_BUSINESS)
+    accepted_at = profile.self_billing_accepted_at
+    client = Client(HTTP_HOST="portal3.localhost")
+    client.force_login(s.partner.user)
+    page = client.get("/partner/steuerdaten/")
+    assert page.status_code == 200
+    form = page.context["form"]
+    assert form.initial["legal_name"] == profile.legal_name
+    assert form.initial["iban"] == profile.iban
+    assert form.initial["accept_self_billing"] is True
+    assert b'name="accept_self_billing"' in page.content
+    assert b"checked" in page.content
+    data = {name: value for name, value in form.initial.items() if value not in (None, "")}
+    data["accept_self_billing"] = "on"
+    data["iban"] = "DE89 3704 0044 0532 0130 00"
+    page = client.post("/partner/steuerdaten/", data)
+    assert page.status_code == 200
+    assert b"Gespeichert" in page.content, page.content.decode()[:3000]
+    profile.refresh_from_db()
+    assert profile.iban == "DE89370400440532013000"
+    assert profile.self_billing_accepted_at == accepted_at  # the agreement keeps its date
+    assert client.get("/partner/steuerdaten/").status_code == 200
