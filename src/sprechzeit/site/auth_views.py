@@ -42,6 +42,7 @@ from sprechzeit.accounts.services import (
     user_verify_email,
 )
 from sprechzeit.accounts.throttles import password_reset_buckets, totp_verify_limited
+from sprechzeit.core.money import Money
 from sprechzeit.core.throttle import Throttled, throttle_take
 from sprechzeit.platforms.models import Platform
 from sprechzeit.site.forms import LoginForm, OtpTokenForm, PlatformPasswordResetForm
@@ -172,10 +173,13 @@ def verify_email(request: HttpRequest, token: str) -> HttpResponse:
         user = user_verify_email(token=token, platform=_platform(request))
     except InvalidToken:
         return render(request, "site/verify_email.html", {"ok": False}, status=400)
+    welcome = None
     if user.kind == User.Kind.CLIENT:
         # The welcome credit waits for a confirmed address (wallets/services/welcome.py).
-        welcome_credit_after_verification(client_account=user.client_account)
-    return render(request, "site/verify_email.html", {"ok": True})
+        grant = welcome_credit_after_verification(client_account=user.client_account)
+        if grant is not None:
+            welcome = Money(grant.amount_minor, grant.currency)
+    return render(request, "site/verify_email.html", {"ok": True, "welcome": welcome})
 
 
 class PasswordResetView(auth_views.PasswordResetView):
