@@ -68,9 +68,19 @@ def _next_url(request: HttpRequest, *, default: str | None = None) -> str:
 
 
 def _home_for(user: User, request: HttpRequest) -> str:
+    """Where a log-in without `next` lands: partners in their area, staff on the network
+    host in the back office, everyone else on the home page."""
     if user.kind == User.Kind.STAFF and _platform(request) is None:
         return "/admin/"
+    if user.kind == User.Kind.PARTNER:
+        return reverse("partner:dashboard")
     return reverse("site:home")
+
+
+def _next_given(request: HttpRequest) -> str:
+    """The safe `next` the request names, or "" (the login form carries it on)."""
+    given = _next_url(request, default="-")
+    return "" if given == "-" else given
 
 
 def login_view(request: HttpRequest) -> HttpResponse:
@@ -85,11 +95,11 @@ def login_view(request: HttpRequest) -> HttpResponse:
             }
             return redirect("site:login_2fa")
         login(request, user, backend=BACKEND)
-        return HttpResponseRedirect(_next_url(request))
+        return HttpResponseRedirect(_next_url(request, default=_home_for(user, request)))
     return render(
         request,
         "site/login.html",
-        {"form": form, "next": _next_url(request)},
+        {"form": form, "next": _next_given(request)},
         status=429 if form.throttled is not None else 200,
     )
 

@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from sprechzeit.core import clock
+from sprechzeit.core.money import Money, money_text
 from sprechzeit.platforms.tests.factories import platform_create
 from sprechzeit.statements import services
 from sprechzeit.statements.models import Statement
@@ -33,6 +34,9 @@ def test_partner_downloads_own_documents_only() -> None:
     assert page.status_code == 200
     assert own.number is not None
     assert own.number.encode() in page.content
+    gross = money_text(Money(own.gross_minor, own.currency))
+    assert gross.encode() in page.content  # "12,34 €", never "12.34 EUR"
+    assert b"EUR" not in page.content
     for kind in ("pdf", "xml", "xrechnung"):
         response = client.get(f"/partner/gutschriften/{own.pk}/{kind}/")
         assert response.status_code == 200, kind
