@@ -15,6 +15,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from sprechzeit.demo.seed import DEMO_PASSWORD, DEMO_TOTP_SECRET, PARTNERS
 from tests.browser.conftest import LiveServer, screenshot_path
+from tests.browser.test_phone_layouts import FITS
 
 pytestmark = pytest.mark.browser
 
@@ -99,9 +100,12 @@ def test_client_and_partner_chat_until_the_balance_ends_it(
     # No empty warning bar; on a phone the input sits above the fold, nothing scrolls sideways.
     expect(client.locator("#meter-warning")).to_be_hidden()
     expect(client.locator("#chat-input")).to_be_in_viewport()
-    assert client.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert client.evaluate(FITS)
 
-    # The partner's screen shows the request live; accepting opens the room.
+    # The partner's screen shows the request live, visibly too (sound may be off);
+    # accepting opens the room.
+    expect(partner.locator("#request-alert")).to_be_visible()
+    expect(partner.locator("#request-list .request-new")).to_have_count(1)
     partner.get_by_role("button", name="Annehmen").click()
     expect(partner.get_by_role("heading", name="Beratung")).to_be_visible()
 
@@ -146,6 +150,9 @@ def test_client_and_partner_chat_until_the_balance_ends_it(
     row = client.get_by_role("row").filter(has_text="Anna Berger").first
     expect(row).to_contain_text("0:12")  # 12 paid seconds …
     expect(row).to_contain_text("1,00\xa0€")  # … billed exactly the balance
+    # On the phone the amount column is on screen, not cut off at the right.
+    expect(row.locator(".record-amount")).to_be_in_viewport()
+    assert client.evaluate(FITS)
     client.screenshot(path=screenshot_path("history-phone"), full_page=True)
 
     partner.goto(demo_server.url("coaching", reverse("consultations:partner_records")))

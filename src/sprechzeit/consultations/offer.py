@@ -7,7 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sprechzeit.accounts.models import ClientAccount, Listing
-from sprechzeit.consultations.billing import client_available
+from sprechzeit.consultations.billing import client_available, client_check_spend
+from sprechzeit.consultations.errors import ClientBlocked
 from sprechzeit.consultations.selectors import policy_for
 from sprechzeit.consultations.tariff import (
     Tariff,
@@ -26,6 +27,7 @@ class StartOffer:
     seconds: int
     enough: bool  # the balance pays for the first increment
     welcome: Money | None  # the welcome credit granted to this client, if any
+    refusal: str = ""  # why this client may not start now (blocked, self-excluded)
 
     @property
     def minutes(self) -> int:
@@ -45,6 +47,11 @@ def consultation_offer(*, client: ClientAccount, listing: Listing) -> StartOffer
     )
     available = client_available(client=client, currency=platform.currency)
     grant = WelcomeCreditGrant.objects.filter(client_account=client).first()
+    refusal = ""
+    try:
+        client_check_spend(client=client)
+    except ClientBlocked as exc:
+        refusal = str(exc.message)
     return StartOffer(
         tariff=tariff,
         available=available,
@@ -53,4 +60,5 @@ def consultation_offer(*, client: ClientAccount, listing: Listing) -> StartOffer
         ),
         enough=available >= tariff_first_increment_cost(tariff=tariff),
         welcome=Money(grant.amount_minor, grant.currency) if grant else None,
+        refusal=refusal,
     )

@@ -65,7 +65,7 @@ def client_of(request: HttpRequest) -> ClientAccount | None:
 
 
 def parse_amount(raw: str, currency: str) -> Money | None:
-    text = raw.strip().replace("€", "").replace(" ", "")
+    text = raw.strip().replace("€", "").replace(" ", "").replace("\xa0", "")
     if "," in text:
         text = text.replace(".", "").replace(",", ".")
     try:
@@ -104,14 +104,18 @@ def _bank_details(account: ClientAccount) -> dict[str, str] | None:
 def wallet_page(request: HttpRequest, account: ClientAccount) -> HttpResponse:
     balance = wallets.wallet_balance(client_account=account)
     limit = wallets.wallet_deposit_limit(client_account=account)
+    refundable = selectors.refundable_now(account)
     return render(
         request,
         "payments/wallet.html",
         {
             "balance": balance,
-            "payments": selectors.payments_of(account)[:50],
+            "payments": selectors.payment_rows(account),
             "limit": limit,
             "state": account.wallet_state,
+            "refundable": refundable,
+            "refundable_text": f"{refundable.amount:.2f}".replace(".", ","),
+            "refund_requests": selectors.refund_requests_of(account)[:10],
         },
     )
 
@@ -231,8 +235,14 @@ def self_exclude(request: HttpRequest, account: ClientAccount) -> HttpResponse:
 @require_POST
 @client_required
 def refund_request(request: HttpRequest, account: ClientAccount) -> HttpResponse:
+    """The client asks for an amount of the refundable balance (empty: all of it)."""
+    raw = request.POST.get("amount", "").strip()
+    amount = parse_amount(raw, account.platform.currency) if raw else None
+    if raw and amount is None:
+        messages.error(request, _("Bitte geben Sie einen gültigen Betrag ein."))
+        return redirect("payments:wallet")
     try:
-        refunds.refund_request_create(client_account=account)
+        refunds.refund_request_create(client_account=account, amount=amount)
     except DomainError as exc:
         messages.error(request, str(exc.message))
     else:
