@@ -23,6 +23,7 @@ from sprechzeit.consultations.selectors import Availability
 from sprechzeit.core.net import client_address
 from sprechzeit.core.throttle import Throttled, throttle_take
 from sprechzeit.platforms.errors import ContactRateLimited
+from sprechzeit.platforms.http import PlatformRequest
 from sprechzeit.platforms.models import Platform
 from sprechzeit.platforms.selectors import host_port, platform_url, platforms_active
 from sprechzeit.platforms.services import contact_message_submit
@@ -45,15 +46,15 @@ SORT_LABELS = (
 )
 
 
-def _platform(request: HttpRequest) -> Platform:
-    platform: Platform | None = getattr(request, "platform", None)
+def _platform(request: PlatformRequest) -> Platform:
+    platform = request.platform
     if platform is None:
         raise Http404(_("Diese Seite gibt es nur auf einer Plattform."))
     return platform
 
 
-def home(request: HttpRequest) -> HttpResponse:
-    platform: Platform | None = getattr(request, "platform", None)
+def home(request: PlatformRequest) -> HttpResponse:
+    platform = request.platform
     if platform is None:
         port = host_port(request.META.get("HTTP_HOST", ""))
         scheme = request.scheme or "http"
@@ -87,7 +88,7 @@ def _cents(raw: str | None) -> int | None:
     return int(value * 100) if value >= 0 else None
 
 
-def directory(request: HttpRequest) -> HttpResponse:
+def directory(request: PlatformRequest) -> HttpResponse:
     platform = _platform(request)
     params = request.GET
     flt = DirectoryFilter(
@@ -114,7 +115,7 @@ def directory(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def listing_detail(request: HttpRequest, slug: str) -> HttpResponse:
+def listing_detail(request: PlatformRequest, slug: str) -> HttpResponse:
     platform = _platform(request)
     entry = listing_entry(platform, slug=slug)
     if entry is None:
@@ -145,7 +146,7 @@ def _spend_refusal(request: HttpRequest, platform: Platform) -> str:
     return ""
 
 
-def listing_status(request: HttpRequest, slug: str) -> HttpResponse:
+def listing_status(request: PlatformRequest, slug: str) -> HttpResponse:
     """The live availability badge of one listing (polled by htmx on the profile page)."""
     platform = _platform(request)
     entry = listing_entry(platform, slug=slug)
@@ -154,7 +155,7 @@ def listing_status(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "site/_status_badge.html", {"status": entry.status})
 
 
-def impressum(request: HttpRequest) -> HttpResponse:
+def impressum(request: PlatformRequest) -> HttpResponse:
     platform = _platform(request)
     return render(request, "site/impressum.html", {"entity": platform.legal_entity})
 
@@ -165,7 +166,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return redirect("site:home")
 
 
-def signup(request: HttpRequest) -> HttpResponse:
+def signup(request: PlatformRequest) -> HttpResponse:
     platform = _platform(request)
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -206,7 +207,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     return render(request, "site/signup.html", {"form": form})
 
 
-def contact(request: HttpRequest) -> HttpResponse:
+def contact(request: PlatformRequest) -> HttpResponse:
     platform = _platform(request)
     initial = {"email": request.user.email} if request.user.is_authenticated else {}
     form = ContactForm(request.POST or None, initial=initial)
@@ -233,7 +234,7 @@ def contact(request: HttpRequest) -> HttpResponse:
     return render(request, "site/contact.html", {"form": form})
 
 
-def contact_done(request: HttpRequest) -> HttpResponse:
+def contact_done(request: PlatformRequest) -> HttpResponse:
     _platform(request)
     return render(
         request,

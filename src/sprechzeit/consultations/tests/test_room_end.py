@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
+from django.core.cache import cache
 
 from sprechzeit.consultations.models import Consultation
 from sprechzeit.consultations.realtime import timebase
 from sprechzeit.consultations.realtime.timebase import ManualTimebase
 from sprechzeit.consultations.services import rating_create
 from sprechzeit.consultations.tests.test_realtime import (
-    _in_memory_layer,
     check,
     connect,
     live,
@@ -32,10 +32,13 @@ def manual_clock() -> Iterator[ManualTimebase]:
         yield manual
 
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures(_in_memory_layer.__name__),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _in_memory_layer(settings: Any) -> None:
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    cache.clear()
 
 
 async def test_cut_off_announces_then_sums_up_without_rating(manual_clock: ManualTimebase) -> None:

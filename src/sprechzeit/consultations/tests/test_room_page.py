@@ -5,16 +5,33 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.test import Client
 
-from sprechzeit.consultations.tests.factories import scene
-from sprechzeit.consultations.tests.test_records import _consult
+from sprechzeit.consultations.models import Consultation
+from sprechzeit.consultations.services import (
+    consultation_accept,
+    consultation_end,
+    consultation_request,
+)
+from sprechzeit.consultations.tests.factories import Scene, scene
 from sprechzeit.ledger.tests.helpers import assert_ledger_sound
 
 pytestmark = pytest.mark.django_db
+
+
+def _consult(s: Scene, start: datetime, seconds: int) -> Consultation:
+    """A chat of `seconds`, ended by the client and settled."""
+    consultation = consultation_request(client=s.client, listing=s.listing, now=start)
+    consultation = consultation_accept(consultation=consultation, partner=s.partner, now=start)
+    return consultation_end(
+        consultation=consultation,
+        reason=Consultation.EndReason.CLIENT,
+        at_second=seconds,
+        now=start + timedelta(seconds=seconds),
+    )
 
 
 def _texts(html: str) -> dict[str, object]:
