@@ -9,6 +9,7 @@ import uuid
 
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from sprechzeit.accounts.models import ClientAccount
@@ -41,7 +42,8 @@ def refund_request_create(
     wanted = refundable if amount is None else amount
     if refundable.minor <= 0 or not 0 < wanted.minor <= refundable.minor:
         raise errors.RefundNotPossible(
-            _("Erstattbar sind zurzeit höchstens %(amount)s.") % {"amount": money_text(refundable)}
+            _("Erstattbar sind zurzeit höchstens %(amount)s.")
+            % {"amount": money_text(refundable, get_language())}
             if refundable.minor > 0
             else _("Zurzeit ist kein eingezahltes Guthaben erstattbar."),
             available_minor=refundable.minor,
