@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from sprechzeit.consultations.models import Consultation
@@ -83,3 +84,21 @@ def test_start_page_is_for_clients_of_the_platform() -> None:
     assert partner.get(f"/beratung/starten/{s.listing.slug}/").status_code == 404
     anonymous = Client(HTTP_HOST=f"{s.platform.slug}.localhost")
     assert anonymous.get(f"/beratung/starten/{s.listing.slug}/").status_code == 302
+
+
+def test_start_page_and_room_in_english() -> None:
+    s = scene(balance_minor=1000, rate_minor=200)
+    browser = Client(HTTP_HOST=f"{s.platform.slug}.localhost")
+    browser.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    browser.force_login(s.client.user)
+    html = browser.get(f"/beratung/starten/{s.listing.slug}/").content.decode()
+    assert _text(html, "offer-rate") == "€2.00 per minute"
+    assert _text(html, "offer-balance") == "€10.00"
+    assert _text(html, "offer-minutes") == "about 5 minutes"
+    assert "Start paid consultation (€2.00/min)" in html
+    browser.post(f"/beratung/starten/{s.listing.slug}/", {"bestaetigt": "1"})
+    consultation = Consultation.objects.get(client=s.client)
+    room = browser.get(f"/beratung/{consultation.pk}/").content.decode()
+    assert "The consultation has ended" in room  # the summary's heading, shown at the end
+    assert "€0.00" in room
+    assert "Top up now to keep talking." in room
