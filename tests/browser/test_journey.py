@@ -93,7 +93,7 @@ def test_client_and_partner_chat_until_the_balance_ends_it(
     # Before money is spent: the rate, the balance and the minutes it buys, confirmed once.
     expect(client.locator("#offer-rate")).to_have_text("4,99\xa0€ pro Minute")
     expect(client.locator("#offer-balance")).to_have_text("1,00\xa0€")
-    expect(client.locator("#offer-minutes")).to_have_text("etwa 0 Minuten")
+    expect(client.locator("#offer-minutes")).to_have_text("12 Sekunden")
     client.screenshot(path=screenshot_path("start-confirm-phone"), full_page=True)
     client.get_by_role("button", name="Kostenpflichtig starten").click()
     expect(client.get_by_role("heading", name="Beratung mit Anna Berger")).to_be_visible()

@@ -56,5 +56,5 @@ def test_money_pages_fit_a_phone(browser: Browser, demo_server: LiveServer) -> N
     assert_fits(page)
     expect(page.locator("#offer-balance")).to_be_in_viewport()
     expect(page.locator("#offer-minutes")).to_be_in_viewport()
-    page.screenshot(path=screenshot_path("start-confirm-phone"), full_page=True)
+    page.screenshot(path=screenshot_path("start-confirm-no-balance-phone"), full_page=True)
     page.context.close()

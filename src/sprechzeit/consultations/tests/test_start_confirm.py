@@ -67,7 +67,7 @@ def test_without_enough_balance_the_page_offers_a_top_up_not_a_start() -> None:
     browser.force_login(s.client.user)
     html = browser.get(f"/beratung/starten/{s.listing.slug}/").content.decode()
     assert _text(html, "offer-balance") == "1,00\xa0€"
-    assert _text(html, "offer-minutes") == "etwa 0 Minuten"
+    assert _text(html, "offer-minutes") == "0 Sekunden"
     assert 'id="confirm-start"' not in html
     assert "Ihr Guthaben reicht für diese Beratung nicht aus." in html
     assert 'href="/guthaben/aufladen/"' in html
