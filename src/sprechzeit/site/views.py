@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from sprechzeit.accounts.errors import EmailTaken, InvalidVatId
+from sprechzeit.accounts.models import ClientAccount
 from sprechzeit.accounts.selectors import categories_of
 from sprechzeit.accounts.services import client_register
 from sprechzeit.accounts.throttles import signup_buckets
@@ -34,7 +35,8 @@ from sprechzeit.site.selectors import (
     listing_reviews,
     listings_directory,
 )
-from sprechzeit.wallets.services import wallet_open
+from sprechzeit.wallets.errors import WalletError
+from sprechzeit.wallets.services import wallet_check_spend, wallet_open
 
 SORT_LABELS = (
     ("rating", gettext_lazy("Beste Bewertung")),
@@ -127,8 +129,22 @@ def listing_detail(request: PlatformRequest, slug: str) -> HttpResponse:
             "listing": entry.listing,
             "reviews": listing_reviews(entry.listing),
             "voice": VoiceConfig.objects.filter(platform=platform, is_active=True).first(),
+            "spend_refusal": _spend_refusal(request, platform),
         },
     )
+
+
+def _spend_refusal(request: HttpRequest, platform: Platform) -> str:
+    """Why this client may not start a paid consultation now (blocked after a
+    chargeback, self-excluded), or "": the profile then offers no "Jetzt chatten"."""
+    account = ClientAccount.objects.filter(user_id=request.user.pk or 0, platform=platform).first()
+    if account is None:
+        return ""
+    try:
+        wallet_check_spend(client_account=account)
+    except WalletError as exc:
+        return str(exc.message)
+    return ""
 
 
 def listing_status(request: PlatformRequest, slug: str) -> HttpResponse:

@@ -119,12 +119,12 @@ def test_start_page_redirects_to_the_room_or_explains_the_refusal() -> None:
     s = scene(balance_minor=0, rate_minor=200)
     browser = Client(HTTP_HOST=f"{s.platform.slug}.localhost")
     browser.force_login(s.client.user)
-    refused = browser.post(f"/beratung/starten/{s.listing.slug}/", follow=True)
+    refused = browser.post(f"/beratung/starten/{s.listing.slug}/", {"bestaetigt": "1"}, follow=True)
     assert refused.redirect_chain == [(f"/berater/{s.listing.slug}/", 302)]
     assert "Ihr Guthaben reicht für diese Beratung nicht aus." in refused.content.decode()
     assert not Consultation.objects.exists()
     rich = scene(platform=s.platform, balance_minor=1000)
     browser.force_login(rich.client.user)
-    started = browser.post(f"/beratung/starten/{rich.listing.slug}/")
+    started = browser.post(f"/beratung/starten/{rich.listing.slug}/", {"bestaetigt": "1"})
     consultation = Consultation.objects.get(client=rich.client)
     assert started["Location"] == f"/beratung/{consultation.pk}/"
