@@ -22,6 +22,7 @@ from sprechzeit.accounts.tests.factories import (
     totp_device_confirmed,
     totp_now,
 )
+from sprechzeit.legal.services import legal_documents_start
 from sprechzeit.platforms.models import ContactMessage
 from sprechzeit.platforms.tests.factories import platform_create
 
@@ -107,7 +108,7 @@ def test_client_logs_in_without_second_factor_unless_enrolled() -> None:
 def test_signup_sends_verification_mail_and_link_verifies_once(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    platform_create(slug="a")
+    legal_documents_start(platform=platform_create(slug="a"))
     browser = Client()
     data = {"email": "neu@example.com", "password": "ein-gutes-passwort-7", "accept_terms": "on"}
     with django_capture_on_commit_callbacks(execute=True):

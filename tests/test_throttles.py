@@ -25,6 +25,7 @@ from sprechzeit.accounts.tests.factories import (
 from sprechzeit.config.env import Env
 from sprechzeit.core import clock
 from sprechzeit.demo.management.commands.demo import UVICORN_OPTIONS
+from sprechzeit.legal.services import legal_documents_start
 from sprechzeit.platforms.models import ContactMessage
 from sprechzeit.platforms.tests.factories import platform_create
 
@@ -194,7 +195,7 @@ def test_password_reset_is_throttled_per_address_typed_and_per_client_address() 
 
 def test_signup_is_throttled_per_client_address(settings: Any) -> None:
     settings.SPRECHZEIT_THROTTLES = {**settings.SPRECHZEIT_THROTTLES, "signup_address": (3, 3600)}
-    platform_create(slug="a")
+    legal_documents_start(platform=platform_create(slug="a"), valid_from=T0)
     with clock.frozen_at(T0) as frozen:
         statuses = []
         for n in range(4):

@@ -88,6 +88,10 @@ def test_client_and_partner_chat_until_the_balance_ends_it(
     client.goto(demo_server.url("coaching", "/berater/anna-berger/"))
     expect(client.get_by_text("4,99\xa0€ pro Minute")).to_be_visible()
     client.screenshot(path=screenshot_path("profile-phone"), full_page=True)
+    # § 356 BGB: the first paid consultation asks for the immediate start once.
+    client.get_by_label(
+        "Ich verlange ausdrücklich, dass die Beratung sofort beginnt", exact=False
+    ).check()
     client.get_by_role("button", name="Jetzt chatten").click()
     expect(client.get_by_role("heading", name="Beratung mit Anna Berger")).to_be_visible()
 

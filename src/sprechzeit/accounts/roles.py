@@ -39,6 +39,10 @@ ROLE_PERMISSIONS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
         ("accounts", "change_category"),
         ("accounts", "delete_category"),
         ("accounts", "view_category"),
+        # Legal texts: "add" issues a new version; nobody changes or deletes one.
+        ("legal", "add_legaldocument"),
+        ("legal", "view_legaldocument"),
+        ("legal", "view_consent"),
     ),
     SUPPORT: (
         ("platforms", "view_platform"),
@@ -61,6 +65,8 @@ ROLE_PERMISSIONS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
         ("accounts", "view_listing"),
         ("accounts", "change_listing"),
         ("accounts", "view_category"),
+        ("legal", "view_legaldocument"),
+        ("legal", "view_consent"),
     ),
     ACCOUNTING: (
         ("platforms", "view_platform"),

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "sprechzeit.core",
     "sprechzeit.platforms",
     "sprechzeit.accounts",
+    "sprechzeit.legal",
     "sprechzeit.ledger",
     "sprechzeit.wallets",
     "sprechzeit.payments",

@@ -25,6 +25,8 @@ from sprechzeit.consultations.selectors import (
     transcript,
 )
 from sprechzeit.core.http import back_on_domain_error
+from sprechzeit.core.net import client_address
+from sprechzeit.legal.services import withdrawal_waiver_ensure
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 STARS = frozenset({"1", "2", "3", "4", "5"})
@@ -58,6 +60,14 @@ def consultation_start(request: HttpRequest, slug: str) -> HttpResponse:
     listing = Listing.objects.filter(platform_id=client.platform_id, slug=slug).first()
     if listing is None:
         raise Http404
+    # § 356 Abs. 4/5 BGB: before the first paid consultation the client asks for the
+    # immediate start and acknowledges losing the right of withdrawal (recorded once).
+    withdrawal_waiver_ensure(
+        user=client.user,
+        platform=listing.platform,
+        given=request.POST.get("withdrawal_waiver") == "on",
+        ip=client_address(request),
+    )
     consultation = services.consultation_request(client=client, listing=listing)
     return redirect("consultations:room", consultation_id=consultation.pk)
 

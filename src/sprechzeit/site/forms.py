@@ -67,7 +67,7 @@ class SignupForm(forms.Form):
         help_text=_("Mindestens 10 Zeichen."),
     )
     accept_terms = forms.BooleanField(
-        label=_("Ich akzeptiere die AGB und habe die Datenschutzhinweise gelesen.")
+        label=_("Ich akzeptiere die AGB und habe die Datenschutzerklärung gelesen.")
     )
 
     def clean_password(self) -> str:

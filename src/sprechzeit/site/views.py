@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -21,6 +22,9 @@ from sprechzeit.consultations.models import VoiceConfig
 from sprechzeit.consultations.selectors import Availability
 from sprechzeit.core.net import client_address
 from sprechzeit.core.throttle import Throttled, throttle_take
+from sprechzeit.legal.errors import LegalDocumentMissing
+from sprechzeit.legal.selectors import withdrawal_waiver_given
+from sprechzeit.legal.services import consents_record_signup
 from sprechzeit.platforms.errors import ContactRateLimited
 from sprechzeit.platforms.models import Platform
 from sprechzeit.platforms.selectors import host_port, platform_url, platforms_active
@@ -125,6 +129,8 @@ def listing_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "listing": entry.listing,
             "reviews": listing_reviews(entry.listing),
             "voice": VoiceConfig.objects.filter(platform=platform, is_active=True).first(),
+            "waiver_needed": request.user.is_authenticated
+            and not withdrawal_waiver_given(user=request.user),
         },
     )
 
@@ -159,14 +165,22 @@ def signup(request: HttpRequest) -> HttpResponse:
             form.add_error(None, exc.user_message())
             return render(request, "site/signup.html", {"form": form}, status=429)
         try:
-            account = client_register(
-                platform=platform,
-                email=form.cleaned_data["email"],
-                password=form.cleaned_data["password"],
-                first_name=form.cleaned_data["first_name"],
-                language=getattr(request, "LANGUAGE_CODE", "de"),
-                client_address=client_address(request),
-            )
+            # One transaction: no account without its consent to the AGB and privacy
+            # notice in force (their versions are stored with time and IP).
+            with transaction.atomic():
+                account = client_register(
+                    platform=platform,
+                    email=form.cleaned_data["email"],
+                    password=form.cleaned_data["password"],
+                    first_name=form.cleaned_data["first_name"],
+                    language=getattr(request, "LANGUAGE_CODE", "de"),
+                    client_address=client_address(request),
+                )
+                consents_record_signup(
+                    user=account.user, platform=platform, ip=client_address(request)
+                )
+        except LegalDocumentMissing as exc:
+            form.add_error(None, str(exc.message))
         except EmailTaken:
             form.add_error(
                 "email",
