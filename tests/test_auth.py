@@ -137,12 +137,15 @@ def test_tampered_or_foreign_platform_verification_link_is_refused() -> None:
     assert account.user.email_verified_at is None
 
 
-def test_password_reset_is_scoped_to_the_platform() -> None:
+def test_password_reset_is_scoped_to_the_platform(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
     a, b = platform_create(slug="a"), platform_create(slug="b")
     client_create(platform=a, email="kim@example.com")
     client_create(platform=b, email="kim@example.com")
     browser = Client()
-    response = browser.post("/passwort/vergessen/", {"email": "kim@example.com"}, headers=A)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = browser.post("/passwort/vergessen/", {"email": "kim@example.com"}, headers=A)
     assert response.status_code == 302
     assert len(mail.outbox) == 1  # only platform A's account
     link = re.search(r"http://a\.localhost(/passwort/neu/[^\s]+/)", str(mail.outbox[0].body))

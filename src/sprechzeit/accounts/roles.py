@@ -43,6 +43,7 @@ ROLE_PERMISSIONS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
         ("legal", "add_legaldocument"),
         ("legal", "view_legaldocument"),
         ("legal", "view_consent"),
+        ("notifications", "view_outboundmail"),
     ),
     SUPPORT: (
         ("platforms", "view_platform"),
@@ -67,6 +68,7 @@ ROLE_PERMISSIONS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
         ("accounts", "view_category"),
         ("legal", "view_legaldocument"),
         ("legal", "view_consent"),
+        ("notifications", "view_outboundmail"),
     ),
     ACCOUNTING: (
         ("platforms", "view_platform"),

@@ -32,6 +32,7 @@ from sprechzeit.ledger.services import TransferSpec
 from sprechzeit.payments.bankfiles import ParsedEntry, parse_camt053
 from sprechzeit.payments.errors import StatementInvalid
 from sprechzeit.payouts import errors, selectors
+from sprechzeit.payouts.mails import payout_mail_on_commit
 from sprechzeit.payouts.models import BankLine, Payout, PayoutRun
 from sprechzeit.platforms.models import LegalEntity
 from sprechzeit.statements.models import PartnerTaxProfile, Statement
@@ -363,6 +364,7 @@ def bank_line_apply(line: CamtLine) -> tuple[BankLine.Outcome, Payout | None]:
     payout.status = Payout.Status.CONFIRMED
     payout.settled_at = clock.now()
     payout.save(update_fields=["status", "settled_at"])
+    payout_mail_on_commit(payout=payout)
     return BankLine.Outcome.CONFIRMED, payout
 
 
@@ -381,6 +383,7 @@ def payout_return(*, payout: Payout, reason_code: str, rejected: bool = False) -
     payout.return_reason = reason_code
     payout.settled_at = clock.now()
     payout.save(update_fields=["status", "return_reason", "settled_at"])
+    payout_mail_on_commit(payout=payout)
     what = "Ablehnung durch die Bank" if rejected else "Rücküberweisung der Bank"
     PartnerTaxProfile.objects.filter(partner=payout.partner).update(
         iban_verified_at=None,

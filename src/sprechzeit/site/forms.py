@@ -8,11 +8,13 @@ from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.forms import PasswordResetForm
 from django.db.models import Q
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from sprechzeit.accounts.models import User
 from sprechzeit.accounts.throttles import request_throttled
 from sprechzeit.core.throttle import Throttled
+from sprechzeit.notifications.services import mail_send
 from sprechzeit.platforms.models import Platform
 
 
@@ -126,6 +128,27 @@ class PlatformPasswordResetForm(PasswordResetForm):
         for user in User.objects.filter(scope, email__iexact=email, is_active=True):
             if user.has_usable_password():
                 yield user
+
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        """The reset link as a branded mail of the platform, in the user's language."""
+        path = reverse(
+            "site:password_reset_confirm",
+            kwargs={"uidb64": context["uid"], "token": context["token"]},
+        )
+        mail_send(
+            platform=self.platform,
+            to=context["user"],
+            template="password_reset",
+            context={"link": f"{context['protocol']}://{context['domain']}{path}"},
+        )
 
 
 class PinForm(forms.Form):

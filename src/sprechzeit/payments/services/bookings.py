@@ -18,6 +18,7 @@ from sprechzeit.ledger import services as ledger
 from sprechzeit.ledger.models import Account, AccountPurpose
 from sprechzeit.payments.errors import UpdateNeedsReview
 from sprechzeit.payments.locks import payment_lock_against_double_booking
+from sprechzeit.payments.mails import payment_receipt_on_commit
 from sprechzeit.payments.models import Dispute, DisputeStatus, Payment, Refund, RefundStatus
 from sprechzeit.payments.outcomes import ApplyOutcome
 from sprechzeit.payments.providers.base import PaymentUpdate, UpdateKind
@@ -55,6 +56,7 @@ def payment_credit(payment: Payment, *, now: datetime) -> None:
             purpose="provider_fee",
         )
     payment.credited_at = now
+    payment_receipt_on_commit(payment=payment)
 
 
 def _fee_book(
