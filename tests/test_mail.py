@@ -42,6 +42,7 @@ from sprechzeit.payments.services.refunds import (
 )
 from sprechzeit.payments.tests.factories import client as payment_client
 from sprechzeit.payments.tests.factories import host, sandbox_setup
+from sprechzeit.payouts import lines
 from sprechzeit.payouts import services as payouts
 from sprechzeit.payouts.models import Payout
 from sprechzeit.payouts.tests.factories import (
@@ -297,8 +298,8 @@ def test_partner_gets_credit_note_and_payout_mails_from_the_operator(
         payouts.payout_run_create(legal_entity=entity)
     statement = camt([Line(str(note.number), note.gross_minor)])
     with django_capture_on_commit_callbacks(execute=True):
-        payouts.payouts_import_camt(xml=statement)
-        payouts.payouts_import_camt(xml=statement)  # the same bank file again
+        lines.payouts_import_camt(xml=statement)
+        lines.payouts_import_camt(xml=statement)  # the same bank file again
     [payout] = sent("payout_sent")
     assert "ausgeführt" in payout.subject
     payout_row = Payout.objects.get()

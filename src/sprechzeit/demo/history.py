@@ -31,8 +31,7 @@ from sprechzeit.core.errors import DomainError
 from sprechzeit.core.money import Money
 from sprechzeit.notifications.services import mail_muted
 from sprechzeit.payments.models import Channel, ChannelPolicy
-from sprechzeit.payments.services import payments
-from sprechzeit.payments.services.sandbox import sandbox_deliver
+from sprechzeit.payments.services.sandbox import sandbox_top_up
 from sprechzeit.platforms.models import Platform
 from sprechzeit.statements.errors import PeriodAlreadyClosed
 from sprechzeit.statements.services import statements_close, tax_profile_save
@@ -175,17 +174,11 @@ def _history(*, partners: list[Partner]) -> HistoryReport:
 def _top_up(client: ClientAccount, policy: ChannelPolicy, minor: int, moment: datetime) -> int:
     with clock.frozen_at(moment):
         try:
-            payment = payments.payment_start(
-                client_account=client,
-                policy=policy,
-                amount=Money(minor, client.platform.currency),
-                return_url="/guthaben/",
-                cancel_url="/guthaben/",
-                webhook_url="/hooks/sandbox/",
+            sandbox_top_up(
+                client_account=client, policy=policy, amount=Money(minor, client.platform.currency)
             )
         except DomainError:
             return 0
-        sandbox_deliver(payment=payment, event_type="payment.succeeded")
     return 1
 
 

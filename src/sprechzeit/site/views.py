@@ -26,6 +26,7 @@ from sprechzeit.legal.errors import LegalDocumentMissing
 from sprechzeit.legal.selectors import withdrawal_waiver_given
 from sprechzeit.legal.services import consents_record_signup
 from sprechzeit.platforms.errors import ContactRateLimited
+from sprechzeit.platforms.http import PlatformRequest
 from sprechzeit.platforms.models import Platform
 from sprechzeit.platforms.selectors import host_port, platform_url, platforms_active
 from sprechzeit.platforms.services import contact_message_submit
@@ -47,15 +48,15 @@ SORT_LABELS = (
 )
 
 
-def _platform(request: HttpRequest) -> Platform:
-    platform: Platform | None = getattr(request, "platform", None)
+def _platform(request: PlatformRequest) -> Platform:
+    platform = request.platform
     if platform is None:
         raise Http404(_("Diese Seite gibt es nur auf einer Plattform."))
     return platform
 
 
-def home(request: HttpRequest) -> HttpResponse:
-    platform: Platform | None = getattr(request, "platform", None)
+def home(request: PlatformRequest) -> HttpResponse:
+    platform = request.platform
     if platform is None:
         port = host_port(request.META.get("HTTP_HOST", ""))
         scheme = request.scheme or "http"
@@ -89,7 +90,7 @@ def _cents(raw: str | None) -> int | None:
     return int(value * 100) if value >= 0 else None
 
 
-def directory(request: HttpRequest) -> HttpResponse:
+def directory(request: PlatformRequest) -> HttpResponse:
     platform = _platform(request)
     params = request.GET
     flt = DirectoryFilter(
@@ -116,7 +117,7 @@ def directory(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def listing_detail(request: HttpRequest, slug: str) -> HttpResponse:
+def listing_detail(request: PlatformRequest, slug: str) -> HttpResponse:
     platform = _platform(request)
     entry = listing_entry(platform, slug=slug)
     if entry is None:
@@ -135,7 +136,7 @@ def listing_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def listing_status(request: HttpRequest, slug: str) -> HttpResponse:
+def listing_status(request: PlatformRequest, slug: str) -> HttpResponse:
     """The live availability badge of one listing (polled by htmx on the profile page)."""
     platform = _platform(request)
     entry = listing_entry(platform, slug=slug)
@@ -144,7 +145,7 @@ def listing_status(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "site/_status_badge.html", {"status": entry.status})
 
 
-def impressum(request: HttpRequest) -> HttpResponse:
+def impressum(request: PlatformRequest) -> HttpResponse:
     platform = _platform(request)
     return render(request, "site/impressum.html", {"entity": platform.legal_entity})
 
@@ -155,7 +156,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return redirect("site:home")
 
 
-def signup(request: HttpRequest) -> HttpResponse:
+def signup(request: PlatformRequest) -> HttpResponse:
     platform = _platform(request)
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -204,7 +205,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     return render(request, "site/signup.html", {"form": form})
 
 
-def contact(request: HttpRequest) -> HttpResponse:
+def contact(request: PlatformRequest) -> HttpResponse:
     platform = _platform(request)
     initial = {"email": request.user.email} if request.user.is_authenticated else {}
     form = ContactForm(request.POST or None, initial=initial)
@@ -231,7 +232,7 @@ def contact(request: HttpRequest) -> HttpResponse:
     return render(request, "site/contact.html", {"form": form})
 
 
-def contact_done(request: HttpRequest) -> HttpResponse:
+def contact_done(request: PlatformRequest) -> HttpResponse:
     _platform(request)
     return render(
         request,

@@ -7,6 +7,9 @@ cancelled statements are immutable; database triggers refuse changes (migration 
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Protocol
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +19,24 @@ from sprechzeit.accounts.models import Partner
 from sprechzeit.platforms.models import LegalEntity, Platform
 from sprechzeit.statements.periods import period_name, period_of
 from sprechzeit.statements.vat import VatStatus
+
+
+class _Period(Protocol):
+    period_start: date
+    period_end: date
+
+
+class PeriodNamed:
+    """The names of the period a row covers (`period_start`, `period_end`), for pages and
+    documents: the close run's and the statement's."""
+
+    @property
+    def period_label(self: _Period) -> str:
+        return period_of(self.period_start, self.period_end).label
+
+    @property
+    def period_name(self: _Period) -> str:
+        return period_name(self.period_start, self.period_end)
 
 
 class PartnerTaxProfile(models.Model):
@@ -81,7 +102,7 @@ class NumberCounter(models.Model):
         return f"{self.legal_entity_id}/{self.year}: {self.last}"
 
 
-class CloseRun(models.Model):
+class CloseRun(PeriodNamed, models.Model):
     """One close of a period (a month, quarter or half month) for every issuing entity
     with that cadence: its progress and outcome (staff see it in the admin)."""
 
@@ -115,16 +136,8 @@ class CloseRun(models.Model):
     def __str__(self) -> str:
         return f"{self.period_label} ({self.status})"
 
-    @property
-    def period_label(self) -> str:
-        return period_of(self.period_start, self.period_end).label
 
-    @property
-    def period_name(self) -> str:
-        return period_name(self.period_start, self.period_end)
-
-
-class Statement(models.Model):
+class Statement(PeriodNamed, models.Model):
     """A credit note (389) or its cancellation (384) for one partner, period and issuing
     entity. Draft → issued, or draft → held (missing partner data) → issued; issued →
     cancelled when a 384 refers to it."""
@@ -215,14 +228,6 @@ class Statement(models.Model):
 
     def __str__(self) -> str:
         return self.number or f"{self.get_status_display()} #{self.pk}"
-
-    @property
-    def period_label(self) -> str:
-        return period_of(self.period_start, self.period_end).label
-
-    @property
-    def period_name(self) -> str:
-        return period_name(self.period_start, self.period_end)
 
 
 class StatementSection(models.Model):

@@ -23,7 +23,7 @@ from sprechzeit.statements.payability import (
     payout_terms,
 )
 from sprechzeit.statements.periods import Period, period_containing
-from sprechzeit.statements.vat import VatStatus
+from sprechzeit.statements.vat import REVERSE_CHARGE_STATUSES, VatStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +158,21 @@ def tax_profile_gaps(profile: PartnerTaxProfile | None) -> list[str]:
     if not profile.iban or not profile.account_holder:
         gaps.append(_("IBAN oder Kontoinhaber fehlt."))
     return gaps
+
+
+def entity_gaps(*, legal_entity: LegalEntity, profile: PartnerTaxProfile) -> list[str]:
+    """Why the issuing entity cannot issue this partner's credit note (empty: it can).
+    Reverse charge needs the entity's own VAT ID on the document (§ 14a Abs. 1 UStG,
+    EN 16931 BR-AE-02)."""
+    if profile.vat_status in REVERSE_CHARGE_STATUSES and not legal_entity.vat_id.strip():
+        return [
+            _(
+                "Für das Reverse-Charge-Verfahren fehlt die USt-IdNr. des Betreibers "
+                "(Rechtsträger %(name)s)."
+            )
+            % {"name": legal_entity.name}
+        ]
+    return []
 
 
 def partner_tax_profile(*, partner: Partner) -> PartnerTaxProfile | None:
