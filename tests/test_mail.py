@@ -18,8 +18,10 @@ from django.core import mail
 from django.core.mail import EmailMessage as DjangoMessage
 from django.test import Client
 
+from sprechzeit.accounts import roles
 from sprechzeit.accounts.models import User
-from sprechzeit.accounts.tests.factories import client_create, login_verified
+from sprechzeit.accounts.services import staff_create
+from sprechzeit.accounts.tests.factories import PASSWORD, client_create, login_verified
 from sprechzeit.consultations.models import Consultation
 from sprechzeit.consultations.services import (
     consultation_accept,
@@ -347,3 +349,26 @@ def test_a_refused_send_is_retried_and_never_sent_twice(monkeypatch: pytest.Monk
             mail_send(platform=platform, to="y@example.com", template="low_balance", context={})
             is None
         )
+
+
+def test_staff_see_sent_mail_in_the_back_office(django_capture_on_commit_callbacks: Any) -> None:
+    platform = _platform("a", "Plattform A")
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = mail_send(
+            platform=platform,
+            to="x@example.com",
+            template="contact_confirmation",
+            context={},
+            language="en",
+        )
+    assert queued is not None
+    support = staff_create(email="support@example.com", password=PASSWORD, role=roles.SUPPORT)
+    browser = Client()
+    login_verified(browser, support)
+    listing = browser.get("/admin/notifications/outboundmail/")
+    assert listing.status_code == 200
+    assert "x@example.com" in listing.content.decode()
+    detail = browser.get(f"/admin/notifications/outboundmail/{queued.pk}/change/")
+    assert detail.status_code == 200
+    assert "We have received your message" in detail.content.decode()
+    assert "<iframe sandbox" in detail.content.decode()

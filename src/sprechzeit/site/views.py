@@ -25,6 +25,7 @@ from sprechzeit.core.throttle import Throttled, throttle_take
 from sprechzeit.legal.errors import LegalDocumentMissing
 from sprechzeit.legal.selectors import withdrawal_waiver_given
 from sprechzeit.legal.services import consents_record_signup
+from sprechzeit.notifications.services import mail_send
 from sprechzeit.platforms.errors import ContactRateLimited
 from sprechzeit.platforms.http import PlatformRequest
 from sprechzeit.platforms.models import Platform
@@ -228,6 +229,15 @@ def contact(request: PlatformRequest) -> HttpResponse:
                 return render(
                     request, "site/contact.html", {"form": form, "rate_limited": True}, status=429
                 )
+            # A receipt without the message's text: the form must not relay content to
+            # an address someone else typed in (and the form is rate-limited).
+            mail_send(
+                platform=platform,
+                to=form.cleaned_data["email"],
+                template="contact_confirmation",
+                context={},
+                language=getattr(request, "LANGUAGE_CODE", None),
+            )
             return redirect("site:contact_done")
     return render(request, "site/contact.html", {"form": form})
 

@@ -198,6 +198,12 @@ def test_contact_form_stores_and_mails_to_platform(django_capture_on_commit_call
     assert ContactMessage.objects.get().subject == "Frage"
     assert mail.outbox[0].to == ["team@a.example"]
     assert "Wie lade ich auf?" in mail.outbox[0].body
+    # The sender gets a branded receipt from the platform, without the message's text.
+    [receipt] = [m for m in mail.outbox if m.to == ["frage@example.com"]]
+    assert receipt.from_email.endswith("<team@a.example>")
+    assert receipt.subject == "Wir haben Ihre Nachricht erhalten"
+    assert "Wie lade ich auf?" not in receipt.body
+    assert receipt.message().get_body(("html",)) is not None
 
 
 def test_contact_form_refuses_honeypot_and_floods() -> None:
