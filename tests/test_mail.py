@@ -8,6 +8,7 @@ import email
 import email.policy
 import re
 import smtplib
+import uuid
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
@@ -21,7 +22,12 @@ from django.test import Client
 from sprechzeit.accounts import roles
 from sprechzeit.accounts.models import User
 from sprechzeit.accounts.services import staff_create
-from sprechzeit.accounts.tests.factories import PASSWORD, client_create, login_verified
+from sprechzeit.accounts.tests.factories import (
+    PASSWORD,
+    client_create,
+    login_verified,
+    partner_with_listing,
+)
 from sprechzeit.consultations.models import Consultation
 from sprechzeit.consultations.services import (
     consultation_accept,
@@ -31,17 +37,20 @@ from sprechzeit.consultations.services import (
 )
 from sprechzeit.consultations.tests.factories import scene
 from sprechzeit.core import clock
+from sprechzeit.core.money import Money
 from sprechzeit.ledger.tests.helpers import assert_ledger_sound
 from sprechzeit.legal.services import legal_documents_start
 from sprechzeit.notifications.errors import MailDeliveryFailed
 from sprechzeit.notifications.models import OutboundMail
 from sprechzeit.notifications.services import Utf8Mail, mail_deliver, mail_muted, mail_send
 from sprechzeit.payments.models import Payment
+from sprechzeit.payments.services import payments
 from sprechzeit.payments.services.refunds import (
     refund_request_approve,
     refund_request_create,
     refund_request_reject,
 )
+from sprechzeit.payments.services.sandbox import sandbox_deliver
 from sprechzeit.payments.tests.factories import client as payment_client
 from sprechzeit.payments.tests.factories import host, sandbox_setup
 from sprechzeit.payouts import lines
@@ -57,10 +66,11 @@ from sprechzeit.payouts.tests.factories import (
     settled,
     tax_profile,
 )
-from sprechzeit.platforms.models import Platform
+from sprechzeit.platforms.models import LegalEntity, Platform
 from sprechzeit.platforms.tests.factories import platform_create
 from sprechzeit.statements.models import Statement
 from sprechzeit.statements.vat import VatStatus
+from sprechzeit.wallets import services as wallets
 
 pytestmark = pytest.mark.django_db
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
@@ -372,3 +382,58 @@ def test_staff_see_sent_mail_in_the_back_office(django_capture_on_commit_callbac
     assert detail.status_code == 200
     assert "We have received your message" in detail.content.decode()
     assert "<iframe sandbox" in detail.content.decode()
+
+
+def test_a_chargeback_that_leaves_a_debt_mails_the_blocked_account_once(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    platform, _config, policy = sandbox_setup()
+    LegalEntity.objects.filter(pk=platform.legal_entity_id).update(iban="DE89370400440532013000")
+    platform.refresh_from_db()
+    account = payment_client(platform)
+    payment = payments.payment_start(
+        client_account=account,
+        policy=policy,
+        amount=Money(3000, "EUR"),
+        return_url="/r/{id}",
+        cancel_url="/c",
+        webhook_url="/h",
+    )
+    sandbox_deliver(payment=payment, event_type="payment.succeeded")
+    partner, _listing = partner_with_listing(platform=platform)
+    hold_id = uuid.uuid4()
+    wallets.wallet_hold(
+        client_account=account,
+        amount=Money(2500, "EUR"),
+        reference="consultation:9",
+        expires_at=clock.now() + timedelta(minutes=10),
+        hold_id=hold_id,
+    )
+    wallets.wallet_settle(
+        client_account=account,
+        hold_id=hold_id,
+        charge=Money(2500, "EUR"),
+        vat=Money(399, "EUR"),
+        partner_share=Money(1000, "EUR"),
+        partner_account=wallets.partner_payable_account(partner=partner, currency="EUR"),
+        reference="consultation:9",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        sandbox_deliver(payment=payment, event_type="dispute.lost", dispute_id="cb1")
+        sandbox_deliver(payment=payment, event_type="dispute.lost", dispute_id="cb1")
+    [blocked] = sent("account_blocked")
+    assert blocked.subject == "Ihr Konto ist gesperrt: offener Betrag 25,00 €"
+    text, html = bodies(blocked)
+    entity = platform.legal_entity
+    for body in (text, html):
+        assert "25,00\xa0€" in body
+        assert account.customer_number in body
+    assert entity.iban  # the operator's account for the transfer
+    assert f"IBAN {entity.iban}" in text
+    browser = Client()
+    browser.force_login(account.user)
+    host_, path = link(text, r"/guthaben/")
+    page = browser.get(path, headers={"host": host_})
+    assert page.status_code == 200
+    assert "gesperrt" in page.content.decode()
+    assert_ledger_sound()

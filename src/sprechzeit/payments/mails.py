@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from sprechzeit.notifications.rendering import platform_link
 from sprechzeit.notifications.services import mail_send
-from sprechzeit.payments.models import Payment, RefundRequest, RefundRequestStatus
+from sprechzeit.payments.models import Dispute, Payment, RefundRequest, RefundRequestStatus
 from sprechzeit.wallets.services import wallet_balance
 
 
@@ -46,6 +46,45 @@ def payment_receipt_send(*, payment_id: uuid.UUID | str) -> None:
             "wallet_url": platform_link(payment.platform, reverse("payments:wallet")),
         },
         key=f"payment-receipt:{payment.pk}",
+    )
+
+
+def account_blocked_on_commit(*, dispute: Dispute) -> None:
+    dispute_id = dispute.pk
+    transaction.on_commit(lambda: account_blocked_mail.delay(dispute_id), robust=True)
+
+
+def account_blocked_send(*, dispute_id: int) -> None:
+    """A chargeback took more than the balance: the client owes the rest and may not
+    spend (nor top up) until it is paid. The mail says how much and how to pay: a bank
+    transfer to the operator with the customer number, or a reply to the mail."""
+    dispute = (
+        Dispute.objects.select_related(
+            "payment__platform__legal_entity", "payment__client_account__user"
+        )
+        .filter(pk=dispute_id)
+        .first()
+    )
+    if dispute is None:
+        return
+    payment = dispute.payment
+    account = payment.client_account
+    owed = wallet_balance(client_account=account).receivable
+    if owed.minor <= 0:
+        return  # paid in the meantime
+    mail_send(
+        platform=payment.platform,
+        to=account.user,
+        template="account_blocked",
+        context={
+            "user": account.user,
+            "owed": owed,
+            "payment": payment,
+            "entity": payment.platform.legal_entity,
+            "customer_number": account.customer_number,
+            "wallet_url": platform_link(payment.platform, reverse("payments:wallet")),
+        },
+        key=f"account-blocked:{dispute.pk}",
     )
 
 
@@ -93,3 +132,9 @@ def payment_receipt_mail(payment_id: str) -> None:
 def refund_decided_mail(request_id: int) -> None:
     """After a refund request is decided: the client's mail (once per request)."""
     refund_decided_send(request_id=request_id)
+
+
+@shared_task(name="sprechzeit.payments.mails.account_blocked_mail")
+def account_blocked_mail(dispute_id: int) -> None:
+    """After a chargeback left the client owing money: the blocked-account mail."""
+    account_blocked_send(dispute_id=dispute_id)
