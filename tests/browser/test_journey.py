@@ -54,7 +54,9 @@ def _client_signs_up_and_tops_up(page: Page, server: LiveServer, email: str) -> 
     page.get_by_role("button", name="Konto anlegen").click()
     expect(page.get_by_text("Ihr Kundenkonto ist angelegt")).to_be_visible()
     mail = next(m for m in reversed(server.mails()) if email in m)
-    link = re.search(r"http://coaching\.localhost:\d+/bestaetigen/[^\s]+/", mail.replace("=\n", ""))
+    link = re.search(
+        r"http://coaching\.localhost:\d+/bestaetigen/[^\s]+/", mail
+    )  # 8bit: the link is whole
     assert link is not None
     page.goto(link.group(0))
     expect(
@@ -89,6 +91,10 @@ def test_client_and_partner_chat_until_the_balance_ends_it(
     client.goto(demo_server.url("coaching", "/berater/anna-berger/"))
     expect(client.get_by_text("4,99\xa0€ pro Minute")).to_be_visible()
     client.screenshot(path=screenshot_path("profile-phone"), full_page=True)
+    # § 356 BGB: the first paid consultation asks for the immediate start once.
+    client.get_by_label(
+        "Ich verlange ausdrücklich, dass die Beratung sofort beginnt", exact=False
+    ).check()
     client.get_by_role("button", name="Jetzt chatten").click()
     # Before money is spent: the rate, the balance and the minutes it buys, confirmed once.
     expect(client.locator("#offer-rate")).to_have_text("4,99\xa0€ pro Minute")

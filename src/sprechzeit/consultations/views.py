@@ -28,6 +28,9 @@ from sprechzeit.consultations.selectors import (
 )
 from sprechzeit.core.http import back_on_domain_error
 from sprechzeit.core.inputs import ids_parse
+from sprechzeit.core.net import client_address
+from sprechzeit.legal.selectors import withdrawal_waiver_given
+from sprechzeit.legal.services import withdrawal_waiver_ensure
 from sprechzeit.platforms.http import PlatformRequest
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -72,6 +75,14 @@ def consultation_start(request: PlatformRequest, slug: str) -> HttpResponse:
     if request.method == "POST" and (
         request.POST.get("bestaetigt") == "1" or listing.partner_id in confirmed
     ):
+        # § 356 Abs. 4/5 BGB: before the first paid consultation the client asks for the
+        # immediate start and acknowledges losing the right of withdrawal (recorded once).
+        withdrawal_waiver_ensure(
+            user=client.user,
+            platform=listing.platform,
+            given=request.POST.get("withdrawal_waiver") == "on",
+            ip=client_address(request),
+        )
         consultation = services.consultation_request(client=client, listing=listing)
         if listing.partner_id not in confirmed:
             request.session[CONFIRMED_PARTNERS] = [*confirmed, listing.partner_id]
@@ -79,7 +90,11 @@ def consultation_start(request: PlatformRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "consultations/start_confirm.html",
-        {"listing": listing, "offer": consultation_offer(client=client, listing=listing)},
+        {
+            "listing": listing,
+            "offer": consultation_offer(client=client, listing=listing),
+            "waiver_needed": not withdrawal_waiver_given(user=client.user),
+        },
     )
 
 

@@ -19,11 +19,8 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import send_mail
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -45,6 +42,7 @@ from sprechzeit.accounts.throttles import password_reset_buckets, totp_verify_li
 from sprechzeit.core.inputs import form_status
 from sprechzeit.core.money import Money
 from sprechzeit.core.throttle import Throttled, throttle_take
+from sprechzeit.notifications.services import mail_send
 from sprechzeit.platforms.http import PlatformRequest
 from sprechzeit.site.forms import LoginForm, OtpTokenForm, PlatformPasswordResetForm
 from sprechzeit.site.security_views import NEW_CODES_KEY, staff_without_authenticator
@@ -159,18 +157,15 @@ def _base32(key: bytes) -> str:
 
 
 def send_verification_email(request: PlatformRequest, user: User) -> None:
-    """Mail the address-confirmation link (after commit, in the user's language)."""
-    platform = request.platform
+    """Mail the address-confirmation link (branded, in the user's language, after commit)."""
     link = request.build_absolute_uri(
         reverse("site:verify_email", args=[email_verification_token(user=user)])
     )
-    context = {"user": user, "link": link, "platform": platform}
-    subject = _("Bitte bestätigen Sie Ihre E-Mail-Adresse")
-    body = render_to_string("site/email/verify_email.txt", context)
-    transaction.on_commit(
-        lambda: send_mail(
-            subject=subject, message=body, from_email=None, recipient_list=[user.email]
-        )
+    mail_send(
+        platform=request.platform,
+        to=user,
+        template="verify_email",
+        context={"user": user, "link": link},
     )
 
 
@@ -191,8 +186,6 @@ def verify_email(request: PlatformRequest, token: str) -> HttpResponse:
 class PasswordResetView(auth_views.PasswordResetView):
     form_class = PlatformPasswordResetForm
     template_name = "site/password_reset.html"
-    email_template_name = "site/email/password_reset.txt"
-    subject_template_name = "site/email/password_reset_subject.txt"
     success_url = reverse_lazy("site:password_reset_done")
     title = gettext_lazy("Passwort vergessen")
     request: PlatformRequest

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -22,6 +23,9 @@ from sprechzeit.consultations.selectors import Availability
 from sprechzeit.core.inputs import amount_parse, form_status
 from sprechzeit.core.net import client_address
 from sprechzeit.core.throttle import Throttled, throttle_take
+from sprechzeit.legal.errors import LegalDocumentMissing
+from sprechzeit.legal.services import consents_record_signup
+from sprechzeit.notifications.services import mail_send
 from sprechzeit.platforms.errors import ContactRateLimited
 from sprechzeit.platforms.http import PlatformRequest
 from sprechzeit.platforms.models import Platform
@@ -179,18 +183,26 @@ def signup(request: PlatformRequest) -> HttpResponse:
             form.add_error(None, exc.user_message())
             return render(request, "site/signup.html", {"form": form}, status=429)
         try:
-            account = client_register(
-                platform=platform,
-                email=form.cleaned_data["email"],
-                password=form.cleaned_data["password"],
-                first_name=form.cleaned_data["first_name"],
-                language=getattr(request, "LANGUAGE_CODE", "de"),
-                client_address=client_address(request),
-                country=form.cleaned_data["country"],
-                vat_id=form.cleaned_data["vat_id"],
-            )
+            # One transaction: no account without its consent to the AGB and privacy
+            # notice in force (their versions are stored with time and IP).
+            with transaction.atomic():
+                account = client_register(
+                    platform=platform,
+                    email=form.cleaned_data["email"],
+                    password=form.cleaned_data["password"],
+                    first_name=form.cleaned_data["first_name"],
+                    language=getattr(request, "LANGUAGE_CODE", "de"),
+                    client_address=client_address(request),
+                    country=form.cleaned_data["country"],
+                    vat_id=form.cleaned_data["vat_id"],
+                )
+                consents_record_signup(
+                    user=account.user, platform=platform, ip=client_address(request)
+                )
         except InvalidVatId as exc:
             form.add_error("vat_id", str(exc.message))
+        except LegalDocumentMissing as exc:
+            form.add_error(None, str(exc.message))
         except EmailTaken:
             form.add_error(
                 "email",
@@ -237,6 +249,15 @@ def contact(request: PlatformRequest) -> HttpResponse:
                 return render(
                     request, "site/contact.html", {"form": form, "rate_limited": True}, status=429
                 )
+            # A receipt without the message's text: the form must not relay content to
+            # an address someone else typed in (and the form is rate-limited).
+            mail_send(
+                platform=platform,
+                to=form.cleaned_data["email"],
+                template="contact_confirmation",
+                context={},
+                language=getattr(request, "LANGUAGE_CODE", None),
+            )
             return redirect("site:contact_done")
     return render(request, "site/contact.html", {"form": form}, status=form_status(form))
 

@@ -16,6 +16,7 @@ from sprechzeit.accounts.models import ClientAccount
 from sprechzeit.core import clock
 from sprechzeit.core.money import Money, money_text
 from sprechzeit.payments import errors
+from sprechzeit.payments.mails import refund_decided_on_commit
 from sprechzeit.payments.models import (
     Payment,
     PaymentStatus,
@@ -111,6 +112,7 @@ def refund_request_approve(*, request: RefundRequest, staff: str) -> list[Refund
         locked.decided_at = clock.now()
         locked.decided_by = staff
         locked.save(update_fields=["status", "decided_at", "decided_by"])
+        refund_decided_on_commit(request=locked)
     for refund in created:
         if refund.status == RefundStatus.PENDING:
             refund_send(refund=refund)
@@ -158,4 +160,5 @@ def refund_request_reject(*, request: RefundRequest, staff: str) -> RefundReques
     request.decided_at = clock.now()
     request.decided_by = staff
     request.save(update_fields=["status", "decided_at", "decided_by"])
+    refund_decided_on_commit(request=request)
     return request
