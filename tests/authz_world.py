@@ -23,6 +23,7 @@ from sprechzeit.accounts.services import email_verification_token, staff_create
 from sprechzeit.accounts.tests.factories import client_create, login_verified, partner_with_listing
 from sprechzeit.core import clock
 from sprechzeit.core.money import Money
+from sprechzeit.legal.services import legal_documents_start
 from sprechzeit.payments.models import ProviderKind
 from sprechzeit.payments.services import payments
 from sprechzeit.payments.tests.factories import channel, provider_config
@@ -97,6 +98,8 @@ def world_create() -> World:
     b = platform_create(slug="b")
     partner_2, _listing_2 = partner_with_listing(platform=a)
     client_b = client_create(platform=b)
+    for platform in (a, b):
+        legal_documents_start(platform=platform)
     config = provider_config(a, ProviderKind.SANDBOX)
     policy = channel(config, "sandbox")
     payment = payments.payment_start(
@@ -145,7 +148,7 @@ def world_create() -> World:
         "admin:otp_totp_totpdevice_config": {"pk": device.pk},
         "admin:otp_totp_totpdevice_qrcode": {"pk": device.pk},
         "admin:app_list": {"app_label": "accounts"},
-        "django.views.static.serve": {"path": "nichts.png"},
+        "sprechzeit.core.images.media_serve": {"path": "nichts.png"},
     }
     owners = {
         "payments:result": frozenset({"client_a"}),
@@ -160,6 +163,7 @@ def world_create() -> World:
         {
             "site:listing",
             "site:listing_status",
+            "consultations:start",
             "site:verify_email",
             "site:password_reset_confirm",
         }
