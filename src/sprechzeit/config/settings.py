@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "sprechzeit.core",
     "sprechzeit.platforms",
     "sprechzeit.accounts",
+    "sprechzeit.legal",
+    "sprechzeit.notifications",
     "sprechzeit.ledger",
     "sprechzeit.wallets",
     "sprechzeit.payments",
@@ -67,6 +69,8 @@ MIDDLEWARE = [
     "sprechzeit.site.middleware.ContentSecurityPolicyMiddleware",
     "sprechzeit.platforms.middleware.PlatformMiddleware",
     "sprechzeit.site.middleware.NetworkOnlyMiddleware",
+    # A NUL character in a query string or form field: 400 before anything reads it.
+    "sprechzeit.site.middleware.NulInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "sprechzeit.platforms.middleware.PlatformLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -227,6 +231,9 @@ elif _mail_backend.endswith("smtp.EmailBackend"):
         "use_tls": ENV.email_use_tls,
     }
 DEFAULT_FROM_EMAIL = ENV.default_from_email
+# Links in mails (no request to build them from): scheme and port of the platforms' hosts.
+SPRECHZEIT_MAIL_LINK_SCHEME = ENV.mail_link_scheme
+SPRECHZEIT_MAIL_LINK_PORT = ENV.mail_link_port
 
 if ENV.redis_url:
     CHANNEL_LAYERS: dict[str, Any] = {
@@ -309,6 +316,12 @@ sentry_init(
 )
 
 SPRECHZEIT_MODE = ENV.mode
+# Who confirms a business client's EU VAT ID (accounts/vat_place.py). There is no VIES
+# client yet: production confirms nothing (such clients pay German VAT); the demo and
+# the tests accept every well-formed ID.
+SPRECHZEIT_VAT_ID_CHECKER = (
+    "" if ENV.mode is Mode.PRODUCTION else "sprechzeit.accounts.vat_place.format_only"
+)
 
 # Our reverse proxies: X-Forwarded-For is believed only from them (core/net.py).
 TRUSTED_PROXIES = ENV.trusted_proxies

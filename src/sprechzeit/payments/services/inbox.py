@@ -20,10 +20,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from sprechzeit.core import clock, metrics
+from sprechzeit.core.errors import DomainError
 from sprechzeit.payments.errors import InvalidSignature, MalformedEvent, UpdateNeedsReview
 from sprechzeit.payments.models import InboxEntry, InboxStatus, ProviderConfig
 from sprechzeit.payments.providers import provider_for
-from sprechzeit.payments.providers.base import ProviderEvent
+from sprechzeit.payments.providers.base import Provider, ProviderEvent
 from sprechzeit.payments.selectors import find_payment
 from sprechzeit.payments.services.payments import payment_apply
 
@@ -60,6 +61,7 @@ def inbox_receive(
     provider = provider_for(config)
     try:
         event = provider.event_parse(body=body, headers=headers)
+        _check_readable(provider, event, body)
     except (InvalidSignature, MalformedEvent):
         metrics.observe_webhook(
             provider=config.kind, outcome="rejected", seconds=time.perf_counter() - started
@@ -77,6 +79,22 @@ def inbox_receive(
         )
     )
     return InboxOutcome(entry_id=int(entry.pk), status=status, duplicate=duplicate)
+
+
+def _check_readable(provider: Provider, event: ProviderEvent, body: bytes) -> None:
+    """An authentic event we could not read is refused before it is stored (400, nothing
+    stored, the provider shows the failed delivery): a JSON array or a scalar where an
+    object belongs, an amount that is not a bounded integer or decimal (NaN, Infinity,
+    "abc", 1e999999), an unknown currency, or a NUL character (PostgreSQL's text and jsonb
+    cannot hold one)."""
+    if b"\x00" in body or b"\\u0000" in body:
+        raise MalformedEvent()
+    try:
+        provider.event_updates(event)
+    except MalformedEvent:
+        raise
+    except (DomainError, ArithmeticError, AttributeError, KeyError, TypeError, ValueError) as exc:
+        raise MalformedEvent() from exc
 
 
 def _store(
