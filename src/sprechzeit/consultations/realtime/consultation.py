@@ -34,8 +34,6 @@ from sprechzeit.consultations.protocol import (
     ClosedRequestFrame,
     EndedState,
     EndEvent,
-    EndFrame,
-    EndSummary,
     ErrorFrame,
     HeartbeatAckFrame,
     HelloFrame,
@@ -48,6 +46,7 @@ from sprechzeit.consultations.protocol import (
 from sprechzeit.consultations.realtime import gaps, timebase
 from sprechzeit.consultations.realtime.base import Consumer, db, error_frame, off_loop
 from sprechzeit.consultations.realtime.booking import end_booking_start
+from sprechzeit.consultations.realtime.ending import end_frame
 from sprechzeit.consultations.selectors import (
     consultation_by_id,
     ended_state,
@@ -61,7 +60,6 @@ from sprechzeit.consultations.services.metering import (
     consultation_pause,
     consultation_resume,
 )
-from sprechzeit.consultations.services.summary import consultation_summary
 from sprechzeit.consultations.tariff import tariff_rate
 from sprechzeit.core import metrics
 from sprechzeit.core.errors import DomainError
@@ -82,10 +80,6 @@ def _extend_state(consultation: Consultation, now: datetime) -> MeterState:
 def _pause_state(consultation: Consultation, pause: bool, now: datetime) -> MeterState:
     service = consultation_pause if pause else consultation_resume
     return meter_state(service(consultation=consultation, client=consultation.client, now=now))
-
-
-def _summary(consultation_id: object, role: Role) -> EndSummary | None:
-    return consultation_summary(consultation=consultation_by_id(str(consultation_id)), role=role)
 
 
 class ConsultationConsumer(Consumer):
@@ -156,7 +150,9 @@ class ConsultationConsumer(Consumer):
         elif consultation.status == Status.REQUESTED and room.role == "client":
             self._spawn(self._request_timer())
         elif consultation.status in (Status.ENDED, Status.SETTLED):
-            await self.send_json(await self._end_frame("ended", ended_state(consultation)))
+            await self.send_json(
+                await end_frame("ended", ended_state(consultation), role=self.role)
+            )
 
     async def disconnect(self, code: int) -> None:
         for task in getattr(self, "_tasks", []):
@@ -290,7 +286,7 @@ class ConsultationConsumer(Consumer):
 
     async def consultation_ended(self, event: EndEvent) -> None:
         if self._end_announced:
-            await self.send_json(await self._end_frame("settled", event["state"]))
+            await self.send_json(await end_frame("settled", event["state"], role=self.role))
             return
         await self._announce_end(event["state"])
 
@@ -299,15 +295,7 @@ class ConsultationConsumer(Consumer):
         self._changed.set()
         if not self._end_announced:
             self._end_announced = True
-            await self.send_json(await self._end_frame("ended", state))
-
-    async def _end_frame(self, kind: Literal["ended", "settled"], state: EndedState) -> EndFrame:
-        """The end as this side's browser hears it; once booked, with its summary (the
-        client's includes the new balance and whether it may rate)."""
-        summary = None
-        if state["status"] == Status.SETTLED:
-            summary = await db(_summary, self.consultation.pk, self.role)
-        return {"type": kind, "state": state, "summary": summary}
+            await self.send_json(await end_frame("ended", state, role=self.role))
 
     async def _closed_request(
         self, kind: Literal["declined", "missed", "cancelled"], event: StateEvent
