@@ -34,7 +34,6 @@ from sprechzeit.consultations.protocol import (
     ClosedRequestFrame,
     EndedState,
     EndEvent,
-    EndFrame,
     ErrorFrame,
     HeartbeatAckFrame,
     HelloFrame,
@@ -46,6 +45,7 @@ from sprechzeit.consultations.protocol import (
 from sprechzeit.consultations.realtime import gaps, hops, timebase
 from sprechzeit.consultations.realtime.base import Consumer, db, error_frame, off_loop
 from sprechzeit.consultations.realtime.booking import end_booking_start
+from sprechzeit.consultations.realtime.ending import end_frame
 from sprechzeit.consultations.selectors import (
     consultation_by_id,
     ended_state,
@@ -134,7 +134,9 @@ class ConsultationConsumer(Consumer):
         elif consultation.status == Status.REQUESTED and room.role == "client":
             self._spawn(self._request_timer())
         elif consultation.status in (Status.ENDED, Status.SETTLED):
-            await self.send_json(await self._end_frame("ended", ended_state(consultation)))
+            await self.send_json(
+                await end_frame("ended", ended_state(consultation), role=self.role)
+            )
 
     async def disconnect(self, code: int) -> None:
         for task in getattr(self, "_tasks", []):
@@ -268,7 +270,7 @@ class ConsultationConsumer(Consumer):
 
     async def consultation_ended(self, event: EndEvent) -> None:
         if self._end_announced:
-            await self.send_json(await self._end_frame("settled", event["state"]))
+            await self.send_json(await end_frame("settled", event["state"], role=self.role))
             return
         await self._announce_end(event["state"])
 
@@ -277,15 +279,7 @@ class ConsultationConsumer(Consumer):
         self._changed.set()
         if not self._end_announced:
             self._end_announced = True
-            await self.send_json(await self._end_frame("ended", state))
-
-    async def _end_frame(self, kind: Literal["ended", "settled"], state: EndedState) -> EndFrame:
-        """The end as this side's browser hears it; once booked, with its summary (the
-        client's includes the new balance and whether it may rate)."""
-        summary = None
-        if state["status"] == Status.SETTLED:
-            summary = await db(hops.summary, self.consultation.pk, self.role)
-        return {"type": kind, "state": state, "summary": summary}
+            await self.send_json(await end_frame("ended", state, role=self.role))
 
     async def _closed_request(
         self, kind: Literal["declined", "missed", "cancelled"], event: StateEvent

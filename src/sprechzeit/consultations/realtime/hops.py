@@ -1,20 +1,19 @@
 """The room socket's service calls that answer with what it pushes, each run as one
-database hop (`realtime.base.db`): the service, then the state or summary the browsers
-get."""
+database hop (`realtime.base.db`): the service, then the state the browsers get (the end
+frame with its summary is `realtime.ending`)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from sprechzeit.consultations.models import Consultation
-from sprechzeit.consultations.protocol import EndSummary, MeterState, Role
-from sprechzeit.consultations.selectors import consultation_by_id, meter_state
+from sprechzeit.consultations.protocol import MeterState
+from sprechzeit.consultations.selectors import meter_state
 from sprechzeit.consultations.services.metering import (
     consultation_extend,
     consultation_pause,
     consultation_resume,
 )
-from sprechzeit.consultations.services.summary import consultation_summary
 
 
 def extend_state(consultation: Consultation, now: datetime) -> MeterState:
@@ -24,7 +23,3 @@ def extend_state(consultation: Consultation, now: datetime) -> MeterState:
 def pause_state(consultation: Consultation, pause: bool, now: datetime) -> MeterState:
     service = consultation_pause if pause else consultation_resume
     return meter_state(service(consultation=consultation, client=consultation.client, now=now))
-
-
-def summary(consultation_id: object, role: Role) -> EndSummary | None:
-    return consultation_summary(consultation=consultation_by_id(str(consultation_id)), role=role)

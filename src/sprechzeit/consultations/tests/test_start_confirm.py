@@ -13,8 +13,10 @@ from sprechzeit.consultations.models import Consultation
 from sprechzeit.consultations.services import consultation_cancel
 from sprechzeit.consultations.tests.factories import scene
 from sprechzeit.ledger.tests.helpers import assert_ledger_sound
+from sprechzeit.legal.services import legal_documents_start
 
 pytestmark = pytest.mark.django_db
+WAIVER = {"withdrawal_waiver": "on"}  # § 356 BGB, asked with the first confirmation
 
 
 def _text(html: str, element_id: str) -> str:
@@ -25,6 +27,7 @@ def _text(html: str, element_id: str) -> str:
 
 def test_confirm_once_per_partner_then_straight_in() -> None:
     s = scene(balance_minor=1000, rate_minor=200)
+    legal_documents_start(platform=s.platform)
     browser = Client(HTTP_HOST=f"{s.platform.slug}.localhost")
     browser.force_login(s.client.user)
     start = f"/beratung/starten/{s.listing.slug}/"
@@ -40,7 +43,8 @@ def test_confirm_once_per_partner_then_straight_in() -> None:
     assert 'id="welcome-credit"' not in html
     assert not Consultation.objects.exists()
 
-    started = browser.post(start, {"bestaetigt": "1"})
+    assert 'name="withdrawal_waiver"' in html  # § 356 BGB, before the first paid one
+    started = browser.post(start, {"bestaetigt": "1", **WAIVER})
     consultation = Consultation.objects.get(client=s.client)
     assert started["Location"] == f"/beratung/{consultation.pk}/"
     consultation_cancel(consultation=consultation, client=s.client)
@@ -71,7 +75,7 @@ def test_without_enough_balance_the_page_offers_a_top_up_not_a_start() -> None:
     assert 'id="confirm-start"' not in html
     assert "Ihr Guthaben reicht für diese Beratung nicht aus." in html
     assert 'href="/guthaben/aufladen/"' in html
-    refused = browser.post(f"/beratung/starten/{s.listing.slug}/", {"bestaetigt": "1"})
+    refused = browser.post(f"/beratung/starten/{s.listing.slug}/", {"bestaetigt": "1", **WAIVER})
     assert refused.status_code == 302
     assert not Consultation.objects.filter(client=s.client).exists()
     assert_ledger_sound()
@@ -81,13 +85,14 @@ def test_start_page_is_for_clients_of_the_platform() -> None:
     s = scene(balance_minor=1000)
     partner = Client(HTTP_HOST=f"{s.platform.slug}.localhost")
     partner.force_login(s.partner.user)
-    assert partner.get(f"/beratung/starten/{s.listing.slug}/").status_code == 404
+    assert partner.get(f"/beratung/starten/{s.listing.slug}/").status_code == 403
     anonymous = Client(HTTP_HOST=f"{s.platform.slug}.localhost")
     assert anonymous.get(f"/beratung/starten/{s.listing.slug}/").status_code == 302
 
 
 def test_start_page_and_room_in_english() -> None:
     s = scene(balance_minor=1000, rate_minor=200)
+    legal_documents_start(platform=s.platform)
     browser = Client(HTTP_HOST=f"{s.platform.slug}.localhost")
     browser.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     browser.force_login(s.client.user)
@@ -96,7 +101,7 @@ def test_start_page_and_room_in_english() -> None:
     assert _text(html, "offer-balance") == "€10.00"
     assert _text(html, "offer-minutes") == "about 5 minutes"
     assert "Start paid consultation (€2.00/min)" in html
-    browser.post(f"/beratung/starten/{s.listing.slug}/", {"bestaetigt": "1"})
+    browser.post(f"/beratung/starten/{s.listing.slug}/", {"bestaetigt": "1", **WAIVER})
     consultation = Consultation.objects.get(client=s.client)
     room = browser.get(f"/beratung/{consultation.pk}/").content.decode()
     assert "The consultation has ended" in room  # the summary's heading, shown at the end
