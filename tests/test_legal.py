@@ -166,18 +166,17 @@ def test_first_paid_consultation_is_refused_without_the_withdrawal_waiver() -> N
     legal_documents_start(platform=s.platform)
     browser = Client(HTTP_HOST=f"{s.platform.slug}.localhost")
     browser.force_login(s.client.user)
-    profile = browser.get(f"/berater/{s.listing.slug}/").content.decode()
-    assert 'name="withdrawal_waiver"' in profile
-    refused = browser.post(f"/beratung/starten/{s.listing.slug}/", follow=True)
+    start = f"/beratung/starten/{s.listing.slug}/"
+    # The confirmation step before a paid start asks for it.
+    assert 'name="withdrawal_waiver"' in browser.post(start).content.decode()
+    refused = browser.post(start, {"bestaetigt": "1"}, follow=True)
     assert refused.redirect_chain == [(f"/berater/{s.listing.slug}/", 302)]
     assert "Widerrufsrecht" in refused.content.decode()
     assert not Consultation.objects.exists()
     assert not Consent.objects.exists()
 
     started = browser.post(
-        f"/beratung/starten/{s.listing.slug}/",
-        {"withdrawal_waiver": "on"},
-        REMOTE_ADDR="198.51.100.4",
+        start, {"bestaetigt": "1", "withdrawal_waiver": "on"}, REMOTE_ADDR="198.51.100.4"
     )
     consultation = Consultation.objects.get(client=s.client)
     assert started["Location"] == f"/beratung/{consultation.pk}/"
@@ -185,10 +184,11 @@ def test_first_paid_consultation_is_refused_without_the_withdrawal_waiver() -> N
     assert waiver.purpose == Consent.Purpose.WITHDRAWAL_WAIVER
     assert (waiver.document.kind, waiver.document.version) == ("withdrawal", 1)
     assert waiver.ip == "198.51.100.4"
-    # Asked once: the profile no longer shows the checkbox.
+    # Asked once: the confirmation step of another partner no longer shows the checkbox.
+    other = scene(platform=s.platform, balance_minor=0)
     assert (
         'name="withdrawal_waiver"'
-        not in browser.get(f"/berater/{s.listing.slug}/").content.decode()
+        not in browser.get(f"/beratung/starten/{other.listing.slug}/").content.decode()
     )
 
 

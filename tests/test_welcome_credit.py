@@ -83,12 +83,20 @@ def test_bonus_only_after_the_address_is_confirmed_and_not_spendable_before(
     assert not Consultation.objects.filter(client=account).exists()
     assert_ledger_sound()
 
-    assert browser.get(link, headers=A).status_code == 200
+    confirmed = browser.get(link, headers=A)
+    assert confirmed.status_code == 200
+    assert "Ihr Startguthaben von 5,00\xa0€ ist gutgeschrieben" in confirmed.content.decode()
     assert _bonus(account) == WELCOME
     # Opening the link again gives nothing more.
-    assert browser.get(link, headers=A).status_code == 200
+    again = browser.get(link, headers=A)
+    assert again.status_code == 200
+    assert "Startguthaben" not in again.content.decode()
     assert _bonus(account) == WELCOME
     assert WelcomeCreditGrant.objects.filter(client_account=account).count() == 1
+    # The start page names it too, with the minutes it buys.
+    browser.force_login(account.user)
+    offer = browser.get(f"/beratung/starten/{s.listing.slug}/", headers=A).content.decode()
+    assert "Ihr Startguthaben von 5,00\xa0€ ist gutgeschrieben" in offer
     consultation = consultation_request(client=account, listing=s.listing)
     assert consultation.status == Consultation.Status.REQUESTED
     assert_ledger_sound()

@@ -26,6 +26,7 @@ from sprechzeit.accounts.services import (
 from sprechzeit.consultations import services as consultations
 from sprechzeit.consultations.errors import ConsultationError
 from sprechzeit.consultations.models import Consultation, PartnerPresence
+from sprechzeit.consultations.simulation import CLIENT_HOMES
 from sprechzeit.core import clock
 from sprechzeit.core.errors import DomainError
 from sprechzeit.core.money import Money
@@ -132,12 +133,16 @@ def _history(*, partners: list[Partner]) -> HistoryReport:
         )
         clients = []
         for n in range(CLIENTS_PER_PLATFORM):
+            # clients in Germany, Austria, Switzerland and the US, some of them businesses
+            country, vat_id = CLIENT_HOMES[n % len(CLIENT_HOMES)]
             with clock.frozen_at(datetime.combine(first_day, time(8), tzinfo=zone)):
                 account = client_register(
                     platform=platform,
                     email=f"klient{n + 1}@demo.sprechzeit.de",
                     password=None,
                     first_name=rng.choice(("Lea", "Tom", "Ida", "Ben", "Mia", "Jan")),
+                    country=country,
+                    vat_id=vat_id,
                 )
                 wallet_open(client_account=account)
                 user_verify_email(

@@ -26,7 +26,8 @@ from sprechzeit.ledger.models import Account, AccountPurpose
 from sprechzeit.ledger.services import TransferSpec
 from sprechzeit.payouts import errors, selectors
 from sprechzeit.payouts.models import Payout, PayoutRun
-from sprechzeit.payouts.sepa import sepa_errors, sepa_file, sepa_file_ids
+from sprechzeit.payouts.payee import payee_problem, payee_verifier
+from sprechzeit.payouts.sepa import sepa_errors, sepa_file, sepa_file_ids, sepa_text
 from sprechzeit.platforms.models import LegalEntity
 from sprechzeit.statements.models import PartnerTaxProfile, Statement
 from sprechzeit.statements.payability import payout_decision
@@ -110,12 +111,14 @@ def _partners_due(
     owed: dict[int, list[Statement]], payables: dict[int, Account], *, threshold_minor: int
 ) -> tuple[Due, list[Skipped]]:
     """Who is paid now (partner, statements, tax profile) and who is skipped and why,
-    by the rule the credit notes state; partners in id order."""
+    by the rule the credit notes state, then the payee check (`payouts.payee`);
+    partners in id order."""
     profiles = {
         profile.partner_id: profile
         for profile in PartnerTaxProfile.objects.filter(partner_id__in=list(owed))
     }
     balances = ledger_selectors.accounts_balances(accounts=list(payables.values()))
+    verifier = payee_verifier()
     chosen: Due = []
     skipped: list[Skipped] = []
     for partner_id, statements in sorted(owed.items()):
@@ -123,6 +126,9 @@ def _partners_due(
         profile = profiles.get(partner_id)
         posted = balances[int(payables[partner_id].pk)].posted.minor
         reason = _skip_reason(profile, amount, threshold_minor, posted)
+        if not reason and profile is not None:
+            name = sepa_text(profile.account_holder, 70)
+            reason = payee_problem(verifier.verify(iban=profile.iban, name=name))
         if reason or profile is None:
             skipped.append(Skipped(partner_id, amount, reason))
         else:

@@ -39,6 +39,8 @@ from sprechzeit.accounts.services import (
     user_verify_email,
 )
 from sprechzeit.accounts.throttles import password_reset_buckets, totp_verify_limited
+from sprechzeit.core.inputs import form_status
+from sprechzeit.core.money import Money
 from sprechzeit.core.throttle import Throttled, throttle_take
 from sprechzeit.notifications.services import mail_send
 from sprechzeit.platforms.http import PlatformRequest
@@ -60,9 +62,19 @@ def _next_url(request: HttpRequest, *, default: str | None = None) -> str:
 
 
 def _home_for(user: User, request: PlatformRequest) -> str:
+    """Where a log-in without `next` lands: partners in their area, staff on the network
+    host in the back office, everyone else on the home page."""
     if user.kind == User.Kind.STAFF and request.platform is None:
         return "/admin/"
+    if user.kind == User.Kind.PARTNER:
+        return reverse("partner:dashboard")
     return reverse("site:home")
+
+
+def _next_given(request: HttpRequest) -> str:
+    """The safe `next` the request names, or "" (the login form carries it on)."""
+    given = _next_url(request, default="-")
+    return "" if given == "-" else given
 
 
 def login_view(request: PlatformRequest) -> HttpResponse:
@@ -77,12 +89,12 @@ def login_view(request: PlatformRequest) -> HttpResponse:
             }
             return redirect("site:login_2fa")
         login(request, user, backend=BACKEND)
-        return HttpResponseRedirect(_next_url(request))
+        return HttpResponseRedirect(_next_url(request, default=_home_for(user, request)))
     return render(
         request,
         "site/login.html",
-        {"form": form, "next": _next_url(request)},
-        status=429 if form.throttled is not None else 200,
+        {"form": form, "next": _next_given(request)},
+        status=429 if form.throttled is not None else form_status(form),
     )
 
 
@@ -162,10 +174,13 @@ def verify_email(request: PlatformRequest, token: str) -> HttpResponse:
         user = user_verify_email(token=token, platform=request.platform)
     except InvalidToken:
         return render(request, "site/verify_email.html", {"ok": False}, status=400)
+    welcome = None
     if user.kind == User.Kind.CLIENT:
         # The welcome credit waits for a confirmed address (wallets/services/welcome.py).
-        welcome_credit_after_verification(client_account=user.client_account)
-    return render(request, "site/verify_email.html", {"ok": True})
+        grant = welcome_credit_after_verification(client_account=user.client_account)
+        if grant is not None:
+            welcome = Money(grant.amount_minor, grant.currency)
+    return render(request, "site/verify_email.html", {"ok": True, "welcome": welcome})
 
 
 class PasswordResetView(auth_views.PasswordResetView):
@@ -188,6 +203,9 @@ class PasswordResetView(auth_views.PasswordResetView):
             return self.render_to_response(self.get_context_data(form=form), status=429)
         form.platform = self.request.platform
         return super().form_valid(form)
+
+    def form_invalid(self, form: PlatformPasswordResetForm) -> HttpResponse:  # type: ignore[override]
+        return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):

@@ -8,7 +8,7 @@ cancelled statements are immutable; database triggers refuse changes (migration 
 from __future__ import annotations
 
 from datetime import date
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.db import models
 from django.db.models import Q
@@ -61,6 +61,10 @@ class PartnerTaxProfile(models.Model):
     payout_blocked_reason = models.CharField(
         _("Auszahlung gesperrt wegen"), max_length=200, blank=True
     )
+    # After a change of the IBAN: payouts go to it from then on (cooling-off).
+    iban_usable_from = models.DateTimeField(
+        _("Auszahlungen an diese IBAN ab"), null=True, blank=True
+    )
     self_billing_accepted_at = models.DateTimeField(
         _("Gutschriftsverfahren zugestimmt am"), null=True, blank=True
     )
@@ -81,6 +85,52 @@ class PartnerTaxProfile(models.Model):
 
     def __str__(self) -> str:
         return self.legal_name
+
+
+class TaxProfileChange(models.Model):
+    """Insert-only history of a partner's tax status and bank data: what applied from
+    `valid_from` on (until the next row). Written by `services.tax_profile_save` and the
+    back office whenever one of these fields changes; never updated."""
+
+    class By(models.TextChoices):
+        PARTNER = "partner", pgettext_lazy("singular", "Berater")
+        STAFF = "staff", _("Mitarbeiter")
+
+    partner = models.ForeignKey(
+        Partner, on_delete=models.PROTECT, related_name="tax_profile_changes"
+    )
+    valid_from = models.DateTimeField(_("gilt ab"))
+    vat_status = models.CharField(_("Umsatzsteuerstatus"), max_length=20, choices=VatStatus.choices)
+    country = models.CharField(_("Land (ISO)"), max_length=2)
+    vat_id = models.CharField(_("USt-IdNr."), max_length=20, blank=True)
+    tax_number = models.CharField(_("Steuernummer"), max_length=30, blank=True)
+    legal_name = models.CharField(_("Name / Firma"), max_length=200)
+    iban = models.CharField(_("IBAN"), max_length=34, blank=True)
+    account_holder = models.CharField(_("Kontoinhaber"), max_length=70, blank=True)
+    changed_by = models.CharField(_("geändert von"), max_length=10, choices=By.choices)
+
+    TRACKED = (
+        "vat_status",
+        "country",
+        "vat_id",
+        "tax_number",
+        "legal_name",
+        "iban",
+        "account_holder",
+    )
+
+    class Meta:
+        verbose_name = _("Änderung der Steuer- und Bankdaten")
+        verbose_name_plural = _("Änderungen der Steuer- und Bankdaten")
+        ordering = ["partner", "-valid_from", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.partner_id} {self.valid_from:%Y-%m-%d}: {self.vat_status}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ValueError("TaxProfileChange rows are insert-only.")
+        super().save(*args, **kwargs)
 
 
 class NumberCounter(models.Model):
@@ -194,6 +244,7 @@ class Statement(PeriodNamed, models.Model):
         verbose_name = pgettext_lazy("credit note", "Gutschrift")
         verbose_name_plural = _("Gutschriften")
         ordering = ["-period_start", "number"]
+        permissions = [("download_statement", _("Gutschriften herunterladen (PDF, XML)"))]
         constraints = [
             # Each document exactly once: one credit note per partner, entity and period
             # that is not cancelled (a rerun or a racing run finds it and goes on).

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.db.models import Count, Min, QuerySet, Sum
 from django.utils import timezone
@@ -15,7 +15,13 @@ from sprechzeit.accounts.models import Partner
 from sprechzeit.consultations.models import Consultation
 from sprechzeit.core.money import Money
 from sprechzeit.platforms.models import LegalEntity, StatementPeriod
-from sprechzeit.statements.models import Adjustment, CloseRun, PartnerTaxProfile, Statement
+from sprechzeit.statements.models import (
+    Adjustment,
+    CloseRun,
+    PartnerTaxProfile,
+    Statement,
+    TaxProfileChange,
+)
 from sprechzeit.statements.payability import (
     PayoutDecision,
     PayoutOutlook,
@@ -249,4 +255,13 @@ def statement_payout_outlook(*, statement: Statement) -> PayoutOutlook | None:
         amount_minor=int(frozen["amount_minor"]),
         threshold_minor=int(frozen["threshold_minor"]),
         decision=PayoutDecision(str(frozen["code"]), str(frozen.get("detail", ""))),
+    )
+
+
+def tax_status_at(*, partner: Partner, when: datetime) -> TaxProfileChange | None:
+    """The partner's tax status and bank data as they applied at `when` (history)."""
+    return (
+        TaxProfileChange.objects.filter(partner=partner, valid_from__lte=when)
+        .order_by("-valid_from", "-pk")
+        .first()
     )

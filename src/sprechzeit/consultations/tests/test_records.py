@@ -122,12 +122,14 @@ def test_start_page_redirects_to_the_room_or_explains_the_refusal() -> None:
     waiver = {"withdrawal_waiver": "on"}  # § 356 BGB, asked before the first consultation
     browser = Client(HTTP_HOST=f"{s.platform.slug}.localhost")
     browser.force_login(s.client.user)
-    refused = browser.post(f"/beratung/starten/{s.listing.slug}/", waiver, follow=True)
+    refused = browser.post(
+        f"/beratung/starten/{s.listing.slug}/", {"bestaetigt": "1", **waiver}, follow=True
+    )
     assert refused.redirect_chain == [(f"/berater/{s.listing.slug}/", 302)]
     assert "Ihr Guthaben reicht für diese Beratung nicht aus." in refused.content.decode()
     assert not Consultation.objects.exists()
     rich = scene(platform=s.platform, balance_minor=1000)
     browser.force_login(rich.client.user)
-    started = browser.post(f"/beratung/starten/{rich.listing.slug}/", waiver)
+    started = browser.post(f"/beratung/starten/{rich.listing.slug}/", {"bestaetigt": "1", **waiver})
     consultation = Consultation.objects.get(client=rich.client)
     assert started["Location"] == f"/beratung/{consultation.pk}/"

@@ -194,19 +194,24 @@ def test_a_return_after_execution_goes_back_and_blocks_until_the_iban_changes(
     with clock.frozen_at(at(2026, 11, 6)), pytest.raises(errors.NothingToPay) as caught:
         services.payout_run_create(legal_entity=platform.legal_entity)
     assert reason in caught.value.fields["skipped"][0]["reason"]
-    # a new IBAN lifts the block: the next run pays the returned amount again
+    # a new IBAN lifts the block: a run after its cooling-off pays the amount again
     fields = {
         name: getattr(profile, name)
         for name in ("legal_name", "street", "postal_code", "city", "country", "vat_id")
     }
-    tax_profile_save(
-        partner=returned.partner,
-        **fields,
-        vat_status=VatStatus.REGULAR,
-        iban="DE75512108001245126199",
-        account_holder=profile.account_holder,
-    )
-    with clock.frozen_at(at(2026, 11, 7)):
+    with clock.frozen_at(at(2026, 11, 6, 14)):
+        tax_profile_save(
+            partner=returned.partner,
+            **fields,
+            vat_status=VatStatus.REGULAR,
+            iban="DE75512108001245126199",
+            account_holder=profile.account_holder,
+        )
+    # … after the cooling-off of a changed IBAN (docs/payouts.md, "IBAN changes")
+    with clock.frozen_at(at(2026, 11, 7)), pytest.raises(errors.NothingToPay) as cooling:
+        services.payout_run_create(legal_entity=platform.legal_entity)
+    assert "Neue IBAN" in cooling.value.fields["skipped"][0]["reason"]
+    with clock.frozen_at(at(2026, 11, 12)):
         again = services.payout_run_create(legal_entity=platform.legal_entity)
     assert (again.count, again.total_minor) == (1, returned.gross_minor)
     assert written(bytes(again.file or b"")).transactions[0].creditor_iban == (

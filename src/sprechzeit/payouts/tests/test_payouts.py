@@ -121,9 +121,10 @@ def test_returned_payout_goes_back_to_payable_and_blocks_the_partner() -> None:
     with clock.frozen_at(at(2026, 11, 4)), pytest.raises(errors.NothingToPay) as caught:
         services.payout_run_create(legal_entity=platform.legal_entity)
     assert "gesperrt" in caught.value.fields["skipped"][0]["reason"]
-    # the partner fixes the IBAN: the next run pays the same statement again
-    tax_profile(s.partner, VatStatus.EU_REVERSE_CHARGE, iban="AT483200000012345864")
-    with clock.frozen_at(at(2026, 11, 5)):
+    # the partner fixes the IBAN: the first run after its cooling-off pays the statement
+    with clock.frozen_at(at(2026, 11, 4)):
+        tax_profile(s.partner, VatStatus.EU_REVERSE_CHARGE, iban="AT483200000012345864")
+    with clock.frozen_at(at(2026, 11, 8)):
         run = services.payout_run_create(legal_entity=platform.legal_entity)
     assert run.total_minor == note.gross_minor
     assert payable(s.partner) == 0
