@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from django.contrib.auth.tokens import default_token_generator
@@ -23,6 +24,7 @@ from sprechzeit.accounts.services import email_verification_token, staff_create
 from sprechzeit.accounts.tests.factories import client_create, login_verified, partner_with_listing
 from sprechzeit.core import clock
 from sprechzeit.core.money import Money
+from sprechzeit.legal.services import legal_documents_start
 from sprechzeit.payments.models import ProviderKind
 from sprechzeit.payments.services import payments
 from sprechzeit.payments.tests.factories import channel, provider_config
@@ -94,6 +96,8 @@ def world_create() -> World:
     scene, consultation, statement, run = _money_scene()
     a = scene.platform
     b = platform_create(slug="b")
+    for platform in (a, b):  # the legal pages exist
+        legal_documents_start(platform=platform, valid_from=datetime(2020, 1, 1, tzinfo=UTC))
     partner_2, _listing_2 = partner_with_listing(platform=a)
     client_b = client_create(platform=b)
     config = provider_config(a, ProviderKind.SANDBOX)
@@ -157,6 +161,8 @@ def world_create() -> World:
         {
             "site:listing",
             "site:listing_status",
+            # The start page names platform A's listing (its confirmation step is a GET).
+            "consultations:start",
             "site:verify_email",
             "site:password_reset_confirm",
         }
