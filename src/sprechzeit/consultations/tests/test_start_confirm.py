@@ -16,7 +16,6 @@ from sprechzeit.ledger.tests.helpers import assert_ledger_sound
 from sprechzeit.legal.services import legal_documents_start
 
 pytestmark = pytest.mark.django_db
-WAIVER = {"withdrawal_waiver": "on"}  # § 356 BGB, asked with the first confirmation
 
 
 def _text(html: str, element_id: str) -> str:
@@ -41,10 +40,10 @@ def test_confirm_once_per_partner_then_straight_in() -> None:
     assert _text(html, "offer-minutes") == "etwa 5 Minuten"
     assert 'id="confirm-start"' in html
     assert 'id="welcome-credit"' not in html
+    assert 'name="withdrawal_waiver"' in html  # § 356 BGB, before the first consultation
     assert not Consultation.objects.exists()
 
-    assert 'name="withdrawal_waiver"' in html  # § 356 BGB, before the first paid one
-    started = browser.post(start, {"bestaetigt": "1", **WAIVER})
+    started = browser.post(start, {"bestaetigt": "1", "withdrawal_waiver": "on"})
     consultation = Consultation.objects.get(client=s.client)
     assert started["Location"] == f"/beratung/{consultation.pk}/"
     consultation_cancel(consultation=consultation, client=s.client)
@@ -75,7 +74,7 @@ def test_without_enough_balance_the_page_offers_a_top_up_not_a_start() -> None:
     assert 'id="confirm-start"' not in html
     assert "Ihr Guthaben reicht für diese Beratung nicht aus." in html
     assert 'href="/guthaben/aufladen/"' in html
-    refused = browser.post(f"/beratung/starten/{s.listing.slug}/", {"bestaetigt": "1", **WAIVER})
+    refused = browser.post(f"/beratung/starten/{s.listing.slug}/", {"bestaetigt": "1"})
     assert refused.status_code == 302
     assert not Consultation.objects.filter(client=s.client).exists()
     assert_ledger_sound()
@@ -85,7 +84,7 @@ def test_start_page_is_for_clients_of_the_platform() -> None:
     s = scene(balance_minor=1000)
     partner = Client(HTTP_HOST=f"{s.platform.slug}.localhost")
     partner.force_login(s.partner.user)
-    assert partner.get(f"/beratung/starten/{s.listing.slug}/").status_code == 403
+    assert partner.get(f"/beratung/starten/{s.listing.slug}/").status_code == 404
     anonymous = Client(HTTP_HOST=f"{s.platform.slug}.localhost")
     assert anonymous.get(f"/beratung/starten/{s.listing.slug}/").status_code == 302
 
@@ -101,7 +100,9 @@ def test_start_page_and_room_in_english() -> None:
     assert _text(html, "offer-balance") == "€10.00"
     assert _text(html, "offer-minutes") == "about 5 minutes"
     assert "Start paid consultation (€2.00/min)" in html
-    browser.post(f"/beratung/starten/{s.listing.slug}/", {"bestaetigt": "1", **WAIVER})
+    browser.post(
+        f"/beratung/starten/{s.listing.slug}/", {"bestaetigt": "1", "withdrawal_waiver": "on"}
+    )
     consultation = Consultation.objects.get(client=s.client)
     room = browser.get(f"/beratung/{consultation.pk}/").content.decode()
     assert "The consultation has ended" in room  # the summary's heading, shown at the end
