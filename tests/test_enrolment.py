@@ -38,7 +38,7 @@ from sprechzeit.accounts.tests.factories import (
 from sprechzeit.core import clock
 from sprechzeit.demo.seed import DEMO_PASSWORD, DEMO_TOTP_KEY_HEX, STAFF, demo_seed
 from sprechzeit.platforms.tests.factories import platform_create
-from tests.test_hardening import _assert_strict_csp
+from sprechzeit.site.tests.csp import assert_strict_csp
 
 pytestmark = pytest.mark.django_db
 NET = {"host": "127.0.0.1"}
@@ -122,14 +122,14 @@ def test_staff_enrol_through_the_invitation_link_once() -> None:
     first = browser.get(path, headers=NET)
     assert first.status_code == 200
     assert SECRET.search(first.content.decode()) is None  # no secret before the password
-    _assert_strict_csp(first, "127.0.0.1")
+    assert_strict_csp(first, "127.0.0.1")
 
     wrong = browser.post(path, {"password": "falsch-falsch-falsch"}, headers=NET)
     assert "Passwort stimmt nicht" in wrong.content.decode()
     assert not TOTPDevice.objects.filter(user=staff, confirmed=False).exists()
     assert browser.post(path, {"password": PASSWORD}, headers=NET)["Location"] == path
     page = browser.get(path, headers=NET)
-    _assert_strict_csp(page, "127.0.0.1")  # the inline QR code (SVG) passes the CSP
+    assert_strict_csp(page, "127.0.0.1")  # the inline QR code (SVG) passes the CSP
     code = _code_for(page.content.decode())
 
     refused = browser.post(path, {"token": "000000"}, headers=NET)
@@ -253,7 +253,7 @@ def test_regenerated_codes_replace_the_old_ones() -> None:
     browser.post("/anmelden/", {"email": partner.user.email, "password": PASSWORD}, headers=A)
     browser.post("/anmelden/code/", {"token": totp_now(device)}, headers=A)
     page = browser.post("/sicherheit/wiederherstellungscodes/", headers=A)
-    _assert_strict_csp(page, "a.localhost")
+    assert_strict_csp(page, "a.localhost")
     new = CODES.findall(page.content.decode())
     assert len(new) == RECOVERY_CODE_COUNT
     assert set(new).isdisjoint(old)

@@ -8,7 +8,6 @@ import json
 import re
 import subprocess
 import sys
-from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -31,55 +30,12 @@ from sprechzeit.accounts.tests.factories import (
 from sprechzeit.demo.seed import CLIENT_EMAIL, STAFF, demo_seed
 from sprechzeit.platforms.tests.factories import platform_create
 from sprechzeit.site.middleware import NETWORK_ONLY_PREFIXES
+from sprechzeit.site.tests.csp import assert_strict_csp
 
 NET = {"host": "127.0.0.1"}
 COACHING = {"host": "coaching.localhost"}
 A = {"host": "a.localhost"}
 B = {"host": "b.localhost"}
-
-
-class _InlineCode(HTMLParser):
-    """Collects what a strict CSP would block: inline scripts and styles without the
-    nonce, style attributes, event-handler attributes and javascript: URLs."""
-
-    def __init__(self, nonce: str | None) -> None:
-        super().__init__()
-        self.nonce = nonce
-        self.blocked: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        attributes = dict(attrs)
-        data_block = attributes.get("type") == "application/json"
-        nonced = self.nonce is not None and attributes.get("nonce") == self.nonce
-        if tag == "script" and "src" not in attributes and not data_block and not nonced:
-            self.blocked.append(f"inline <script> {attributes}")
-        if tag == "style" and not nonced:
-            self.blocked.append(f"<style> without the nonce {attributes}")
-        for name, value in attrs:
-            if name == "style" or name.startswith("on"):
-                self.blocked.append(f"<{tag} {name}={value!r}>")
-            if value and value.strip().lower().startswith("javascript:"):
-                self.blocked.append(f"<{tag} {name}={value!r}>")
-
-
-def _assert_strict_csp(response: Any, host: str) -> None:
-    policy = response.headers.get("Content-Security-Policy")
-    assert policy, f"no CSP on {response.request['PATH_INFO']}"
-    directives = dict(
-        ([*part.strip().split(" ", 1), ""])[:2] for part in policy.split(";") if part.strip()
-    )
-    assert directives["default-src"] == "'self'"
-    assert "'unsafe-inline'" not in policy
-    assert "'unsafe-eval'" not in policy
-    assert directives["object-src"] == "'none'"
-    assert directives["frame-ancestors"] == "'none'"
-    assert directives["connect-src"].split() == ["'self'", f"ws://{host}"]
-    match = re.search(r"'nonce-([^']+)'", directives["script-src"])
-    nonce = match.group(1) if match else None
-    if response.get("Content-Type", "").startswith("text/html"):
-        parser = _InlineCode(nonce)
-        parser.feed(response.content.decode())
-        assert parser.blocked == [], (response.request["PATH_INFO"], parser.blocked)
 
 
 def _staff(email: str = "admin@example.com", role: str = roles.ADMIN) -> User:
@@ -132,7 +88,7 @@ def test_every_page_has_a_strict_csp_and_no_inline_code_outside_its_nonce() -> N
     for browser, host, path in pages:
         response = browser.get(path, headers=host)
         assert response.status_code in (200, 404), (path, response.status_code)
-        _assert_strict_csp(response, host["host"])
+        assert_strict_csp(response, host["host"])
     # The top-up page's preset buttons work without inline handlers (payments/topup.js).
     topup = client.get("/guthaben/aufladen/", headers=COACHING).content.decode()
     assert "data-preset-amount=" in topup

@@ -15,7 +15,7 @@ from sprechzeit.accounts.models import ClientAccount, PhonePinEvent, User
 from sprechzeit.accounts.services import staff_create
 from sprechzeit.accounts.tests.factories import PASSWORD, login_verified
 from sprechzeit.consultations.models import Consultation, VoiceCall
-from sprechzeit.consultations.tests.test_telephony import PIN, Phone, _setup
+from sprechzeit.consultations.tests.test_telephony import PIN, Phone, voice_setup
 from sprechzeit.core import clock
 
 pytestmark = pytest.mark.django_db
@@ -24,14 +24,14 @@ LOCKED_DE = "Telefonzugang ist gesperrt"
 Kind = PhonePinEvent.Kind
 
 
-def _body(response: Any) -> str:
+def _twiml_ok(response: Any) -> str:
     assert response.status_code == 200
     return bytes(response.content).decode()
 
 
 def _enter(phone: Phone, customer: str, pin: str) -> str:
     phone.post("customer", Digits=customer)
-    return _body(phone.post("pin", Digits=pin))
+    return _twiml_ok(phone.post("pin", Digits=pin))
 
 
 def _lock(account: ClientAccount, phone_config: Any) -> None:
@@ -51,7 +51,7 @@ def _lock(account: ClientAccount, phone_config: Any) -> None:
 
 
 def test_five_wrong_pins_over_two_calls_lock_the_account() -> None:
-    s, config = _setup()
+    s, config = voice_setup()
     with clock.frozen_at(T0):
         _lock(s.client, config)
     s.client.refresh_from_db()
@@ -74,7 +74,7 @@ def test_five_wrong_pins_over_two_calls_lock_the_account() -> None:
 
 
 def test_the_lock_is_told_in_the_account_language_and_holds_for_caller_id() -> None:
-    s, config = _setup()
+    s, config = voice_setup()
     User.objects.filter(pk=s.client.user_id).update(language="en")
     s.client.phone_number = "+491511234567"
     s.client.save(update_fields=["phone_number"])
@@ -87,14 +87,14 @@ def test_the_lock_is_told_in_the_account_language_and_holds_for_caller_id() -> N
     assert "Your phone access is locked" in bodies[4]
     assert 'language="en-GB"' in bodies[4]
     # Recognised by caller ID (no PIN asked): refused as well, before any question.
-    body = _body(Phone(config, "CA-callerid", caller="+491511234567").post("incoming"))
+    body = _twiml_ok(Phone(config, "CA-callerid", caller="+491511234567").post("incoming"))
     assert "Your phone access is locked" in body
     assert "<Hangup" in body
     assert "<Gather" not in body
 
 
 def test_failures_count_within_the_window_and_since_the_last_right_pin() -> None:
-    s, config = _setup()
+    s, config = voice_setup()
     with clock.frozen_at(T0) as frozen:
         call = Phone(config, "CA-a")
         call.post("incoming")
@@ -121,7 +121,7 @@ def test_failures_count_within_the_window_and_since_the_last_right_pin() -> None
 
 
 def test_client_sees_the_lock_and_a_new_pin_unlocks_it() -> None:
-    s, config = _setup()
+    s, config = voice_setup()
     with clock.frozen_at(T0):
         _lock(s.client, config)
     browser = Client()
@@ -151,7 +151,7 @@ def test_client_sees_the_lock_and_a_new_pin_unlocks_it() -> None:
 
 
 def test_support_unlocks_with_the_admin_action() -> None:
-    s, config = _setup()
+    s, config = voice_setup()
     with clock.frozen_at(T0):
         _lock(s.client, config)
     support = staff_create(email="support@example.com", password=PASSWORD, role=roles.SUPPORT)

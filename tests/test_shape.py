@@ -1,7 +1,7 @@
 """The shape of the code: no module over 450 lines and no function over 80 lines in
 `src/sprechzeit` (tests and migrations aside), so a use case that grows is split before
 it becomes the next god module. A new violation fails here; the allow-list names the
-only exceptions."""
+only exceptions. And no module imports another module's underscore names."""
 
 from __future__ import annotations
 
@@ -17,9 +17,6 @@ MAX_FUNCTION_LINES: Final = 80
 ALLOWED: Final = (
     # The ledger's one write path: cohesive on purpose (docs/ledger.md), kept whole.
     "ledger/booking.py",
-    # Being split by use case on its own branch (services package, realtime); remove
-    # this entry once that lands.
-    "consultations/telephony/voice.py",  # voice_extension (93 lines): split with the PIN work
 )
 
 
@@ -86,3 +83,28 @@ def test_the_allow_list_names_only_what_exists() -> None:
     # booking.py is on the list because it is long: if it shrinks, the entry goes.
     booking = (SOURCE / "ledger" / "booking.py").read_text(encoding="utf-8")
     assert len(booking.splitlines()) > MAX_MODULE_LINES
+
+
+def underscore_imports(roots: tuple[Path, ...]) -> list[str]:
+    """`from sprechzeit.x import _name` anywhere below `roots`: a name another module
+    needs gets a public name where it belongs (docs/architecture.md)."""
+    found: list[str] = []
+    for root in roots:
+        for path in sorted(root.rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+                    "sprechzeit"
+                ):
+                    found.extend(
+                        f"{path.relative_to(root).as_posix()}: {node.module}.{alias.name}"
+                        for alias in node.names
+                        if alias.name.startswith("_")
+                    )
+    return found
+
+
+def test_no_module_imports_another_modules_underscore_names(tmp_path: Path) -> None:
+    assert underscore_imports((SOURCE, Path(__file__).resolve().parent)) == []
+    (tmp_path / "a.py").write_text("from sprechzeit.core.net import _address, client_address\n")
+    (tmp_path / "b.py").write_text("from __future__ import annotations\nfrom os import _exit\n")
+    assert underscore_imports((tmp_path,)) == ["a.py: sprechzeit.core.net._address"]

@@ -8,6 +8,7 @@ from ninja.security import APIKeyCookie
 
 from sprechzeit.accounts.models import ClientAccount
 from sprechzeit.payments.views import client_of
+from sprechzeit.platforms.http import is_platform_request
 
 
 class ClientSession(APIKeyCookie):
@@ -23,4 +24,4 @@ class ClientSession(APIKeyCookie):
         super().__init__(csrf=False)
 
     def authenticate(self, request: HttpRequest, key: str | None) -> ClientAccount | None:
-        return client_of(request)
+        return client_of(request) if is_platform_request(request) else None

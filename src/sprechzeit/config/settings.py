@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "sprechzeit.consultations",
     "sprechzeit.statements",
     "sprechzeit.payouts",
+    "sprechzeit.accounting",
     "sprechzeit.site.apps.SiteConfig",
     "sprechzeit.partner",
     "sprechzeit.api",
@@ -75,6 +76,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "sprechzeit.accounts.middleware.PlatformSessionMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # The one table of who may open which URL on which host (accounts.access).
+    "sprechzeit.accounts.middleware.AccessMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -298,6 +301,12 @@ sentry_init(
 )
 
 SPRECHZEIT_MODE = ENV.mode
+# Who confirms a business client's EU VAT ID (accounts/vat_place.py). There is no VIES
+# client yet: production confirms nothing (such clients pay German VAT); the demo and
+# the tests accept every well-formed ID.
+SPRECHZEIT_VAT_ID_CHECKER = (
+    "" if ENV.mode is Mode.PRODUCTION else "sprechzeit.accounts.vat_place.format_only"
+)
 
 # Our reverse proxies: X-Forwarded-For is believed only from them (core/net.py).
 TRUSTED_PROXIES = ENV.trusted_proxies

@@ -101,3 +101,13 @@ class UnknownCall(ConsultationError):
 class InvalidSignature(ConsultationError):
     code = "invalid_signature"
     default_message = _("Die Signatur der Anfrage ist ungültig.")
+
+
+class SimulationRefused(ConsultationError):
+    code = "simulation_refused"
+    http_status = 409
+    default_message = _(
+        "Die Simulation bucht über die Testkasse (Sandbox), die nur im Demo- und Testmodus "
+        "läuft; im Produktionsmodus würde sie nichts buchen. Bitte mit SPRECHZEIT_MODE=demo "
+        "starten."
+    )

@@ -159,6 +159,9 @@ class Consultation(models.Model):
     grace_seconds = models.PositiveIntegerField()
     connect_fee_minor = models.PositiveIntegerField()
     vat_rate = models.DecimalField(max_digits=5, decimal_places=2)
+    # The client's VAT case at the request (accounts/vat_place.py): German VAT at
+    # `vat_rate`, or none (not taxable in Germany / reverse charge, `vat_rate` 0).
+    vat_case = models.CharField(max_length=20, default="de")
     revenue_share = models.DecimalField(
         max_digits=5,
         decimal_places=2,

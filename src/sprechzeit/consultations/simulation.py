@@ -6,6 +6,12 @@ notification through the inbox), consultations of realistic lengths (many short,
 long, some cut off by the balance), declines and misses, a few chargebacks and provider
 refunds. It ends with the ledger check. Ids are random UUIDs, everything else (who,
 when, how long, how much) follows the seed, so the report is the same for a seed.
+
+The operator entities are complete (address, VAT ID, tax number, register, bank), so
+month end can run on what the simulation made; the partners' tax and bank data belong
+to statements, above this layer: `demo.network` adds them (the `simulate` command does).
+The sandbox payment provider only runs in demo and test mode: in production mode the
+simulation refuses to start (`SimulationRefused`) instead of booking nothing.
 """
 
 from __future__ import annotations
@@ -15,13 +21,17 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Final
 
+from django.conf import settings
 from django.db.models import Sum
+from schwifty import IBAN
+from stdnum.iso7064 import mod_11_10
 
 from sprechzeit.accounts.models import ClientAccount, Listing
 from sprechzeit.accounts.services import client_register, listing_create, partner_create
 from sprechzeit.consultations import services
-from sprechzeit.consultations.errors import ConsultationError
+from sprechzeit.consultations.errors import ConsultationError, SimulationRefused
 from sprechzeit.consultations.models import Consultation, PartnerPresence, PlatformTariffPolicy
 from sprechzeit.core import clock
 from sprechzeit.core.errors import DomainError
@@ -29,8 +39,7 @@ from sprechzeit.core.money import Money
 from sprechzeit.ledger.check import ledger_check
 from sprechzeit.ledger.models import Transfer
 from sprechzeit.payments.models import ChannelPolicy, Payment, ProviderConfig, ProviderKind
-from sprechzeit.payments.services import payments
-from sprechzeit.payments.services.sandbox import sandbox_deliver
+from sprechzeit.payments.services.sandbox import sandbox_deliver, sandbox_top_up
 from sprechzeit.platforms.models import LegalEntity, Platform
 from sprechzeit.wallets import services as wallets
 
@@ -38,6 +47,18 @@ START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 # (first, next) increments per platform, in turn: per second, 60/60, 60/10.
 INCREMENTS = ((1, 1), (60, 60), (60, 10))
 TOP_UPS = (1000, 2500, 5000)
+# Partners' names, with the umlauts and ß real names have (bank files keep them).
+NAMES = (
+    ("Jürgen", "Müßig"),
+    ("Käthe", "Schäfer"),
+    ("Björn", "Großmann"),
+    ("Renée", "Özdemir"),
+    ("Jörg", "Weiß"),
+    ("Ülkü", "Brückner"),
+    ("Anneliese", "Kühn"),
+    ("Maximilian", "Sauer"),
+)
+CITIES = (("Berlin", "10115"), ("Hamburg", "20095"), ("München", "80331"), ("Köln", "50667"))
 
 
 @dataclass
@@ -78,16 +99,56 @@ def _duration(rng: random.Random) -> int:
     return rng.randint(1200, 3600)
 
 
-def _platforms(rng: random.Random, count: int, prefix: str) -> list[tuple[Platform, ChannelPolicy]]:
+# Where the simulated clients live, some of them businesses (with a VAT ID or, outside
+# the EU, a tax number): every place-of-supply case (accounts/vat_place.py).
+CLIENT_HOMES: Final = (
+    ("DE", ""),
+    ("AT", ""),
+    ("CH", ""),
+    ("US", "EIN 12-3456789"),
+    ("AT", "ATU13585627"),
+    ("DE", "DE136695976"),
+)
+
+
+def partner_name(n: int) -> tuple[str, str]:
+    """The n-th simulated partner's first and last name."""
+    first, last = NAMES[n % len(NAMES)]
+    return first, last if n < len(NAMES) else f"{last}-{n // len(NAMES) + 1}"
+
+
+def _entity(n: int, prefix: str, seed: int) -> LegalEntity:
+    """A complete operator: address, VAT ID and tax number (valid check digits), the
+    commercial register, managing director, and its bank account (IBAN with BIC)."""
+    body = f"{1 + (seed + n) % 9}{(seed * 7919 + n * 104_729) % 10**7:07d}"
+    iban = IBAN.generate("DE", bank_code="37040044", account_code=f"{seed % 10**4:04d}{n:06d}")
+    city, postcode = CITIES[n % len(CITIES)]
+    return LegalEntity.objects.create(
+        name=f"Simulation {prefix} {n} GmbH",
+        street=f"Simulationsweg {n + 1}",
+        postal_code=postcode,
+        city=city,
+        country="DE",
+        vat_id=f"DE{body}{mod_11_10.calc_check_digit(body)}",
+        tax_number=f"30/{seed % 1000:03d}/{n:05d}",
+        register_entry=f"Amtsgericht Charlottenburg, HRB {100_000 + seed % 1000 * 100 + n}",
+        managing_directors="Erika Mustermann",
+        # the numbers `sprechzeit accounting datev` writes into the file's header
+        datev_consultant_number=1001,
+        datev_client_number=n + 1,
+        email=f"betreiber{n}@{prefix}.example.com",
+        phone="+49 30 1234567",
+        iban=iban.compact,
+        bic=str(iban.bic),
+    )
+
+
+def _platforms(
+    rng: random.Random, count: int, prefix: str, seed: int
+) -> list[tuple[Platform, ChannelPolicy]]:
     result = []
     for n in range(count):
-        entity = LegalEntity.objects.create(
-            name=f"Simulation {prefix} {n} GmbH",
-            street="Simulationsweg 1",
-            postal_code="10115",
-            city="Berlin",
-            email=f"betreiber{n}@{prefix}.example.com",
-        )
+        entity = _entity(n, prefix, seed)
         platform = Platform.objects.create(
             name=f"Sim {prefix} {n}",
             slug=f"{prefix}-{n}",
@@ -119,17 +180,14 @@ def _top_up(
     report: SimulationReport, client: ClientAccount, policy: ChannelPolicy, minor: int
 ) -> Payment | None:
     try:
-        payment = payments.payment_start(
+        payment = sandbox_top_up(
             client_account=client,
             policy=policy,
             amount=Money(minor, client.platform.currency),
             return_url="/guthaben/{id}/",
-            cancel_url="/guthaben/",
-            webhook_url="/hooks/sandbox/",
         )
     except DomainError:
         return None
-    sandbox_deliver(payment=payment, event_type="payment.succeeded")
     report.top_ups += 1
     report.top_up_minor += minor
     return payment
@@ -140,18 +198,25 @@ def simulate(
 ) -> SimulationReport:
     """Run the simulation; see the module docstring. `prefix` names the platforms
     (default `sim<seed>`), so two runs can share a database."""
+    if str(settings.SPRECHZEIT_MODE) == "production":
+        raise SimulationRefused()
     rng = random.Random(seed)  # noqa: S311 - a simulation, not security
     prefix = prefix or f"sim{seed}"
     report = SimulationReport(seed=seed)
     with clock.frozen_at(START) as frozen:
-        setups = _platforms(rng, platforms, prefix)
+        setups = _platforms(rng, platforms, prefix, seed)
         report.platforms = len(setups)
         listings = _partners(report, rng, setups, partners, prefix, seed)
         people: list[tuple[ClientAccount, ChannelPolicy]] = []
         for n in range(clients):
             platform, policy = setups[n % len(setups)]
+            country, vat_id = CLIENT_HOMES[n % len(CLIENT_HOMES)]
             client = client_register(
-                platform=platform, email=f"klient{n}@{prefix}.example.com", password=None
+                platform=platform,
+                email=f"klient{n}@{prefix}.example.com",
+                password=None,
+                country=country,
+                vat_id=vat_id,
             )
             wallets.wallet_open(client_account=client)
             people.append((client, policy))
@@ -217,11 +282,12 @@ def _partners(
     platform."""
     listings: dict[int, list[Listing]] = {platform.pk: [] for platform, _policy in setups}
     for n in range(partners):
+        first, last = partner_name(n)
         partner = partner_create(
             email=f"berater{n}@{prefix}.example.com",
             password=None,
-            first_name="Berater",
-            last_name=str(n),
+            first_name=first,
+            last_name=last,
             phone_number=f"+4930{seed % 1000:03d}{n:05d}",
         )
         for platform, _policy in rng.sample(setups, k=min(len(setups), rng.randint(1, 2))):
@@ -229,7 +295,7 @@ def _partners(
                 listing_create(
                     partner=partner,
                     platform=platform,
-                    display_name=f"Berater {n}",
+                    display_name=f"{first} {last}",
                     rate_minor=rng.randrange(platform.rate_min_minor, platform.rate_max_minor + 1),
                     extension=f"{n + 1:03d}",
                 )

@@ -25,14 +25,15 @@ from sprechzeit.consultations.selectors import (
     transcript,
 )
 from sprechzeit.core.http import back_on_domain_error
+from sprechzeit.platforms.http import PlatformRequest
 from sprechzeit.core.inputs import ids_parse
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 STARS = frozenset({"1", "2", "3", "4", "5"})
 
 
-def _client_of(request: HttpRequest) -> ClientAccount:
-    platform = getattr(request, "platform", None)
+def _client_of(request: PlatformRequest) -> ClientAccount:
+    platform = request.platform
     client = ClientAccount.objects.filter(user_id=request.user.pk or 0).first()
     if client is None or platform is None or client.platform_id != platform.pk:
         raise Http404
@@ -54,7 +55,7 @@ def _month(request: HttpRequest) -> str | None:
 @login_required
 @require_POST
 @back_on_domain_error("site:listing")
-def consultation_start(request: HttpRequest, slug: str) -> HttpResponse:
+def consultation_start(request: PlatformRequest, slug: str) -> HttpResponse:
     client = _client_of(request)
     listing = Listing.objects.filter(platform_id=client.platform_id, slug=slug).first()
     if listing is None:
@@ -91,7 +92,7 @@ def consultation_room(request: HttpRequest, consultation_id: str) -> HttpRespons
 @login_required
 @require_POST
 @back_on_domain_error("consultations:room")
-def rating_submit(request: HttpRequest, consultation_id: str) -> HttpResponse:
+def rating_submit(request: PlatformRequest, consultation_id: str) -> HttpResponse:
     client = _client_of(request)
     participation = consultation_for_user(consultation_id=consultation_id, user=request.user)  # type: ignore[arg-type]
     raw = request.POST.get("stars", "")
@@ -107,23 +108,33 @@ def rating_submit(request: HttpRequest, consultation_id: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def records_client(request: HttpRequest) -> HttpResponse:
-    client = _client_of(request)
+def records_client(request: PlatformRequest) -> HttpResponse:
     month = _month(request)
-    rows = records.records_for_client(client=client, month=month)
-    return render(
-        request,
-        "consultations/records.html",
-        {"records": rows, "sums": records.month_sums(rows), "month": month, "for_partner": False},
-    )
+    rows = records.records_for_client(client=_client_of(request), month=month)
+    return _records_page(request, rows, month, for_partner=False)
 
 
 @login_required
 @require_GET
-def records_client_csv(request: HttpRequest) -> HttpResponse:
+def records_client_csv(request: PlatformRequest) -> HttpResponse:
     client = _client_of(request)
     rows = records.records_for_client(client=client, month=_month(request))
     return _csv(records.records_csv(rows, for_partner=False), "einzelverbindungen.csv")
+
+
+def _records_page(
+    request: HttpRequest, rows: list[records.Record], month: str | None, *, for_partner: bool
+) -> HttpResponse:
+    return render(
+        request,
+        "consultations/records.html",
+        {
+            "records": rows,
+            "sums": records.month_sums(rows),
+            "month": month,
+            "for_partner": for_partner,
+        },
+    )
 
 
 def _csv(body: str, name: str) -> HttpResponse:
@@ -135,14 +146,9 @@ def _csv(body: str, name: str) -> HttpResponse:
 @login_required
 @require_GET
 def records_partner(request: HttpRequest) -> HttpResponse:
-    partner = _partner_of(request)
     month = _month(request)
-    rows = records.records_for_partner(partner=partner, month=month)
-    return render(
-        request,
-        "consultations/records.html",
-        {"records": rows, "sums": records.month_sums(rows), "month": month, "for_partner": True},
-    )
+    rows = records.records_for_partner(partner=_partner_of(request), month=month)
+    return _records_page(request, rows, month, for_partner=True)
 
 
 @login_required
@@ -177,9 +183,9 @@ def partner_presence(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def availability(request: HttpRequest) -> JsonResponse:
+def availability(request: PlatformRequest) -> JsonResponse:
     """Directory pages poll this (or listen on their presence group) for live status."""
-    platform = getattr(request, "platform", None)
+    platform = request.platform
     if platform is None:
         raise Http404
     ids = ids_parse(request.GET.getlist("listing"), field="listing", limit=200)

@@ -1,4 +1,6 @@
-"""The client's network address, the one way every limit and record reads it.
+"""The client's network address, the one way every limit and record reads it, and the
+one test of an address against a list of networks (trusted proxies, the metrics
+allow-list).
 
 `X-Forwarded-For` is believed only as far as the chain of proxies is ours: when the
 direct peer (`REMOTE_ADDR`) is in `TRUSTED_PROXIES`, the header is read from the right
@@ -11,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address, ip_network
 
 from django.conf import settings
@@ -43,8 +45,29 @@ def _address(raw: str) -> Address | None:
     return address
 
 
-def _trusted(address: Address, proxies: Sequence[Network]) -> bool:
-    return any(address.version == net.version and address in net for net in proxies)
+def address_in(address: Address | None, networks: Iterable[Network | str]) -> bool:
+    """Whether `address` lies in one of `networks` (networks or their string forms; a
+    string that is no network is skipped). False for no address."""
+    if address is None:
+        return False
+    for network in networks:
+        try:
+            candidate = (
+                network
+                if isinstance(network, IPv4Network | IPv6Network)
+                else ip_network(str(network).strip(), strict=False)
+            )
+        except ValueError:
+            continue
+        if candidate.version == address.version and address in candidate:
+            return True
+    return False
+
+
+def peer_address(request: HttpRequest) -> Address | None:
+    """The direct peer (REMOTE_ADDR, the connection itself, never a header) as an
+    address; IPv4-mapped IPv6 as IPv4. None when there is none."""
+    return _address(str(request.META.get("REMOTE_ADDR") or ""))
 
 
 def client_address(request: HttpRequest) -> str:
@@ -52,8 +75,8 @@ def client_address(request: HttpRequest) -> str:
     the server was given none."""
     remote = request.META.get("REMOTE_ADDR", "") or ""
     proxies: Sequence[Network] = getattr(settings, "TRUSTED_PROXIES", ())
-    peer = _address(remote)
-    if peer is None or not proxies or not _trusted(peer, proxies):
+    peer = peer_address(request)
+    if peer is None or not proxies or not address_in(peer, proxies):
         return str(peer) if peer is not None else remote
     hops = [hop for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
     nearest = peer
@@ -63,7 +86,7 @@ def client_address(request: HttpRequest) -> str:
             # Our proxies write addresses only: junk here came from the client; the hop
             # before it is the last one we can vouch for.
             return str(nearest)
-        if not _trusted(address, proxies):
+        if not address_in(address, proxies):
             return str(address)
         nearest = address
     return str(nearest)

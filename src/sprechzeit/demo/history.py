@@ -26,12 +26,12 @@ from sprechzeit.accounts.services import (
 from sprechzeit.consultations import services as consultations
 from sprechzeit.consultations.errors import ConsultationError
 from sprechzeit.consultations.models import Consultation, PartnerPresence
+from sprechzeit.consultations.simulation import CLIENT_HOMES
 from sprechzeit.core import clock
 from sprechzeit.core.errors import DomainError
 from sprechzeit.core.money import Money
 from sprechzeit.payments.models import Channel, ChannelPolicy
-from sprechzeit.payments.services import payments
-from sprechzeit.payments.services.sandbox import sandbox_deliver
+from sprechzeit.payments.services.sandbox import sandbox_top_up
 from sprechzeit.platforms.models import Platform
 from sprechzeit.statements.errors import PeriodAlreadyClosed
 from sprechzeit.statements.services import statements_close, tax_profile_save
@@ -125,12 +125,16 @@ def demo_history(*, partners: list[Partner]) -> HistoryReport:
         )
         clients = []
         for n in range(CLIENTS_PER_PLATFORM):
+            # clients in Germany, Austria, Switzerland and the US, some of them businesses
+            country, vat_id = CLIENT_HOMES[n % len(CLIENT_HOMES)]
             with clock.frozen_at(datetime.combine(first_day, time(8), tzinfo=zone)):
                 account = client_register(
                     platform=platform,
                     email=f"klient{n + 1}@demo.sprechzeit.de",
                     password=None,
                     first_name=rng.choice(("Lea", "Tom", "Ida", "Ben", "Mia", "Jan")),
+                    country=country,
+                    vat_id=vat_id,
                 )
                 wallet_open(client_account=account)
                 user_verify_email(
@@ -167,17 +171,11 @@ def demo_history(*, partners: list[Partner]) -> HistoryReport:
 def _top_up(client: ClientAccount, policy: ChannelPolicy, minor: int, moment: datetime) -> int:
     with clock.frozen_at(moment):
         try:
-            payment = payments.payment_start(
-                client_account=client,
-                policy=policy,
-                amount=Money(minor, client.platform.currency),
-                return_url="/guthaben/",
-                cancel_url="/guthaben/",
-                webhook_url="/hooks/sandbox/",
+            sandbox_top_up(
+                client_account=client, policy=policy, amount=Money(minor, client.platform.currency)
             )
         except DomainError:
             return 0
-        sandbox_deliver(payment=payment, event_type="payment.succeeded")
     return 1
 
 

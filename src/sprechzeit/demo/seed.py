@@ -202,6 +202,8 @@ def demo_seed() -> SeedSummary:
             "phone": "+49 30 1234567",
             "iban": "DE02120300000000202051",
             "bic": "BYLADEM1001",
+            "datev_consultant_number": 1001,
+            "datev_client_number": 1,
         },
     )
     categories: dict[tuple[str, str], Category] = {}

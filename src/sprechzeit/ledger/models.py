@@ -31,6 +31,10 @@ class AccountPurpose(models.TextChoices):
     PLATFORM_REVENUE = "platform_revenue", _("Erlöse Plattform")
     OUTPUT_VAT = "output_vat", _("Umsatzsteuer")
     INPUT_VAT = "input_vat", _("Vorsteuer")
+    # Reverse charge (§ 13b UStG): the VAT the operator owes for a partner's service and
+    # the same amount deducted as input VAT, booked when the credit note is issued.
+    OUTPUT_VAT_13B = "output_vat_13b", _("Umsatzsteuer § 13b")
+    INPUT_VAT_13B = "input_vat_13b", _("Vorsteuer § 13b")
     PROVIDER_CLEARING = "provider_clearing", _("Verrechnung Zahlungsanbieter")
     PROVIDER_FEES = "provider_fees", _("Gebühren Zahlungsanbieter")
     PROMOTION_EXPENSE = "promotion_expense", _("Aufwand Aktionen")

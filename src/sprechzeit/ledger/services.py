@@ -76,6 +76,8 @@ PURPOSE_DEFAULTS: Final[Mapping[AccountPurpose, AccountDefaults]] = {
     AccountPurpose.PLATFORM_REVENUE: AccountDefaults(AccountType.INCOME, hot=True),
     AccountPurpose.OUTPUT_VAT: AccountDefaults(AccountType.LIABILITY, hot=True),
     AccountPurpose.INPUT_VAT: AccountDefaults(AccountType.ASSET, hot=True),
+    AccountPurpose.OUTPUT_VAT_13B: AccountDefaults(AccountType.LIABILITY),
+    AccountPurpose.INPUT_VAT_13B: AccountDefaults(AccountType.ASSET),
     AccountPurpose.PROVIDER_CLEARING: AccountDefaults(AccountType.ASSET, hot=True),
     AccountPurpose.PROVIDER_FEES: AccountDefaults(AccountType.EXPENSE, hot=True),
     AccountPurpose.PROMOTION_EXPENSE: AccountDefaults(AccountType.EXPENSE, hot=True),

@@ -10,40 +10,11 @@ Prometheus scrapes each node directly.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterable
-from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address, ip_network
 
 from django.conf import settings
 from django.http import HttpRequest
 
-
-def peer_address(request: HttpRequest) -> IPv4Address | IPv6Address | None:
-    """REMOTE_ADDR as an address (IPv4-mapped IPv6 as IPv4), None when there is none."""
-    try:
-        address = ip_address(str(request.META.get("REMOTE_ADDR") or "").strip())
-    except ValueError:
-        return None
-    if isinstance(address, IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped
-    return address
-
-
-def address_in(address: IPv4Address | IPv6Address | None, networks: Iterable[object]) -> bool:
-    """Whether `address` lies in one of `networks` (networks or their string forms)."""
-    if address is None:
-        return False
-    for network in networks:
-        try:
-            candidate = (
-                network
-                if isinstance(network, IPv4Network | IPv6Network)
-                else ip_network(str(network), strict=False)
-            )
-        except ValueError:
-            continue
-        if candidate.version == address.version and address in candidate:
-            return True
-    return False
+from sprechzeit.core.net import address_in, peer_address
 
 
 def metrics_access_allowed(request: HttpRequest) -> bool:

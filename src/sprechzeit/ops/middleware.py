@@ -14,8 +14,9 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 
 from sprechzeit.core import metrics
 from sprechzeit.core.logs import log_context_bind, log_context_reset
+from sprechzeit.core.net import address_in, peer_address
 from sprechzeit.ops import views
-from sprechzeit.ops.access import address_in, peer_address
+from sprechzeit.platforms.http import is_platform_request
 
 request_logger = logging.getLogger("sprechzeit.request")
 
@@ -66,8 +67,10 @@ def _user_id(request: HttpRequest) -> int | None:
 
 
 def _platform_slug(request: HttpRequest) -> str | None:
-    platform: Any = getattr(request, "platform", None)
-    return None if platform is None else str(platform.slug)
+    # This middleware runs before the platform's: the attribute exists once that has run.
+    if not is_platform_request(request) or request.platform is None:
+        return None
+    return request.platform.slug
 
 
 class RequestContextMiddleware:

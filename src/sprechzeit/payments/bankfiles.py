@@ -1,11 +1,15 @@
-"""Bank files: reading a CAMT.053 (own lxml parser, any version) or MT940 (`mt-940`)
-account statement into its id and booked entries. No database, no booking: the
+"""Bank files: reading a CAMT.053 account statement or a CAMT.054 debit/credit
+notification (own lxml parser, any version) or an MT940 (`mt-940`) into its id and
+booked entries. No database, no booking: the
 payments import (`payments.services.bank`) and the one bank import (`payouts.bank`)
 both read through here, so a file means the same to top-ups and payouts.
 
 Each entry gets a stable key (the bank's reference where it gives one, else a hash of
 what identifies it in the file) under the statement's own account, so an entry that
-appears in two files is recognised.
+appears in two files is recognised. A collective entry ("Sammlerbuchung": `NtryDtls/Btch`
+without `TxDtls`) is one entry carrying the batch's message id, payment information id
+and count (key suffix `batch`); the camt.054 that breaks it down has one entry per
+transaction (suffixes 0, 1, …), so the two are never taken for each other.
 """
 
 from __future__ import annotations
@@ -33,6 +37,12 @@ from sprechzeit.core.xml import (
 from sprechzeit.payments import errors
 
 CAMT_NAMESPACE: Final = "urn:iso:std:iso:20022:tech:xsd:camt.053."
+CAMT054_NAMESPACE: Final = "urn:iso:std:iso:20022:tech:xsd:camt.054."
+# camt.053 → BkToCstmrStmt/Stmt; camt.054 → BkToCstmrDbtCdtNtfctn/Ntfctn
+CAMT_ROOTS: Final = {
+    CAMT_NAMESPACE: ("BkToCstmrStmt", "Stmt"),
+    CAMT054_NAMESPACE: ("BkToCstmrDbtCdtNtfctn", "Ntfctn"),
+}
 # Return reasons that take a top-up back (SEPA R-transactions).
 RETURN_SUBFAMILIES: Final = frozenset({"UPDD", "RRTN", "RCDD", "ARET"})
 
@@ -53,11 +63,20 @@ class ParsedEntry:
     subfamily: str
     # The statement's own account (IBAN, or the bank's id for it): whose money moved.
     account: str = ""
+    # A collective entry without transaction details (`NtryDtls/Btch`): the batch it
+    # books, as the original file named it (pain.001 MsgId / PmtInfId), and its count.
+    batch_message_id: str = ""
+    batch_payment_info_id: str = ""
+    batch_count: int = 0
+
+    @property
+    def is_batch(self) -> bool:
+        return bool(self.batch_message_id or self.batch_payment_info_id)
 
 
 @dataclass(frozen=True, slots=True)
 class ParsedStatement:
-    format: str  # "camt.053" or "mt940"
+    format: str  # "camt.053", "camt.054" or "mt940"
     statement_id: str
     entries: list[ParsedEntry]
 
@@ -85,19 +104,26 @@ def _amount(element: Any) -> tuple[int, str]:
 
 
 def parse_camt053(content: bytes) -> tuple[str, list[ParsedEntry]]:
-    """The statement id and its booked entries (one per transaction detail)."""
+    """The statement's (or notification's) id and its booked entries (one per transaction
+    detail; one for a collective entry without details). Reads camt.053 and camt.054."""
+    return _parse_camt(content)[1:]
+
+
+def _parse_camt(content: bytes) -> tuple[str, str, list[ParsedEntry]]:
     try:
         root, namespace, local = xml_parse_untrusted(content)
     except XmlUnreadable as exc:
         raise errors.StatementInvalid(
             _("Kein wohlgeformtes XML: %(detail)s") % {"detail": exc}
         ) from exc
-    statement_root = xml_find(root, "BkToCstmrStmt")
-    if local != "Document" or not namespace.startswith(CAMT_NAMESPACE) or statement_root is None:
-        raise errors.StatementInvalid(_("Kein camt.053-Dokument."))
+    kind = next((prefix for prefix in CAMT_ROOTS if namespace.startswith(prefix)), "")
+    container, item = CAMT_ROOTS.get(kind, ("BkToCstmrStmt", "Stmt"))
+    statement_root = xml_find(root, container)
+    if local != "Document" or not kind or statement_root is None:
+        raise errors.StatementInvalid(_("Kein camt.053- oder camt.054-Dokument."))
     entries: list[ParsedEntry] = []
     statement_ids: list[str] = []
-    for statement in xml_children(statement_root, "Stmt"):
+    for statement in xml_children(statement_root, item):
         statement_ids.append(xml_text(statement, "Id"))
         account = xml_text(statement, "Acct/Id/IBAN") or xml_text(statement, "Acct/Id/Othr/Id")
         for position, entry in enumerate(xml_children(statement, "Ntry")):
@@ -109,7 +135,23 @@ def parse_camt053(content: bytes) -> tuple[str, list[ParsedEntry]]:
                     entry, account=account, position=position, statement_id=statement_ids[-1]
                 )
             )
-    return ",".join(statement_ids), entries
+    label = "camt.054" if kind == CAMT054_NAMESPACE else "camt.053"
+    return label, ",".join(statement_ids), entries
+
+
+def _batch(entry: Any) -> dict[str, Any]:
+    """The `NtryDtls/Btch` of a collective entry (empty fields when there is none)."""
+    blocks = [
+        batch for block in xml_children(entry, "NtryDtls") for batch in xml_children(block, "Btch")
+    ]
+    if not blocks:
+        return {}
+    count = xml_text(blocks[0], "NbOfTxs")
+    return {
+        "batch_message_id": xml_text(blocks[0], "MsgId"),
+        "batch_payment_info_id": xml_text(blocks[0], "PmtInfId"),
+        "batch_count": int(count) if count.isdigit() else 0,
+    }
 
 
 def _camt_entry(
@@ -127,6 +169,7 @@ def _camt_entry(
     details = [
         tx for block in xml_children(entry, "NtryDtls") for tx in xml_children(block, "TxDtls")
     ]
+    batch = {} if details else _batch(entry)
     if not details:
         details = [None]
     for index, tx in enumerate(details):
@@ -158,7 +201,7 @@ def _camt_entry(
             ).hexdigest()[:40]
         )
         yield ParsedEntry(
-            key=f"{account}:{key_base}:{index}",
+            key=f"{account}:{key_base}:{'batch' if batch else index}",
             booking_date=booking_date,
             amount_minor=part_minor,
             currency=part_currency,
@@ -171,6 +214,7 @@ def _camt_entry(
             return_reason=xml_text(source, "RtrInf/Rsn/Cd"),
             subfamily=subfamily,
             account=account,
+            **batch,
         )
 
 
@@ -238,11 +282,11 @@ def parse_mt940(content: bytes) -> tuple[str, list[ParsedEntry]]:
 
 
 def statement_parse(content: bytes) -> ParsedStatement:
-    """Read a CAMT.053 (XML) or MT940 file: its id and booked entries. Raises
-    `StatementInvalid` for anything else (or a truncated file)."""
+    """Read a CAMT.053 or CAMT.054 (XML) or MT940 file: its id and booked entries.
+    Raises `StatementInvalid` for anything else (or a truncated file)."""
     head = content.lstrip()[:200]
     if head.startswith(b"<"):
-        statement_id, parsed = parse_camt053(content)
-        return ParsedStatement("camt.053", statement_id, parsed)
+        label, statement_id, parsed = _parse_camt(content)
+        return ParsedStatement(label, statement_id, parsed)
     statement_id, parsed = parse_mt940(content)
     return ParsedStatement("mt940", statement_id, parsed)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 from functools import wraps
-from typing import Any
+from typing import Any, Final
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from sprechzeit.accounts.models import ClientAccount
 from sprechzeit.core import clock
 from sprechzeit.core.errors import DomainError
+from sprechzeit.core.http import back_on_domain_error
 from sprechzeit.core.inputs import amount_parse
 from sprechzeit.core.money import Money
 from sprechzeit.payments import selectors
@@ -35,14 +36,18 @@ from sprechzeit.payments.models import (
 from sprechzeit.payments.services import inbox, payments, refunds
 from sprechzeit.payments.services.references import format_reference, transfer_reference_for
 from sprechzeit.payments.services.sandbox import sandbox_deliver
+from sprechzeit.platforms.http import PlatformRequest
 from sprechzeit.wallets import services as wallets
+
+# The lengths of a self-exclusion the wallet page offers, in days.
+SELF_EXCLUSION_DAYS: Final = frozenset({1, 7, 30, 90, 365})
 
 
 def client_required(view: Any) -> Any:
     """Only a logged-in client of this platform; others go to the login page."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: PlatformRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         account = client_of(request)
         if account is None:
             return redirect_to_login(request.get_full_path(), reverse("site:login"))
@@ -52,8 +57,8 @@ def client_required(view: Any) -> Any:
     return wrapper
 
 
-def client_of(request: HttpRequest) -> ClientAccount | None:
-    platform = getattr(request, "platform", None)
+def client_of(request: PlatformRequest) -> ClientAccount | None:
+    platform = request.platform
     user = request.user
     if platform is None or not user.is_authenticated:
         return None
@@ -190,47 +195,39 @@ def result_page(
 
 @require_POST
 @client_required
+@back_on_domain_error("payments:wallet")
 def deposit_limit(request: HttpRequest, account: ClientAccount) -> HttpResponse:
     raw = request.POST.get("limit", "").strip()
-    try:
-        limit = None if raw == "" else _amount(raw, account, "limit")
-        result = wallets.wallet_set_deposit_limit(client_account=account, limit=limit)
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
+    limit = None if raw == "" else _amount(raw, account, "limit")
+    result = wallets.wallet_set_deposit_limit(client_account=account, limit=limit)
+    if result.pending_from is not None:
+        messages.info(request, _("Das höhere Limit gilt nach der Wartezeit."))
     else:
-        if result.pending_from is not None:
-            messages.info(request, _("Das höhere Limit gilt nach der Wartezeit."))
-        else:
-            messages.success(request, _("Das Limit gilt ab sofort."))
+        messages.success(request, _("Das Limit gilt ab sofort."))
     return redirect("payments:wallet")
 
 
 @require_POST
 @client_required
+@back_on_domain_error("payments:wallet")
 def self_exclude(request: HttpRequest, account: ClientAccount) -> HttpResponse:
-    try:
-        days = int(request.POST.get("days", "0"))
-        if days not in (1, 7, 30, 90, 365):
-            raise ValueError
-        wallets.wallet_self_exclude(
-            client_account=account, until=clock.now() + timedelta(days=days)
-        )
-    except (ValueError, DomainError):
+    raw = request.POST.get("days", "").strip()
+    if not raw.isdigit() or int(raw) not in SELF_EXCLUSION_DAYS:
         messages.error(request, _("Die Selbstsperre konnte nicht gesetzt werden."))
-    else:
-        messages.success(request, _("Ihre Selbstsperre ist aktiv."))
+        return redirect("payments:wallet")
+    wallets.wallet_self_exclude(
+        client_account=account, until=clock.now() + timedelta(days=int(raw))
+    )
+    messages.success(request, _("Ihre Selbstsperre ist aktiv."))
     return redirect("payments:wallet")
 
 
 @require_POST
 @client_required
+@back_on_domain_error("payments:wallet")
 def refund_request(request: HttpRequest, account: ClientAccount) -> HttpResponse:
-    try:
-        refunds.refund_request_create(client_account=account)
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(request, _("Ihr Erstattungsantrag wurde an unser Team übermittelt."))
+    refunds.refund_request_create(client_account=account)
+    messages.success(request, _("Ihr Erstattungsantrag wurde an unser Team übermittelt."))
     return redirect("payments:wallet")
 
 
@@ -244,7 +241,7 @@ _SANDBOX_OUTCOMES = {
 }
 
 
-def sandbox_checkout(request: HttpRequest, payment_id: uuid.UUID) -> HttpResponse:
+def sandbox_checkout(request: PlatformRequest, payment_id: uuid.UUID) -> HttpResponse:
     payment = get_object_or_404(
         Payment.objects.select_related("provider_config", "client_account__user"),
         pk=payment_id,

@@ -1,9 +1,10 @@
-"""The one bank statement import: a CAMT.053 or MT940 file of an operator account (or a
+"""The one bank statement import: a CAMT.053, CAMT.054 or MT940 file of an operator account (or a
 pain.002 status report, see `status_report`) is read once (`payments.bankfiles`) and
 every entry goes where it belongs:
 
 1. a payout confirmation or return (our end-to-end id and amount on the paying entity's
-   account) → `payouts.services.bank_line_apply` (entry status "payout");
+   account, or a collective entry naming a run by MsgId/PmtInfId) →
+   `payouts.lines.bank_line_apply` (entry status "payout");
 2. else a top-up by transfer (RF reference) or a returned direct debit →
    `payments.services.bank.entry_process`;
 3. else the payments review queue, once (an outgoing entry nobody knows included).
@@ -36,8 +37,8 @@ from sprechzeit.payments.models import (
 from sprechzeit.payments.outcomes import EntryOutcome
 from sprechzeit.payments.services import bank as payments_bank
 from sprechzeit.payouts import errors
+from sprechzeit.payouts.lines import bank_line_apply, bank_line_record, camt_line
 from sprechzeit.payouts.models import BankLine
-from sprechzeit.payouts.services import bank_line_apply, bank_line_record, camt_line
 from sprechzeit.payouts.status_report import is_status_report, payouts_import_status_report
 from sprechzeit.platforms.models import LegalEntity
 
@@ -196,24 +197,26 @@ def _to_payouts(entry: BankEntry, item: ParsedEntry, result: BankImportResult) -
     line = camt_line(item)
     before = BankLine.objects.filter(key=line.key[:200]).first()
     if before is not None and before.outcome != BankLine.Outcome.UNMATCHED:
-        _mark(entry, _("Auszahlung %(id)s: bereits verbucht") % {"id": line.end_to_end_id})
+        _mark(entry, _("Auszahlung %(id)s: bereits verbucht") % {"id": line.label})
         return True
-    if before is not None or not line.end_to_end_id:
+    if before is not None or not (line.end_to_end_id or line.is_batch):
         return False
-    outcome, payout = bank_line_apply(line)
-    if outcome == BankLine.Outcome.UNMATCHED:
+    applied = bank_line_apply(line)
+    if applied.outcome == BankLine.Outcome.UNMATCHED:
         return False
-    bank_line_record(line, outcome, payout)
-    if outcome == BankLine.Outcome.CONFIRMED:
-        result.payouts_confirmed.append(line.end_to_end_id)
-        _mark(entry, _("Auszahlung %(id)s: ausgeführt") % {"id": line.end_to_end_id})
-    else:
-        result.payouts_returned.append(line.end_to_end_id)
+    bank_line_record(line, applied)
+    if applied.outcome == BankLine.Outcome.CONFIRMED:
+        result.payouts_confirmed.extend(applied.settled)
+        _mark(entry, _("Auszahlung %(id)s: ausgeführt") % {"id": ", ".join(applied.settled)})
+    elif applied.outcome == BankLine.Outcome.RETURNED:
+        result.payouts_returned.extend(applied.settled)
         _mark(
             entry,
             _("Auszahlung %(id)s: zurückgekommen (%(reason)s)")
             % {"id": line.end_to_end_id, "reason": line.reason_code},
         )
+    else:
+        _mark(entry, _("Auszahlung %(id)s: bereits verbucht") % {"id": line.label})
     return True
 
 

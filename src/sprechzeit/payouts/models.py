@@ -40,7 +40,10 @@ class PayoutRun(models.Model):
     """One pain.001.001.09 file for one issuing entity."""
 
     legal_entity = models.ForeignKey(LegalEntity, on_delete=models.PROTECT, related_name="+")
+    # The file's group header MsgId and its one payment block's PmtInfId, as written:
+    # a pain.002 and a collective camt.053 entry (NtryDtls/Btch) name the run by these.
     message_id = models.CharField(_("Nachrichten-ID"), max_length=35, unique=True)
+    payment_info_id = models.CharField(_("Zahlungsblock-ID"), max_length=35, blank=True)
     execution_date = models.DateField(_("Ausführungstag"))
     count = models.PositiveIntegerField(default=0)
     total_minor = models.BigIntegerField(default=0)
@@ -54,6 +57,7 @@ class PayoutRun(models.Model):
         verbose_name = _("Auszahlungslauf")
         verbose_name_plural = _("Auszahlungsläufe")
         ordering = ["-created_at"]
+        permissions = [("download_sepa", _("SEPA-Datei eines Auszahlungslaufs herunterladen"))]
 
     def __str__(self) -> str:
         return self.message_id
@@ -110,6 +114,9 @@ class BankLine(models.Model):
         CONFIRMED = "confirmed", _("bestätigt")
         RETURNED = "returned", _("Rückgabe")
         UNMATCHED = "unmatched", _("keiner Auszahlung zuzuordnen")
+        # The payout (or run) was settled by another line already: the camt.054 detail of
+        # a collective entry, or a collective entry whose details came first.
+        KNOWN = "known", _("bereits verbucht")
 
     key = models.CharField(max_length=200, unique=True)
     end_to_end_id = models.CharField(max_length=35, blank=True)
@@ -118,6 +125,10 @@ class BankLine(models.Model):
     reason_code = models.CharField(max_length=10, blank=True)
     payout = models.ForeignKey(
         Payout, on_delete=models.PROTECT, null=True, blank=True, related_name="bank_lines"
+    )
+    # A collective entry settles a whole run (no single payout).
+    run = models.ForeignKey(
+        PayoutRun, on_delete=models.PROTECT, null=True, blank=True, related_name="bank_lines"
     )
     outcome = models.CharField(max_length=10, choices=Outcome.choices)
     imported_at = models.DateTimeField()

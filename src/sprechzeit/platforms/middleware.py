@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import cast
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
@@ -11,6 +12,7 @@ from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
 from sprechzeit.platforms.errors import PlatformInactive, UnknownHost
+from sprechzeit.platforms.http import PlatformRequest
 from sprechzeit.platforms.models import Platform
 from sprechzeit.platforms.selectors import normalise_host, platform_for_host
 
@@ -29,7 +31,8 @@ def chosen_language(request: HttpRequest, *, platform: Platform | None) -> str:
 
 
 class PlatformMiddleware:
-    """Sets `request.platform` (a Platform, or None on the network's own hosts).
+    """Sets `request.platform` (a Platform, or None on the network's own hosts): the
+    request is a `PlatformRequest` from here on.
 
     An unknown or inactive host gets a friendly 404 page, never a crash. Runs before the
     session middleware so nothing of a platform is touched for a host that has none.
@@ -39,14 +42,15 @@ class PlatformMiddleware:
         self.get_response = get_response
         self.network_hosts = frozenset(settings.SPRECHZEIT_NETWORK_HOSTS)
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, plain: HttpRequest) -> HttpResponse:
+        request = cast(PlatformRequest, plain)  # what it becomes here, for every layer below
         # The raw header, not get_host(): ALLOWED_HOSTS is checked later by CommonMiddleware
         # and an unknown host deserves our own page, not DisallowedHost's 400.
         host = normalise_host(request.META.get("HTTP_HOST") or request.META.get("SERVER_NAME", ""))
-        request.platform = None  # type: ignore[attr-defined]
+        request.platform = None
         if host not in self.network_hosts:
             try:
-                request.platform = platform_for_host(host=host)  # type: ignore[attr-defined]
+                request.platform = platform_for_host(host=host)
             except PlatformInactive:
                 return self._not_served(request, host, inactive=True)
             except UnknownHost:
@@ -73,8 +77,8 @@ class PlatformLocaleMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        chosen = chosen_language(request, platform=getattr(request, "platform", None))
+    def __call__(self, request: PlatformRequest) -> HttpResponse:
+        chosen = chosen_language(request, platform=request.platform)
         translation.activate(chosen)
         request.LANGUAGE_CODE = chosen
         response = self.get_response(request)

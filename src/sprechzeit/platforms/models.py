@@ -45,6 +45,25 @@ class LegalEntity(models.Model):
     phone = models.CharField(_("Telefon"), max_length=50, blank=True)
     iban = models.CharField(_("IBAN für Überweisungen"), max_length=34, blank=True)
     bic = models.CharField(_("BIC"), max_length=11, blank=True)
+    # The DATEV export (sprechzeit.accounting, docs/accounting.md): the numbers the tax
+    # adviser gives, the chart of accounts and the first month of the fiscal year.
+    datev_consultant_number = models.PositiveIntegerField(
+        _("DATEV-Beraternummer"), null=True, blank=True
+    )
+    datev_client_number = models.PositiveIntegerField(
+        _("DATEV-Mandantennummer"), null=True, blank=True
+    )
+    chart_of_accounts = models.CharField(
+        _("Kontenrahmen"),
+        max_length=5,
+        choices=[("SKR03", "SKR 03"), ("SKR04", "SKR 04")],
+        default="SKR03",
+    )
+    fiscal_year_start_month = models.PositiveSmallIntegerField(
+        _("Beginn des Wirtschaftsjahres (Monat)"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+    )
     statement_period = models.CharField(
         _("Abrechnungszeitraum der Gutschriften"),
         max_length=16,

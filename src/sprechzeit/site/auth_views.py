@@ -44,18 +44,13 @@ from sprechzeit.accounts.services import (
 from sprechzeit.accounts.throttles import password_reset_buckets, totp_verify_limited
 from sprechzeit.core.inputs import form_status
 from sprechzeit.core.throttle import Throttled, throttle_take
-from sprechzeit.platforms.models import Platform
+from sprechzeit.platforms.http import PlatformRequest
 from sprechzeit.site.forms import LoginForm, OtpTokenForm, PlatformPasswordResetForm
 from sprechzeit.site.security_views import NEW_CODES_KEY, staff_without_authenticator
 from sprechzeit.wallets.services import welcome_credit_after_verification
 
 PENDING_KEY = "sprechzeit_2fa_pending"
 BACKEND = "sprechzeit.accounts.backends.PlatformEmailBackend"
-
-
-def _platform(request: HttpRequest) -> Platform | None:
-    platform: Platform | None = getattr(request, "platform", None)
-    return platform
 
 
 def _next_url(request: HttpRequest, *, default: str | None = None) -> str:
@@ -67,13 +62,13 @@ def _next_url(request: HttpRequest, *, default: str | None = None) -> str:
     return default or reverse("site:home")
 
 
-def _home_for(user: User, request: HttpRequest) -> str:
-    if user.kind == User.Kind.STAFF and _platform(request) is None:
+def _home_for(user: User, request: PlatformRequest) -> str:
+    if user.kind == User.Kind.STAFF and request.platform is None:
         return "/admin/"
     return reverse("site:home")
 
 
-def login_view(request: HttpRequest) -> HttpResponse:
+def login_view(request: PlatformRequest) -> HttpResponse:
     form = LoginForm(request, request.POST or None)
     if request.method == "POST" and form.is_valid() and form.user is not None:
         user = form.user
@@ -152,9 +147,9 @@ def _base32(key: bytes) -> str:
     return base64.b32encode(key).decode().rstrip("=")
 
 
-def send_verification_email(request: HttpRequest, user: User) -> None:
+def send_verification_email(request: PlatformRequest, user: User) -> None:
     """Mail the address-confirmation link (after commit, in the user's language)."""
-    platform = _platform(request)
+    platform = request.platform
     link = request.build_absolute_uri(
         reverse("site:verify_email", args=[email_verification_token(user=user)])
     )
@@ -168,9 +163,9 @@ def send_verification_email(request: HttpRequest, user: User) -> None:
     )
 
 
-def verify_email(request: HttpRequest, token: str) -> HttpResponse:
+def verify_email(request: PlatformRequest, token: str) -> HttpResponse:
     try:
-        user = user_verify_email(token=token, platform=_platform(request))
+        user = user_verify_email(token=token, platform=request.platform)
     except InvalidToken:
         return render(request, "site/verify_email.html", {"ok": False}, status=400)
     if user.kind == User.Kind.CLIENT:
@@ -186,6 +181,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     subject_template_name = "site/email/password_reset_subject.txt"
     success_url = reverse_lazy("site:password_reset_done")
     title = gettext_lazy("Passwort vergessen")
+    request: PlatformRequest
 
     def form_valid(self, form: PlatformPasswordResetForm) -> HttpResponse:  # type: ignore[override]
         try:
@@ -198,7 +194,7 @@ class PasswordResetView(auth_views.PasswordResetView):
             # The same answer for every address: no hint whether an account exists.
             form.add_error(None, exc.user_message())
             return self.render_to_response(self.get_context_data(form=form), status=429)
-        form.platform = _platform(self.request)
+        form.platform = self.request.platform
         return super().form_valid(form)
 
     def form_invalid(self, form: PlatformPasswordResetForm) -> HttpResponse:  # type: ignore[override]
@@ -210,10 +206,11 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     success_url = reverse_lazy("site:password_reset_complete")
     token_generator = default_token_generator
     title = gettext_lazy("Neues Passwort")
+    request: PlatformRequest
 
     def get_user(self, uidb64: str) -> User | None:
         user = super().get_user(uidb64)
-        platform = _platform(self.request)
+        platform = self.request.platform
         if (
             isinstance(user, User)
             and user.platform_id is not None

@@ -1,17 +1,21 @@
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
+from babel import Locale
 from django import forms
 from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.forms import PasswordResetForm
 from django.db.models import Q
 from django.http import HttpRequest
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from sprechzeit.accounts.models import User
 from sprechzeit.accounts.throttles import request_throttled
+from sprechzeit.accounts.vat_place import EU, vat_id_clean, vat_id_problem
 from sprechzeit.core.inputs import EmailFormField
 from sprechzeit.core.throttle import Throttled
 from sprechzeit.platforms.models import Platform
@@ -67,14 +71,65 @@ class SignupForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=_("Mindestens 10 Zeichen."),
     )
+    country = forms.ChoiceField(
+        label=_("Land, in dem Sie wohnen (bzw. Sitz Ihres Unternehmens)"),
+        required=False,
+        initial="DE",
+        widget=forms.Select(attrs={"autocomplete": "country"}),
+        help_text=_("Davon hängt die Umsatzsteuer Ihrer Beratungen ab."),
+    )
+    vat_id = forms.CharField(
+        label=_("USt-IdNr. (nur für Unternehmen)"),
+        max_length=20,
+        required=False,
+        help_text=_(
+            "Unternehmen in der EU außerhalb Deutschlands zahlen keine deutsche Umsatzsteuer "
+            "(Reverse Charge)."
+        ),
+    )
     accept_terms = forms.BooleanField(
         label=_("Ich akzeptiere die AGB und habe die Datenschutzhinweise gelesen.")
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["country"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = country_choices(get_language() or "de")
 
     def clean_password(self) -> str:
         password: str = self.cleaned_data["password"]
         password_validation.validate_password(password)
         return password
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        data["country"] = data.get("country") or "DE"
+        vat_id = data.get("vat_id") or ""
+        if data["country"] in EU:
+            vat_id = vat_id_clean(vat_id)
+        problem = vat_id_problem(vat_id=vat_id, country=data["country"])
+        if problem is not None:
+            self.add_error("vat_id", problem)
+        data["vat_id"] = vat_id
+        return data
+
+
+def country_choices(language: str) -> list[tuple[str, str]]:
+    """Every country (ISO 3166 alpha-2) by its name in `language`, Germany first."""
+    names = Locale.parse(language.split("-")[0]).territories
+    countries = sorted(
+        ((code, name) for code, name in names.items() if len(code) == 2 and code.isalpha()),
+        # Alphabetical as a reader expects: "Österreich" among the O.
+        key=lambda item: unicodedata.normalize("NFKD", item[1]).encode("ascii", "ignore").lower(),
+    )
+    return [(code, name) for code, name in countries if code == "DE"] + [
+        (code, name) for code, name in countries if code not in NOT_COUNTRIES
+    ]
+
+
+# Babel's territories that are no country (or Germany, listed first).
+NOT_COUNTRIES = frozenset({"DE", "ZZ", "EU", "EZ", "UN", "QO", "XA", "XB"})
 
 
 class OtpTokenForm(forms.Form):

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from sprechzeit.accounts.errors import EmailTaken
+from sprechzeit.accounts.errors import EmailTaken, InvalidVatId
 from sprechzeit.accounts.selectors import categories_of
 from sprechzeit.accounts.services import client_register
 from sprechzeit.accounts.throttles import signup_buckets
@@ -22,6 +22,7 @@ from sprechzeit.core.inputs import amount_parse, form_status
 from sprechzeit.core.net import client_address
 from sprechzeit.core.throttle import Throttled, throttle_take
 from sprechzeit.platforms.errors import ContactRateLimited
+from sprechzeit.platforms.http import PlatformRequest
 from sprechzeit.platforms.models import Platform
 from sprechzeit.platforms.selectors import host_port, platform_url, platforms_active
 from sprechzeit.platforms.services import contact_message_submit
@@ -43,15 +44,15 @@ SORT_LABELS = (
 )
 
 
-def _platform(request: HttpRequest) -> Platform:
-    platform: Platform | None = getattr(request, "platform", None)
+def _platform(request: PlatformRequest) -> Platform:
+    platform = request.platform
     if platform is None:
         raise Http404(_("Diese Seite gibt es nur auf einer Plattform."))
     return platform
 
 
-def home(request: HttpRequest) -> HttpResponse:
-    platform: Platform | None = getattr(request, "platform", None)
+def home(request: PlatformRequest) -> HttpResponse:
+    platform = request.platform
     if platform is None:
         port = host_port(request.META.get("HTTP_HOST", ""))
         scheme = request.scheme or "http"
@@ -82,7 +83,7 @@ def _cents(raw: str | None, *, currency: str, field: str) -> int | None:
     return amount_parse(raw, currency=currency, field=field, message=message).minor
 
 
-def directory(request: HttpRequest) -> HttpResponse:
+def directory(request: PlatformRequest) -> HttpResponse:
     platform = _platform(request)
     params = request.GET
     flt = DirectoryFilter(
@@ -113,7 +114,7 @@ def directory(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def listing_detail(request: HttpRequest, slug: str) -> HttpResponse:
+def listing_detail(request: PlatformRequest, slug: str) -> HttpResponse:
     platform = _platform(request)
     entry = listing_entry(platform, slug=slug)
     if entry is None:
@@ -130,7 +131,7 @@ def listing_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def listing_status(request: HttpRequest, slug: str) -> HttpResponse:
+def listing_status(request: PlatformRequest, slug: str) -> HttpResponse:
     """The live availability badge of one listing (polled by htmx on the profile page)."""
     platform = _platform(request)
     entry = listing_entry(platform, slug=slug)
@@ -139,7 +140,7 @@ def listing_status(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "site/_status_badge.html", {"status": entry.status})
 
 
-def impressum(request: HttpRequest) -> HttpResponse:
+def impressum(request: PlatformRequest) -> HttpResponse:
     platform = _platform(request)
     return render(request, "site/impressum.html", {"entity": platform.legal_entity})
 
@@ -150,7 +151,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return redirect("site:home")
 
 
-def signup(request: HttpRequest) -> HttpResponse:
+def signup(request: PlatformRequest) -> HttpResponse:
     platform = _platform(request)
     form = SignupForm(request.POST or None)
     valid = request.method == "POST" and form.is_valid()
@@ -169,7 +170,11 @@ def signup(request: HttpRequest) -> HttpResponse:
                 first_name=form.cleaned_data["first_name"],
                 language=getattr(request, "LANGUAGE_CODE", "de"),
                 client_address=client_address(request),
+                country=form.cleaned_data["country"],
+                vat_id=form.cleaned_data["vat_id"],
             )
+        except InvalidVatId as exc:
+            form.add_error("vat_id", str(exc.message))
         except EmailTaken:
             form.add_error(
                 "email",
@@ -193,7 +198,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     return render(request, "site/signup.html", {"form": form}, status=status)
 
 
-def contact(request: HttpRequest) -> HttpResponse:
+def contact(request: PlatformRequest) -> HttpResponse:
     platform = _platform(request)
     initial = {"email": request.user.email} if request.user.is_authenticated else {}
     form = ContactForm(request.POST or None, initial=initial)
@@ -220,7 +225,7 @@ def contact(request: HttpRequest) -> HttpResponse:
     return render(request, "site/contact.html", {"form": form}, status=form_status(form))
 
 
-def contact_done(request: HttpRequest) -> HttpResponse:
+def contact_done(request: PlatformRequest) -> HttpResponse:
     _platform(request)
     return render(
         request,

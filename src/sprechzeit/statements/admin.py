@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
@@ -14,9 +15,20 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from sprechzeit.core import clock
+from sprechzeit.core.admin import ReadOnlyAdmin
 from sprechzeit.statements import services
 from sprechzeit.statements.errors import StatementError
-from sprechzeit.statements.models import Adjustment, CloseRun, PartnerTaxProfile, Statement
+from sprechzeit.statements.models import (
+    Adjustment,
+    CloseRun,
+    PartnerTaxProfile,
+    Statement,
+    TaxProfileChange,
+)
+from sprechzeit.statements.services.bank_account import (
+    bank_change_apply,
+    tax_profile_change_record,
+)
 
 
 @admin.register(CloseRun)
@@ -97,7 +109,9 @@ class StatementAdmin(admin.ModelAdmin[Statement]):
 
     actions = ("cancel_and_reissue", "release_held")
 
-    @admin.action(description=_("Stornieren und mit aktuellen Daten neu ausstellen"))
+    @admin.action(
+        description=_("Stornieren und mit aktuellen Daten neu ausstellen"), permissions=["change"]
+    )
     def cancel_and_reissue(self, request: HttpRequest, queryset: QuerySet[Statement]) -> None:
         for statement in queryset.filter(
             status=Statement.Status.ISSUED, kind=Statement.Kind.CREDIT_NOTE
@@ -113,7 +127,10 @@ class StatementAdmin(admin.ModelAdmin[Statement]):
                 + (f", {replacement.number}" if replacement else ""),
             )
 
-    @admin.action(description=_("Zurückgehaltene ausstellen, wenn die Daten vollständig sind"))
+    @admin.action(
+        description=_("Zurückgehaltene ausstellen, wenn die Daten vollständig sind"),
+        permissions=["change"],
+    )
     def release_held(self, request: HttpRequest, queryset: QuerySet[Statement]) -> None:
         ids = list(queryset.filter(status=Statement.Status.HELD).values_list("pk", flat=True))
         issued = services.statements_issue(statement_ids=ids) if ids else []
@@ -174,11 +191,37 @@ class PartnerTaxProfileAdmin(admin.ModelAdmin[PartnerTaxProfile]):
     list_filter = ("vat_status",)
     search_fields = ("legal_name", "partner__user__email", "iban")
 
+    readonly_fields = ("iban_usable_from",)
+
     def save_model(
         self, request: HttpRequest, obj: PartnerTaxProfile, form: Any, change: bool
     ) -> None:
-        obj.updated_at = clock.now()
-        super().save_model(request, obj, form, change)
+        """A staff change of the IBAN is announced and cooled off like the partner's own
+        (no authenticator code: staff signed in with theirs)."""
+        now = clock.now()
+        previous = PartnerTaxProfile.objects.filter(pk=obj.pk).first() if change else None
+        with transaction.atomic():
+            bank_change_apply(profile=obj, previous=previous, totp_code="", by_staff=True, now=now)
+            obj.updated_at = now
+            super().save_model(request, obj, form, change)
+            tax_profile_change_record(profile=obj, previous=previous, by_staff=True)
+
+
+@admin.register(TaxProfileChange)
+class TaxProfileChangeAdmin(ReadOnlyAdmin):
+    """The dated history of partners' tax status and bank data (insert-only)."""
+
+    list_display = (
+        "partner",
+        "valid_from",
+        "vat_status",
+        "country",
+        "vat_id",
+        "iban",
+        "changed_by",
+    )
+    list_filter = ("vat_status", "changed_by")
+    search_fields = ("partner__user__email", "legal_name", "vat_id", "iban")
 
 
 @admin.register(Adjustment)

@@ -29,6 +29,12 @@ class TaxProfileForm(forms.Form):
     language = forms.ChoiceField(
         label=_("Sprache der Dokumente"), choices=[("de", "Deutsch"), ("en", "English")]
     )
+    totp_code = forms.CharField(
+        label=_("Code aus der Authenticator-App (nur beim Ändern der IBAN)"),
+        max_length=12,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
     accept_self_billing = forms.BooleanField(
         label=_(
             "Ich stimme dem Gutschriftsverfahren zu: Der Betreiber rechnet meine Leistungen "

@@ -7,6 +7,9 @@ cancelled statements are immutable; database triggers refuse changes (migration 
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any, Protocol
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +19,24 @@ from sprechzeit.accounts.models import Partner
 from sprechzeit.platforms.models import LegalEntity, Platform
 from sprechzeit.statements.periods import period_name, period_of
 from sprechzeit.statements.vat import VatStatus
+
+
+class _Period(Protocol):
+    period_start: date
+    period_end: date
+
+
+class PeriodNamed:
+    """The names of the period a row covers (`period_start`, `period_end`), for pages and
+    documents: the close run's and the statement's."""
+
+    @property
+    def period_label(self: _Period) -> str:
+        return period_of(self.period_start, self.period_end).label
+
+    @property
+    def period_name(self: _Period) -> str:
+        return period_name(self.period_start, self.period_end)
 
 
 class PartnerTaxProfile(models.Model):
@@ -40,6 +61,10 @@ class PartnerTaxProfile(models.Model):
     payout_blocked_reason = models.CharField(
         _("Auszahlung gesperrt wegen"), max_length=200, blank=True
     )
+    # After a change of the IBAN: payouts go to it from then on (cooling-off).
+    iban_usable_from = models.DateTimeField(
+        _("Auszahlungen an diese IBAN ab"), null=True, blank=True
+    )
     self_billing_accepted_at = models.DateTimeField(
         _("Gutschriftsverfahren zugestimmt am"), null=True, blank=True
     )
@@ -62,6 +87,52 @@ class PartnerTaxProfile(models.Model):
         return self.legal_name
 
 
+class TaxProfileChange(models.Model):
+    """Insert-only history of a partner's tax status and bank data: what applied from
+    `valid_from` on (until the next row). Written by `services.tax_profile_save` and the
+    back office whenever one of these fields changes; never updated."""
+
+    class By(models.TextChoices):
+        PARTNER = "partner", pgettext_lazy("singular", "Berater")
+        STAFF = "staff", _("Mitarbeiter")
+
+    partner = models.ForeignKey(
+        Partner, on_delete=models.PROTECT, related_name="tax_profile_changes"
+    )
+    valid_from = models.DateTimeField(_("gilt ab"))
+    vat_status = models.CharField(_("Umsatzsteuerstatus"), max_length=20, choices=VatStatus.choices)
+    country = models.CharField(_("Land (ISO)"), max_length=2)
+    vat_id = models.CharField(_("USt-IdNr."), max_length=20, blank=True)
+    tax_number = models.CharField(_("Steuernummer"), max_length=30, blank=True)
+    legal_name = models.CharField(_("Name / Firma"), max_length=200)
+    iban = models.CharField(_("IBAN"), max_length=34, blank=True)
+    account_holder = models.CharField(_("Kontoinhaber"), max_length=70, blank=True)
+    changed_by = models.CharField(_("geändert von"), max_length=10, choices=By.choices)
+
+    TRACKED = (
+        "vat_status",
+        "country",
+        "vat_id",
+        "tax_number",
+        "legal_name",
+        "iban",
+        "account_holder",
+    )
+
+    class Meta:
+        verbose_name = _("Änderung der Steuer- und Bankdaten")
+        verbose_name_plural = _("Änderungen der Steuer- und Bankdaten")
+        ordering = ["partner", "-valid_from", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.partner_id} {self.valid_from:%Y-%m-%d}: {self.vat_status}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ValueError("TaxProfileChange rows are insert-only.")
+        super().save(*args, **kwargs)
+
+
 class NumberCounter(models.Model):
     """The last number issued in one series (issuing entity × year). Locked FOR UPDATE
     inside the issuing transaction, so numbers are gap-free and unique under races."""
@@ -81,7 +152,7 @@ class NumberCounter(models.Model):
         return f"{self.legal_entity_id}/{self.year}: {self.last}"
 
 
-class CloseRun(models.Model):
+class CloseRun(PeriodNamed, models.Model):
     """One close of a period (a month, quarter or half month) for every issuing entity
     with that cadence: its progress and outcome (staff see it in the admin)."""
 
@@ -115,16 +186,8 @@ class CloseRun(models.Model):
     def __str__(self) -> str:
         return f"{self.period_label} ({self.status})"
 
-    @property
-    def period_label(self) -> str:
-        return period_of(self.period_start, self.period_end).label
 
-    @property
-    def period_name(self) -> str:
-        return period_name(self.period_start, self.period_end)
-
-
-class Statement(models.Model):
+class Statement(PeriodNamed, models.Model):
     """A credit note (389) or its cancellation (384) for one partner, period and issuing
     entity. Draft → issued, or draft → held (missing partner data) → issued; issued →
     cancelled when a 384 refers to it."""
@@ -181,6 +244,7 @@ class Statement(models.Model):
         verbose_name = pgettext_lazy("credit note", "Gutschrift")
         verbose_name_plural = _("Gutschriften")
         ordering = ["-period_start", "number"]
+        permissions = [("download_statement", _("Gutschriften herunterladen (PDF, XML)"))]
         constraints = [
             # Each document exactly once: one credit note per partner, entity and period
             # that is not cancelled (a rerun or a racing run finds it and goes on).
@@ -215,14 +279,6 @@ class Statement(models.Model):
 
     def __str__(self) -> str:
         return self.number or f"{self.get_status_display()} #{self.pk}"
-
-    @property
-    def period_label(self) -> str:
-        return period_of(self.period_start, self.period_end).label
-
-    @property
-    def period_name(self) -> str:
-        return period_name(self.period_start, self.period_end)
 
 
 class StatementSection(models.Model):

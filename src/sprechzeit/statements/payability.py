@@ -17,15 +17,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
+from sprechzeit.core import clock
 from sprechzeit.statements.models import PartnerTaxProfile
 
 
@@ -37,6 +40,8 @@ class Blocker(StrEnum):
     BLOCKED = "blocked"
     IBAN_UNVERIFIED = "iban_unverified"
     IBAN_INVALID = "iban_invalid"
+    IBAN_NOT_SEPA = "iban_not_sepa"
+    IBAN_COOLING_OFF = "iban_cooling_off"
     NOTHING_OWED = "nothing_owed"
     BELOW_THRESHOLD = "below_threshold"
     PAYABLE_SHORT = "payable_short"
@@ -50,6 +55,8 @@ def blocker_text(code: str, detail: str = "") -> str:
         Blocker.BLOCKED: _("Auszahlung gesperrt: %(detail)s"),
         Blocker.IBAN_UNVERIFIED: _("IBAN nicht geprüft."),
         Blocker.IBAN_INVALID: _("IBAN ungültig."),
+        Blocker.IBAN_NOT_SEPA: _("IBAN außerhalb des SEPA-Raums."),
+        Blocker.IBAN_COOLING_OFF: _("Neue IBAN: Auszahlungen an sie ab %(detail)s."),
         Blocker.NOTHING_OWED: _("Kein Guthaben."),
         Blocker.BELOW_THRESHOLD: _("Unter dem Mindestbetrag; wird vorgetragen."),
         Blocker.PAYABLE_SHORT: _(
@@ -86,11 +93,13 @@ def payout_decision(
     threshold_minor: int,
     payable_minor: int | None = None,
     held_reason: str = "",
+    now: datetime | None = None,
 ) -> PayoutDecision:
     """Whether `amount_minor` (everything the partner's documents of one entity still
     owe) is paid out by the next run. `payable_minor` is the ledger balance the run
     checks on top (a credit note does not know it yet: None); `held_reason` is set
-    when the newest document is held for missing data."""
+    when the newest document is held for missing data; `now` (default: the clock)
+    decides whether a changed IBAN's cooling-off is over."""
     if held_reason:
         return PayoutDecision(Blocker.HELD, held_reason)
     if profile is None or not profile.iban or not profile.account_holder:
@@ -100,9 +109,17 @@ def payout_decision(
     if profile.iban_verified_at is None:
         return PayoutDecision(Blocker.IBAN_UNVERIFIED)
     try:
-        IBAN(profile.iban)
+        iban = IBAN(profile.iban)
     except SchwiftyException:
         return PayoutDecision(Blocker.IBAN_INVALID)
+    if not iban.in_sepa_zone:
+        return PayoutDecision(Blocker.IBAN_NOT_SEPA)
+    usable_from = profile.iban_usable_from
+    if usable_from is not None and (now or clock.now()) < usable_from:
+        return PayoutDecision(
+            Blocker.IBAN_COOLING_OFF,
+            date_format(timezone.localtime(usable_from), "DATETIME_FORMAT"),
+        )
     if amount_minor <= 0:
         return PayoutDecision(Blocker.NOTHING_OWED)
     if amount_minor < threshold_minor:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.db.models import Count, Min, QuerySet, Sum
 from django.utils import timezone
@@ -15,7 +15,13 @@ from sprechzeit.accounts.models import Partner
 from sprechzeit.consultations.models import Consultation
 from sprechzeit.core.money import Money
 from sprechzeit.platforms.models import LegalEntity, StatementPeriod
-from sprechzeit.statements.models import Adjustment, CloseRun, PartnerTaxProfile, Statement
+from sprechzeit.statements.models import (
+    Adjustment,
+    CloseRun,
+    PartnerTaxProfile,
+    Statement,
+    TaxProfileChange,
+)
 from sprechzeit.statements.payability import (
     PayoutDecision,
     PayoutOutlook,
@@ -23,7 +29,7 @@ from sprechzeit.statements.payability import (
     payout_terms,
 )
 from sprechzeit.statements.periods import Period, period_containing
-from sprechzeit.statements.vat import VatStatus
+from sprechzeit.statements.vat import REVERSE_CHARGE_STATUSES, VatStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +166,21 @@ def tax_profile_gaps(profile: PartnerTaxProfile | None) -> list[str]:
     return gaps
 
 
+def entity_gaps(*, legal_entity: LegalEntity, profile: PartnerTaxProfile) -> list[str]:
+    """Why the issuing entity cannot issue this partner's credit note (empty: it can).
+    Reverse charge needs the entity's own VAT ID on the document (§ 14a Abs. 1 UStG,
+    EN 16931 BR-AE-02)."""
+    if profile.vat_status in REVERSE_CHARGE_STATUSES and not legal_entity.vat_id.strip():
+        return [
+            _(
+                "Für das Reverse-Charge-Verfahren fehlt die USt-IdNr. des Betreibers "
+                "(Rechtsträger %(name)s)."
+            )
+            % {"name": legal_entity.name}
+        ]
+    return []
+
+
 def partner_tax_profile(*, partner: Partner) -> PartnerTaxProfile | None:
     return PartnerTaxProfile.objects.filter(partner=partner).first()
 
@@ -234,4 +255,13 @@ def statement_payout_outlook(*, statement: Statement) -> PayoutOutlook | None:
         amount_minor=int(frozen["amount_minor"]),
         threshold_minor=int(frozen["threshold_minor"]),
         decision=PayoutDecision(str(frozen["code"]), str(frozen.get("detail", ""))),
+    )
+
+
+def tax_status_at(*, partner: Partner, when: datetime) -> TaxProfileChange | None:
+    """The partner's tax status and bank data as they applied at `when` (history)."""
+    return (
+        TaxProfileChange.objects.filter(partner=partner, valid_from__lte=when)
+        .order_by("-valid_from", "-pk")
+        .first()
     )

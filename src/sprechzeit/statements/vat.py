@@ -80,6 +80,9 @@ VAT_CASES: Final[dict[VatStatus, VatCase]] = {
     ),
 }
 
+# The cases where the operator owes the partner's VAT itself (§ 13b UStG).
+REVERSE_CHARGE_STATUSES: Final = frozenset({VatStatus.EU_REVERSE_CHARGE, VatStatus.NON_EU})
+
 SELF_BILLING_NOTE: Final = "Gutschrift im Gutschriftsverfahren (§ 14 Abs. 2 Satz 5 UStG)"
 
 

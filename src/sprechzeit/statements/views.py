@@ -5,7 +5,7 @@ another partner is a 404."""
 from __future__ import annotations
 
 from django.contrib.admin.views.decorators import staff_member_required
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -74,19 +74,27 @@ def tax_profile_edit(request: HttpRequest) -> HttpResponse:
     """The partner's tax and bank data; errors of the checks appear at their fields."""
     partner = _partner(request)
     profile = selectors.partner_tax_profile(partner=partner)
+    # The form's fields that are the profile's (the acceptance box is asked each time).
     initial = (
-        {name: getattr(profile, name) for name in TaxProfileForm.base_fields} if profile else {}
+        {
+            name: getattr(profile, name)
+            for name in TaxProfileForm.base_fields
+            if name != "accept_self_billing" and hasattr(profile, name)
+        }
+        if profile
+        else {}
     )
     form = TaxProfileForm(request.POST or None, initial=initial)
     saved = False
     if request.method == "POST" and form.is_valid():
         fields = dict(form.cleaned_data)
         accept = fields.pop("accept_self_billing")
+        totp_code = fields.pop("totp_code")
         if accept:
             fields["self_billing_accepted_at"] = clock.now()
             fields["self_billing_version"] = SELF_BILLING_VERSION
         try:
-            profile = services.tax_profile_save(partner=partner, **fields)
+            profile = services.tax_profile_save(partner=partner, totp_code=totp_code, **fields)
             saved = True
         except errors.TaxProfileInvalid as exc:
             for name, message in exc.fields.items():
@@ -115,5 +123,6 @@ def statement_download(request: HttpRequest, pk: int, kind: str) -> HttpResponse
 
 
 @staff_member_required
+@permission_required("statements.download_statement", raise_exception=True)
 def staff_download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     return _file(get_object_or_404(Statement, pk=pk), kind)

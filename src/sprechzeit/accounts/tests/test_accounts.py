@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+from typing import cast
+
 import pytest
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.hashers import check_password
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest
 from django.test import Client, RequestFactory
 
 from sprechzeit.accounts import roles
@@ -31,15 +32,16 @@ from sprechzeit.accounts.tests.factories import (
     login_verified,
     partner_with_listing,
 )
+from sprechzeit.platforms.http import PlatformRequest
 from sprechzeit.platforms.models import Platform
 from sprechzeit.platforms.tests.factories import platform_create
 
 pytestmark = pytest.mark.django_db
 
 
-def _request_on(host: str, platform: Platform) -> HttpRequest:
-    request = RequestFactory().get("/", headers={"host": host})
-    request.platform = platform  # type: ignore[attr-defined]
+def _request_on(host: str, platform: Platform) -> PlatformRequest:
+    request = cast(PlatformRequest, RequestFactory().get("/", headers={"host": host}))
+    request.platform = platform
     return request
 
 

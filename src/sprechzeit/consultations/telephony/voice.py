@@ -233,82 +233,102 @@ def voice_extension(*, config: VoiceConfig, params: Mapping[str, str]) -> VoiceR
             .first()
         )
         if listing is None:
-            call.wrong_pins += 1
-            call.save(update_fields=["wrong_pins"])
-            if call.wrong_pins >= MAX_WRONG_PINS:
-                return _goodbye(_("Diese Durchwahl gibt es leider nicht. Auf Wiederhören."))
-            return _gather(
-                config,
-                "extension",
-                _("Diese Durchwahl gibt es leider nicht.")
-                + " "
-                + _("Bitte geben Sie die Durchwahl Ihres Beraters ein, gefolgt von der Raute."),
-            )
+            return _extension_wrong(config, call)
         if not listing.partner.phone_number:
-            return _goodbye(
-                _(
-                    "Der Berater ist gerade nicht erreichbar. Bitte versuchen Sie es später. Auf Wiederhören."
-                )
-            )
-        try:
-            consultation = services.consultation_request(
-                client=call.client, listing=listing, channel=Consultation.Channel.PHONE
-            )
-            consultation = services.consultation_accept(
-                consultation=consultation, partner=listing.partner
-            )
-        except InsufficientBalance:
-            return _goodbye(
-                _(
-                    "Ihr Guthaben reicht für dieses Gespräch leider nicht aus. Bitte laden Sie es auf unserer Website auf. Auf Wiederhören."
-                )
-            )
-        except ClientBlocked:
-            return _goodbye(
-                _(
-                    "Ihr Konto ist gesperrt. Bitte wenden Sie sich an unseren Kundendienst. Auf Wiederhören."
-                )
-            )
-        except ConsultationError:
-            return _goodbye(
-                _(
-                    "Der Berater ist gerade nicht erreichbar. Bitte versuchen Sie es später. Auf Wiederhören."
-                )
-            )
-        server_cut_off = config.has_rest_credentials and tasks.server_cut_off_available()
-        call.consultation = consultation
-        call.step = Step.CONNECTED
-        call.server_cut_off = server_cut_off
-        call.save(update_fields=["consultation", "step", "server_cut_off"])
-        if server_cut_off:
-            _schedule_cut_off(consultation)
-        response = VoiceResponse()
-        _say(
-            response,
+            return _partner_unreachable()
+        started = _consultation_start(call.client, listing)
+        if isinstance(started, VoiceResponse):
+            return started
+        return _connect(config, call, started, listing)
+
+
+def _extension_wrong(config: VoiceConfig, call: VoiceCall) -> VoiceResponse:
+    """No published listing has the dialled extension: ask again, or end after too many
+    wrong entries (they count with the wrong PINs of the call)."""
+    call.wrong_pins += 1
+    call.save(update_fields=["wrong_pins"])
+    if call.wrong_pins >= MAX_WRONG_PINS:
+        return _goodbye(_("Diese Durchwahl gibt es leider nicht. Auf Wiederhören."))
+    return _gather(
+        config,
+        "extension",
+        _("Diese Durchwahl gibt es leider nicht.")
+        + " "
+        + _("Bitte geben Sie die Durchwahl Ihres Beraters ein, gefolgt von der Raute."),
+    )
+
+
+def _partner_unreachable() -> VoiceResponse:
+    return _goodbye(
+        _(
+            "Der Berater ist gerade nicht erreichbar. Bitte versuchen Sie es später. Auf Wiederhören."
+        )
+    )
+
+
+def _consultation_start(client: ClientAccount, listing: Listing) -> Consultation | VoiceResponse:
+    """Request and accept the phone consultation (the hold); a refusal is the goodbye
+    the caller hears instead."""
+    try:
+        consultation = services.consultation_request(
+            client=client, listing=listing, channel=Consultation.Channel.PHONE
+        )
+        return services.consultation_accept(consultation=consultation, partner=listing.partner)
+    except InsufficientBalance:
+        return _goodbye(
             _(
-                "Der Preis beträgt %(price)s Euro pro Minute. Ihr Guthaben reicht für %(minutes)s Minuten. Sie werden jetzt verbunden."
+                "Ihr Guthaben reicht für dieses Gespräch leider nicht aus. Bitte laden Sie es auf unserer Website auf. Auf Wiederhören."
             )
-            % {
-                "price": _euros(consultation.rate_minor),
-                "minutes": consultation.paid_seconds // 60,
-            },
         )
-        dial = Dial(
-            action=_url(config, "dial"),
-            method="POST",
-            time_limit=(
-                consultation.max_duration_seconds if server_cut_off else consultation.paid_seconds
-            ),
-            caller_id=config.phone_number,
+    except ClientBlocked:
+        return _goodbye(
+            _(
+                "Ihr Konto ist gesperrt. Bitte wenden Sie sich an unseren Kundendienst. Auf Wiederhören."
+            )
         )
-        dial.number(
-            listing.partner.phone_number,
-            status_callback=_url(config, "status"),
-            status_callback_event="answered completed",
-            status_callback_method="POST",
+    except ConsultationError:
+        return _partner_unreachable()
+
+
+def _connect(
+    config: VoiceConfig, call: VoiceCall, consultation: Consultation, listing: Listing
+) -> VoiceResponse:
+    """Link the call to its consultation, schedule the server's cut-off where it is
+    available, announce price and minutes and dial the partner."""
+    server_cut_off = config.has_rest_credentials and tasks.server_cut_off_available()
+    call.consultation = consultation
+    call.step = Step.CONNECTED
+    call.server_cut_off = server_cut_off
+    call.save(update_fields=["consultation", "step", "server_cut_off"])
+    if server_cut_off:
+        _schedule_cut_off(consultation)
+    response = VoiceResponse()
+    _say(
+        response,
+        _(
+            "Der Preis beträgt %(price)s Euro pro Minute. Ihr Guthaben reicht für %(minutes)s Minuten. Sie werden jetzt verbunden."
         )
-        response.append(dial)
-        return response
+        % {
+            "price": _euros(consultation.rate_minor),
+            "minutes": consultation.paid_seconds // 60,
+        },
+    )
+    dial = Dial(
+        action=_url(config, "dial"),
+        method="POST",
+        time_limit=(
+            consultation.max_duration_seconds if server_cut_off else consultation.paid_seconds
+        ),
+        caller_id=config.phone_number,
+    )
+    dial.number(
+        listing.partner.phone_number,
+        status_callback=_url(config, "status"),
+        status_callback_event="answered completed",
+        status_callback_method="POST",
+    )
+    response.append(dial)
+    return response
 
 
 def _schedule_cut_off(consultation: Consultation) -> None:

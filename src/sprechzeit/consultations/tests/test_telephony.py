@@ -40,7 +40,7 @@ class Phone:
         )
 
 
-def _setup(balance_minor: int = 500) -> tuple[Scene, VoiceConfig]:
+def voice_setup(balance_minor: int = 500) -> tuple[Scene, VoiceConfig]:
     s = scene(balance_minor=balance_minor, rate_minor=200)
     s.listing.extension = "123"
     s.listing.save(update_fields=["extension"])
@@ -51,17 +51,17 @@ def _setup(balance_minor: int = 500) -> tuple[Scene, VoiceConfig]:
     return s, config
 
 
-def _body(response: Any) -> str:
+def twiml_of(response: Any) -> str:
     return bytes(response.content).decode()
 
 
 def test_pin_path_dials_with_the_paid_time_limit_and_settles_once() -> None:
-    s, config = _setup(balance_minor=500)
+    s, config = voice_setup(balance_minor=500)
     phone = Phone(config, "CA-happy")
-    assert "Kundennummer" in _body(phone.post("incoming"))
-    assert "PIN" in _body(phone.post("customer", Digits=s.client.customer_number))
-    assert "Durchwahl" in _body(phone.post("pin", Digits=PIN))
-    dial = _body(phone.post("extension", Digits="123"))
+    assert "Kundennummer" in twiml_of(phone.post("incoming"))
+    assert "PIN" in twiml_of(phone.post("customer", Digits=s.client.customer_number))
+    assert "Durchwahl" in twiml_of(phone.post("pin", Digits=PIN))
+    dial = twiml_of(phone.post("extension", Digits="123"))
     assert "2,00 Euro pro Minute" in dial
     assert "reicht für 2 Minuten" in dial
     assert 'timeLimit="150"' in dial
@@ -70,11 +70,11 @@ def test_pin_path_dials_with_the_paid_time_limit_and_settles_once() -> None:
     consultation = Consultation.objects.get(client=s.client)
     assert (consultation.channel, consultation.status) == ("phone", "live")
 
-    done = _body(phone.post("dial", DialCallStatus="completed", DialCallDuration="95"))
+    done = twiml_of(phone.post("dial", DialCallStatus="completed", DialCallDuration="95"))
     assert "3,17 Euro" in done  # 95 s at 2.00 €/min = 316.66… ct
     transfers = Transfer.objects.count()
     # Replayed dial action and the partner leg's status callback book nothing more.
-    assert _body(phone.post("dial", DialCallStatus="completed", DialCallDuration="95")) == done
+    assert twiml_of(phone.post("dial", DialCallStatus="completed", DialCallDuration="95")) == done
     leg = Phone(config, "CA-partner-leg")
     response = leg.post(
         "status", ParentCallSid="CA-happy", CallStatus="completed", CallDuration="97"
@@ -92,12 +92,12 @@ def test_pin_path_dials_with_the_paid_time_limit_and_settles_once() -> None:
 
 
 def test_caller_id_path_skips_the_pin_and_duration_is_capped() -> None:
-    s, config = _setup(balance_minor=500)
+    s, config = voice_setup(balance_minor=500)
     s.client.phone_number = "+491511234567"
     s.client.save(update_fields=["phone_number"])
     phone = Phone(config, "CA-callerid", caller="+491511234567")
-    assert "Durchwahl" in _body(phone.post("incoming"))
-    assert 'timeLimit="150"' in _body(phone.post("extension", Digits="123"))
+    assert "Durchwahl" in twiml_of(phone.post("incoming"))
+    assert 'timeLimit="150"' in twiml_of(phone.post("extension", Digits="123"))
     # The switch reports more than the limit: billed at most the paid seconds.
     phone.post("status", CallStatus="completed", CallDuration="200")
     consultation = Consultation.objects.get(client=s.client)
@@ -107,12 +107,12 @@ def test_caller_id_path_skips_the_pin_and_duration_is_capped() -> None:
 
 
 def test_three_wrong_pins_end_politely() -> None:
-    s, config = _setup()
+    s, config = voice_setup()
     phone = Phone(config, "CA-wrong")
     phone.post("incoming")
     for attempt in range(3):
         phone.post("customer", Digits=s.client.customer_number)
-        body = _body(phone.post("pin", Digits="0000"))
+        body = twiml_of(phone.post("pin", Digits="0000"))
         if attempt < 2:
             assert "nicht richtig" in body
     assert "<Hangup" in body
@@ -122,13 +122,13 @@ def test_three_wrong_pins_end_politely() -> None:
 
 
 def test_exhausted_balance_is_announced_and_nothing_is_booked() -> None:
-    s, config = _setup(balance_minor=2)
+    s, config = voice_setup(balance_minor=2)
     transfers = Transfer.objects.count()
     phone = Phone(config, "CA-poor")
     phone.post("incoming")
     phone.post("customer", Digits=s.client.customer_number)
     phone.post("pin", Digits=PIN)
-    body = _body(phone.post("extension", Digits="123"))
+    body = twiml_of(phone.post("extension", Digits="123"))
     assert "Guthaben reicht" in body
     assert "<Hangup" in body
     assert Transfer.objects.count() == transfers
@@ -136,19 +136,19 @@ def test_exhausted_balance_is_announced_and_nothing_is_booked() -> None:
 
 
 def test_unanswered_dial_costs_nothing() -> None:
-    s, config = _setup()
+    s, config = voice_setup()
     phone = Phone(config, "CA-noanswer")
     phone.post("incoming")
     phone.post("customer", Digits=s.client.customer_number)
     phone.post("pin", Digits=PIN)
     phone.post("extension", Digits="123")
-    assert "nicht abgenommen" in _body(phone.post("dial", DialCallStatus="no-answer"))
+    assert "nicht abgenommen" in twiml_of(phone.post("dial", DialCallStatus="no-answer"))
     assert wallet_available(s.client) == 500
     assert_ledger_sound()
 
 
 def test_forged_unknown_and_unsigned_requests_are_refused() -> None:
-    s, config = _setup()
+    s, config = voice_setup()
     phone = Phone(config, "CA-forged")
     forged = phone.post("incoming", token="wrong-token")
     assert forged.status_code == 403

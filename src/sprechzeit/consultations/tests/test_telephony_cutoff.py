@@ -27,7 +27,7 @@ from sprechzeit.consultations.models import (
 from sprechzeit.consultations.services import consultations_reap
 from sprechzeit.consultations.telephony import cutoff
 from sprechzeit.consultations.tests.factories import Scene, top_up, wallet_available
-from sprechzeit.consultations.tests.test_telephony import PIN, Phone, _body, _setup
+from sprechzeit.consultations.tests.test_telephony import PIN, Phone, twiml_of, voice_setup
 from sprechzeit.core import clock
 from sprechzeit.ledger.models import Transfer
 from sprechzeit.ledger.tests.helpers import assert_ledger_sound
@@ -84,7 +84,7 @@ def register_hang_up(twilio: responses.RequestsMock, call_sid: str, status: int 
 
 
 def rest_setup(balance_minor: int = 500) -> tuple[Scene, VoiceConfig]:
-    s, config = _setup(balance_minor=balance_minor)
+    s, config = voice_setup(balance_minor=balance_minor)
     config.account_sid = ACCOUNT_SID
     config.save(update_fields=["account_sid"])
     return s, config
@@ -95,7 +95,7 @@ def connect(s: Scene, config: VoiceConfig, call_sid: str) -> tuple[Phone, str]:
     phone.post("incoming")
     phone.post("customer", Digits=s.client.customer_number)
     phone.post("pin", Digits=PIN)
-    return phone, _body(phone.post("extension", Digits="123"))
+    return phone, twiml_of(phone.post("extension", Digits="123"))
 
 
 def run_task(consultation: Consultation) -> str:
@@ -195,7 +195,7 @@ def test_a_call_that_ends_before_the_cut_off_is_left_alone(
     s, config = rest_setup(balance_minor=500)
     phone, _dial = connect(s, config, "CA-short")
     frozen.set(at(60))
-    done = _body(phone.post("dial", DialCallStatus="completed", DialCallDuration="60"))
+    done = twiml_of(phone.post("dial", DialCallStatus="completed", DialCallDuration="60"))
     assert "2,00 Euro" in done
     consultation = Consultation.objects.get(client=s.client)
     frozen.set(at(150))
@@ -301,7 +301,7 @@ def test_without_rest_credentials_the_call_is_limited_to_the_paid_time_and_not_e
     twilio: responses.RequestsMock,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    s, config = _setup(balance_minor=500)
+    s, config = voice_setup(balance_minor=500)
     phone, dial = connect(s, config, "CA-classic")
     assert 'timeLimit="150"' in dial
     assert scheduled == []

@@ -1,4 +1,5 @@
-"""The client address: X-Forwarded-For only through configured proxies."""
+"""The client address: X-Forwarded-For only through configured proxies; the direct peer
+and the one test of an address against a network list (proxies, the metrics allow-list)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 from django.test import RequestFactory
 
-from sprechzeit.core.net import address_hash, client_address
+from sprechzeit.core.net import address_hash, address_in, client_address, peer_address
 
 
 def _address(remote: str, forwarded: str | None = None) -> str:
@@ -50,3 +51,21 @@ def test_address_hash_is_keyed_and_stable() -> None:
     assert address_hash("203.0.113.9") == address_hash("203.0.113.9")
     assert address_hash("203.0.113.9") != address_hash("203.0.113.10")
     assert "203.0.113.9" not in address_hash("203.0.113.9")
+
+
+def test_the_peer_is_remote_addr_alone_and_mapped_ipv6_is_ipv4() -> None:
+    request = RequestFactory().get("/", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    request.META["REMOTE_ADDR"] = "::ffff:10.0.0.5"
+    assert str(peer_address(request)) == "10.0.0.5"
+    request.META["REMOTE_ADDR"] = "not an address"
+    assert peer_address(request) is None
+
+
+def test_an_address_in_networks_given_as_networks_or_strings() -> None:
+    request = RequestFactory().get("/")
+    request.META["REMOTE_ADDR"] = "10.1.2.3"
+    peer = peer_address(request)
+    assert address_in(peer, [ip_network("10.0.0.0/8")])
+    assert address_in(peer, ["junk", " 10.1.2.3 "])
+    assert not address_in(peer, ["192.168.0.0/16", "::/0"])  # another family never matches
+    assert not address_in(None, ["0.0.0.0/0"])

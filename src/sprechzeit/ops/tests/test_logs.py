@@ -8,7 +8,7 @@ import json
 import logging
 from collections.abc import Iterator
 from ipaddress import ip_network
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from celery import shared_task
@@ -26,6 +26,7 @@ from sprechzeit.core.logs import (
     redact,
 )
 from sprechzeit.ops.middleware import RequestContextMiddleware
+from sprechzeit.platforms.http import PlatformRequest
 from sprechzeit.platforms.tests.factories import platform_create
 
 
@@ -115,7 +116,7 @@ def test_the_views_own_lines_carry_the_context_and_nothing_leaks_after(
 
     def view_chain(request: HttpRequest) -> HttpResponse:
         # What Django does below the middleware: platform and user set, process_view, view.
-        request.platform = platform  # type: ignore[attr-defined]
+        cast(PlatformRequest, request).platform = platform
         request.user = account.user
         middleware.process_view(request, view_chain, (), {})
         logging.getLogger("sprechzeit.site.test").warning("inside the view")

@@ -12,6 +12,7 @@ from typing import Final
 
 from django.db import transaction
 
+from sprechzeit.accounts.services import client_vat_case_apply
 from sprechzeit.core import clock
 from sprechzeit.core.money import Money
 from sprechzeit.ledger import services as ledger
@@ -38,6 +39,8 @@ def payment_credit(payment: Payment, *, now: datetime) -> None:
         return
     config = payment.provider_config
     clearing = clearing_account(config)
+    # A new country or VAT ID applies from this top-up on (accounts/vat_place.py).
+    client_vat_case_apply(account=payment.client_account)
     wallets.wallet_credit(
         client_account=payment.client_account,
         amount=payment.amount,

@@ -4,9 +4,11 @@ the simulator and the demo."""
 
 from __future__ import annotations
 
-from sprechzeit.payments.models import Payment
+from sprechzeit.accounts.models import ClientAccount
+from sprechzeit.core.money import Money
+from sprechzeit.payments.models import ChannelPolicy, Payment
 from sprechzeit.payments.providers import sandbox
-from sprechzeit.payments.services import inbox
+from sprechzeit.payments.services import inbox, payments
 
 
 def sandbox_deliver(
@@ -26,3 +28,25 @@ def sandbox_deliver(
         body=body,
         headers={sandbox.SIGNATURE_HEADER: sandbox.sign(int(config.pk), body)},
     )
+
+
+def sandbox_top_up(
+    *,
+    client_account: ClientAccount,
+    policy: ChannelPolicy,
+    amount: Money,
+    return_url: str = "/guthaben/",
+) -> Payment:
+    """A top-up its payer completes at once on a sandbox channel: started like any
+    checkout, then the provider's success delivered through the inbox (the simulator's
+    and the demo's clients). Raises what `payment_start` raises."""
+    payment = payments.payment_start(
+        client_account=client_account,
+        policy=policy,
+        amount=amount,
+        return_url=return_url,
+        cancel_url="/guthaben/",
+        webhook_url="/hooks/sandbox/",
+    )
+    sandbox_deliver(payment=payment, event_type="payment.succeeded")
+    return payment

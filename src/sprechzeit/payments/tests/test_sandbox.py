@@ -13,7 +13,7 @@ from sprechzeit.core import clock
 from sprechzeit.ledger.tests.helpers import assert_ledger_sound
 from sprechzeit.payments import selectors
 from sprechzeit.payments.errors import ProviderNotConfigured
-from sprechzeit.payments.models import InboxEntry, Payment, PaymentStatus
+from sprechzeit.payments.models import InboxEntry, Payment, PaymentStatus, RefundRequest
 from sprechzeit.payments.services import payments
 from sprechzeit.payments.services.sandbox import sandbox_deliver
 from sprechzeit.payments.services.setup import platform_payments_default
@@ -27,7 +27,7 @@ from sprechzeit.payments.tests.factories import (
 )
 from sprechzeit.wallets import errors as wallet_errors
 from sprechzeit.wallets import services as wallets
-from sprechzeit.wallets.models import WalletSettings
+from sprechzeit.wallets.models import WalletSettings, WalletState
 
 pytestmark = pytest.mark.django_db
 
@@ -326,3 +326,41 @@ def test_sandbox_is_refused_in_production_and_only_the_payer_sees_its_checkout(
             cancel_url="/c",
             webhook_url="/h",
         )
+
+
+def test_wallet_form_actions_go_back_to_the_wallet_with_the_refusal_or_the_result() -> None:
+    platform, _config, _policy = sandbox_setup()
+    account = client(platform)
+    browser = Client()
+    browser.force_login(account.user)
+    # Nothing paid in, nothing to refund: the DomainError's message on the wallet page.
+    refused = browser.post("/guthaben/erstattung/", headers=host(platform), follow=True)
+    assert refused.redirect_chain == [("/guthaben/", 302)]
+    assert [m.level_tag for m in refused.context["messages"]] == ["error"]
+    assert not RefundRequest.objects.exists()
+    limited = browser.post(
+        "/guthaben/limit/", {"limit": "50,00"}, headers=host(platform), follow=True
+    )
+    assert limited.redirect_chain == [("/guthaben/", 302)]
+    assert wallets.wallet_deposit_limit(client_account=account) == eur(5000)
+
+
+def test_self_exclusion_is_set_extended_but_never_shortened_from_the_wallet() -> None:
+    platform, _config, _policy = sandbox_setup()
+    account = client(platform)
+    browser = Client()
+    browser.force_login(account.user)
+
+    def exclude(days: str) -> list[str]:
+        response = browser.post(
+            "/guthaben/selbstsperre/", {"days": days}, headers=host(platform), follow=True
+        )
+        assert response.redirect_chain == [("/guthaben/", 302)]
+        return [f"{m.level_tag}: {m.message}" for m in response.context["messages"]]
+
+    assert exclude("30") == ["success: Ihre Selbstsperre ist aktiv."]
+    until = WalletState.objects.get(client_account=account).excluded_until
+    # Shorter than what runs: the service refuses, the wallet page says why.
+    assert exclude("7") == ["error: Eine Selbstsperre kann nur verlängert, nicht verkürzt werden."]
+    assert exclude("3") == ["error: Die Selbstsperre konnte nicht gesetzt werden."]
+    assert WalletState.objects.get(client_account=account).excluded_until == until

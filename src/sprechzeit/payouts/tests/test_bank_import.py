@@ -29,7 +29,7 @@ from sprechzeit.payments.models import (
     TransferReference,
 )
 from sprechzeit.payments.services import bank as payments_bank
-from sprechzeit.payouts import errors, services
+from sprechzeit.payouts import errors, lines, services
 from sprechzeit.payouts.bank import bank_statement_import
 from sprechzeit.payouts.models import BankLine, Payout
 from sprechzeit.payouts.tests.factories import (
@@ -164,7 +164,7 @@ def test_an_earlier_payments_only_upload_leaves_the_payouts_to_the_one_import() 
 def test_an_earlier_payouts_only_import_is_not_booked_again() -> None:
     _platform, config, anna, paid, bounced, paid_note, bounced_note = world()
     content = statement_file(paid_note, bounced_note)
-    old = services.payouts_import_camt(xml=content)
+    old = lines.payouts_import_camt(xml=content)
     assert (old.confirmed, old.returned) == ([paid_note.number], [bounced_note.number])
     result = bank_statement_import(content=content, file_name="a.xml", config=config)
     assert (result.new, result.topups_credited, result.review) == (5, 1, 2)

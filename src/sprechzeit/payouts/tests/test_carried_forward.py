@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from sprechzeit.core import clock
 from sprechzeit.ledger.selectors import account_balance
 from sprechzeit.ledger.tests.helpers import assert_ledger_sound
-from sprechzeit.payouts import errors, services
+from sprechzeit.payouts import errors, lines, services
 from sprechzeit.payouts.models import Payout
 from sprechzeit.payouts.tests.factories import (
     Line,
@@ -113,7 +113,7 @@ def test_below_threshold_is_carried_forward_then_paid_with_the_next_note() -> No
     payout = Payout.objects.get()
     assert (run.total_minor, payout.end_to_end_id) == (total, november.number)
     assert set(payout.statements.all()) == {october, november}
-    services.payouts_import_camt(xml=camt([Line(str(november.number), total)]))
+    lines.payouts_import_camt(xml=camt([Line(str(november.number), total)]))
     assert payable(s.partner) == 0
     # December's note starts from nothing carried forward again
     settled(s, seconds=600, when=at(2026, 12, 10))
@@ -163,7 +163,7 @@ def test_a_blocked_partner_gets_the_reason_on_the_note_and_in_the_run() -> None:
     october = Statement.objects.get()
     with clock.frozen_at(at(2026, 11, 3)):
         services.payout_run_create(legal_entity=platform.legal_entity)
-    services.payouts_import_camt(
+    lines.payouts_import_camt(
         xml=camt([Line(str(october.number), october.gross_minor, credit=True, reason="AC04")])
     )
     settled(s, seconds=600, when=at(2026, 11, 10))

@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 
 from sprechzeit.core import clock
 from sprechzeit.ledger.tests.helpers import assert_ledger_sound
-from sprechzeit.payouts.services import sepa_errors
+from sprechzeit.payouts.sepa import sepa_errors
 from sprechzeit.payouts.tests.factories import Line, camt, paying_platform
 from sprechzeit.statements.models import Statement
 from sprechzeit.statements.tests.factories import at, busy_scene, settled, tax_profile

@@ -11,7 +11,7 @@ from sprechzeit.core import clock
 from sprechzeit.ledger.models import AccountPurpose
 from sprechzeit.ledger.selectors import account_balance
 from sprechzeit.ledger.tests.helpers import assert_ledger_sound
-from sprechzeit.payouts import errors, services
+from sprechzeit.payouts import errors, lines, sepa, services
 from sprechzeit.payouts.models import BankLine, Payout, PayoutPolicy
 from sprechzeit.payouts.tests.factories import (
     Line,
@@ -30,8 +30,9 @@ from sprechzeit.wallets import services as wallets
 
 pytestmark = pytest.mark.django_db
 PAIN = "{urn:iso:std:iso:20022:tech:xsd:pain.001.001.09}"
-SAMPLE = Path("/work/shared/compliance-samples/ours/sepa/pain.001.001.09_payout_sepaxml.xml")
-CAMT_SAMPLE = Path("/work/shared/compliance-samples/ours/camt/camt053_001_08_de_synthetic.xml")
+DATA = Path(__file__).parent / "data"
+SAMPLE = DATA / "pain.001.001.09_payout_sepaxml.xml"
+CAMT_SAMPLE = DATA / "camt053_001_08_de_synthetic.xml"
 
 
 def payable(partner: object) -> int:
@@ -40,9 +41,9 @@ def payable(partner: object) -> int:
 
 
 def test_dk_schema_accepts_the_sample_and_refuses_broken_files() -> None:
-    assert services.sepa_errors(SAMPLE.read_bytes()) == []
+    assert sepa.sepa_errors(SAMPLE.read_bytes()) == []
     broken = SAMPLE.read_bytes().replace(b'<InstdAmt Ccy="EUR">119.00', b'<InstdAmt Ccy="EUR">0.00')
-    assert services.sepa_errors(broken) != []
+    assert sepa.sepa_errors(broken) != []
 
 
 def test_run_pays_due_partners_and_bank_confirms() -> None:
@@ -67,7 +68,7 @@ def test_run_pays_due_partners_and_bank_confirms() -> None:
     assert missing.partner.pk not in reasons
     assert payable(missing.partner) > 0
     xml = bytes(run.file or b"")
-    assert services.sepa_errors(xml) == []
+    assert sepa.sepa_errors(xml) == []
     tree = etree.fromstring(xml)
     assert tree.findtext(f".//{PAIN}EndToEndId") == credit_note.number
     assert tree.findtext(f".//{PAIN}InstdAmt") == f"{credit_note.gross_minor / 100:.2f}"
@@ -85,9 +86,9 @@ def test_run_pays_due_partners_and_bank_confirms() -> None:
         services.payout_run_create(legal_entity=platform.legal_entity)
     # the bank statement confirms it; a foreign line stays unmatched; a rerun repeats nothing
     statement = camt([Line(str(credit_note.number), credit_note.gross_minor), Line("XYZ-1", 500)])
-    result = services.payouts_import_camt(xml=statement)
+    result = lines.payouts_import_camt(xml=statement)
     assert (result.confirmed, result.unmatched) == ([credit_note.number], ["XYZ-1"])
-    assert services.payouts_import_camt(xml=statement).repeated == 2
+    assert lines.payouts_import_camt(xml=statement).repeated == 2
     assert Payout.objects.get().status == Payout.Status.CONFIRMED
     assert account_balance(account=in_transit).posted.minor == 0
     assert payable(small.partner) == Statement.objects.get(partner=small.partner).gross_minor
@@ -105,12 +106,12 @@ def test_returned_payout_goes_back_to_payable_and_blocks_the_partner() -> None:
     with clock.frozen_at(at(2026, 11, 3)):
         services.payout_run_create(legal_entity=platform.legal_entity)
     # a line with our id but another amount matches nothing and books nothing
-    wrong = services.payouts_import_camt(
+    wrong = lines.payouts_import_camt(
         xml=camt([Line(str(note.number), note.gross_minor + 1)], statement_id="STMT-0")
     )
     assert wrong.unmatched == [note.number]
     assert Payout.objects.get().status == Payout.Status.IN_TRANSIT
-    result = services.payouts_import_camt(
+    result = lines.payouts_import_camt(
         xml=camt([Line(str(note.number), note.gross_minor, credit=True, reason="AC04")])
     )
     assert result.returned == [note.number]
@@ -120,9 +121,10 @@ def test_returned_payout_goes_back_to_payable_and_blocks_the_partner() -> None:
     with clock.frozen_at(at(2026, 11, 4)), pytest.raises(errors.NothingToPay) as caught:
         services.payout_run_create(legal_entity=platform.legal_entity)
     assert "gesperrt" in caught.value.fields["skipped"][0]["reason"]
-    # the partner fixes the IBAN: the next run pays the same statement again
-    tax_profile(s.partner, VatStatus.EU_REVERSE_CHARGE, iban="AT483200000012345864")
-    with clock.frozen_at(at(2026, 11, 5)):
+    # the partner fixes the IBAN: the first run after its cooling-off pays the statement
+    with clock.frozen_at(at(2026, 11, 4)):
+        tax_profile(s.partner, VatStatus.EU_REVERSE_CHARGE, iban="AT483200000012345864")
+    with clock.frozen_at(at(2026, 11, 8)):
         run = services.payout_run_create(legal_entity=platform.legal_entity)
     assert run.total_minor == note.gross_minor
     assert payable(s.partner) == 0
@@ -130,10 +132,10 @@ def test_returned_payout_goes_back_to_payable_and_blocks_the_partner() -> None:
 
 
 def test_camt_sample_parses() -> None:
-    lines = services.camt_lines(CAMT_SAMPLE.read_bytes())
-    assert len(lines) == 4
-    assert [line.reason_code for line in lines] == ["", "", "MD06", ""]
-    assert lines[3].end_to_end_id == "GS2026000123"
-    assert lines[3].amount_minor == 11900
+    parsed = lines.camt_lines(CAMT_SAMPLE.read_bytes())
+    assert len(parsed) == 4
+    assert [line.reason_code for line in parsed] == ["", "", "MD06", ""]
+    assert parsed[3].end_to_end_id == "GS2026000123"
+    assert parsed[3].amount_minor == 11900
     with pytest.raises(errors.BankStatementInvalid):
-        services.camt_lines(b"<not xml")
+        lines.camt_lines(b"<not xml")

@@ -15,6 +15,7 @@ from sprechzeit.core import clock
 from sprechzeit.ledger.models import Transfer
 from sprechzeit.ledger.selectors import account_balance
 from sprechzeit.ledger.tests.helpers import assert_ledger_sound
+from sprechzeit.payouts import lines as payout_lines
 from sprechzeit.payouts import services as payouts
 from sprechzeit.payouts.models import PayoutPolicy
 from sprechzeit.payouts.tests.factories import Line, camt, tax_profile
@@ -73,7 +74,7 @@ def test_simulated_month_closes_pays_and_balances() -> None:
             payout_run = payouts.payout_run_create(legal_entity=entity)
             lines = [Line(p.end_to_end_id, p.amount_minor) for p in payout_run.payouts.all()]
             # each entity's bank account has its own statement (numbers repeat per entity)
-            result = payouts.payouts_import_camt(
+            result = payout_lines.payouts_import_camt(
                 xml=camt(lines, statement_id=f"STMT-{entity.pk}", iban=entity.iban)
             )
             assert len(result.confirmed) == len(lines)

@@ -14,10 +14,11 @@ from sprechzeit.ledger.models import AccountPurpose
 from sprechzeit.ledger.selectors import account_balance
 from sprechzeit.ledger.tests.helpers import assert_ledger_sound
 from sprechzeit.payments.models import BankEntry, BankStatement
-from sprechzeit.payouts import errors, services
+from sprechzeit.payouts import errors, lines, services
 from sprechzeit.payouts.bank import bank_statement_import
 from sprechzeit.payouts.models import BankLine, Payout, PayoutRun
 from sprechzeit.payouts.status_report import payouts_import_status_report
+from sprechzeit.payouts.tests.bank_answers import written
 from sprechzeit.payouts.tests.factories import (
     Line,
     at,
@@ -43,14 +44,21 @@ def payable(partner: object) -> int:
 
 
 def pain002(
-    run_id: str,
+    run: PayoutRun | str,
     transactions: list[tuple[str, str, str]],
     *,
     report_id: str = "RPT-1",
     group: str = "PART",
     block: str = "PART",
 ) -> bytes:
-    """A pain.002.001.10 for `run_id`: (end-to-end id, TxSts, reason) per transaction."""
+    """A pain.002.001.10 answering the file `run` wrote (its MsgId and PmtInfId, read
+    from the file; a plain string for a file that is not ours): (end-to-end id, TxSts,
+    reason) per transaction."""
+    if isinstance(run, str):
+        run_id, block_id = run, f"{run}-1"
+    else:
+        sent = written(bytes(run.file or b""))
+        run_id, block_id = sent.message_id, sent.payment_info_id
     details = "".join(
         f"<TxInfAndSts><StsId>S{n}</StsId><OrgnlEndToEndId>{e2e}</OrgnlEndToEndId>"
         f"<TxSts>{status}</TxSts>"
@@ -59,7 +67,7 @@ def pain002(
         for n, (e2e, status, reason) in enumerate(transactions)
     )
     blocks = (
-        f"<OrgnlPmtInfAndSts><OrgnlPmtInfId>{run_id}-1</OrgnlPmtInfId>"
+        f"<OrgnlPmtInfAndSts><OrgnlPmtInfId>{block_id}</OrgnlPmtInfId>"
         f"<PmtInfSts>{block}</PmtInfSts>{details}</OrgnlPmtInfAndSts>"
         if transactions or block != "PART"
         else ""
@@ -87,7 +95,7 @@ def paid_pair() -> tuple[Platform, PayoutRun, Statement, Statement]:
 def test_rejected_transaction_returns_that_payout_once(tmp_path: Path) -> None:
     platform, run, accepted, rejected = paid_pair()
     report = pain002(
-        run.message_id,
+        run,
         [(str(accepted.number), "ACCP", ""), (str(rejected.number), "RJCT", "AC04")],
     )
     path = tmp_path / "pain002.xml"
@@ -112,7 +120,7 @@ def test_rejected_transaction_returns_that_payout_once(tmp_path: Path) -> None:
     assert not BankStatement.objects.exists()
     assert not BankEntry.objects.exists()
     # the accepted one executes; the camt.053 confirms it; in transit is empty again
-    services.payouts_import_camt(xml=camt([Line(str(accepted.number), accepted.gross_minor)]))
+    lines.payouts_import_camt(xml=camt([Line(str(accepted.number), accepted.gross_minor)]))
     in_transit = entity_account(
         legal_entity=platform.legal_entity, purpose=AccountPurpose.PAYOUT_IN_TRANSIT
     )
@@ -132,14 +140,14 @@ def test_a_rejected_file_returns_every_payout_and_unknown_runs_book_nothing() ->
     assert unknown.unmatched == ["PO-NOT-OURS/GS-2026-000001"]
     assert Payout.objects.filter(status=Payout.Status.IN_TRANSIT).count() == 2
     whole = payouts_import_status_report(
-        xml=pain002(run.message_id, [], report_id="R1", group="RJCT", block="PART")
+        xml=pain002(run, [], report_id="R1", group="RJCT", block="PART")
     )
     assert sorted(whole.returned) == sorted([str(first.number), str(second.number)])
     assert payable(first.partner) == first.gross_minor
     assert payable(second.partner) == second.gross_minor
     # a later report rejecting them again books nothing
     later = payouts_import_status_report(
-        xml=pain002(run.message_id, [(str(first.number), "RJCT", "AM05")], report_id="R2")
+        xml=pain002(run, [(str(first.number), "RJCT", "AM05")], report_id="R2")
     )
     assert (later.returned, later.unmatched) == ([], [first.number])
     assert_ledger_sound()

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client
+from django.http import HttpRequest, HttpResponse
+from django.test import Client, RequestFactory
 
 from sprechzeit.platforms.errors import PlatformInactive, UnknownHost
+from sprechzeit.platforms.http import is_platform_request
+from sprechzeit.platforms.middleware import PlatformMiddleware
 from sprechzeit.platforms.selectors import normalise_host, platform_for_host
 from sprechzeit.platforms.tests.factories import platform_create
 
@@ -98,3 +101,22 @@ def test_impressum_shows_issuing_entity(client: Client) -> None:
     assert response.status_code == 200
     assert "Betreiber" in body
     assert "DE123456789" in body
+
+
+@pytest.mark.parametrize(
+    ("host", "slug"), [("coaching.localhost", "coaching"), ("127.0.0.1", None)]
+)
+def test_the_middleware_leaves_a_platform_request(host: str, slug: str | None) -> None:
+    platform_create(slug="coaching")
+    seen: list[HttpRequest] = []
+
+    def view(request: HttpRequest) -> HttpResponse:
+        seen.append(request)
+        return HttpResponse("ok")
+
+    request = RequestFactory().get("/", headers={"host": host})
+    assert not is_platform_request(request)  # nothing has set the attribute yet
+    PlatformMiddleware(view)(request)
+    [passed] = seen
+    assert is_platform_request(passed)
+    assert (passed.platform.slug if passed.platform is not None else None) == slug

@@ -118,6 +118,10 @@ def _buyer(entity: LegalEntity) -> dict[str, Any]:
         "tax_number": "",
         "vat_id": entity.vat_id,
         "email": entity.email,
+        # § 35a GmbHG: register court and number, managing directors (printed, and the
+        # register entry as BT-47 in the XML).
+        "register_entry": entity.register_entry,
+        "managing_directors": entity.managing_directors,
     }
 
 

@@ -58,6 +58,9 @@ def _party(b: _Builder, parent: Any, tag: str, party: dict[str, Any], *, seller:
     if party.get("id"):
         b.sub(node, "ram:ID", party["id"])  # BT-29: the operator's partner number
     b.sub(node, "ram:Name", party["name"])
+    if party.get("register_entry"):  # BT-30 / BT-47: the commercial register entry
+        organization = b.sub(node, "ram:SpecifiedLegalOrganization")
+        b.sub(organization, "ram:ID", party["register_entry"])
     if seller:
         contact = b.sub(node, "ram:DefinedTradeContact")  # BG-6 (BR-DE-2)
         b.sub(contact, "ram:PersonName", party["name"])

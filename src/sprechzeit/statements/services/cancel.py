@@ -9,12 +9,13 @@ import hashlib
 from django.db import transaction
 
 from sprechzeit.core import clock
+from sprechzeit.ledger import services as ledger
 from sprechzeit.statements import errors
 from sprechzeit.statements.documents.assembly import statement_xml_checked
 from sprechzeit.statements.locks import numbers_take_against_duplicates
 from sprechzeit.statements.models import Statement, StatementSection
 from sprechzeit.statements.periods import today
-from sprechzeit.statements.services.bookings import vat_book
+from sprechzeit.statements.services.bookings import reverse_charge_spec, vat_book
 from sprechzeit.statements.services.issue import number_text, statement_issue
 
 
@@ -35,6 +36,15 @@ def statement_cancel(
         raise errors.StatementNotIssued(statement=original.pk)
     cancellation = _cancellation_issue(original)
     vat_book(statement=original, vat_minor=-original.vat_minor, key=f"vat-cancel:{original.pk}")
+    reverse_charge = reverse_charge_spec(
+        statement=original,
+        status=original.vat_status,
+        basis_minor=-original.net_minor,
+        key=f"vat-13b-cancel:{original.pk}",
+        tax_month=None,
+    )
+    if reverse_charge is not None:
+        ledger.transfers_post_linked(transfers=[reverse_charge])
     Statement.objects.filter(pk=original.pk).update(status=Statement.Status.CANCELLED)
     replacement = _replacement_issue(original) if reissue else None
     return cancellation, replacement

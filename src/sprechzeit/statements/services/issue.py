@@ -34,8 +34,8 @@ from sprechzeit.statements.models import (
 )
 from sprechzeit.statements.payability import payout_outlook, payout_terms
 from sprechzeit.statements.periods import today
-from sprechzeit.statements.services.bookings import vat_spec
-from sprechzeit.statements.vat import VatStatus, document_totals
+from sprechzeit.statements.services.bookings import reverse_charge_spec, vat_spec
+from sprechzeit.statements.vat import DocumentTotals, VatStatus, document_totals
 
 NUMBER_PREFIX: Final = "GS"
 
@@ -98,6 +98,8 @@ def statements_issue(*, statement_ids: Sequence[int]) -> list[Statement]:
         for statement in open_ones:
             profile = profiles.get(statement.partner_id)
             gaps = selectors.tax_profile_gaps(profile)
+            if profile is not None:
+                gaps += selectors.entity_gaps(legal_entity=statement.legal_entity, profile=profile)
             if gaps or profile is None:
                 statement.status = Statement.Status.HELD
                 statement.held_reason = " ".join(gaps)[:300]
@@ -127,6 +129,24 @@ ISSUED_FIELDS: Final = [
     "xml",
     "xml_sha256",
 ]
+
+
+def _vat_specs(
+    statement: Statement, profile: PartnerTaxProfile, totals: DocumentTotals
+) -> list[TransferSpec]:
+    """The VAT bookings of an issued note: the regular VAT owed to the partner, and for
+    a partner abroad the reverse-charge VAT, counted in the month of the service."""
+    specs = (
+        vat_spec(statement=statement, vat_minor=totals.vat.minor, key=f"vat:{statement.pk}"),
+        reverse_charge_spec(
+            statement=statement,
+            status=profile.vat_status,
+            basis_minor=totals.net.minor,
+            key=f"vat-13b:{statement.pk}",
+            tax_month=statement.period_end,
+        ),
+    )
+    return [spec for spec in specs if spec is not None]
 
 
 def _issue_due(
@@ -186,9 +206,7 @@ def _issue_due(
             payout=outlook.as_data(),
         )
         xml = statement_xml_checked(data)
-        spec = vat_spec(statement=statement, vat_minor=totals.vat.minor, key=f"vat:{statement.pk}")
-        if spec is not None:
-            vat_specs.append(spec)
+        vat_specs += _vat_specs(statement, profile, totals)
         statement.status = Statement.Status.ISSUED
         statement.held_reason = ""
         statement.number = number

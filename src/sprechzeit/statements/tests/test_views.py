@@ -5,6 +5,10 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from sprechzeit.accounts import roles
+from sprechzeit.accounts.models import User
+from sprechzeit.accounts.services import staff_create
+from sprechzeit.accounts.tests.factories import login_verified
 from sprechzeit.core import clock
 from sprechzeit.platforms.tests.factories import platform_create
 from sprechzeit.statements import services
@@ -39,8 +43,35 @@ def test_partner_downloads_own_documents_only() -> None:
     assert client.get(f"/partner/gutschriften/{own.pk}/pdf/").content.startswith(b"%PDF")
     assert client.get(f"/partner/gutschriften/{other.pk}/pdf/").status_code == 404
     assert client.get(f"/partner/gutschriften/{own.pk}/exe/").status_code == 404
-    client.force_login(mine.client.user)  # a client, not a partner
-    assert client.get("/partner/gutschriften/").status_code == 404
+    client.force_login(mine.client.user)  # a client, not a partner: the access table
+    assert client.get("/partner/gutschriften/").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [(roles.ACCOUNTING, 200), (roles.SUPPORT, 403), (roles.RISK, 403), (roles.ADMIN, 403)],
+)
+def test_staff_download_needs_the_download_permission(role: str, status: int) -> None:
+    """Credit notes name partners' incomes and bank data: accounting downloads them, the
+    other roles (and a staff login without a role) get a 403, whatever the id."""
+    platform = platform_create(hosts=("portal3.localhost",))
+    scene = busy_scene(platform=platform)
+    tax_profile(scene.partner, VatStatus.SMALL_BUSINESS)
+    settled(scene, seconds=300, when=at(2026, 10, 7))
+    with clock.frozen_at(at(2026, 11, 2)):
+        services.statements_close(period="2026-10")
+    statement = Statement.objects.get(partner=scene.partner)
+    staff = Client(HTTP_HOST="127.0.0.1")  # the back office is on the network's host
+    login_verified(staff, staff_create(email=f"{role}@example.com", password=None, role=role))
+    for kind in ("pdf", "xml", "xrechnung"):
+        response = staff.get(f"/verwaltung/gutschriften/{statement.pk}/{kind}/")
+        assert response.status_code == status, kind
+        assert (response.content.startswith(b"%PDF")) is (status == 200 and kind == "pdf")
+    roleless = User.objects.create_user(
+        email="ohne-rolle@example.com", password=None, kind=User.Kind.STAFF, is_staff=True
+    )
+    login_verified(staff, roleless)
+    assert staff.get(f"/verwaltung/gutschriften/{statement.pk}/pdf/").status_code == 403
 
 
 def test_partner_enters_tax_data_with_checks() -> None:

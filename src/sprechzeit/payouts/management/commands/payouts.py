@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from sprechzeit.payouts import errors, services
+from sprechzeit.payouts import errors, lines, services
 from sprechzeit.platforms.models import LegalEntity
 
 
@@ -27,7 +27,7 @@ class Command(BaseCommand):
             self._run(options["out"])
         else:
             try:
-                result = services.payouts_import_camt(xml=options["file"].read_bytes())
+                result = lines.payouts_import_camt(xml=options["file"].read_bytes())
             except errors.PayoutError as exc:
                 raise CommandError(f"{exc.code}: {exc.message}") from exc
             self.stdout.write(

@@ -7,7 +7,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0003_staff_invitation'),
+        ('accounts', '0004_client_vat_case'),
     ]
 
     operations = [

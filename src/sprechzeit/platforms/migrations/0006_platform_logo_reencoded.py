@@ -7,7 +7,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('platforms', '0004_bonus_partner_share'),
+        ('platforms', '0005_datev_settings'),
     ]
 
     operations = [

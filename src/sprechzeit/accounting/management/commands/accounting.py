@@ -1,0 +1,55 @@
+"""`sprechzeit accounting datev --entity ID --period P --out DIR [--consultant N --client N]`
+and `sprechzeit accounting vat --entity ID --period P`. P is a month (2026-10) or a
+quarter (2026-Q4)."""
+
+from __future__ import annotations
+
+from argparse import ArgumentParser
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from sprechzeit.accounting import errors, services
+from sprechzeit.accounting.vat import vat_return
+from sprechzeit.platforms.models import LegalEntity
+
+PERIOD_HELP = "2026-10 (month) or 2026-Q4 (quarter)"
+
+
+class Command(BaseCommand):
+    help = "Accounting: the DATEV posting batch and the VAT return figures of a period."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        datev = sub.add_parser("datev", help="Write the DATEV posting batch (EXTF) of a period.")
+        datev.add_argument("--entity", type=int, required=True, help="Legal entity id")
+        datev.add_argument("--period", required=True, help=PERIOD_HELP)
+        datev.add_argument("--out", required=True, type=Path)
+        datev.add_argument("--consultant", type=int, help="DATEV consultant number")
+        datev.add_argument("--client", type=int, help="DATEV client number")
+        vat = sub.add_parser("vat", help="The VAT advance return figures of a period.")
+        vat.add_argument("--entity", type=int, required=True, help="Legal entity id")
+        vat.add_argument("--period", required=True, help=PERIOD_HELP)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        entity = LegalEntity.objects.filter(pk=options["entity"]).first()
+        if entity is None:
+            raise CommandError(f"legal entity {options['entity']} not found")
+        try:
+            if options["action"] == "datev":
+                path = services.datev_export(
+                    legal_entity=entity,
+                    period=options["period"],
+                    out=options["out"],
+                    consultant_number=options["consultant"],
+                    client_number=options["client"],
+                )
+                rows = path.read_bytes().count(b"\r\n") - 2
+                self.stdout.write(f"{path} ({rows} bookings)")
+            else:
+                figures = vat_return(legal_entity=entity, period=options["period"])
+                for line in figures.lines():
+                    self.stdout.write(line)
+        except errors.AccountingError as exc:
+            raise CommandError(f"{exc.code}: {exc.message}") from exc
