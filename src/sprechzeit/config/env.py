@@ -42,6 +42,13 @@ def _list(raw: str | None, *, default: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(item.strip() for item in raw.split(",") if item.strip())
 
 
+def _seconds(environ: Mapping[str, str], name: str, default: int) -> int:
+    raw = environ.get(name) or str(default)
+    if not raw.isdigit() or int(raw) < 1:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number of seconds above 0.")
+    return int(raw)
+
+
 def _mode(environ: Mapping[str, str]) -> Mode:
     # pytest (>= 8.2) announces itself in PYTEST_VERSION: the suite runs in test mode
     # without anyone having to remember an environment variable.
@@ -138,6 +145,9 @@ class Env:
     redis_url: str | None
     # CELERY_BROKER_URL: overrides the broker (for example RabbitMQ); default REDIS_URL.
     celery_broker_url: str | None
+    # CELERY_VISIBILITY_TIMEOUT: seconds after which Redis hands a task that a worker took
+    # but never acknowledged (the whole worker was killed) to another worker; default 3600.
+    celery_visibility_timeout: int
     # ALLOWED_HOSTS: comma-separated. Platform host names are checked by the tenancy
     # middleware, so the default admits all in demo and test and nothing in production.
     allowed_hosts: tuple[str, ...]
@@ -237,6 +247,7 @@ class Env:
             database_url=environ.get("DATABASE_URL") or default_db,
             redis_url=redis_url,
             celery_broker_url=environ.get("CELERY_BROKER_URL") or redis_url,
+            celery_visibility_timeout=_seconds(environ, "CELERY_VISIBILITY_TIMEOUT", 3600),
             allowed_hosts=_list(environ.get("ALLOWED_HOSTS"), default=() if production else ("*",)),
             csrf_trusted_origins=_list(environ.get("CSRF_TRUSTED_ORIGINS"), default=()),
             email_backend=environ.get(

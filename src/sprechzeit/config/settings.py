@@ -279,7 +279,17 @@ CONSULTATION_DB_THREADS = 2
 CELERY_BROKER_URL = ENV.celery_broker_url or "memory://"
 CELERY_TASK_ALWAYS_EAGER = ENV.celery_broker_url is None
 CELERY_TASK_EAGER_PROPAGATES = True
+# Tasks are acknowledged after they ran; a task whose pool process was killed (SIGKILL,
+# the OOM killer) goes back to the queue at once, one whose whole worker died after the
+# broker's visibility timeout. Every task is idempotent, so a redelivery books nothing twice.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": ENV.celery_visibility_timeout,
+    # Look for such tasks every few seconds (kombu's default looks every ~100 s).
+    "unacked_restore_interval": max(1, min(10, ENV.celery_visibility_timeout // 4)),
+    "unacked_restore_throttle": 1,
+}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_RESULT_BACKEND = None
 

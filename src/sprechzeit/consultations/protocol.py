@@ -95,6 +95,19 @@ class StateFrame(TypedDict):
     state: MeterState
 
 
+class ReconnectedFrame(TypedDict):
+    """A side's socket is back after its connection was lost (its server process died,
+    the network dropped): the seconds from that side's last heartbeat (`gap_started_at`)
+    to its return (`gap_seconds`) are not billed, and the cut-off moved by them
+    (`state`). Sent to both sides."""
+
+    type: Literal["reconnected"]
+    role: Role
+    gap_started_at: str
+    gap_seconds: float
+    state: MeterState
+
+
 class MeterFrame(TypedDict):
     type: Literal["meter"]
     elapsed_seconds: int  # metered
@@ -240,6 +253,16 @@ class EndEvent(TypedDict):
     state: EndedState
 
 
+class ReconnectedEvent(TypedDict):
+    """`consultation_outage_record` after commit; each socket sends `ReconnectedFrame`."""
+
+    type: Literal["consultation.reconnected"]
+    role: Role
+    gap_started_at: str
+    gap_seconds: float
+    state: MeterState
+
+
 class ChatEvent(TypedDict):
     type: Literal["chat.message"]
     sender: str
@@ -264,5 +287,11 @@ class PresenceChangedEvent(TypedDict):
 
 
 GroupEvent = (
-    StateEvent | EndEvent | ChatEvent | RequestNewEvent | RequestClosedEvent | PresenceChangedEvent
+    StateEvent
+    | EndEvent
+    | ReconnectedEvent
+    | ChatEvent
+    | RequestNewEvent
+    | RequestClosedEvent
+    | PresenceChangedEvent
 )

@@ -25,8 +25,8 @@ from sprechzeit.consultations.selectors import (
     transcript,
 )
 from sprechzeit.core.http import back_on_domain_error
-from sprechzeit.platforms.http import PlatformRequest
 from sprechzeit.core.inputs import ids_parse
+from sprechzeit.platforms.http import PlatformRequest
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 STARS = frozenset({"1", "2", "3", "4", "5"})

@@ -39,11 +39,12 @@ from sprechzeit.consultations.protocol import (
     HeartbeatAckFrame,
     HelloFrame,
     MeterState,
+    ReconnectedEvent,
     Role,
     StateEvent,
     StateFrame,
 )
-from sprechzeit.consultations.realtime import timebase
+from sprechzeit.consultations.realtime import gaps, timebase
 from sprechzeit.consultations.realtime.base import Consumer, db, error_frame, off_loop
 from sprechzeit.consultations.realtime.booking import end_booking_start
 from sprechzeit.consultations.selectors import (
@@ -60,6 +61,7 @@ from sprechzeit.consultations.services.metering import (
     consultation_resume,
 )
 from sprechzeit.consultations.tariff import tariff_rate
+from sprechzeit.core import metrics
 from sprechzeit.core.errors import DomainError
 
 # A socket stores its side's heartbeat (for the peer's timeout and the reaper) at most
@@ -126,16 +128,18 @@ class ConsultationConsumer(Consumer):
             max_duration_seconds=consultation.max_duration_seconds,
             requested_at=consultation.requested_at,
         )
-        if consultation.status == Status.LIVE:
-            self.meter.apply(room.state)
         self.group = events.consultation_group(consultation.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
+        state = room.state
+        if consultation.status == Status.LIVE:
+            state = await gaps.state_after_gap(self.consultation, self.role, state)
+            self.meter.apply(state)
         await self._heartbeat(timebase.current().now())
         hello: HelloFrame = {
             "type": "hello",
             "role": room.role,
-            "state": room.state,
+            "state": state,
             "transcript": room.transcript,
             "warnings": list(room.policy.warnings),
             "heartbeat_timeout_seconds": room.policy.heartbeat_timeout,
@@ -152,6 +156,8 @@ class ConsultationConsumer(Consumer):
     async def disconnect(self, code: int) -> None:
         for task in getattr(self, "_tasks", []):
             task.cancel()
+        if getattr(self, "meter", None) is not None and self.meter.status == Status.LIVE:
+            await gaps.heartbeat_at_close(self.consultation, self.role)
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
@@ -268,6 +274,11 @@ class ConsultationConsumer(Consumer):
         self._changed.set()
         frame: StateFrame = {"type": "resumed", "state": event["state"]}
         await self.send_json(frame)
+
+    async def consultation_reconnected(self, event: ReconnectedEvent) -> None:
+        self.meter.apply(event["state"])
+        self._changed.set()
+        await self.send_json(gaps.reconnected_frame(event))
 
     async def consultation_cutoff(self, event: EndEvent) -> None:
         await self._announce_end(event["state"])
@@ -420,6 +431,7 @@ class ConsultationConsumer(Consumer):
                     return
                 continue
             if step.action is Action.CUT_OFF:
+                metrics.observe_cutoff_lateness(step.past_cut_seconds)
                 if step.late_by is not None:
                     # An overloaded node shows here first (the booking is exact anyway).
                     logger.warning(

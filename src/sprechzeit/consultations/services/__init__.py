@@ -35,6 +35,7 @@ from sprechzeit.consultations.services.lifecycle import (
 from sprechzeit.consultations.services.metering import (
     consultation_cut_off,
     consultation_extend,
+    consultation_outage_record,
     consultation_pause,
     consultation_resume,
     consultation_settle,
@@ -58,6 +59,7 @@ __all__ = [
     "consultation_end",
     "consultation_extend",
     "consultation_miss",
+    "consultation_outage_record",
     "consultation_pause",
     "consultation_phone_answered",
     "consultation_request",

@@ -10,16 +10,18 @@ whatever is replayed (see `services.payments`).
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Final
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from sprechzeit.core import clock
+from sprechzeit.core import clock, metrics
 from sprechzeit.core.errors import DomainError
-from sprechzeit.payments.errors import MalformedEvent, UpdateNeedsReview
+from sprechzeit.payments.errors import InvalidSignature, MalformedEvent, UpdateNeedsReview
 from sprechzeit.payments.models import InboxEntry, InboxStatus, ProviderConfig
 from sprechzeit.payments.providers import provider_for
 from sprechzeit.payments.providers.base import Provider, ProviderEvent
@@ -56,11 +58,27 @@ def inbox_receive(
     `MalformedEvent` (nothing stored: it may be forged, or it cannot be read at all). An
     authentic, readable event that cannot be applied (no payment of ours) is stored for
     review and answered normally."""
+    started = time.perf_counter()
     provider = provider_for(config)
-    event = provider.event_parse(body=body, headers=headers)
-    _check_readable(provider, event, body)
+    try:
+        event = provider.event_parse(body=body, headers=headers)
+        _check_readable(provider, event, body)
+    except (InvalidSignature, MalformedEvent):
+        metrics.observe_webhook(
+            provider=config.kind, outcome="rejected", seconds=time.perf_counter() - started
+        )
+        raise
     entry, duplicate = _store(config=config, event=event, body=body, headers=headers)
     status = inbox_process(entry_id=int(entry.pk))
+    # After commit (each step above commits its own; inside a caller's transaction, with it).
+    transaction.on_commit(
+        partial(
+            metrics.observe_webhook,
+            provider=config.kind,
+            outcome="duplicate" if duplicate else str(status),
+            seconds=time.perf_counter() - started,
+        )
+    )
     return InboxOutcome(entry_id=int(entry.pk), status=status, duplicate=duplicate)
 
 

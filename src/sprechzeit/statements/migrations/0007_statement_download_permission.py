@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('statements', '0004_maintenance_needs_owner'),
+        ('statements', '0006_tax_profile_change'),
     ]
 
     operations = [
