@@ -125,9 +125,7 @@ URL_RULES: Final[dict[str, Rule]] = {
     "payments:webhook": public("Payment provider's webhook (signed)", network=True),
     "consultations:voice": public("Telephony provider's webhook (signed)", network=True),
     # Uploaded logos and photos (demo only; production serves them from the proxy).
-    "django.views.static.serve": public(
-        "Uploaded images (demo; the proxy in production)", network=True
-    ),
+    "media": public("Uploaded images (demo; the proxy in production)", network=True),
     # The client's own pages, on their platform's host only.
     "site:account": clients("Client account"),
     "site:account_pin": clients("Phone PIN"),
