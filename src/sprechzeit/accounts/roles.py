@@ -66,6 +66,8 @@ ROLE_PERMISSIONS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
         ("accounts", "change_listing"),
         ("accounts", "view_category"),
         *_view("consultations", "consultation", "rating", "chatmessage", "partnerpresence"),
+        *_view("legal", "legaldocument", "consent"),
+        *_view("notifications", "outboundmail"),
     ),
     RISK: (
         *_view("platforms", "platform"),
@@ -125,5 +127,9 @@ ROLE_PERMISSIONS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
         *_edit("payments", "providerconfig", "channelpolicy"),
         *_edit("wallets", "walletsettings"),
         *_edit("payouts", "payoutpolicy"),
+        # Legal texts: "add" issues a new version; nobody changes or deletes one.
+        ("legal", "add_legaldocument"),
+        *_view("legal", "legaldocument", "consent"),
+        *_view("notifications", "outboundmail"),
     ),
 }

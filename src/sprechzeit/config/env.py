@@ -162,7 +162,8 @@ class Env:
     email_host_user: str
     email_host_password: str
     email_use_tls: bool
-    # DEFAULT_FROM_EMAIL: sender of system mail.
+    # DEFAULT_FROM_EMAIL: sender of mail without a platform (staff invitations, partner
+    # mail); platform mail comes from the platform's name and contact address.
     default_from_email: str
     # TIME_ZONE: the operator's zone; documents and periods are cut in it.
     time_zone: str
@@ -208,6 +209,11 @@ class Env:
     # DB_POOL_TIMEOUT: seconds a request waits for a free pooled connection before it
     # fails (the pool is exhausted: more concurrent database work than DB_POOL_MAX_SIZE).
     db_pool_timeout: float = 20.0
+    # MAIL_LINK_SCHEME: scheme of links in mails sent without a request ("https"; "http"
+    # outside production).
+    mail_link_scheme: str = "https"
+    # MAIL_LINK_PORT: port of those links ("": the scheme's default; the demo: 8000).
+    mail_link_port: str = ""
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -277,4 +283,6 @@ class Env:
             prometheus_multiproc_dir=Path(multiproc_dir).resolve() if multiproc_dir else None,
             db_pool_max_size=pool_max_size,
             db_pool_timeout=pool_timeout,
+            mail_link_scheme=environ.get("MAIL_LINK_SCHEME", "https" if production else "http"),
+            mail_link_port=environ.get("MAIL_LINK_PORT", "8000" if mode.value == "demo" else ""),
         )

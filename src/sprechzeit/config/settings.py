@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "sprechzeit.core",
     "sprechzeit.platforms",
     "sprechzeit.accounts",
+    "sprechzeit.legal",
+    "sprechzeit.notifications",
     "sprechzeit.ledger",
     "sprechzeit.wallets",
     "sprechzeit.payments",
@@ -229,6 +231,9 @@ elif _mail_backend.endswith("smtp.EmailBackend"):
         "use_tls": ENV.email_use_tls,
     }
 DEFAULT_FROM_EMAIL = ENV.default_from_email
+# Links in mails (no request to build them from): scheme and port of the platforms' hosts.
+SPRECHZEIT_MAIL_LINK_SCHEME = ENV.mail_link_scheme
+SPRECHZEIT_MAIL_LINK_PORT = ENV.mail_link_port
 
 if ENV.redis_url:
     CHANNEL_LAYERS: dict[str, Any] = {

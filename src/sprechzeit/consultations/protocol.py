@@ -59,6 +59,24 @@ class EndedState(TypedDict):
     currency: str
 
 
+class EndSummary(TypedDict):
+    """What the room shows once the end is booked (`services.consultation_summary`):
+    how long, what it cost, why it ended, the client's balance now and whether (and from
+    how many paid seconds) the client may rate it."""
+
+    reason: str | None
+    duration_seconds: int | None
+    billed_seconds: int | None
+    amount_minor: int | None
+    currency: str
+    # The client's balance after the booking (paid + bonus − owed); None for the partner.
+    balance_minor: int | None
+    # The client may rate it now (settled, at least `rating_min_seconds` paid, not rated).
+    rateable: bool
+    rated: bool
+    rating_min_seconds: int
+
+
 class ChatLine(TypedDict):
     sender: str
     body: str
@@ -140,6 +158,9 @@ class HeartbeatAckFrame(TypedDict):
 class EndFrame(TypedDict):
     type: Literal["ended", "settled"]
     state: EndedState
+    # Present once the end is booked (`status: "settled"`); None in a cut-off's
+    # `ended`, which is announced before the booking.
+    summary: EndSummary | None
 
 
 class ClosedRequestFrame(TypedDict):

@@ -13,6 +13,8 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Final
 
+from babel.numbers import format_currency
+
 from sprechzeit.core.errors import CurrencyMismatch, InvalidAmount, LossyCalculation
 
 EUR: Final = "EUR"
@@ -142,3 +144,15 @@ class Money:
 
     def __str__(self) -> str:
         return f"{self.amount:.{MINOR_UNITS[self.currency]}f} {self.currency}"
+
+
+# Babel's locales for the site's languages (German first).
+_LOCALES: Final[dict[str, str]] = {"de": "de_DE", "en": "en_GB"}
+
+
+def money_text(value: Money, language: str | None = None) -> str:
+    """How every page writes an amount: "12,34 €" in German, "€12.34" in English (babel).
+    `language`: a language code ("de", "en-gb"); None: German. Documents that need a
+    fixed form (XML, CSV) format on their own."""
+    locale = _LOCALES.get((language or "de")[:2].lower(), "de_DE")
+    return str(format_currency(value.amount, value.currency, locale=locale))

@@ -30,6 +30,7 @@ from sprechzeit.consultations.simulation import CLIENT_HOMES
 from sprechzeit.core import clock
 from sprechzeit.core.errors import DomainError
 from sprechzeit.core.money import Money
+from sprechzeit.notifications.services import mail_muted
 from sprechzeit.payments.models import Channel, ChannelPolicy
 from sprechzeit.payments.services.sandbox import sandbox_top_up
 from sprechzeit.platforms.models import Platform
@@ -92,6 +93,13 @@ def _month_start(day: date) -> date:
 
 
 def demo_history(*, partners: list[Partner]) -> HistoryReport:
+    """The history, without mail: its receipts, summaries and credit notes describe a
+    past nobody is waiting to hear about (and would flood the demo's console)."""
+    with mail_muted():
+        return _history(partners=partners)
+
+
+def _history(*, partners: list[Partner]) -> HistoryReport:
     report = HistoryReport()
     if Consultation.objects.filter(platform__slug__in=["coaching", "karten"]).exists():
         return report

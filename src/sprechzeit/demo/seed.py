@@ -29,6 +29,7 @@ from sprechzeit.accounts.services import (
     user_verify_email,
 )
 from sprechzeit.consultations.models import VoiceConfig
+from sprechzeit.legal.services import consents_record_signup, legal_documents_start
 from sprechzeit.payments.services.setup import platform_payments_default
 from sprechzeit.platforms.models import LegalEntity, Platform
 from sprechzeit.wallets.models import WalletSettings
@@ -209,12 +210,15 @@ def demo_seed() -> SeedSummary:
     categories: dict[tuple[str, str], Category] = {}
     for spec in PLATFORMS:
         _platform_seed(spec, entity, summary, categories)
+    for platform in summary.platforms:
+        legal_documents_start(platform=platform)  # AGB, Datenschutz, Widerruf (de + en)
     _partners_seed(summary, categories)
     for platform in summary.platforms:
         if not ClientAccount.objects.filter(platform=platform, user__email=CLIENT_EMAIL).exists():
             account = client_register(
                 platform=platform, email=CLIENT_EMAIL, password=DEMO_PASSWORD, first_name="Kim"
             )
+            consents_record_signup(user=account.user, platform=platform, ip=None)
             wallet_open(client_account=account)
             # The demo client has confirmed the address, so the welcome credit is there.
             user_verify_email(token=email_verification_token(user=account.user), platform=platform)

@@ -109,14 +109,18 @@ def _bank_details(account: ClientAccount) -> dict[str, str] | None:
 def wallet_page(request: HttpRequest, account: ClientAccount) -> HttpResponse:
     balance = wallets.wallet_balance(client_account=account)
     limit = wallets.wallet_deposit_limit(client_account=account)
+    refundable = selectors.refundable_now(account)
     return render(
         request,
         "payments/wallet.html",
         {
             "balance": balance,
-            "payments": selectors.payments_of(account)[:50],
+            "payments": selectors.payment_rows(account),
             "limit": limit,
             "state": account.wallet_state,
+            "refundable": refundable,
+            "refundable_text": f"{refundable.amount:.2f}".replace(".", ","),
+            "refund_requests": selectors.refund_requests_of(account)[:10],
         },
     )
 
@@ -226,7 +230,10 @@ def self_exclude(request: HttpRequest, account: ClientAccount) -> HttpResponse:
 @client_required
 @back_on_domain_error("payments:wallet")
 def refund_request(request: HttpRequest, account: ClientAccount) -> HttpResponse:
-    refunds.refund_request_create(client_account=account)
+    """The client asks for an amount of the refundable balance (empty: all of it)."""
+    raw = request.POST.get("amount", "").strip()
+    amount = _amount(raw, account, "amount") if raw else None
+    refunds.refund_request_create(client_account=account, amount=amount)
     messages.success(request, _("Ihr Erstattungsantrag wurde an unser Team übermittelt."))
     return redirect("payments:wallet")
 

@@ -10,6 +10,7 @@ from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.forms import PasswordResetForm
 from django.db.models import Q
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -18,6 +19,7 @@ from sprechzeit.accounts.throttles import request_throttled
 from sprechzeit.accounts.vat_place import EU, vat_id_clean, vat_id_problem
 from sprechzeit.core.inputs import EmailFormField
 from sprechzeit.core.throttle import Throttled
+from sprechzeit.notifications.services import mail_send
 from sprechzeit.platforms.models import Platform
 
 
@@ -88,7 +90,7 @@ class SignupForm(forms.Form):
         ),
     )
     accept_terms = forms.BooleanField(
-        label=_("Ich akzeptiere die AGB und habe die Datenschutzhinweise gelesen.")
+        label=_("Ich akzeptiere die AGB und habe die Datenschutzerklärung gelesen.")
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -185,6 +187,27 @@ class PlatformPasswordResetForm(PasswordResetForm):
         for user in User.objects.filter(scope, email__iexact=email, is_active=True):
             if user.has_usable_password():
                 yield user
+
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        """The reset link as a branded mail of the platform, in the user's language."""
+        path = reverse(
+            "site:password_reset_confirm",
+            kwargs={"uidb64": context["uid"], "token": context["token"]},
+        )
+        mail_send(
+            platform=self.platform,
+            to=context["user"],
+            template="password_reset",
+            context={"link": f"{context['protocol']}://{context['domain']}{path}"},
+        )
 
 
 class PinForm(forms.Form):

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -13,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from sprechzeit.accounts.errors import EmailTaken, InvalidVatId
+from sprechzeit.accounts.models import ClientAccount
 from sprechzeit.accounts.selectors import categories_of
 from sprechzeit.accounts.services import client_register
 from sprechzeit.accounts.throttles import signup_buckets
@@ -21,6 +23,9 @@ from sprechzeit.consultations.selectors import Availability
 from sprechzeit.core.inputs import amount_parse, form_status
 from sprechzeit.core.net import client_address
 from sprechzeit.core.throttle import Throttled, throttle_take
+from sprechzeit.legal.errors import LegalDocumentMissing
+from sprechzeit.legal.services import consents_record_signup
+from sprechzeit.notifications.services import mail_send
 from sprechzeit.platforms.errors import ContactRateLimited
 from sprechzeit.platforms.http import PlatformRequest
 from sprechzeit.platforms.models import Platform
@@ -34,7 +39,8 @@ from sprechzeit.site.selectors import (
     listing_reviews,
     listings_directory,
 )
-from sprechzeit.wallets.services import wallet_open
+from sprechzeit.wallets.errors import WalletError
+from sprechzeit.wallets.services import wallet_check_spend, wallet_open
 
 SORT_LABELS = (
     ("rating", gettext_lazy("Beste Bewertung")),
@@ -127,8 +133,22 @@ def listing_detail(request: PlatformRequest, slug: str) -> HttpResponse:
             "listing": entry.listing,
             "reviews": listing_reviews(entry.listing),
             "voice": VoiceConfig.objects.filter(platform=platform, is_active=True).first(),
+            "spend_refusal": _spend_refusal(request, platform),
         },
     )
+
+
+def _spend_refusal(request: HttpRequest, platform: Platform) -> str:
+    """Why this client may not start a paid consultation now (blocked after a
+    chargeback, self-excluded), or "": the profile then offers no "Jetzt chatten"."""
+    account = ClientAccount.objects.filter(user_id=request.user.pk or 0, platform=platform).first()
+    if account is None:
+        return ""
+    try:
+        wallet_check_spend(client_account=account)
+    except WalletError as exc:
+        return str(exc.message)
+    return ""
 
 
 def listing_status(request: PlatformRequest, slug: str) -> HttpResponse:
@@ -163,18 +183,26 @@ def signup(request: PlatformRequest) -> HttpResponse:
             form.add_error(None, exc.user_message())
             return render(request, "site/signup.html", {"form": form}, status=429)
         try:
-            account = client_register(
-                platform=platform,
-                email=form.cleaned_data["email"],
-                password=form.cleaned_data["password"],
-                first_name=form.cleaned_data["first_name"],
-                language=getattr(request, "LANGUAGE_CODE", "de"),
-                client_address=client_address(request),
-                country=form.cleaned_data["country"],
-                vat_id=form.cleaned_data["vat_id"],
-            )
+            # One transaction: no account without its consent to the AGB and privacy
+            # notice in force (their versions are stored with time and IP).
+            with transaction.atomic():
+                account = client_register(
+                    platform=platform,
+                    email=form.cleaned_data["email"],
+                    password=form.cleaned_data["password"],
+                    first_name=form.cleaned_data["first_name"],
+                    language=getattr(request, "LANGUAGE_CODE", "de"),
+                    client_address=client_address(request),
+                    country=form.cleaned_data["country"],
+                    vat_id=form.cleaned_data["vat_id"],
+                )
+                consents_record_signup(
+                    user=account.user, platform=platform, ip=client_address(request)
+                )
         except InvalidVatId as exc:
             form.add_error("vat_id", str(exc.message))
+        except LegalDocumentMissing as exc:
+            form.add_error(None, str(exc.message))
         except EmailTaken:
             form.add_error(
                 "email",
@@ -221,6 +249,15 @@ def contact(request: PlatformRequest) -> HttpResponse:
                 return render(
                     request, "site/contact.html", {"form": form, "rate_limited": True}, status=429
                 )
+            # A receipt without the message's text: the form must not relay content to
+            # an address someone else typed in (and the form is rate-limited).
+            mail_send(
+                platform=platform,
+                to=form.cleaned_data["email"],
+                template="contact_confirmation",
+                context={},
+                language=getattr(request, "LANGUAGE_CODE", None),
+            )
             return redirect("site:contact_done")
     return render(request, "site/contact.html", {"form": form}, status=form_status(form))
 

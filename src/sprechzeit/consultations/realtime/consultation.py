@@ -35,6 +35,7 @@ from sprechzeit.consultations.protocol import (
     EndedState,
     EndEvent,
     EndFrame,
+    EndSummary,
     ErrorFrame,
     HeartbeatAckFrame,
     HelloFrame,
@@ -60,6 +61,7 @@ from sprechzeit.consultations.services.metering import (
     consultation_pause,
     consultation_resume,
 )
+from sprechzeit.consultations.services.summary import consultation_summary
 from sprechzeit.consultations.tariff import tariff_rate
 from sprechzeit.core import metrics
 from sprechzeit.core.errors import DomainError
@@ -80,6 +82,10 @@ def _extend_state(consultation: Consultation, now: datetime) -> MeterState:
 def _pause_state(consultation: Consultation, pause: bool, now: datetime) -> MeterState:
     service = consultation_pause if pause else consultation_resume
     return meter_state(service(consultation=consultation, client=consultation.client, now=now))
+
+
+def _summary(consultation_id: object, role: Role) -> EndSummary | None:
+    return consultation_summary(consultation=consultation_by_id(str(consultation_id)), role=role)
 
 
 class ConsultationConsumer(Consumer):
@@ -150,8 +156,7 @@ class ConsultationConsumer(Consumer):
         elif consultation.status == Status.REQUESTED and room.role == "client":
             self._spawn(self._request_timer())
         elif consultation.status in (Status.ENDED, Status.SETTLED):
-            ended: EndFrame = {"type": "ended", "state": ended_state(consultation)}
-            await self.send_json(ended)
+            await self.send_json(await self._end_frame("ended", ended_state(consultation)))
 
     async def disconnect(self, code: int) -> None:
         for task in getattr(self, "_tasks", []):
@@ -285,8 +290,7 @@ class ConsultationConsumer(Consumer):
 
     async def consultation_ended(self, event: EndEvent) -> None:
         if self._end_announced:
-            settled: EndFrame = {"type": "settled", "state": event["state"]}
-            await self.send_json(settled)
+            await self.send_json(await self._end_frame("settled", event["state"]))
             return
         await self._announce_end(event["state"])
 
@@ -295,8 +299,15 @@ class ConsultationConsumer(Consumer):
         self._changed.set()
         if not self._end_announced:
             self._end_announced = True
-            frame: EndFrame = {"type": "ended", "state": state}
-            await self.send_json(frame)
+            await self.send_json(await self._end_frame("ended", state))
+
+    async def _end_frame(self, kind: Literal["ended", "settled"], state: EndedState) -> EndFrame:
+        """The end as this side's browser hears it; once booked, with its summary (the
+        client's includes the new balance and whether it may rate)."""
+        summary = None
+        if state["status"] == Status.SETTLED:
+            summary = await db(_summary, self.consultation.pk, self.role)
+        return {"type": kind, "state": state, "summary": summary}
 
     async def _closed_request(
         self, kind: Literal["declined", "missed", "cancelled"], event: StateEvent

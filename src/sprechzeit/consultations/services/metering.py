@@ -18,6 +18,7 @@ from sprechzeit.accounts.models import ClientAccount
 from sprechzeit.consultations import billing, events, pauses
 from sprechzeit.consultations.errors import NotParticipant, PauseNotAllowed
 from sprechzeit.consultations.locks import consultation_lock_against_racing_transitions
+from sprechzeit.consultations.mails import consultation_mails_on_commit
 from sprechzeit.consultations.models import Consultation, ConsultationPause, VoiceCall
 from sprechzeit.consultations.protocol import Role
 from sprechzeit.consultations.selectors import cut_off_at, meter_state, pauses_recorded
@@ -343,3 +344,4 @@ def _settle_locked(consultation: Consultation, moment: datetime) -> None:
             "settled_at",
         ]
     )
+    consultation_mails_on_commit(consultation=consultation)

@@ -22,8 +22,9 @@ from sprechzeit.consultations.services import (
     presence_set,
 )
 from sprechzeit.consultations.tests.factories import top_up
+from sprechzeit.core.money import Money, money_text
 from sprechzeit.ledger.tests.helpers import assert_ledger_sound
-from sprechzeit.partner.earnings import earnings_between, earnings_chart
+from sprechzeit.partner.earnings import earnings_between, earnings_chart, nice_ceiling
 from sprechzeit.platforms.tests.factories import platform_create
 
 pytestmark = pytest.mark.django_db
@@ -94,7 +95,38 @@ def test_earnings_today_month_and_chart_match_settled_consultations() -> None:
     login_verified(browser, partner.user)
     body = browser.get("/partner/", headers=A).content.decode()
     assert "<svg" in body
+    # Labelled axes: amounts on the left up to a round top, minutes on the right, days below.
+    top = nice_ceiling(consultation.partner_share_minor)
+    assert chart.max_share_minor == top >= consultation.partner_share_minor
+    assert [t.value for t in chart.share_ticks] == [0, top // 2, top]
+    assert [t.value for t in chart.minute_ticks] == [0, 2, 5]
+    assert [t.value for t in chart.day_ticks][:3] == [1, 5, 10]
+    assert chart.day_ticks[-1].value == len(chart.bars)
+    assert bar.height == chart.bottom - chart.top or bar.share_minor < top
+    for tick in chart.share_ticks:
+        label = money_text(Money(tick.value, "EUR"))
+        assert (
+            f'class="label share-label" text-anchor="end" dominant-baseline="middle">{label}<'
+            in body
+        )
+    assert 'class="label day-label" text-anchor="middle">15.<' in body
+    assert money_text(Money(consultation.partner_share_minor, "EUR")) in body
+    assert "EUR" not in body  # amounts as the site writes them, never "12.34 EUR"
     assert_ledger_sound()
+
+
+def test_nice_ceiling() -> None:
+    assert [nice_ceiling(v) for v in (0, 1, 3, 7, 10, 11, 186, 501, 18_658)] == [
+        1,
+        1,
+        5,
+        10,
+        10,
+        20,
+        200,
+        1000,
+        20_000,
+    ]
 
 
 def test_listing_edit_with_preview_limits_and_photo() -> None:

@@ -10,6 +10,7 @@ from sprechzeit.accounts.models import User
 from sprechzeit.accounts.services import staff_create
 from sprechzeit.accounts.tests.factories import login_verified
 from sprechzeit.core import clock
+from sprechzeit.core.money import Money, money_text
 from sprechzeit.payouts import services
 from sprechzeit.payouts.models import PayoutPolicy
 from sprechzeit.payouts.tests.factories import (
@@ -43,9 +44,15 @@ def test_payout_pages() -> None:
     page = client.get("/partner/auszahlungen/")
     assert page.status_code == 200
     assert run.payouts.get().end_to_end_id.encode() in page.content
+    # Amounts as the site writes them everywhere ("12,34 €"), never "12.34 EUR".
+    payout = run.payouts.get()
+    assert money_text(Money(payout.amount_minor, payout.currency)).encode() in page.content
+    assert b"EUR" not in page.content
     client.force_login(small.partner.user)
     page = client.get("/partner/auszahlungen/")
     assert b"vorgetragen" in page.content
+    assert "Auszahlung ab 10,00\xa0€".encode() in page.content
+    assert b"EUR" not in page.content
     assert run.payouts.get().end_to_end_id.encode() not in page.content
     staff_file = f"/verwaltung/auszahlungen/{run.pk}/datei/"
     network = {"host": "127.0.0.1"}  # staff pages exist on the network's hosts only

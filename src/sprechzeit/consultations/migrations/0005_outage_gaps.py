@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('consultations', '0003_meter_pause'),
+        ('consultations', '0004_client_vat_case'),
     ]
 
     operations = [
