@@ -146,7 +146,7 @@ def world_create() -> World:
         "admin:otp_totp_totpdevice_config": {"pk": device.pk},
         "admin:otp_totp_totpdevice_qrcode": {"pk": device.pk},
         "admin:app_list": {"app_label": "accounts"},
-        "django.views.static.serve": {"path": "nichts.png"},
+        "media": {"path": "nichts.png"},
     }
     owners = {
         "payments:result": frozenset({"client_a"}),
