@@ -198,6 +198,15 @@ URL_RULES: Final[dict[str, Rule]] = {
     "admin:django.contrib.admin.sites.catch_all_view": back_office("Admin: unknown page", STAFF),
 }
 
+# Answered by ops.middleware.OpsEndpointsMiddleware before any URL is resolved (no host,
+# session or table): what each gives away, and to whom.
+OPS_ENDPOINTS: Final[dict[str, str]] = {
+    "/healthz": "everyone: the process is up (no details)",
+    "/readyz": "everyone: database, cache and migrations ready (no details)",
+    "/metrics": "peers in METRICS_ALLOWED_IPS or a request with the METRICS_TOKEN bearer; "
+    "403 for anyone else",
+}
+
 # WebSocket routes (config/routing.py) by their route; the consumers check the object.
 WEBSOCKET_RULES: Final[dict[str, Rule]] = {
     "ws/ping/": public("WebSocket: ping", network=True),
