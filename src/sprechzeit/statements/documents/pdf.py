@@ -44,11 +44,14 @@ def _payout(frozen: dict[str, Any] | None) -> dict[str, Any] | None:
 
 def context(data: dict[str, Any]) -> dict[str, Any]:
     """The template's view of the frozen data: amounts and dates formatted German-style."""
+    # A cancellation (384) keeps the original's lines in its data (the XML negates the
+    # quantities); printed, every line carries the sign of the totals it adds up to.
+    sign = -1 if data["kind"] == "384" else 1
     lines = [
         {
             **line,
-            "amount": _money(int(line["amount_minor"])),
-            "gross": _money(int(line["gross_minor"])) if "gross_minor" in line else "",
+            "amount": _money(sign * int(line["amount_minor"])),
+            "gross": _money(sign * int(line["gross_minor"])) if "gross_minor" in line else "",
         }
         for line in data["lines"]
     ]
@@ -68,6 +71,8 @@ def context(data: dict[str, Any]) -> dict[str, Any]:
         "gross": _money(int(data["gross_minor"])),
         "rate": f"{rate:.0f}" if rate == rate.to_integral_value() else f"{rate}",
         "regular": data["vat"]["category"] == "S",
+        # § 19 UStG: a small business shows no VAT at all (not even 0,00 €)
+        "small_business": data["vat"]["category"] == "E",
         "cancels_date": _day(data["cancels"]["issue_date"]) if data.get("cancels") else "",
     }
 

@@ -1,0 +1,57 @@
+"""What the PDF prints (#15 point 5): a cancellation's lines carry the sign of its
+negative totals and it promises no payout; a § 19 note shows no VAT line at all."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from sprechzeit.core import clock
+from sprechzeit.statements import services
+from sprechzeit.statements.documents.pdf import statement_html
+from sprechzeit.statements.models import Statement
+from sprechzeit.statements.tests.factories import at, busy_scene, settled, tax_profile
+from sprechzeit.statements.vat import VatStatus
+
+pytestmark = pytest.mark.django_db
+
+
+def issued(*statuses: VatStatus) -> list[Statement]:
+    """One credit note per status, October closed once."""
+    scenes = [busy_scene() for _ in statuses]
+    for s, status in zip(scenes, statuses, strict=True):
+        tax_profile(s.partner, status)
+        settled(s, seconds=900, when=at(2026, 10, 5))
+    with clock.frozen_at(at(2026, 11, 2)):
+        services.statements_close(period="2026-10")
+    return [
+        Statement.objects.get(partner=s.partner, kind=Statement.Kind.CREDIT_NOTE) for s in scenes
+    ]
+
+
+def amounts(html: str) -> list[str]:
+    """The money printed in the amount columns (not their headings)."""
+    cells = re.findall(r'class="amount">(?:<strong>)?([^<]+)<', html)
+    return [cell for cell in cells if "€" in cell]
+
+
+def test_a_cancellation_prints_negative_lines_and_no_payout_sentence() -> None:
+    (note,) = issued(VatStatus.REGULAR)
+    with clock.frozen_at(at(2026, 11, 5)):
+        cancellation, _replacement = services.statement_cancel(statement=note, reissue=False)
+    html = statement_html(cancellation.data)
+    printed = amounts(html)
+    assert printed
+    assert all(value.startswith("-") for value in printed), printed
+    assert "Auszahlung per SEPA-Überweisung an" not in html
+    assert "Auszahlung per SEPA-Überweisung an" in statement_html(note.data)
+
+
+def test_a_small_business_note_shows_no_vat_line() -> None:
+    small, regular = issued(VatStatus.SMALL_BUSINESS, VatStatus.REGULAR)
+    html = statement_html(small.data)
+    assert "Umsatzsteuer (E)" not in html
+    assert "Umsatzsteuer" not in re.sub(r"<div class=\"note\">.*", "", html, flags=re.S)
+    assert "§ 19 UStG" in html
+    assert "Umsatzsteuer 19 %" in statement_html(regular.data)
