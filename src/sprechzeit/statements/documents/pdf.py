@@ -1,16 +1,19 @@
 """The PDF of a statement: a Django template rendered by WeasyPrint as PDF/A-3b, then the
 issued CII XML attached as `factur-x.xml` with the ZUGFeRD/Factur-X XMP (factur-x's
-`generate_from_binary`). German by default, English when the partner asked for it.
+`generate_from_binary`), its XMP descriptions given `rdf:about` as PDF/A requires
+(`xmp_described`). German by default, English when the partner asked for it.
 """
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 from django.template.loader import render_to_string
 from django.utils import translation
+from lxml import etree
 
 from sprechzeit.statements.payability import Blocker, PayoutDecision
 from sprechzeit.statements.periods import period_name
@@ -103,4 +106,32 @@ def statement_pdf(*, data: dict[str, Any], xml: bytes) -> bytes:
         },
         lang=data.get("language") or "de",
     )
-    return bytes(result)
+    return xmp_described(bytes(result))
+
+
+RDF: Final = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+
+
+def xmp_described(pdf: bytes) -> bytes:
+    """The PDF with `rdf:about=""` on every `rdf:Description` of its XMP metadata:
+    factur-x writes them without, and PDF/A validators (ISO 19005-3, 6.6.2.1; veraPDF)
+    refuse a description that names no resource."""
+    from pypdf import PdfReader, PdfWriter  # noqa: PLC0415 (heavy)
+    from pypdf.generic import StreamObject  # noqa: PLC0415 (heavy)
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    metadata = writer.root_object["/Metadata"].get_object()
+    if not isinstance(metadata, StreamObject):
+        return pdf
+    root = etree.fromstring(metadata.get_data(), etree.XMLParser(resolve_entities=False))
+    for description in root.iter(f"{{{RDF}}}Description"):
+        description.set(f"{{{RDF}}}about", description.get(f"{{{RDF}}}about", ""))
+    packet = etree.tostring(root, encoding="utf-8")
+    metadata.set_data(
+        b'<?xpacket begin="\xef\xbb\xbf" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
+        + packet
+        + b'\n<?xpacket end="w"?>'
+    )
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

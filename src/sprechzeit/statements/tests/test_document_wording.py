@@ -1,15 +1,18 @@
 """What the PDF prints (#15 point 5): a cancellation's lines carry the sign of its
-negative totals and it promises no payout; a § 19 note shows no VAT line at all."""
+negative totals and it promises no payout; a § 19 note shows no VAT line at all; the
+XMP metadata's descriptions name their resource (PDF/A-3)."""
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
+from lxml import etree
 
 from sprechzeit.core import clock
 from sprechzeit.statements import services
-from sprechzeit.statements.documents.pdf import statement_html
+from sprechzeit.statements.documents.pdf import RDF, statement_html
 from sprechzeit.statements.models import Statement
 from sprechzeit.statements.tests.factories import at, busy_scene, settled, tax_profile
 from sprechzeit.statements.vat import VatStatus
@@ -55,3 +58,21 @@ def test_a_small_business_note_shows_no_vat_line() -> None:
     assert "Umsatzsteuer" not in re.sub(r"<div class=\"note\">.*", "", html, flags=re.S)
     assert "§ 19 UStG" in html
     assert "Umsatzsteuer 19 %" in statement_html(regular.data)
+
+
+def test_the_pdf_xmp_names_its_resource_and_keeps_the_invoice() -> None:
+    from facturx import get_xml_from_pdf  # noqa: PLC0415 (heavy)
+    from pypdf import PdfReader  # noqa: PLC0415 (heavy)
+
+    (note,) = issued(VatStatus.REGULAR)
+    note = services.statement_render_pdf(statement_id=note.pk)
+    pdf = bytes(note.pdf or b"")
+    xmp = PdfReader(io.BytesIO(pdf)).trailer["/Root"]["/Metadata"].get_object().get_data()
+    assert xmp.startswith(b"<?xpacket begin=")
+    root = etree.fromstring(xmp)
+    descriptions = list(root.iter(f"{{{RDF}}}Description"))
+    assert len(descriptions) >= 4
+    assert all(d.get(f"{{{RDF}}}about") == "" for d in descriptions)
+    assert b"factur-x" in xmp.lower() or b"fx:" in xmp
+    _name, xml = get_xml_from_pdf(pdf, check_xsd=False)
+    assert xml == bytes(note.xml or b"")
