@@ -56,9 +56,21 @@ ensure_nginx() {
   fi
 }
 
+ensure_redis_server() {
+  # The failover tests (tests/ops) start and restart a Redis server of their own.
+  command -v redis-server >/dev/null && return 0
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+    echo "Installing redis-server for the failover tests (apt-get install redis-server)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -qq redis-server >/dev/null
+  else
+    echo "redis-server is missing: install it with 'sudo apt-get install redis-server' (failover tests will fail under CI)." >&2
+  fi
+}
+
 status=0
 ensure_chromium
 ensure_nginx
+ensure_redis_server
 case "${DATABASE_URL:-}" in
   postgres*|postgresql*)
     ensure_postgres

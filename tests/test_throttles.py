@@ -25,6 +25,7 @@ from sprechzeit.accounts.tests.factories import (
 from sprechzeit.config.env import Env
 from sprechzeit.core import clock
 from sprechzeit.demo.management.commands.demo import UVICORN_OPTIONS
+from sprechzeit.legal.services import legal_documents_start
 from sprechzeit.platforms.models import ContactMessage
 from sprechzeit.platforms.tests.factories import platform_create
 
@@ -157,25 +158,30 @@ def test_totp_step_is_throttled_per_user_and_unlocks_after_the_window() -> None:
         assert _logged_in(browser)
 
 
-def test_password_reset_is_throttled_per_address_typed_and_per_client_address() -> None:
+def test_password_reset_is_throttled_per_address_typed_and_per_client_address(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
     platform = platform_create(slug="a")
     client_create(platform=platform, email="kim@example.com")
     with clock.frozen_at(T0):
-        statuses = [
-            Client(REMOTE_ADDR=f"198.51.100.{n + 1}")
-            .post("/passwort/vergessen/", {"email": "kim@example.com"}, headers=A)
-            .status_code
-            for n in range(4)
-        ]
+        # Mails go out after commit: the callbacks run when the capture ends.
+        with django_capture_on_commit_callbacks(execute=True):
+            statuses = [
+                Client(REMOTE_ADDR=f"198.51.100.{n + 1}")
+                .post("/passwort/vergessen/", {"email": "kim@example.com"}, headers=A)
+                .status_code
+                for n in range(4)
+            ]
         assert statuses == [302, 302, 302, 429]
         assert len(mail.outbox) == 3
         # Unknown addresses: the same answers, no mail.
-        unknown = [
-            Client(REMOTE_ADDR=f"198.51.100.{n + 1}")
-            .post("/passwort/vergessen/", {"email": "nobody@example.com"}, headers=A)
-            .status_code
-            for n in range(4)
-        ]
+        with django_capture_on_commit_callbacks(execute=True):
+            unknown = [
+                Client(REMOTE_ADDR=f"198.51.100.{n + 1}")
+                .post("/passwort/vergessen/", {"email": "nobody@example.com"}, headers=A)
+                .status_code
+                for n in range(4)
+            ]
         assert unknown == statuses
         assert len(mail.outbox) == 3
         one = Client(REMOTE_ADDR="203.0.113.5")
@@ -194,7 +200,7 @@ def test_password_reset_is_throttled_per_address_typed_and_per_client_address() 
 
 def test_signup_is_throttled_per_client_address(settings: Any) -> None:
     settings.SPRECHZEIT_THROTTLES = {**settings.SPRECHZEIT_THROTTLES, "signup_address": (3, 3600)}
-    platform_create(slug="a")
+    legal_documents_start(platform=platform_create(slug="a"), valid_from=T0)
     with clock.frozen_at(T0) as frozen:
         statuses = []
         for n in range(4):

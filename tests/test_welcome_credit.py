@@ -28,6 +28,7 @@ from sprechzeit.core.money import Money
 from sprechzeit.ledger.models import AccountPurpose
 from sprechzeit.ledger.selectors import account_balance
 from sprechzeit.ledger.tests.helpers import assert_ledger_sound
+from sprechzeit.legal.services import legal_documents_start
 from sprechzeit.platforms.models import Platform
 from sprechzeit.platforms.tests.factories import platform_create
 from sprechzeit.wallets import services as wallets
@@ -69,6 +70,7 @@ def test_bonus_only_after_the_address_is_confirmed_and_not_spendable_before(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     s = scene(balance_minor=0, platform=platform_create(slug="a"))
+    legal_documents_start(platform=s.platform)
     _welcome(s.platform)
     browser, account, link = _sign_up(
         "neu@example.com", address="198.51.100.1", capture=django_capture_on_commit_callbacks
@@ -81,12 +83,20 @@ def test_bonus_only_after_the_address_is_confirmed_and_not_spendable_before(
     assert not Consultation.objects.filter(client=account).exists()
     assert_ledger_sound()
 
-    assert browser.get(link, headers=A).status_code == 200
+    confirmed = browser.get(link, headers=A)
+    assert confirmed.status_code == 200
+    assert "Ihr Startguthaben von 5,00\xa0€ ist gutgeschrieben" in confirmed.content.decode()
     assert _bonus(account) == WELCOME
     # Opening the link again gives nothing more.
-    assert browser.get(link, headers=A).status_code == 200
+    again = browser.get(link, headers=A)
+    assert again.status_code == 200
+    assert "Startguthaben" not in again.content.decode()
     assert _bonus(account) == WELCOME
     assert WelcomeCreditGrant.objects.filter(client_account=account).count() == 1
+    # The start page names it too, with the minutes it buys.
+    browser.force_login(account.user)
+    offer = browser.get(f"/beratung/starten/{s.listing.slug}/", headers=A).content.decode()
+    assert "Ihr Startguthaben von 5,00\xa0€ ist gutgeschrieben" in offer
     consultation = consultation_request(client=account, listing=s.listing)
     assert consultation.status == Consultation.Status.REQUESTED
     assert_ledger_sound()
@@ -96,6 +106,7 @@ def test_eleventh_sign_up_from_one_address_gets_no_bonus(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     platform = platform_create(slug="a")
+    legal_documents_start(platform=platform, valid_from=T0)
     _welcome(platform, welcome_max_per_address=10, welcome_max_per_domain=None)
     with clock.frozen_at(T0) as frozen:
         accounts = []

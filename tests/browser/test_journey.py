@@ -15,6 +15,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from sprechzeit.demo.seed import DEMO_PASSWORD, DEMO_TOTP_SECRET, PARTNERS
 from tests.browser.conftest import LiveServer, screenshot_path
+from tests.browser.test_phone_layouts import FITS
 
 pytestmark = pytest.mark.browser
 
@@ -53,7 +54,9 @@ def _client_signs_up_and_tops_up(page: Page, server: LiveServer, email: str) -> 
     page.get_by_role("button", name="Konto anlegen").click()
     expect(page.get_by_text("Ihr Kundenkonto ist angelegt")).to_be_visible()
     mail = next(m for m in reversed(server.mails()) if email in m)
-    link = re.search(r"http://coaching\.localhost:\d+/bestaetigen/[^\s]+/", mail.replace("=\n", ""))
+    link = re.search(
+        r"http://coaching\.localhost:\d+/bestaetigen/[^\s]+/", mail
+    )  # 8bit: the link is whole
     assert link is not None
     page.goto(link.group(0))
     expect(
@@ -88,10 +91,27 @@ def test_client_and_partner_chat_until_the_balance_ends_it(
     client.goto(demo_server.url("coaching", "/berater/anna-berger/"))
     expect(client.get_by_text("4,99\xa0€ pro Minute")).to_be_visible()
     client.screenshot(path=screenshot_path("profile-phone"), full_page=True)
+    # § 356 BGB: the first paid consultation asks for the immediate start once.
+    client.get_by_label(
+        "Ich verlange ausdrücklich, dass die Beratung sofort beginnt", exact=False
+    ).check()
     client.get_by_role("button", name="Jetzt chatten").click()
+    # Before money is spent: the rate, the balance and the minutes it buys, confirmed once.
+    expect(client.locator("#offer-rate")).to_have_text("4,99\xa0€ pro Minute")
+    expect(client.locator("#offer-balance")).to_have_text("1,00\xa0€")
+    expect(client.locator("#offer-minutes")).to_have_text("12 Sekunden")
+    client.screenshot(path=screenshot_path("start-confirm-phone"), full_page=True)
+    client.get_by_role("button", name="Kostenpflichtig starten").click()
     expect(client.get_by_role("heading", name="Beratung mit Anna Berger")).to_be_visible()
+    # No empty warning bar; on a phone the input sits above the fold, nothing scrolls sideways.
+    expect(client.locator("#meter-warning")).to_be_hidden()
+    expect(client.locator("#chat-input")).to_be_in_viewport()
+    assert client.evaluate(FITS)
 
-    # The partner's screen shows the request live; accepting opens the room.
+    # The partner's screen shows the request live, visibly too (sound may be off);
+    # accepting opens the room.
+    expect(partner.locator("#request-alert")).to_be_visible()
+    expect(partner.locator("#request-list .request-new")).to_have_count(1)
     partner.get_by_role("button", name="Annehmen").click()
     expect(partner.get_by_role("heading", name="Beratung")).to_be_visible()
 
@@ -111,10 +131,34 @@ def test_client_and_partner_chat_until_the_balance_ends_it(
     expect(client.locator("#meter-status")).to_contain_text("beendet", timeout=30_000)
     expect(partner.locator("#meter-status")).to_contain_text("beendet", timeout=10_000)
 
+    # The end state, without a reload: the summary (why, how long, what it cost, the
+    # balance now), the controls off, no warning, no "läuft weiter", the rating rule.
+    summary = client.locator("#end-summary")
+    expect(summary).to_be_visible()
+    expect(summary).to_contain_text("Die Beratung ist beendet")
+    expect(client.locator("#summary-reason")).to_have_text("Guthaben aufgebraucht")
+    expect(client.locator("#summary-duration")).to_have_text("0:12")
+    expect(client.locator("#summary-amount")).to_have_text("1,00\xa0€", timeout=10_000)
+    expect(client.locator("#summary-balance")).to_have_text("0,00\xa0€")
+    for control in ("#chat-input", "#send-button", "#end-button"):
+        expect(client.locator(control)).to_be_disabled()
+        expect(partner.locator(control)).to_be_disabled()
+    expect(client.locator("#meter-warning")).to_be_hidden()
+    expect(client.get_by_text("Die Beratung läuft weiter")).to_be_hidden()
+    expect(client.locator("#rating-form")).to_be_hidden()
+    expect(client.locator("#rating-note")).to_be_visible()
+    expect(client.locator("#rating-note")).to_contain_text("ab 3 Minuten bezahlter Zeit")
+    expect(partner.locator("#summary-amount")).to_have_text("1,00\xa0€", timeout=10_000)
+    expect(partner.locator("#summary-balance")).to_have_count(0)
+    client.screenshot(path=screenshot_path("consultation-ended-phone"), full_page=True)
+
     client.goto(demo_server.url("coaching", reverse("consultations:records")))
     row = client.get_by_role("row").filter(has_text="Anna Berger").first
     expect(row).to_contain_text("0:12")  # 12 paid seconds …
     expect(row).to_contain_text("1,00\xa0€")  # … billed exactly the balance
+    # On the phone the amount column is on screen, not cut off at the right.
+    expect(row.locator(".record-amount")).to_be_in_viewport()
+    assert client.evaluate(FITS)
     client.screenshot(path=screenshot_path("history-phone"), full_page=True)
 
     partner.goto(demo_server.url("coaching", reverse("consultations:partner_records")))

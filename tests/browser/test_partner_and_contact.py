@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 
 import pytest
 from django_otp.oath import totp
@@ -29,14 +30,24 @@ def test_partner_logs_in_with_totp_goes_online_edits_listing_sees_earnings(
     page.wait_for_timeout(2_100)  # django-otp's throttle after a wrong code
     page.get_by_label("Sechsstelliger Code").fill(f"{totp(base64.b32decode(DEMO_TOTP_SECRET)):06d}")
     page.get_by_role("button", name="Bestätigen").click()
-    page.get_by_role("link", name="Berater-Bereich").click()
+    # The log-in from the site lands in the partner area, not on a home page.
     expect(page.get_by_role("heading", name="Hallo Luna")).to_be_visible()
+    assert page.url.endswith("/partner/")
 
     page.get_by_role("button", name="Online gehen").click()
     expect(page.get_by_text("Sie sind jetzt online")).to_be_visible()
     expect(page.get_by_role("button", name="Offline gehen")).to_be_visible()
     # Earnings of the demo's weeks of history: a table per platform and a local SVG chart.
     expect(page.get_by_role("heading", name="Einnahmen")).to_be_visible()
+    # The chart has labelled axes: amounts ("… €") left, minutes right, days below.
+    chart = page.locator("figure.chart").first
+    expect(chart.locator(".share-label").last).to_have_text(
+        re.compile(r"^\d+(\.\d{3})*,\d\d\xa0€$")
+    )
+    expect(chart.locator(".minute-label")).to_have_count(3)
+    expect(chart.locator(".day-label").first).to_have_text("1.")
+    expect(chart.locator(".chart-total")).to_contain_text("€")
+    expect(page.get_by_text(re.compile(r"\d\.\d\d EUR"))).to_have_count(0)
     page.screenshot(path=screenshot_path("partner-dashboard"), full_page=True)
 
     page.get_by_role("link", name="bearbeiten").first.click()
@@ -57,9 +68,24 @@ def test_partner_logs_in_with_totp_goes_online_edits_listing_sees_earnings(
     expect(page.get_by_text("2,79\xa0€ pro Minute")).to_be_visible()
     expect(page.locator(".status-online")).to_be_visible()
 
-    page.goto(demo_server.url("karten", "/partner/gutschriften/"))
+    page.goto(demo_server.url("karten", "/partner/"))
+    tabs = page.get_by_role("navigation", name="Berater-Bereich")
+    tabs.get_by_role("link", name="Gutschriften").click()
     expect(page.get_by_text("GS-").first).to_be_visible()
+    expect(page.get_by_text(re.compile(r"\d\.\d\d EUR"))).to_have_count(0)
     page.screenshot(path=screenshot_path("partner-statements"), full_page=True)
+    # Every sub-page keeps the tabs (and the log-out).
+    for name in ("Auszahlungen", "Steuer- und Bankdaten", "Gespräche und Einzelnachweis"):
+        page.get_by_role("navigation", name="Berater-Bereich").get_by_role(
+            "link", name=name
+        ).click()
+        current = page.get_by_role("navigation", name="Berater-Bereich").locator(
+            "[aria-current=page]"
+        )
+        expect(current).to_have_text(name)
+        expect(page.get_by_role("button", name="Abmelden")).to_be_visible()
+    page.get_by_role("button", name="Abmelden").click()
+    expect(page.get_by_role("link", name="Anmelden")).to_be_visible()
     page.close()
 
 

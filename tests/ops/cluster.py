@@ -81,15 +81,24 @@ class Cluster:
     worker: subprocess.Popen[bytes] | None
     tls: ssl.SSLContext
     _logs: list[IO[bytes]] = field(default_factory=list)
+    _more: ExitStack = field(default_factory=ExitStack)
 
     @classmethod
     @contextmanager
     def start(
-        cls, folder: Path, *, database_url: str, nodes: int = 2, worker: bool = True
+        cls,
+        folder: Path,
+        *,
+        database_url: str,
+        nodes: int = 2,
+        worker: bool = True,
+        redis_url: str = REDIS_URL,
+        extra_environment: dict[str, str] | None = None,
     ) -> Iterator[Cluster]:
         nginx_binary = ngx.nginx_binary()
         ports = [ngx.free_port() for _ in range(nodes)]
-        environment = node_environment(folder, database_url=database_url)
+        environment = node_environment(folder, database_url=database_url, redis_url=redis_url)
+        environment.update(extra_environment or {})
         site_folder = folder / "nginx"
         site_folder.mkdir()
         site = ngx.site(site_folder, nodes=[f"127.0.0.1:{port}" for port in ports])
@@ -117,19 +126,7 @@ class Cluster:
                 started.append(Node(index=index, port=port, process=process, log=log_path))
             celery: subprocess.Popen[bytes] | None = None
             if worker:
-                log = (folder / "worker.log").open("wb")
-                logs.append(log)
-                celery = subprocess.Popen(
-                    [
-                        str(BIN / "celery"), "-A", "sprechzeit.config", "worker",
-                        "--pool", "solo", "--loglevel", "INFO", "--without-gossip",
-                        "--without-mingle", "--hostname", f"ops-test-{secrets.token_hex(4)}@%h",
-                    ],
-                    env={**environment, "PROMETHEUS_MULTIPROC_DIR": str(folder / "metrics-worker")},
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )  # fmt: skip
+                celery = worker_start(folder, environment, logs)
                 stack.callback(_stop, celery)
             for node in started:
                 wait_until(
@@ -137,6 +134,7 @@ class Cluster:
                     what=f"node {node.index} to answer /healthz (log: {node.log})",
                 )
             nginx = stack.enter_context(ngx.running(nginx_binary, site))
+            more = stack.enter_context(ExitStack())
             yield cls(
                 folder=folder,
                 environment=environment,
@@ -146,6 +144,7 @@ class Cluster:
                 worker=celery,
                 tls=ssl.create_default_context(cafile=str(site.certificate)),
                 _logs=logs,
+                _more=more,
             )
 
     def https(
@@ -170,6 +169,19 @@ class Cluster:
         status, _headers, body = self.https("GET", path)
         return status, json.loads(body)
 
+    def worker_restart(self, *, pool: str = "solo") -> subprocess.Popen[bytes]:
+        """A new Celery worker (after `kill_worker`, or for a cluster started without
+        one), stopped with the cluster."""
+        self.worker = worker_start(self.folder, self.environment, self._logs, pool=pool)
+        self._more.callback(_stop, self.worker)
+        return self.worker
+
+    def kill_worker(self) -> None:
+        """SIGKILL the Celery worker's process group: no clean shutdown, no ack."""
+        assert self.worker is not None
+        os.killpg(self.worker.pid, signal.SIGKILL)
+        self.worker.wait(timeout=30)
+
     def kill_node(self, index: int, sig: signal.Signals = signal.SIGKILL) -> None:
         """Kill a node's whole process group at once (SIGKILL: no clean shutdown)."""
         process = self.nodes[index].process
@@ -187,7 +199,29 @@ class Cluster:
         return [ngx.upstreams_of(entry) for entry in entries[since : since + count]]
 
 
-def node_environment(folder: Path, *, database_url: str) -> dict[str, str]:
+def worker_start(
+    folder: Path, environment: dict[str, str], logs: list[IO[bytes]], *, pool: str = "solo"
+) -> subprocess.Popen[bytes]:
+    """A Celery worker: solo pool (one process: SIGKILL takes the task with it), or
+    prefork with one pool process (as production runs it, with one process fewer)."""
+    log = (folder / "worker.log").open("ab")
+    logs.append(log)
+    return subprocess.Popen(
+        [
+            str(BIN / "celery"), "-A", "sprechzeit.config", "worker",
+            "--pool", pool, "--concurrency", "1", "--loglevel", "INFO", "--without-gossip",
+            "--without-mingle", "--hostname", f"ops-test-{secrets.token_hex(4)}@%h",
+        ],
+        env={**environment, "PROMETHEUS_MULTIPROC_DIR": str(folder / "metrics-worker")},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )  # fmt: skip
+
+
+def node_environment(
+    folder: Path, *, database_url: str, redis_url: str = REDIS_URL
+) -> dict[str, str]:
     """A production environment on loopback: real secrets made up, JSON logs, metrics per
     node, Redis for channel layer, cache and broker."""
     environment = {
@@ -202,7 +236,7 @@ def node_environment(folder: Path, *, database_url: str) -> dict[str, str]:
             "SPRECHZEIT_MODE": "production",
             "SECRET_KEY": secrets.token_urlsafe(40),
             "DATABASE_URL": database_url,
-            "REDIS_URL": REDIS_URL,
+            "REDIS_URL": redis_url,
             "ALLOWED_HOSTS": "localhost,127.0.0.1",
             "VAR_DIR": str(var),
             "LOG_FORMAT": "json",

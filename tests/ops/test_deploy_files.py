@@ -100,6 +100,7 @@ def test_the_environment_example_sets_only_declared_variables_and_loads() -> Non
         ({"LOG_FORMAT": "xml"}, "LOG_FORMAT='xml' is not one of: json, text."),
         ({"METRICS_ALLOWED_IPS": "10.0.0.0/8,nonsense"}, "METRICS_ALLOWED_IPS="),
         ({"METRICS_TOKEN": "short"}, "METRICS_TOKEN is shorter than 16 characters"),
+        ({"CELERY_VISIBILITY_TIMEOUT": "0"}, "CELERY_VISIBILITY_TIMEOUT='0' is not a whole"),
     ],
 )
 def test_bad_operations_settings_stop_the_start_with_a_clear_message(

@@ -286,11 +286,15 @@ def test_uploaded_media_is_served_as_an_image_or_a_download(proxy: Proxy) -> Non
     (photos / "evil.html").write_text("<script>alert(1)</script>")
     status, headers, _body = proxy.request("GET", "/media/listings/photos/anna.png")
     assert (status, headers["content-type"]) == (200, "image/png")
-    status, headers, _body = proxy.request("GET", "/media/listings/photos/evil.html")
-    assert status == 200
-    assert headers["content-type"] == "application/octet-stream"
     assert headers["x-content-type-options"] == "nosniff"
-    assert "sandbox" in headers["content-security-policy"]
+    (photos / "evil.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>')
+    (photos / "old.gif").write_bytes(b"GIF89a<script>alert(1)</script>")
+    for name in ("evil.html", "evil.svg", "old.gif"):
+        status, headers, _body = proxy.request("GET", f"/media/listings/photos/{name}")
+        assert status == 200
+        assert headers["content-type"] == "application/octet-stream"
+        assert headers["x-content-type-options"] == "nosniff"
+        assert "sandbox" in headers["content-security-policy"]
 
 
 def test_metrics_are_not_reachable_through_the_proxy(proxy: Proxy) -> None:

@@ -8,7 +8,7 @@ VAT, to the partner's payable and to the operator's revenue. The export writes
 - one revenue row: clearing → revenue, the gross amount (VAT + partner share + the
   operator's part) with the BU key of the VAT rate, so DATEV books the VAT itself and
   the revenue account holds the whole net amount the operator sold in its own name;
-- one row per partner share: partner fees (expense) → the partner's payable.
+- one row for the partner's share: partner fees (expense) → the partner's payable.
 
 Rows whose two accounts map to the same DATEV account are left out (they move nothing
 there). The `accounts_movement` helper turns rows back into movements per DATEV account,
@@ -18,7 +18,7 @@ splitting off the VAT of BU-keyed rows as DATEV does; tests compare it with the 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -81,8 +81,23 @@ def vat_key(*, gross_minor: int, vat_minor: int) -> str:
     return ""
 
 
-def _split_rows(legs: Sequence[Movement]) -> list[DatevRow]:
-    amounts = {leg.purpose: leg.amount_minor for leg in legs}
+def split_key(movement: Movement) -> str:
+    """What groups the legs of one charge split: the consultation, else the batch."""
+    if movement.reference.startswith("consultation:"):
+        return movement.reference
+    return movement.batch_id
+
+
+REVENUE_BY_CASE: Final[dict[str, str]] = {
+    "reverse_charge": mapping.REVENUE_REVERSE_CHARGE,
+    "not_taxable": mapping.REVENUE_NOT_TAXABLE,
+}
+
+
+def _split_rows(legs: Sequence[Movement], cases: Mapping[str, str]) -> list[DatevRow]:
+    amounts: dict[str, int] = defaultdict(int)
+    for leg in legs:
+        amounts[leg.purpose] += leg.amount_minor
     first = legs[0]
     vat = amounts.get("consultation_vat", 0)
     partner = amounts.get("consultation_partner", 0)
@@ -91,33 +106,52 @@ def _split_rows(legs: Sequence[Movement]) -> list[DatevRow]:
     rows = []
     if vat and not key:  # no rate fits: the VAT as its own row, the revenue net
         vat_leg = next(leg for leg in legs if leg.purpose == "consultation_vat")
-        rows.append(DatevRow(vat, first.debit_kind, vat_leg.credit_kind, vat_leg, vat_leg.purpose))
+        rows.append(
+            DatevRow(vat, first.debit_kind, vat_leg.credit_kind, vat_leg, "consultation_vat")
+        )
         gross -= vat
+    revenue: str = AccountPurpose.PLATFORM_REVENUE
+    if not vat:
+        revenue = REVENUE_BY_CASE.get(cases.get(first.reference, ""), revenue)
     if gross:
         rows.append(
             DatevRow(
                 gross,
                 first.debit_kind,
-                AccountPurpose.PLATFORM_REVENUE,
+                revenue,
                 first,
                 "consultation_split",
                 key,
             )
         )
-    for leg in legs:
-        if leg.purpose == "consultation_partner":
-            rows.append(
-                DatevRow(leg.amount_minor, mapping.PARTNER_FEES, leg.credit_kind, leg, leg.purpose)
+    if partner:
+        partner_leg = next(leg for leg in legs if leg.purpose == "consultation_partner")
+        rows.append(
+            DatevRow(
+                partner,
+                mapping.PARTNER_FEES,
+                partner_leg.credit_kind,
+                partner_leg,
+                "consultation_partner",
             )
+        )
     return rows
 
 
-def datev_rows(movements: Sequence[Movement]) -> list[DatevRow]:
-    """The rows of `movements` in booking order (see the module docstring)."""
+def datev_rows(
+    movements: Sequence[Movement], cases: Mapping[str, str] | None = None
+) -> list[DatevRow]:
+    """The rows of `movements` in booking order (see the module docstring). `cases`
+    maps a consultation reference to its client's VAT case; a revenue row without VAT
+    goes to the revenue account of that case."""
+    cases = cases or {}
+    # A consultation settles each of its holds in its own batch (the VAT taken from the
+    # first holds); its legs are grouped by the consultation, so the revenue row has
+    # the consultation's gross, from which DATEV splits off exactly the booked VAT.
     splits: dict[str, list[Movement]] = defaultdict(list)
     for movement in movements:
         if movement.purpose in SPLIT_LEGS:
-            splits[movement.batch_id].append(movement)
+            splits[split_key(movement)].append(movement)
     rows: list[DatevRow] = []
     for movement in movements:
         if movement.purpose not in SPLIT_LEGS:
@@ -130,8 +164,8 @@ def datev_rows(movements: Sequence[Movement]) -> list[DatevRow]:
                     movement.purpose,
                 )
             )
-        elif splits[movement.batch_id][0] is movement:
-            rows.extend(_split_rows(splits[movement.batch_id]))
+        elif splits[split_key(movement)][0] is movement:
+            rows.extend(_split_rows(splits[split_key(movement)], cases))
     return rows
 
 

@@ -4,7 +4,8 @@ account is exported to, and the BU keys (tax keys) of the revenue rows.
 Declared once here and documented in docs/accounting.md; every number is for the tax
 adviser to confirm. The kinds are the ledger's account purposes plus `partner_fees`, the
 expense for the partners' shares (the ledger credits a share straight from the
-consultation clearing to the partner's payable; the export shows it as an expense).
+consultation clearing to the partner's payable; the export shows it as an expense), and
+two revenue kinds for consultations not taxed in Germany (by the client's VAT case).
 
 Revenue accounts are plain accounts without VAT automatism (SKR 03 8200, SKR 04 4200):
 a revenue row carries the gross amount and a BU key, and DATEV splits off the VAT onto
@@ -20,6 +21,9 @@ from typing import Final
 from sprechzeit.ledger.models import AccountPurpose
 
 PARTNER_FEES: Final = "partner_fees"
+# Revenue from clients whose consultations are not taxed in Germany (accounts/vat_place).
+REVENUE_REVERSE_CHARGE: Final = "revenue_reverse_charge"
+REVENUE_NOT_TAXABLE: Final = "revenue_not_taxable"
 SKR03: Final = "SKR03"
 SKR04: Final = "SKR04"
 
@@ -45,6 +49,12 @@ ACCOUNTS: Final[dict[str, tuple[int, int, str]]] = {
     AccountPurpose.ROUNDING: (4900, 6300, "Sonstige betriebliche Aufwendungen (Rundung)"),
     AccountPurpose.PROVIDER_FEES: (4970, 6855, "Nebenkosten des Geldverkehrs"),
     AccountPurpose.PLATFORM_REVENUE: (8200, 4200, "Erlöse (mit BU-Schlüssel)"),
+    REVENUE_REVERSE_CHARGE: (
+        8336,
+        4336,
+        "Erlöse aus im anderen EU-Land steuerpflichtigen sonstigen Leistungen (§ 13b)",
+    ),
+    REVENUE_NOT_TAXABLE: (8338, 4338, "Erlöse aus im Drittland steuerbaren Leistungen"),
     AccountPurpose.OPENING_BALANCE: (9000, 9000, "Saldenvorträge"),
 }
 

@@ -20,6 +20,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from sprechzeit.accounts.models import ClientAccount
+from sprechzeit.consultations.models import Consultation
 from sprechzeit.ledger.models import Account, Transfer, TransferKind
 from sprechzeit.payments.models import ProviderConfig
 from sprechzeit.payouts.models import Payout
@@ -116,3 +117,12 @@ def document_numbers(references: Iterable[str]) -> dict[str, str]:
     ):
         numbers[f"payout:{pk}"] = e2e
     return numbers
+
+
+def consultation_vat_cases(references: Iterable[str]) -> dict[str, str]:
+    """The client's VAT case of each `consultation:<id>` reference."""
+    ids = [r.partition(":")[2] for r in references if r.startswith("consultation:")]
+    return {
+        f"consultation:{pk}": case
+        for pk, case in Consultation.objects.filter(pk__in=ids).values_list("pk", "vat_case")
+    }

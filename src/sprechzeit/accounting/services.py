@@ -12,7 +12,7 @@ from django.utils import timezone
 from sprechzeit.accounting import errors
 from sprechzeit.accounting.datev import datev_rows, extf_rows
 from sprechzeit.accounting.extf import Header, Row, extf_bytes, file_name
-from sprechzeit.accounting.selectors import period_movements
+from sprechzeit.accounting.selectors import consultation_vat_cases, period_movements
 from sprechzeit.core import clock
 from sprechzeit.platforms.models import LegalEntity, StatementPeriod
 from sprechzeit.statements import errors as statement_errors
@@ -62,9 +62,9 @@ def datev_batch(
     if not consultant or not client:
         raise errors.DatevNumbersMissing(legal_entity=legal_entity.pk)
     chart = legal_entity.chart_of_accounts
-    rows = tuple(
-        extf_rows(datev_rows(period_movements(legal_entity=legal_entity, period=span)), chart=chart)
-    )
+    movements = period_movements(legal_entity=legal_entity, period=span)
+    cases = consultation_vat_cases(m.reference for m in movements)
+    rows = tuple(extf_rows(datev_rows(movements, cases), chart=chart))
     if len(rows) > MAX_ROWS:
         raise errors.TooManyBookings(rows=len(rows))
     header = Header(

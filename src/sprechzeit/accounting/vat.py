@@ -5,7 +5,9 @@ reconciled with the ledger (docs/accounting.md).
 - Kz 81 / 86: revenue taxed at 19 % / 7 % and its VAT: the consultations settled in the
   period (gross charge and its VAT; the rate is the one whose split of the gross gives
   exactly that VAT).
-- Kz 45: revenue not taxable in Germany (a split without VAT).
+- Kz 21: services to businesses in other EU states, taxed there (reverse charge, to be
+  reported in the recapitulative statement as well).
+- Kz 45: other revenue not taxable in Germany (clients outside the EU).
 - Kz 46 / 47: services of partners established in another EU state (§ 13b Abs. 1 UStG),
   basis and the VAT the entity owes; Kz 52 / 53 the same for partners outside the EU
   (§ 13b Abs. 2 Nr. 1 UStG), from the reverse-charge credit notes: an issued note
@@ -33,6 +35,7 @@ from sprechzeit.accounting import mapping
 from sprechzeit.accounting.datev import vat_key
 from sprechzeit.accounting.selectors import POSTED_KINDS, entity_accounts
 from sprechzeit.accounting.services import accounting_period
+from sprechzeit.accounts.vat_place import ClientVatCase
 from sprechzeit.consultations.models import Consultation
 from sprechzeit.core.money import round_half_up
 from sprechzeit.ledger.models import AccountPurpose, Transfer
@@ -65,6 +68,7 @@ class VatReturn:
     kz81_tax: int = 0
     kz86_basis: int = 0
     kz86_tax: int = 0
+    kz21_basis: int = 0
     kz45_basis: int = 0
     kz46_basis: int = 0
     kz47_tax: int = 0
@@ -101,6 +105,7 @@ class VatReturn:
             "81 Steuer": self.kz81_tax,
             "86": self.kz86_basis,
             "86 Steuer": self.kz86_tax,
+            "21": self.kz21_basis,
             "45": self.kz45_basis,
             "46": self.kz46_basis,
             "47": self.kz47_tax,
@@ -121,13 +126,16 @@ class VatReturn:
 
 def _consultations(vat_return: VatReturn, legal_entity: LegalEntity) -> None:
     start, end = vat_return.period.bounds()
-    for amount, tax in Consultation.objects.filter(
+    for amount, tax, case in Consultation.objects.filter(
         platform__legal_entity=legal_entity,
         settled_at__gte=start,
         settled_at__lt=end,
         amount_minor__gt=0,
-    ).values_list("amount_minor", "vat_minor"):
+    ).values_list("amount_minor", "vat_minor", "vat_case"):
         gross, vat = int(amount or 0), int(tax or 0)
+        if not vat and case == ClientVatCase.REVERSE_CHARGE:
+            vat_return.kz21_basis += gross
+            continue
         key = vat_key(gross_minor=gross, vat_minor=vat) if vat else ""
         rate = mapping.bu_rate(key) if key else Decimal(0)
         if rate == Decimal(19):
@@ -136,7 +144,7 @@ def _consultations(vat_return: VatReturn, legal_entity: LegalEntity) -> None:
         elif rate == Decimal(7):
             vat_return.kz86_basis += gross - vat
             vat_return.kz86_tax += vat
-        else:  # no VAT: a service not taxable in Germany
+        else:  # no VAT: a service not taxable in Germany (client outside the EU)
             vat_return.kz45_basis += gross - vat
 
 

@@ -5,9 +5,9 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -23,9 +23,16 @@ from sprechzeit.accounts.models import (
 from sprechzeit.accounts.phone_pin import client_pin_unlock
 from sprechzeit.accounts.services import listing_check_rate
 
+# What makes a login powerful: only a superuser sees or sets these, so a role holding
+# `change_user` (support, admin) cannot raise anyone's rights, its own included.
+PRIVILEGE_FIELDS = frozenset({"password", "is_staff", "is_superuser", "groups", "user_permissions"})
+
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin[User]):
+    """People. A non-superuser neither sees nor sets rights or passwords, and may change
+    clients and partners only: a staff or superuser account is read-only to them."""
+
     ordering = ["email"]
     list_display = ["email", "kind", "platform", "get_full_name", "is_active", "is_staff"]
     list_filter = ["kind", "platform", "is_active", "is_staff", "groups"]
@@ -48,6 +55,43 @@ class UserAdmin(DjangoUserAdmin[User]):
             },
         ),
     )
+
+    def get_fieldsets(self, request: HttpRequest, obj: User | None = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser or obj is None:
+            return fieldsets
+        return [
+            (name, {**opts, "fields": [f for f in opts["fields"] if f not in PRIVILEGE_FIELDS]})
+            for name, opts in fieldsets
+        ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> Any:
+        fields = tuple(super().get_readonly_fields(request, obj))
+        if request.user.is_superuser or obj is None:
+            return fields
+        # Who a person is (client of which platform, partner, staff) is not support's to change.
+        return (*fields, "kind", "platform", "last_login", "date_joined")
+
+    def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        if obj is not None and _privileged(obj) and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        if obj is not None and _privileged(obj) and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        return super().user_change_password(request, id, form_url)
+
+
+def _privileged(user: User) -> bool:
+    return bool(user.is_staff or user.is_superuser or user.kind == User.Kind.STAFF)
 
 
 class PhonePinEventInline(admin.TabularInline[PhonePinEvent, ClientAccount]):

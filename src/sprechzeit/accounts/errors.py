@@ -9,6 +9,11 @@ class EmailTaken(DomainError):
     default_message = _("Diese E-Mail-Adresse ist auf dieser Plattform bereits registriert.")
 
 
+class InvalidVatId(DomainError):
+    code = "invalid_vat_id"
+    default_message = _("Land oder USt-IdNr. sind nicht gültig.")
+
+
 class RateOutOfRange(DomainError):
     code = "rate_out_of_range"
     default_message = _("Der Preis pro Minute liegt außerhalb der Grenzen der Plattform.")

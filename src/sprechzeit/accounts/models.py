@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from sprechzeit.accounts.vat_place import ClientVatCase
+from sprechzeit.core.images import ReencodedImageField
 from sprechzeit.core.money import Money
 from sprechzeit.platforms.models import Platform
 
@@ -133,6 +135,15 @@ class ClientAccount(models.Model):
     # A keyed hash of the client address the account was registered from (core/net.py):
     # the welcome credit's velocity limit counts grants per address with it.
     signup_address_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
+    # Where the client lives and, for a business, its VAT ID, as declared (sign-up,
+    # account page): they decide the VAT of its consultations (accounts/vat_place.py).
+    # `vat_case` is the case in force: set at sign-up, then again at each top-up, so a
+    # change of country applies from the next top-up.
+    country = models.CharField(_("Land (ISO)"), max_length=2, default="DE")
+    vat_id = models.CharField(_("USt-IdNr. (Unternehmen)"), max_length=20, blank=True)
+    vat_case = models.CharField(
+        _("Umsatzsteuerfall"), max_length=20, choices=ClientVatCase.choices, default="de"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -221,7 +232,7 @@ class Listing(models.Model):
     categories = models.ManyToManyField(
         Category, blank=True, related_name="listings", verbose_name=_("Kategorien")
     )
-    photo = models.FileField(_("Foto"), upload_to="listings/photos/", blank=True)
+    photo = ReencodedImageField(_("Foto"), upload_to="listings/photos/", blank=True)
     rate_minor = models.PositiveIntegerField(_("Preis pro Minute (Cent)"))
     revenue_share = models.DecimalField(
         _("Anteil des Beraters (%)"),

@@ -1,6 +1,17 @@
-"""Staff roles as Django groups, with the permissions each role holds.
+"""Staff roles as Django groups, with the permissions each role holds (least privilege).
 
-The data migration and `staff_create` both read this table, so the roles have one source.
+`roles_sync` (run after every migrate) and `staff_create` both read this table, so the
+roles have one source; `accounts.access` reads it too, for the admin's pages, and the
+authorization matrix test and docs/security.md are generated from both.
+
+- support: clients, partners, listings, consultations and contact messages; no money
+  files (statements, SEPA), no payment decisions, no staff accounts.
+- risk: disputes, chargebacks, refunds, blocked wallets and write-offs: sees them and
+  decides them.
+- accounting: reads the ledger, payments, wallets, statements and payouts, downloads
+  credit notes and SEPA files, reconciles the bank account (imports statements, assigns
+  incoming transfers); decides nothing about a client.
+- admin: the platforms' configuration and the staff (invitations); not a superuser.
 """
 
 from __future__ import annotations
@@ -9,48 +20,41 @@ from typing import Final
 
 ADMIN: Final = "admin"
 SUPPORT: Final = "support"
+RISK: Final = "risk"
 ACCOUNTING: Final = "accounting"
 
-# role → (app_label, codename) pairs. Later apps add their models' permissions here.
+ROLES: Final = (SUPPORT, RISK, ACCOUNTING, ADMIN)
+
+
+def _view(app_label: str, *models: str) -> tuple[tuple[str, str], ...]:
+    return tuple((app_label, f"view_{model}") for model in models)
+
+
+def _edit(app_label: str, *models: str) -> tuple[tuple[str, str], ...]:
+    return tuple(
+        (app_label, f"{action}_{model}") for model in models for action in ("add", "change", "view")
+    )
+
+
+# One line per role for docs/security.md (rendered by accounts.access_doc).
+ROLE_SUMMARY: Final[dict[str, str]] = {
+    SUPPORT: "clients, partners, listings, consultations, contact messages; no money files, "
+    "no payment decisions, no staff accounts",
+    RISK: "disputes, chargebacks, refunds, blocked wallets, write-offs: sees and decides them",
+    ACCOUNTING: "reads ledger, payments, wallets, statements, payouts; downloads credit notes "
+    "and SEPA files; reconciles the bank account",
+    ADMIN: "platform configuration (platforms, domains, legal entities, tariffs, payment "
+    "channels, wallet and payout settings), partners and listings; not a superuser",
+}
+
+# Custom permissions (declared in the models' Meta): the money files and the decisions.
+DOWNLOAD_STATEMENT: Final = ("statements", "download_statement")
+DOWNLOAD_SEPA: Final = ("payouts", "download_sepa")
+
+# role → (app_label, codename) pairs. A model's admin pages follow these (view/change).
 ROLE_PERMISSIONS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
-    ADMIN: (
-        ("platforms", "add_platform"),
-        ("platforms", "change_platform"),
-        ("platforms", "view_platform"),
-        ("platforms", "add_platformdomain"),
-        ("platforms", "change_platformdomain"),
-        ("platforms", "delete_platformdomain"),
-        ("platforms", "view_platformdomain"),
-        ("platforms", "add_legalentity"),
-        ("platforms", "change_legalentity"),
-        ("platforms", "view_legalentity"),
-        ("accounts", "add_user"),
-        ("accounts", "change_user"),
-        ("accounts", "view_user"),
-        ("accounts", "view_clientaccount"),
-        ("accounts", "change_clientaccount"),
-        ("accounts", "add_partner"),
-        ("accounts", "change_partner"),
-        ("accounts", "view_partner"),
-        ("accounts", "add_listing"),
-        ("accounts", "change_listing"),
-        ("accounts", "view_listing"),
-        ("accounts", "add_category"),
-        ("accounts", "change_category"),
-        ("accounts", "delete_category"),
-        ("accounts", "view_category"),
-    ),
     SUPPORT: (
-        ("platforms", "view_platform"),
-        ("consultations", "view_consultation"),
-        ("consultations", "view_rating"),
-        ("statements", "view_statement"),
-        ("statements", "view_partnertaxprofile"),
-        ("payments", "view_payment"),
-        ("payments", "view_inboxentry"),
-        ("payments", "view_dispute"),
-        ("payments", "view_refundrequest"),
-        ("wallets", "view_walletstate"),
+        *_view("platforms", "platform"),
         ("platforms", "view_contactmessage"),
         ("platforms", "change_contactmessage"),
         ("accounts", "view_user"),
@@ -61,13 +65,71 @@ ROLE_PERMISSIONS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
         ("accounts", "view_listing"),
         ("accounts", "change_listing"),
         ("accounts", "view_category"),
+        *_view("consultations", "consultation", "rating", "chatmessage", "partnerpresence"),
+        *_view("legal", "legaldocument", "consent"),
+        *_view("notifications", "outboundmail"),
+    ),
+    RISK: (
+        *_view("platforms", "platform"),
+        ("accounts", "view_user"),
+        ("accounts", "view_clientaccount"),
+        *_view("consultations", "consultation"),
+        *_view("payments", "payment", "inboxentry", "dispute", "refund", "transferreference"),
+        ("payments", "view_refundrequest"),
+        ("payments", "change_refundrequest"),  # approve / reject a refund
+        ("payments", "change_payment"),  # record a chargeback
+        ("payments", "change_dispute"),
+        ("payments", "change_inboxentry"),  # process a provider's notification again
+        ("wallets", "view_walletstate"),
+        ("wallets", "change_walletstate"),  # unblock, write off a receivable
+        ("wallets", "view_welcomecreditgrant"),
     ),
     ACCOUNTING: (
-        ("platforms", "view_platform"),
-        ("platforms", "view_legalentity"),
+        *_view("platforms", "platform", "legalentity"),
         ("accounts", "view_user"),
         ("accounts", "view_clientaccount"),
         ("accounts", "view_partner"),
         ("accounts", "view_listing"),
+        *_view("ledger", "account", "transfer", "failedtransfer"),
+        *_view(
+            "payments",
+            "payment",
+            "inboxentry",
+            "dispute",
+            "refundrequest",
+            "refund",
+            "transferreference",
+            "bankstatement",
+            "bankentry",
+        ),
+        # Reconciling the bank account: import a statement, assign an incoming transfer.
+        ("payments", "add_bankstatement"),
+        ("payments", "change_bankentry"),
+        *_view("wallets", "walletstate", "welcomecreditgrant"),
+        *_view("statements", "statement", "closerun", "partnertaxprofile", "adjustment"),
+        DOWNLOAD_STATEMENT,
+        *_view("payouts", "payoutrun", "payout", "bankline", "payoutpolicy"),
+        DOWNLOAD_SEPA,
+    ),
+    ADMIN: (
+        *_edit("platforms", "platform", "platformdomain", "legalentity"),
+        ("platforms", "delete_platformdomain"),
+        ("accounts", "add_user"),
+        ("accounts", "change_user"),
+        ("accounts", "view_user"),
+        ("accounts", "view_clientaccount"),
+        ("accounts", "change_clientaccount"),
+        *_edit("accounts", "partner", "listing", "category"),
+        ("accounts", "delete_category"),
+        ("accounts", "view_staffinvitation"),
+        ("accounts", "add_staffinvitation"),
+        *_edit("consultations", "platformtariffpolicy", "voiceconfig"),
+        *_edit("payments", "providerconfig", "channelpolicy"),
+        *_edit("wallets", "walletsettings"),
+        *_edit("payouts", "payoutpolicy"),
+        # Legal texts: "add" issues a new version; nobody changes or deletes one.
+        ("legal", "add_legaldocument"),
+        *_view("legal", "legaldocument", "consent"),
+        *_view("notifications", "outboundmail"),
     ),
 }

@@ -8,7 +8,7 @@ import secrets
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, Permission
 from django.core import signing
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files.base import File
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -20,12 +20,14 @@ from sprechzeit.accounts.errors import (
     EmailTaken,
     InvalidPin,
     InvalidToken,
+    InvalidVatId,
     ListingExists,
     RateOutOfRange,
     UnknownRole,
 )
 from sprechzeit.accounts.models import Category, ClientAccount, Listing, Partner, User
 from sprechzeit.accounts.phone_pin import client_pin_unlock
+from sprechzeit.accounts.vat_place import EU, place_of_supply, vat_id_clean, vat_id_problem
 from sprechzeit.core import clock
 from sprechzeit.core.net import address_hash
 from sprechzeit.platforms.models import Platform
@@ -59,14 +61,21 @@ def client_register(
     last_name: str = "",
     language: str = "de",
     client_address: str = "",
+    country: str = "DE",
+    vat_id: str = "",
 ) -> ClientAccount:
     """Create a client login and account on `platform`.
+
+    `country` (ISO, where the client lives) and, for a business, `vat_id` decide the VAT
+    of its consultations (accounts/vat_place.py); an invalid VAT ID raises
+    `InvalidVatId`.
 
     The same e-mail may register on another platform; on this one it raises EmailTaken.
     `client_address` (the registering request's, `core.net.client_address`) is kept only
     as a keyed hash, for the welcome credit's velocity limit.
     """
     email = _normalise_email(email)
+    country, vat_id = _tax_details(country=country, vat_id=vat_id)
     if User.objects.filter(platform=platform, email__iexact=email).exists():
         raise EmailTaken(email=email)
     try:
@@ -87,7 +96,39 @@ def client_register(
         platform=platform,
         customer_number=_new_customer_number(platform=platform),
         signup_address_hash=address_hash(client_address) if client_address else "",
+        country=country,
+        vat_id=vat_id,
+        vat_case=place_of_supply(country=country, vat_id=vat_id),
     )
+
+
+def _tax_details(*, country: str, vat_id: str) -> tuple[str, str]:
+    country = (country or "DE").strip().upper()
+    if len(country) != 2 or not country.isalpha():
+        raise InvalidVatId(field="country")
+    vat_id = vat_id_clean(vat_id) if country in EU else vat_id.strip()
+    problem = vat_id_problem(vat_id=vat_id, country=country)
+    if problem is not None:
+        raise InvalidVatId(problem, field="vat_id")
+    return country, vat_id
+
+
+def client_tax_details_change(*, account: ClientAccount, country: str, vat_id: str) -> None:
+    """Record a new country or VAT ID. The VAT case in force changes with the next
+    top-up (`client_vat_case_apply`), not for money already paid."""
+    country, vat_id = _tax_details(country=country, vat_id=vat_id)
+    ClientAccount.objects.filter(pk=account.pk).update(country=country, vat_id=vat_id)
+    account.country, account.vat_id = country, vat_id
+
+
+def client_vat_case_apply(*, account: ClientAccount) -> str:
+    """Put the VAT case of the declared country and VAT ID in force (at a top-up);
+    returns it."""
+    case = place_of_supply(country=account.country, vat_id=account.vat_id)
+    if case != account.vat_case:
+        ClientAccount.objects.filter(pk=account.pk).update(vat_case=case)
+        account.vat_case = case
+    return str(case)
 
 
 @transaction.atomic
@@ -293,7 +334,7 @@ def listing_update(
     description: str,
     rate_minor: int,
     categories: list[Category],
-    photo: UploadedFile[bytes] | None = None,
+    photo: File[bytes] | None = None,
 ) -> Listing:
     """A partner edits their listing: text, categories of the listing's platform, photo and
     a price within the platform's limits (RateOutOfRange otherwise; nothing is saved)."""
@@ -302,10 +343,8 @@ def listing_update(
     listing.headline = headline.strip()
     listing.description = description.strip()
     listing.rate_minor = rate_minor
-    if photo is not None:
-        listing.photo.save(
-            f"{listing.platform.slug}-{listing.slug}-{photo.name}", photo, save=False
-        )
+    if photo is not None:  # re-encoded under a random name, or ImageRefused (core.images)
+        listing.photo.save("", photo, save=False)
     listing.save()
     listing.categories.set([c for c in categories if c.platform_id == listing.platform_id])
     return listing

@@ -17,7 +17,10 @@ from sprechzeit.config.env import Mode
 
 django_http = get_asgi_application()
 
-from sprechzeit.accounts.middleware import HostBoundSessionMiddleware  # noqa: E402
+from sprechzeit.accounts.middleware import (  # noqa: E402
+    HostBoundSessionMiddleware,
+    WebSocketAccessMiddleware,
+)
 from sprechzeit.config.routing import websocket_urlpatterns  # noqa: E402 - needs apps loaded
 
 # Outside production the app serves its own static files (no collectstatic, no proxy).
@@ -31,7 +34,13 @@ application = ProtocolTypeRouter(
     {
         "http": http_app,
         "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(HostBoundSessionMiddleware(URLRouter(websocket_urlpatterns)))
+            AuthMiddlewareStack(
+                HostBoundSessionMiddleware(
+                    WebSocketAccessMiddleware(
+                        URLRouter(websocket_urlpatterns), routes=websocket_urlpatterns
+                    )
+                )
+            )
         ),
     }
 )

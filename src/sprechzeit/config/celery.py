@@ -21,6 +21,11 @@ celery_context_connect()
 # Every recurring job of Sprechzeit, in one place. Each task is idempotent, so a missed
 # or doubled beat does no harm.
 app.conf.beat_schedule = {
+    # Mails whose delivery task never ran (broker away at commit) are queued again.
+    "notifications-mails-resend": {
+        "task": "sprechzeit.notifications.tasks.mails_resend",
+        "schedule": crontab(minute="*/10"),
+    },
     "heartbeat": {"task": "sprechzeit.core.tasks.heartbeat", "schedule": crontab(minute="*")},
     # Last safety net for money held by consultations whose node died (see the reaper).
     "ledger-holds-expire": {"task": "sprechzeit.ledger.tasks.holds_expire_due", "schedule": 60.0},

@@ -42,6 +42,13 @@ def _list(raw: str | None, *, default: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(item.strip() for item in raw.split(",") if item.strip())
 
 
+def _seconds(environ: Mapping[str, str], name: str, default: int) -> int:
+    raw = environ.get(name) or str(default)
+    if not raw.isdigit() or int(raw) < 1:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number of seconds above 0.")
+    return int(raw)
+
+
 def _mode(environ: Mapping[str, str]) -> Mode:
     # pytest (>= 8.2) announces itself in PYTEST_VERSION: the suite runs in test mode
     # without anyone having to remember an environment variable.
@@ -138,6 +145,9 @@ class Env:
     redis_url: str | None
     # CELERY_BROKER_URL: overrides the broker (for example RabbitMQ); default REDIS_URL.
     celery_broker_url: str | None
+    # CELERY_VISIBILITY_TIMEOUT: seconds after which Redis hands a task that a worker took
+    # but never acknowledged (the whole worker was killed) to another worker; default 3600.
+    celery_visibility_timeout: int
     # ALLOWED_HOSTS: comma-separated. Platform host names are checked by the tenancy
     # middleware, so the default admits all in demo and test and nothing in production.
     allowed_hosts: tuple[str, ...]
@@ -152,7 +162,8 @@ class Env:
     email_host_user: str
     email_host_password: str
     email_use_tls: bool
-    # DEFAULT_FROM_EMAIL: sender of system mail.
+    # DEFAULT_FROM_EMAIL: sender of mail without a platform (staff invitations, partner
+    # mail); platform mail comes from the platform's name and contact address.
     default_from_email: str
     # TIME_ZONE: the operator's zone; documents and periods are cut in it.
     time_zone: str
@@ -198,6 +209,11 @@ class Env:
     # DB_POOL_TIMEOUT: seconds a request waits for a free pooled connection before it
     # fails (the pool is exhausted: more concurrent database work than DB_POOL_MAX_SIZE).
     db_pool_timeout: float = 20.0
+    # MAIL_LINK_SCHEME: scheme of links in mails sent without a request ("https"; "http"
+    # outside production).
+    mail_link_scheme: str = "https"
+    # MAIL_LINK_PORT: port of those links ("": the scheme's default; the demo: 8000).
+    mail_link_port: str = ""
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -237,6 +253,7 @@ class Env:
             database_url=environ.get("DATABASE_URL") or default_db,
             redis_url=redis_url,
             celery_broker_url=environ.get("CELERY_BROKER_URL") or redis_url,
+            celery_visibility_timeout=_seconds(environ, "CELERY_VISIBILITY_TIMEOUT", 3600),
             allowed_hosts=_list(environ.get("ALLOWED_HOSTS"), default=() if production else ("*",)),
             csrf_trusted_origins=_list(environ.get("CSRF_TRUSTED_ORIGINS"), default=()),
             email_backend=environ.get(
@@ -266,4 +283,6 @@ class Env:
             prometheus_multiproc_dir=Path(multiproc_dir).resolve() if multiproc_dir else None,
             db_pool_max_size=pool_max_size,
             db_pool_timeout=pool_timeout,
+            mail_link_scheme=environ.get("MAIL_LINK_SCHEME", "https" if production else "http"),
+            mail_link_port=environ.get("MAIL_LINK_PORT", "8000" if mode.value == "demo" else ""),
         )

@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "sprechzeit.core",
     "sprechzeit.platforms",
     "sprechzeit.accounts",
+    "sprechzeit.legal",
+    "sprechzeit.notifications",
     "sprechzeit.ledger",
     "sprechzeit.wallets",
     "sprechzeit.payments",
@@ -67,6 +69,8 @@ MIDDLEWARE = [
     "sprechzeit.site.middleware.ContentSecurityPolicyMiddleware",
     "sprechzeit.platforms.middleware.PlatformMiddleware",
     "sprechzeit.site.middleware.NetworkOnlyMiddleware",
+    # A NUL character in a query string or form field: 400 before anything reads it.
+    "sprechzeit.site.middleware.NulInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "sprechzeit.platforms.middleware.PlatformLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -74,6 +78,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "sprechzeit.accounts.middleware.PlatformSessionMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # The one table of who may open which URL on which host (accounts.access).
+    "sprechzeit.accounts.middleware.AccessMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -225,6 +231,9 @@ elif _mail_backend.endswith("smtp.EmailBackend"):
         "use_tls": ENV.email_use_tls,
     }
 DEFAULT_FROM_EMAIL = ENV.default_from_email
+# Links in mails (no request to build them from): scheme and port of the platforms' hosts.
+SPRECHZEIT_MAIL_LINK_SCHEME = ENV.mail_link_scheme
+SPRECHZEIT_MAIL_LINK_PORT = ENV.mail_link_port
 
 if ENV.redis_url:
     CHANNEL_LAYERS: dict[str, Any] = {
@@ -275,7 +284,17 @@ CONSULTATION_DB_THREADS = 2
 CELERY_BROKER_URL = ENV.celery_broker_url or "memory://"
 CELERY_TASK_ALWAYS_EAGER = ENV.celery_broker_url is None
 CELERY_TASK_EAGER_PROPAGATES = True
+# Tasks are acknowledged after they ran; a task whose pool process was killed (SIGKILL,
+# the OOM killer) goes back to the queue at once, one whose whole worker died after the
+# broker's visibility timeout. Every task is idempotent, so a redelivery books nothing twice.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": ENV.celery_visibility_timeout,
+    # Look for such tasks every few seconds (kombu's default looks every ~100 s).
+    "unacked_restore_interval": max(1, min(10, ENV.celery_visibility_timeout // 4)),
+    "unacked_restore_throttle": 1,
+}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_RESULT_BACKEND = None
 
@@ -297,6 +316,12 @@ sentry_init(
 )
 
 SPRECHZEIT_MODE = ENV.mode
+# Who confirms a business client's EU VAT ID (accounts/vat_place.py). There is no VIES
+# client yet: production confirms nothing (such clients pay German VAT); the demo and
+# the tests accept every well-formed ID.
+SPRECHZEIT_VAT_ID_CHECKER = (
+    "" if ENV.mode is Mode.PRODUCTION else "sprechzeit.accounts.vat_place.format_only"
+)
 
 # Our reverse proxies: X-Forwarded-For is believed only from them (core/net.py).
 TRUSTED_PROXIES = ENV.trusted_proxies

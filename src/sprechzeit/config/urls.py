@@ -3,9 +3,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path, re_path
-from django.views.static import serve
 
 from sprechzeit.config.env import Mode
+from sprechzeit.core.images import media_serve
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
@@ -21,10 +21,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
 ]
 
 if settings.SPRECHZEIT_MODE is not Mode.PRODUCTION:
-    # Uploaded logos and photos in the demo; production serves MEDIA_ROOT from the proxy.
-    urlpatterns.append(
-        re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})
-    )
+    # Uploaded logos and photos in the demo; production serves MEDIA_ROOT from the proxy,
+    # with the same headers (deploy/nginx/sprechzeit.conf.in).
+    urlpatterns.append(re_path(r"^media/(?P<path>.*)$", media_serve))
 
 handler400 = "sprechzeit.site.views.bad_request"
 handler403 = "sprechzeit.site.views.permission_denied"

@@ -171,6 +171,8 @@ class Step:
     # CUT_OFF: seconds past the cut-off when later than `LATE_CUTOFF_SECONDS` (plus the
     # partner's grace), else None.
     late_by: float | None = None
+    # CUT_OFF: seconds past the cut-off, whatever they are (the lateness metric).
+    past_cut_seconds: float = 0.0
 
 
 @dataclass(slots=True)
@@ -251,6 +253,7 @@ class Schedule:
             paid_seconds=paid,
             at_second=(cut - started).total_seconds(),
             late_by=-left if -left > LATE_CUTOFF_SECONDS + grace else None,
+            past_cut_seconds=-left,
         )
 
     def presence_lost(self, meter: Meter, now: datetime) -> int | None:

@@ -159,6 +159,9 @@ class Consultation(models.Model):
     grace_seconds = models.PositiveIntegerField()
     connect_fee_minor = models.PositiveIntegerField()
     vat_rate = models.DecimalField(max_digits=5, decimal_places=2)
+    # The client's VAT case at the request (accounts/vat_place.py): German VAT at
+    # `vat_rate`, or none (not taxable in Germany / reverse charge, `vat_rate` 0).
+    vat_case = models.CharField(max_length=20, default="de")
     revenue_share = models.DecimalField(
         max_digits=5,
         decimal_places=2,
@@ -172,6 +175,10 @@ class Consultation(models.Model):
     # Paused seconds that do not count, in total (frozen from the policy; 0: no pausing).
     # With pauses the paid seconds are metered seconds (`consultations.pauses`).
     pause_max_seconds = models.PositiveIntegerField(default=0)
+    # Seconds not billed because a side's connection was lost and came back (a node died,
+    # the network dropped), rounded up; the gaps themselves are `ConsultationPause` rows
+    # of kind `outage` (0: none, and no pause query for a consultation without policy).
+    outage_seconds = models.PositiveIntegerField(default=0)
 
     # The outcome, set when it ends and is settled.
     duration_seconds = models.PositiveIntegerField(null=True, blank=True)
@@ -259,12 +266,19 @@ class ConsultationHold(models.Model):
 
 
 class ConsultationPause(models.Model):
-    """One pause of the meter (the client is on the top-up page); open while
-    `ended_at` is empty. At most one is open per consultation."""
+    """One pause of the meter: the client is on the top-up page (`top_up`, open while
+    `ended_at` is empty, at most one open per consultation, counted up to the allowance),
+    or a side's connection was lost and came back (`outage`: recorded closed, from that
+    side's last heartbeat to its return, counted in full)."""
+
+    class Kind(models.TextChoices):
+        TOP_UP = "top_up", _("Aufladung")
+        OUTAGE = "outage", _("Verbindungsausfall")
 
     consultation = models.ForeignKey(Consultation, on_delete=models.PROTECT, related_name="pauses")
     started_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True, blank=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.TOP_UP)
 
     class Meta:
         verbose_name = _("Pause")

@@ -12,6 +12,10 @@ the holds pay for) are metered seconds, so:
   the allowance and moves when the pause ends);
 - an end at a wall second is billed for the metered seconds up to it (`metered_seconds`),
   at most the paid seconds: never more than held.
+
+A connection gap (`capped=False`: a side's connection was lost, its node died, and it
+came back) is a closed pause that always counts in full and uses none of the allowance:
+the seconds between that side's last heartbeat and its return are not billed.
 """
 
 from __future__ import annotations
@@ -20,11 +24,26 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+ZERO = timedelta(0)
+
 
 @dataclass(frozen=True, slots=True)
 class Pause:
     started_at: datetime
     ended_at: datetime | None  # None: still paused
+    # False: a connection gap (always closed), counted in full beside the allowance.
+    capped: bool = True
+
+
+def _length(pause: Pause, begin: datetime, moment: datetime | None) -> timedelta | None:
+    """The pause's wall length from `begin` (up to `moment` if given); None while open
+    and `moment` is None."""
+    end = (
+        pause.ended_at
+        if moment is None
+        else (moment if pause.ended_at is None else min(pause.ended_at, moment))
+    )
+    return None if end is None else max(ZERO, end - begin)
 
 
 def _sorted(pauses: Iterable[Pause], started_at: datetime) -> list[Pause]:
@@ -34,21 +53,19 @@ def _sorted(pauses: Iterable[Pause], started_at: datetime) -> list[Pause]:
     )
 
 
-ZERO = timedelta(0)
-
-
 def paused_time(
     *, started_at: datetime, pauses: Sequence[Pause], moment: datetime, cap_seconds: int
 ) -> timedelta:
     """The paused time that counts between `started_at` and `moment` (exact, as a
     timedelta: no float rounding)."""
-    counted = ZERO
+    capped = gaps = ZERO
     for pause in _sorted(pauses, started_at):
-        begin = max(pause.started_at, started_at)
-        end = moment if pause.ended_at is None else min(pause.ended_at, moment)
-        if end > begin:
-            counted += end - begin
-    return min(counted, timedelta(seconds=cap_seconds))
+        length = _length(pause, max(pause.started_at, started_at), moment) or ZERO
+        if pause.capped:
+            capped += length
+        else:
+            gaps += length
+    return min(capped, timedelta(seconds=cap_seconds)) + gaps
 
 
 def metered_time(
@@ -85,8 +102,11 @@ def cut_off_moment(
             break
         remaining -= gap
         moment = begin
-        length = allowance if pause.ended_at is None else max(ZERO, pause.ended_at - begin)
-        counted = min(length, allowance)
+        length = _length(pause, begin, None)
+        if not pause.capped:
+            moment += length or ZERO
+            continue
+        counted = min(allowance if length is None else length, allowance)
         allowance -= counted
         moment += counted
         # A pause beyond the allowance runs on as metered time (the next gap).

@@ -58,6 +58,24 @@ class EndedState(TypedDict):
     currency: str
 
 
+class EndSummary(TypedDict):
+    """What the room shows once the end is booked (`services.consultation_summary`):
+    how long, what it cost, why it ended, the client's balance now and whether (and from
+    how many paid seconds) the client may rate it."""
+
+    reason: str | None
+    duration_seconds: int | None
+    billed_seconds: int | None
+    amount_minor: int | None
+    currency: str
+    # The client's balance after the booking (paid + bonus − owed); None for the partner.
+    balance_minor: int | None
+    # The client may rate it now (settled, at least `rating_min_seconds` paid, not rated).
+    rateable: bool
+    rated: bool
+    rating_min_seconds: int
+
+
 class ChatLine(TypedDict):
     sender: str
     body: str
@@ -95,6 +113,19 @@ class StateFrame(TypedDict):
     state: MeterState
 
 
+class ReconnectedFrame(TypedDict):
+    """A side's socket is back after its connection was lost (its server process died,
+    the network dropped): the seconds from that side's last heartbeat (`gap_started_at`)
+    to its return (`gap_seconds`) are not billed, and the cut-off moved by them
+    (`state`). Sent to both sides."""
+
+    type: Literal["reconnected"]
+    role: Role
+    gap_started_at: str
+    gap_seconds: float
+    state: MeterState
+
+
 class MeterFrame(TypedDict):
     type: Literal["meter"]
     elapsed_seconds: int  # metered
@@ -126,6 +157,9 @@ class HeartbeatAckFrame(TypedDict):
 class EndFrame(TypedDict):
     type: Literal["ended", "settled"]
     state: EndedState
+    # Present once the end is booked (`status: "settled"`); None in a cut-off's
+    # `ended`, which is announced before the booking.
+    summary: EndSummary | None
 
 
 class ClosedRequestFrame(TypedDict):
@@ -240,6 +274,16 @@ class EndEvent(TypedDict):
     state: EndedState
 
 
+class ReconnectedEvent(TypedDict):
+    """`consultation_outage_record` after commit; each socket sends `ReconnectedFrame`."""
+
+    type: Literal["consultation.reconnected"]
+    role: Role
+    gap_started_at: str
+    gap_seconds: float
+    state: MeterState
+
+
 class ChatEvent(TypedDict):
     type: Literal["chat.message"]
     sender: str
@@ -264,5 +308,11 @@ class PresenceChangedEvent(TypedDict):
 
 
 GroupEvent = (
-    StateEvent | EndEvent | ChatEvent | RequestNewEvent | RequestClosedEvent | PresenceChangedEvent
+    StateEvent
+    | EndEvent
+    | ReconnectedEvent
+    | ChatEvent
+    | RequestNewEvent
+    | RequestClosedEvent
+    | PresenceChangedEvent
 )

@@ -163,11 +163,16 @@ def consultation_by_id(consultation_id: uuid.UUID | str) -> Consultation:
 
 
 def pauses_recorded(consultation: Consultation) -> list[pauses.Pause]:
-    """The meter's pauses (none without the pause policy: no query then)."""
-    if not consultation.pause_max_seconds:
+    """The meter's pauses and connection gaps (none without the pause policy and
+    without a gap: no query then)."""
+    if not consultation.pause_max_seconds and not consultation.outage_seconds:
         return []
     return [
-        pauses.Pause(started_at=pause.started_at, ended_at=pause.ended_at)
+        pauses.Pause(
+            started_at=pause.started_at,
+            ended_at=pause.ended_at,
+            capped=pause.kind != ConsultationPause.Kind.OUTAGE,
+        )
         for pause in ConsultationPause.objects.filter(consultation=consultation)
     ]
 

@@ -21,6 +21,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Final
 
 from django.conf import settings
 from django.db.models import Sum
@@ -98,6 +99,18 @@ def _duration(rng: random.Random) -> int:
     return rng.randint(1200, 3600)
 
 
+# Where the simulated clients live, some of them businesses (with a VAT ID or, outside
+# the EU, a tax number): every place-of-supply case (accounts/vat_place.py).
+CLIENT_HOMES: Final = (
+    ("DE", ""),
+    ("AT", ""),
+    ("CH", ""),
+    ("US", "EIN 12-3456789"),
+    ("AT", "ATU13585627"),
+    ("DE", "DE136695976"),
+)
+
+
 def partner_name(n: int) -> tuple[str, str]:
     """The n-th simulated partner's first and last name."""
     first, last = NAMES[n % len(NAMES)]
@@ -120,6 +133,9 @@ def _entity(n: int, prefix: str, seed: int) -> LegalEntity:
         tax_number=f"30/{seed % 1000:03d}/{n:05d}",
         register_entry=f"Amtsgericht Charlottenburg, HRB {100_000 + seed % 1000 * 100 + n}",
         managing_directors="Erika Mustermann",
+        # the numbers `sprechzeit accounting datev` writes into the file's header
+        datev_consultant_number=1001,
+        datev_client_number=n + 1,
         email=f"betreiber{n}@{prefix}.example.com",
         phone="+49 30 1234567",
         iban=iban.compact,
@@ -194,8 +210,13 @@ def simulate(
         people: list[tuple[ClientAccount, ChannelPolicy]] = []
         for n in range(clients):
             platform, policy = setups[n % len(setups)]
+            country, vat_id = CLIENT_HOMES[n % len(CLIENT_HOMES)]
             client = client_register(
-                platform=platform, email=f"klient{n}@{prefix}.example.com", password=None
+                platform=platform,
+                email=f"klient{n}@{prefix}.example.com",
+                password=None,
+                country=country,
+                vat_id=vat_id,
             )
             wallets.wallet_open(client_account=client)
             people.append((client, policy))

@@ -8,6 +8,7 @@ from datetime import datetime
 from celery import shared_task
 from django.db import OperationalError
 
+from sprechzeit.consultations import mails  # noqa: F401 - registers its mail task for the worker
 from sprechzeit.consultations.selectors import consultation_by_id
 from sprechzeit.consultations.services.lifecycle import consultation_end
 from sprechzeit.consultations.services.reaper import consultations_reap

@@ -12,12 +12,14 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.utils.translation import pgettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sprechzeit.accounts.models import ClientAccount, Listing, Partner
 from sprechzeit.consultations import records, services
 from sprechzeit.consultations.errors import ConsultationError
-from sprechzeit.consultations.models import PartnerPresence
+from sprechzeit.consultations.models import Consultation, PartnerPresence
+from sprechzeit.consultations.offer import consultation_offer
 from sprechzeit.consultations.selectors import (
     consultation_for_user,
     listings_availability,
@@ -25,6 +27,10 @@ from sprechzeit.consultations.selectors import (
     transcript,
 )
 from sprechzeit.core.http import back_on_domain_error
+from sprechzeit.core.inputs import ids_parse
+from sprechzeit.core.net import client_address
+from sprechzeit.legal.selectors import withdrawal_waiver_given
+from sprechzeit.legal.services import withdrawal_waiver_ensure
 from sprechzeit.platforms.http import PlatformRequest
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -51,16 +57,45 @@ def _month(request: HttpRequest) -> str | None:
     return month if MONTH.match(month) else None
 
 
+# The partners a client confirmed the terms of in this session (asked once per partner).
+CONFIRMED_PARTNERS = "consultation_confirmed_partners"
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 @back_on_domain_error("site:listing")
 def consultation_start(request: PlatformRequest, slug: str) -> HttpResponse:
+    """Before the first paid consultation with a partner in a session the client sees the
+    rate, the balance and the minutes it buys, and confirms; later starts go straight in."""
     client = _client_of(request)
     listing = Listing.objects.filter(platform_id=client.platform_id, slug=slug).first()
     if listing is None:
         raise Http404
-    consultation = services.consultation_request(client=client, listing=listing)
-    return redirect("consultations:room", consultation_id=consultation.pk)
+    confirmed = [int(pk) for pk in request.session.get(CONFIRMED_PARTNERS, [])]
+    if request.method == "POST" and (
+        request.POST.get("bestaetigt") == "1" or listing.partner_id in confirmed
+    ):
+        # § 356 Abs. 4/5 BGB: before the first paid consultation the client asks for the
+        # immediate start and acknowledges losing the right of withdrawal (recorded once).
+        withdrawal_waiver_ensure(
+            user=client.user,
+            platform=listing.platform,
+            given=request.POST.get("withdrawal_waiver") == "on",
+            ip=client_address(request),
+        )
+        consultation = services.consultation_request(client=client, listing=listing)
+        if listing.partner_id not in confirmed:
+            request.session[CONFIRMED_PARTNERS] = [*confirmed, listing.partner_id]
+        return redirect("consultations:room", consultation_id=consultation.pk)
+    return render(
+        request,
+        "consultations/start_confirm.html",
+        {
+            "listing": listing,
+            "offer": consultation_offer(client=client, listing=listing),
+            "waiver_needed": not withdrawal_waiver_given(user=client.user),
+        },
+    )
 
 
 @login_required
@@ -80,12 +115,37 @@ def consultation_room(request: HttpRequest, consultation_id: str) -> HttpRespons
             "role": participation.role,
             "messages_list": transcript(consultation=consultation),
             "state": services.meter_state(consultation),
-            "can_rate": participation.role == "client"
-            and consultation.status == "settled"
-            and (consultation.billed_seconds or 0) >= services.MIN_RATED_PAID_SECONDS
-            and not hasattr(consultation, "rating"),
+            "summary": services.consultation_summary(
+                consultation=consultation, role=participation.role
+            ),
+            "rating_min_minutes": services.MIN_RATED_PAID_SECONDS // 60,
+            "room_texts": _room_texts(participation.role),
         },
     )
+
+
+def _room_texts(role: str) -> dict[str, object]:
+    """The room script's words (German source, translated), read from a JSON block."""
+    warning = (
+        _("Noch %s Sekunden Guthaben. Jetzt aufladen, um weiterzusprechen.")
+        if role == "client"
+        else _("Noch %s Sekunden bezahlte Zeit des Klienten.")
+    )
+    return {
+        "ended": _("Die Beratung ist beendet."),
+        "settling": _("Die Abrechnung wird gebucht …"),
+        "warning": warning,
+        "live": _("läuft"),
+        "paused": _("Zähler pausiert: Guthaben wird aufgeladen …"),
+        "requested": _("Warten auf den Berater …"),
+        "declined": _("Der Berater hat abgelehnt."),
+        "missed": _("Der Berater hat nicht geantwortet."),
+        "cancelled": _("Die Anfrage wurde zurückgezogen."),
+        "client": _("Klient"),
+        "partner": pgettext("singular", "Berater"),
+        "rated": _("Sie haben diese Beratung bereits bewertet. Danke!"),
+        "reasons": {str(value): str(label) for value, label in Consultation.EndReason.choices},
+    }
 
 
 @login_required
@@ -187,7 +247,7 @@ def availability(request: PlatformRequest) -> JsonResponse:
     platform = request.platform
     if platform is None:
         raise Http404
-    ids = [int(value) for value in request.GET.getlist("listing") if value.isdigit()][:200]
+    ids = ids_parse(request.GET.getlist("listing"), field="listing", limit=200)
     result: dict[str, Any] = {
         str(key): value for key, value in listings_availability(platform, listing_ids=ids).items()
     }

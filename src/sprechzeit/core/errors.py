@@ -47,3 +47,8 @@ class LossyCalculation(DomainError):
     default_message: ClassVar[str | Promise] = (
         "Money cannot be combined with a float; use an integer, Decimal or Fraction."
     )
+
+
+class InvalidAmount(DomainError):
+    code: ClassVar[str] = "invalid_amount"
+    default_message: ClassVar[str | Promise] = "Not a finite amount within the supported range."

@@ -9,15 +9,22 @@ the single place in Sprechzeit that rounds.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Final
 
-from sprechzeit.core.errors import CurrencyMismatch, LossyCalculation
+from babel.numbers import format_currency
+
+from sprechzeit.core.errors import CurrencyMismatch, InvalidAmount, LossyCalculation
 
 EUR: Final = "EUR"
 # ISO 4217 minor-unit exponents of the currencies Sprechzeit may book.
 MINOR_UNITS: Final[dict[str, int]] = {"EUR": 2, "CHF": 2, "GBP": 2, "USD": 2}
+
+# The largest amount any input may name: 10 billion in major units, far above every
+# limit of the domain and well inside a 64-bit column. Parsing refuses anything beyond.
+MAX_MINOR: Final = 10**12
+MAX_DIGITS: Final = 12  # Decimal.adjusted() of the largest major-unit amount accepted
 
 type Exact = int | Decimal | Fraction
 
@@ -62,14 +69,27 @@ class Money:
     @classmethod
     def from_decimal(cls, amount: Decimal | str, currency: str = EUR) -> Money:
         """Parse a major-unit amount such as Decimal("12.34"); more than the currency's
-        minor digits is refused rather than rounded silently."""
+        minor digits is refused rather than rounded silently, and so is anything that is
+        not a finite number within ±MAX_MINOR minor units (NaN, sNaN, Infinity, 1e999999,
+        an unknown currency): `InvalidAmount`, `LossyCalculation`, `CurrencyMismatch`."""
+        if currency not in MINOR_UNITS:
+            raise CurrencyMismatch(f"Unknown currency {currency!r}.", currency=str(currency)[:8])
+        try:
+            value = Decimal(amount)
+        except (InvalidOperation, TypeError, ValueError):
+            raise InvalidAmount(amount=str(amount)[:40]) from None
+        if not value.is_finite() or (value and value.adjusted() > MAX_DIGITS):
+            raise InvalidAmount(amount=str(amount)[:40])
         exponent = MINOR_UNITS[currency]
-        value = Decimal(amount) * (Decimal(10) ** exponent)
+        value = value.scaleb(exponent)
         if value != value.to_integral_value():
             raise LossyCalculation(
-                f"{amount} has more than {exponent} decimal places.", amount=str(amount)
+                f"{amount} has more than {exponent} decimal places.", amount=str(amount)[:40]
             )
-        return cls(int(value), currency)
+        minor = int(value)
+        if abs(minor) > MAX_MINOR:
+            raise InvalidAmount(amount=str(amount)[:40])
+        return cls(minor, currency)
 
     # --- arithmetic ---------------------------------------------------------------
     def _same(self, other: Money) -> None:
@@ -124,3 +144,15 @@ class Money:
 
     def __str__(self) -> str:
         return f"{self.amount:.{MINOR_UNITS[self.currency]}f} {self.currency}"
+
+
+# Babel's locales for the site's languages (German first).
+_LOCALES: Final[dict[str, str]] = {"de": "de_DE", "en": "en_GB"}
+
+
+def money_text(value: Money, language: str | None = None) -> str:
+    """How every page writes an amount: "12,34 €" in German, "€12.34" in English (babel).
+    `language`: a language code ("de", "en-gb"); None: German. Documents that need a
+    fixed form (XML, CSV) format on their own."""
+    locale = _LOCALES.get((language or "de")[:2].lower(), "de_DE")
+    return str(format_currency(value.amount, value.currency, locale=locale))

@@ -26,9 +26,11 @@ from sprechzeit.accounts.services import (
 from sprechzeit.consultations import services as consultations
 from sprechzeit.consultations.errors import ConsultationError
 from sprechzeit.consultations.models import Consultation, PartnerPresence
+from sprechzeit.consultations.simulation import CLIENT_HOMES
 from sprechzeit.core import clock
 from sprechzeit.core.errors import DomainError
 from sprechzeit.core.money import Money
+from sprechzeit.notifications.services import mail_muted
 from sprechzeit.payments.models import Channel, ChannelPolicy
 from sprechzeit.payments.services.sandbox import sandbox_top_up
 from sprechzeit.platforms.models import Platform
@@ -91,6 +93,13 @@ def _month_start(day: date) -> date:
 
 
 def demo_history(*, partners: list[Partner]) -> HistoryReport:
+    """The history, without mail: its receipts, summaries and credit notes describe a
+    past nobody is waiting to hear about (and would flood the demo's console)."""
+    with mail_muted():
+        return _history(partners=partners)
+
+
+def _history(*, partners: list[Partner]) -> HistoryReport:
     report = HistoryReport()
     if Consultation.objects.filter(platform__slug__in=["coaching", "karten"]).exists():
         return report
@@ -124,12 +133,16 @@ def demo_history(*, partners: list[Partner]) -> HistoryReport:
         )
         clients = []
         for n in range(CLIENTS_PER_PLATFORM):
+            # clients in Germany, Austria, Switzerland and the US, some of them businesses
+            country, vat_id = CLIENT_HOMES[n % len(CLIENT_HOMES)]
             with clock.frozen_at(datetime.combine(first_day, time(8), tzinfo=zone)):
                 account = client_register(
                     platform=platform,
                     email=f"klient{n + 1}@demo.sprechzeit.de",
                     password=None,
                     first_name=rng.choice(("Lea", "Tom", "Ida", "Ben", "Mia", "Jan")),
+                    country=country,
+                    vat_id=vat_id,
                 )
                 wallet_open(client_account=account)
                 user_verify_email(

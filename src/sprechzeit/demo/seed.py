@@ -6,6 +6,7 @@ is missing, so `sprechzeit demo` keeps a demo's history across restarts.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Final
@@ -14,6 +15,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.text import slugify
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from PIL import Image, ImageDraw, ImageFont
 
 from sprechzeit.accounts.models import Category, ClientAccount, Listing, Partner, User
 from sprechzeit.accounts.services import (
@@ -27,6 +29,7 @@ from sprechzeit.accounts.services import (
     user_verify_email,
 )
 from sprechzeit.consultations.models import VoiceConfig
+from sprechzeit.legal.services import consents_record_signup, legal_documents_start
 from sprechzeit.payments.services.setup import platform_payments_default
 from sprechzeit.platforms.models import LegalEntity, Platform
 from sprechzeit.wallets.models import WalletSettings
@@ -158,15 +161,19 @@ STAFF: Final = (
 )
 
 
-def _logo_svg(spec: DemoPlatform) -> str:
-    """A simple round monogram in the platform's colours, so each demo platform looks its own."""
+def _logo_png(spec: DemoPlatform) -> bytes:
+    """A simple round monogram in the platform's colours, so each demo platform looks its own
+    (a PNG: uploads, the seed's too, are images Pillow re-encodes; SVG is not accepted)."""
     initials = "".join(word[0] for word in spec.name.split("-")[:2]).upper()
-    return (
-        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64" role="img">'
-        f'<circle cx="32" cy="32" r="30" fill="#ffffff"/><circle cx="32" cy="32" r="26" fill="{spec.accent}"/>'
-        '<text x="32" y="41" font-family="system-ui, sans-serif" font-size="24" font-weight="700" '
-        f'text-anchor="middle" fill="#ffffff">{initials}</text></svg>'
-    )
+    image = Image.new("RGBA", (128, 128), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((4, 4, 124, 124), fill="#ffffff")
+    draw.ellipse((12, 12, 116, 116), fill=spec.accent)
+    font = ImageFont.load_default(size=46)
+    draw.text((64, 66), initials, fill="#ffffff", font=font, anchor="mm")
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
 
 
 @dataclass
@@ -196,17 +203,22 @@ def demo_seed() -> SeedSummary:
             "phone": "+49 30 1234567",
             "iban": "DE02120300000000202051",
             "bic": "BYLADEM1001",
+            "datev_consultant_number": 1001,
+            "datev_client_number": 1,
         },
     )
     categories: dict[tuple[str, str], Category] = {}
     for spec in PLATFORMS:
         _platform_seed(spec, entity, summary, categories)
+    for platform in summary.platforms:
+        legal_documents_start(platform=platform)  # AGB, Datenschutz, Widerruf (de + en)
     _partners_seed(summary, categories)
     for platform in summary.platforms:
         if not ClientAccount.objects.filter(platform=platform, user__email=CLIENT_EMAIL).exists():
             account = client_register(
                 platform=platform, email=CLIENT_EMAIL, password=DEMO_PASSWORD, first_name="Kim"
             )
+            consents_record_signup(user=account.user, platform=platform, ip=None)
             wallet_open(client_account=account)
             # The demo client has confirmed the address, so the welcome credit is there.
             user_verify_email(token=email_verification_token(user=account.user), platform=platform)
@@ -259,8 +271,8 @@ def _platform_seed(
             "auth_token": f"demo-voice-token-{spec.slug}",  # demo only; real ones come from Twilio
         },
     )
-    if not platform.logo:
-        platform.logo.save(f"{spec.slug}.svg", ContentFile(_logo_svg(spec).encode()), save=True)
+    if not platform.logo or not str(platform.logo.name).endswith(".png"):  # older demos had SVG
+        platform.logo.save(f"{spec.slug}.png", ContentFile(_logo_png(spec)), save=True)
     for name in spec.categories:
         category, _ = Category.objects.get_or_create(
             platform=platform, slug=slugify(name), defaults={"name": name}

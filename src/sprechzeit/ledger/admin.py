@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
@@ -51,6 +52,8 @@ class AccountAdmin(ReadOnlyAdmin):
         return extra + super().get_urls()
 
     def trial_balance_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         context: dict[str, Any] = {
             **self.admin_site.each_context(request),
             "title": "Trial balance",

@@ -32,11 +32,12 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, Final
 
 from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
 
-from sprechzeit.core import clock
+from sprechzeit.core import clock, metrics
 from sprechzeit.core.db import db_uuid, is_postgres, py_uuid, rows_select_in
 from sprechzeit.core.money import Money
 from sprechzeit.ledger import errors
@@ -464,6 +465,9 @@ def _book_once(
         hashes.append(item.payload_hash)
         metadata.append(item.metadata)
     _write(rows, hashes, metadata, accounts)
+    if rows:
+        # Counted once the booking is committed (a rolled-back batch booked nothing).
+        transaction.on_commit(partial(metrics.count_ledger_transfers, len(rows)))
     return rows
 
 

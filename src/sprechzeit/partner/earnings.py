@@ -43,6 +43,14 @@ class ChartBar:
 
 
 @dataclass(frozen=True, slots=True)
+class Tick:
+    """A labelled mark of an axis: `pos` is x (days) or y (amounts, minutes) in the SVG."""
+
+    pos: float
+    value: int  # the day, the amount in minor units, or minutes
+
+
+@dataclass(frozen=True, slots=True)
 class Chart:
     platform: Platform
     bars: list[ChartBar]
@@ -50,6 +58,17 @@ class Chart:
     max_minutes: int
     width: int
     height: int
+    currency: str = "EUR"
+    # The plot area inside the margins that hold the axes' labels.
+    left: int = 0
+    right: int = 0
+    top: int = 0
+    bottom: int = 0
+    share_ticks: tuple[Tick, ...] = ()  # left axis: the partner's share
+    minute_ticks: tuple[Tick, ...] = ()  # right axis: minutes
+    day_ticks: tuple[Tick, ...] = ()  # bottom axis: days of the month
+    total_share_minor: int = 0
+    total_minutes: int = 0
 
 
 def _local_bounds(day_from: date, day_to: date) -> tuple[datetime, datetime]:
@@ -86,15 +105,26 @@ def earnings_between(*, partner: Partner, day_from: date, day_to: date) -> list[
     ]
 
 
-CHART_WIDTH, CHART_HEIGHT = 620, 160
+CHART_WIDTH, CHART_HEIGHT = 640, 220
+# Margins of the plot area: amounts on the left, minutes on the right, days below.
+LEFT, RIGHT, TOP, BOTTOM = 64, 40, 12, 26
 
 
-def earnings_chart(*, partner: Partner, month: date) -> list[Chart]:
-    """One chart per platform: the partner's share (bars) and minutes (dots) per day of
-    `month`, laid out for an inline SVG (rendered locally, no external service)."""
+def nice_ceiling(value: int) -> int:
+    """The smallest 1, 2 or 5 × 10^k at or above `value` (at least 1): the top of an
+    axis with round labels."""
+    magnitude = 1
+    while True:
+        for factor in (1, 2, 5):
+            if factor * magnitude >= value:
+                return factor * magnitude
+        magnitude *= 10
+
+
+def _per_day(partner: Partner, month: date) -> tuple[int, dict[int, dict[int, list[int]]]]:
+    """Days of `month` and, per platform and day, [share in minor units, billed seconds]."""
     days = calendar.monthrange(month.year, month.month)[1]
-    first, last = month.replace(day=1), month.replace(day=days)
-    start, end = _local_bounds(first, last)
+    start, end = _local_bounds(month.replace(day=1), month.replace(day=days))
     zone = ZoneInfo(settings.TIME_ZONE)
     per: dict[int, dict[int, list[int]]] = {}
     for platform_id, ended_at, share, seconds in Consultation.objects.filter(
@@ -106,31 +136,67 @@ def earnings_chart(*, partner: Partner, month: date) -> list[Chart]:
         slot = per.setdefault(platform_id, {}).setdefault(day, [0, 0])
         slot[0] += share or 0
         slot[1] += seconds or 0
+    return days, per
+
+
+def earnings_chart(*, partner: Partner, month: date) -> list[Chart]:
+    """One chart per platform: the partner's share (bars, left axis) and minutes (dots,
+    right axis) per day of `month`, with day labels below, laid out for an inline SVG
+    (rendered locally, no external service)."""
+    days, per = _per_day(partner, month)
+    plot_w, plot_h = CHART_WIDTH - LEFT - RIGHT, CHART_HEIGHT - TOP - BOTTOM
+    step = plot_w / days
+    base = TOP + plot_h
     charts = []
-    step = CHART_WIDTH / days
     for platform in Platform.objects.filter(pk__in=per).order_by("name"):
         values = per[platform.pk]
-        max_share = max((v[0] for v in values.values()), default=0) or 1
-        max_minutes = max((v[1] // 60 for v in values.values()), default=0) or 1
+        top_share = nice_ceiling(max(v[0] for v in values.values()))
+        top_minutes = nice_ceiling(max(v[1] // 60 for v in values.values()))
         bars = []
         for day in range(1, days + 1):
             share, seconds = values.get(day, [0, 0])
             minutes = seconds // 60
             # Geometry for the SVG only; the amounts shown as text stay integer cents.
-            height = round(share * (CHART_HEIGHT - 20) / max_share, 1)
-            x = round((day - 1) * step + 1, 1)
+            height = round(share * plot_h / top_share, 1)
+            x = round(LEFT + (day - 1) * step + 1, 1)
             bars.append(
                 ChartBar(
                     day=day,
                     share_minor=share,
                     minutes=minutes,
                     x=x,
-                    y=round(CHART_HEIGHT - height, 1),
+                    y=round(base - height, 1),
                     width=round(step - 2, 1),
                     height=height,
                     minutes_x=round(x + (step - 2) / 2, 1),
-                    minutes_y=round(CHART_HEIGHT - minutes * (CHART_HEIGHT - 20) / max_minutes, 1),
+                    minutes_y=round(base - minutes * plot_h / top_minutes, 1),
                 )
             )
-        charts.append(Chart(platform, bars, max_share, max_minutes, CHART_WIDTH, CHART_HEIGHT))
+        charts.append(
+            Chart(
+                platform=platform,
+                bars=bars,
+                max_share_minor=top_share,
+                max_minutes=top_minutes,
+                width=CHART_WIDTH,
+                height=CHART_HEIGHT,
+                currency=platform.currency,
+                left=LEFT,
+                right=CHART_WIDTH - RIGHT,
+                top=TOP,
+                bottom=base,
+                share_ticks=tuple(
+                    Tick(round(base - plot_h * k / 2, 1), top_share * k // 2) for k in (0, 1, 2)
+                ),
+                minute_ticks=tuple(
+                    Tick(round(base - plot_h * k / 2, 1), top_minutes * k // 2) for k in (0, 1, 2)
+                ),
+                day_ticks=tuple(
+                    Tick(round(LEFT + (day - 0.5) * step, 1), day)
+                    for day in sorted({1, 5, 10, 15, 20, 25, days})
+                ),
+                total_share_minor=sum(v[0] for v in values.values()),
+                total_minutes=sum(v[1] for v in values.values()) // 60,
+            )
+        )
     return charts

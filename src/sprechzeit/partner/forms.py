@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -8,10 +8,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from sprechzeit.accounts.models import Category, Listing
-
-PHOTO_MAX_BYTES = 2 * 1024 * 1024
-# File signatures of the photo formats we accept; the name's extension is not trusted.
-PHOTO_MAGIC = {b"\xff\xd8\xff": "jpeg", b"\x89PNG\r\n\x1a\n": "png", b"RIFF": "webp"}
+from sprechzeit.core.images import ReencodedImageFormField
+from sprechzeit.core.inputs import InvalidInput, amount_parse
 
 
 class ListingForm(forms.Form):
@@ -31,7 +29,10 @@ class ListingForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    photo = forms.FileField(label=_("Foto (JPEG, PNG oder WebP, höchstens 2 MB)"), required=False)
+    # Re-encoded by Pillow under a random name (core.images); refused with a form error else.
+    photo = ReencodedImageFormField(
+        label=_("Foto (JPEG, PNG oder WebP, höchstens 2 MB)"), required=False
+    )
 
     def __init__(self, *args: Any, listing: Listing, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -44,29 +45,16 @@ class ListingForm(forms.Form):
         }
 
     def clean_rate(self) -> int:
-        raw = str(self.cleaned_data["rate"]).strip().replace("€", "").replace(",", ".")
-        try:
-            value = Decimal(raw)
-        except InvalidOperation:
-            raise ValidationError(_("Bitte einen Betrag wie 1,99 eingeben.")) from None
-        cents = value * 100
-        if cents != cents.to_integral_value():
-            raise ValidationError(_("Höchstens zwei Nachkommastellen."))
         platform = self.listing.platform
-        if not platform.rate_min_minor <= cents <= platform.rate_max_minor:
+        try:
+            rate = amount_parse(
+                self.cleaned_data["rate"],
+                currency=platform.currency,
+                field="rate",
+                message=_("Bitte einen Betrag wie 1,99 eingeben."),
+            )
+        except InvalidInput as refused:
+            raise ValidationError(str(refused.message), code=refused.code) from None
+        if not platform.rate_min_minor <= rate.minor <= platform.rate_max_minor:
             raise ValidationError(self.fields["rate"].help_text)
-        return int(cents)
-
-    def clean_photo(self) -> Any:
-        photo = self.cleaned_data.get("photo")
-        if photo is None:
-            return None
-        if photo.size > PHOTO_MAX_BYTES:
-            raise ValidationError(_("Das Foto ist größer als 2 MB."))
-        head = photo.read(12)
-        photo.seek(0)
-        if not any(head.startswith(magic) for magic in PHOTO_MAGIC) or (
-            head.startswith(b"RIFF") and head[8:12] != b"WEBP"
-        ):
-            raise ValidationError(_("Bitte ein Foto als JPEG, PNG oder WebP hochladen."))
-        return photo
+        return rate.minor

@@ -16,6 +16,7 @@ from sprechzeit.consultations.models import PartnerPresence
 from sprechzeit.consultations.selectors import partner_availability
 from sprechzeit.consultations.services import presence_set
 from sprechzeit.core import clock
+from sprechzeit.core.inputs import form_status
 from sprechzeit.partner.access import partner_required
 from sprechzeit.partner.earnings import earnings_between, earnings_chart
 from sprechzeit.partner.forms import ListingForm
@@ -107,5 +108,8 @@ def listing_edit(request: HttpRequest, partner: Partner, listing_id: int) -> Htt
                 messages.success(request, _("Ihr Profil ist gespeichert."))
                 return redirect("partner:listing_edit", listing_id=listing.pk)
     return render(
-        request, "partner/listing_edit.html", {"listing": listing, "form": form, "preview": preview}
+        request,
+        "partner/listing_edit.html",
+        {"listing": listing, "form": form, "preview": preview},
+        status=form_status(form),
     )

@@ -7,9 +7,10 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 from django.utils.translation import gettext_lazy as _
@@ -91,7 +92,13 @@ class PaymentAdmin(ReadOnlyAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return bool(request.user.has_perm("payments.view_payment"))
 
-    @admin.action(description=_("Testkasse: Rückbuchung auslösen (TESTMODUS)"))
+    def has_decide_permission(self, request: HttpRequest) -> bool:
+        """Chargebacks are the risk role's decision (`accounts.roles`)."""
+        return bool(request.user.has_perm("payments.change_payment"))
+
+    @admin.action(
+        description=_("Testkasse: Rückbuchung auslösen (TESTMODUS)"), permissions=["decide"]
+    )
     def sandbox_chargeback(self, request: HttpRequest, queryset: QuerySet[Payment]) -> None:
         done = 0
         for payment in queryset.filter(
@@ -106,7 +113,8 @@ class PaymentAdmin(ReadOnlyAdmin):
         )
 
     @admin.action(
-        description=_("Rückbuchung erfassen (vom Anbieter per Post oder E-Mail gemeldet)")
+        description=_("Rückbuchung erfassen (vom Anbieter per Post oder E-Mail gemeldet)"),
+        permissions=["decide"],
     )
     def record_chargeback(self, request: HttpRequest, queryset: QuerySet[Payment]) -> None:
         for payment in queryset.filter(status=PaymentStatus.SUCCEEDED, credited_at__isnull=False):
@@ -118,7 +126,9 @@ class PaymentAdmin(ReadOnlyAdmin):
                 self.message_user(request, str(exc.message), messages.ERROR)
         self.message_user(request, _("Rückbuchungen erfasst."), messages.SUCCESS)
 
-    @admin.action(description=_("Testkasse: ausstehende Zahlung buchen (TESTMODUS)"))
+    @admin.action(
+        description=_("Testkasse: ausstehende Zahlung buchen (TESTMODUS)"), permissions=["decide"]
+    )
     def sandbox_settle(self, request: HttpRequest, queryset: QuerySet[Payment]) -> None:
         for payment in queryset.filter(
             provider_config__kind=ProviderKind.SANDBOX, status=PaymentStatus.PENDING
@@ -145,7 +155,10 @@ class InboxEntryAdmin(ReadOnlyAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return bool(request.user.has_perm("payments.view_inboxentry"))
 
-    @admin.action(description=_("Erneut verarbeiten"))
+    def has_decide_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm("payments.change_inboxentry"))
+
+    @admin.action(description=_("Erneut verarbeiten"), permissions=["decide"])
     def reprocess(self, request: HttpRequest, queryset: QuerySet[InboxEntry]) -> None:
         for entry in queryset.filter(status__in=[InboxStatus.REVIEW, InboxStatus.FAILED]):
             InboxEntry.objects.filter(pk=entry.pk).update(status=InboxStatus.RECEIVED)
@@ -189,7 +202,11 @@ class RefundRequestAdmin(ReadOnlyAdmin):
     inlines = (RefundInline,)
     actions = ("approve", "reject")
 
-    @admin.action(description=_("Erstattung genehmigen und auszahlen"))
+    def has_decide_permission(self, request: HttpRequest) -> bool:
+        """Refunds are the risk role's decision (`accounts.roles`)."""
+        return bool(request.user.has_perm("payments.change_refundrequest"))
+
+    @admin.action(description=_("Erstattung genehmigen und auszahlen"), permissions=["decide"])
     def approve(self, request: HttpRequest, queryset: QuerySet[RefundRequest]) -> None:
         for refund_request in queryset.filter(status=RefundRequestStatus.REQUESTED):
             try:
@@ -198,7 +215,7 @@ class RefundRequestAdmin(ReadOnlyAdmin):
                 self.message_user(request, str(exc.message), messages.ERROR)
         self.message_user(request, _("Erledigt."), messages.SUCCESS)
 
-    @admin.action(description=_("Erstattung ablehnen"))
+    @admin.action(description=_("Erstattung ablehnen"), permissions=["decide"])
     def reject(self, request: HttpRequest, queryset: QuerySet[RefundRequest]) -> None:
         for refund_request in queryset.filter(status=RefundRequestStatus.REQUESTED):
             refunds.refund_request_reject(request=refund_request, staff=str(request.user))
@@ -240,6 +257,8 @@ class BankStatementAdmin(ReadOnlyAdmin):
         ]
 
     def upload(self, request: HttpRequest) -> HttpResponse:
+        if not request.user.has_perm("payments.add_bankstatement"):
+            raise PermissionDenied
         form = StatementUploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
@@ -302,7 +321,9 @@ class BankEntryAdmin(ReadOnlyAdmin):
         ]
 
     def assign(self, request: HttpRequest, entry_id: int) -> HttpResponse:
-        entry = BankEntry.objects.get(pk=entry_id)
+        if not request.user.has_perm("payments.change_bankentry"):
+            raise PermissionDenied
+        entry = get_object_or_404(BankEntry, pk=entry_id)
         form = AssignForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
@@ -320,6 +341,9 @@ class BankEntryAdmin(ReadOnlyAdmin):
         }
         return TemplateResponse(request, "payments/admin/entry_assign.html", context)
 
-    @admin.action(description=_("Als nicht relevant markieren"))
+    def has_decide_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.has_perm("payments.change_bankentry"))
+
+    @admin.action(description=_("Als nicht relevant markieren"), permissions=["decide"])
     def ignore(self, request: HttpRequest, queryset: QuerySet[BankEntry]) -> None:
         queryset.filter(status=BankEntryStatus.REVIEW).update(status=BankEntryStatus.IGNORED)

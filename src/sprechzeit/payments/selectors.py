@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Final
 
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from sprechzeit.accounts.models import ClientAccount
 from sprechzeit.core import clock
@@ -16,10 +19,12 @@ from sprechzeit.ledger import services as ledger
 from sprechzeit.ledger.models import Account, AccountPurpose
 from sprechzeit.payments.models import (
     ChannelPolicy,
+    DisputeStatus,
     Payment,
     PaymentStatus,
     ProviderConfig,
     ProviderKind,
+    RefundRequest,
 )
 from sprechzeit.payments.providers.base import PaymentUpdate
 from sprechzeit.wallets import services as wallets
@@ -107,3 +112,49 @@ def policy_of(payment: Payment) -> ChannelPolicy | None:
     return ChannelPolicy.objects.filter(
         platform=payment.platform, channel=payment.channel, provider_config=payment.provider_config
     ).first()
+
+
+def refundable_now(client_account: ClientAccount) -> Money:
+    """What a refund request may ask for now: the paid balance not held by a running
+    consultation; nothing while the client owes money (bonus is never refunded)."""
+    balance = wallets.wallet_balance(client_account=client_account)
+    zero = Money.zero(balance.paid.currency)
+    if balance.receivable.minor > 0:
+        return zero
+    return max(zero, min(balance.paid - balance.pending, balance.paid))
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentRow:
+    """A payment as the client's list shows it: a chargeback or refund changes what the
+    status says ("zurückgebucht", not "erfolgreich")."""
+
+    payment: Payment
+    status: str
+    tone: str  # "", "warning" or "error"
+
+
+def payment_rows(client_account: ClientAccount, *, limit: int = 50) -> list[PaymentRow]:
+    rows = []
+    for payment in payments_of(client_account).prefetch_related("disputes")[:limit]:
+        disputes = list(payment.disputes.all())
+        status, tone = str(payment.get_status_display()), ""
+        if any(d.status == DisputeStatus.OPEN for d in disputes):
+            status, tone = str(_("angefochten (Rückbuchung offen)")), "error"
+        elif any(d.status == DisputeStatus.LOST for d in disputes):
+            status, tone = str(pgettext("payment", "zurückgebucht")), "error"
+        elif payment.refunded_minor >= payment.amount_minor > 0:
+            status, tone = str(_("erstattet")), "warning"
+        elif payment.refunded_minor > 0:
+            status, tone = str(_("teilweise erstattet")), "warning"
+        rows.append(PaymentRow(payment=payment, status=status, tone=tone))
+    return rows
+
+
+def refund_requests_of(client_account: ClientAccount) -> QuerySet[RefundRequest]:
+    """The client's refund requests, newest first, with their refunds."""
+    return (
+        RefundRequest.objects.filter(client_account=client_account)
+        .prefetch_related("refunds")
+        .order_by("-created_at")
+    )

@@ -7,6 +7,7 @@ from datetime import timedelta
 from celery import shared_task
 
 from sprechzeit.core import clock
+from sprechzeit.payments import mails  # noqa: F401 - registers its mail tasks for the worker
 from sprechzeit.payments.models import InboxEntry, InboxStatus
 from sprechzeit.payments.services import inbox
 

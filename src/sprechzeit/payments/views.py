@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from decimal import InvalidOperation
 from functools import wraps
 from typing import Any, Final
 
@@ -22,6 +21,7 @@ from sprechzeit.accounts.models import ClientAccount
 from sprechzeit.core import clock
 from sprechzeit.core.errors import DomainError
 from sprechzeit.core.http import back_on_domain_error
+from sprechzeit.core.inputs import amount_parse
 from sprechzeit.core.money import Money
 from sprechzeit.payments import selectors
 from sprechzeit.payments.errors import InvalidSignature, MalformedEvent, ProviderNotConfigured
@@ -69,14 +69,14 @@ def client_of(request: PlatformRequest) -> ClientAccount | None:
     )
 
 
-def parse_amount(raw: str, currency: str) -> Money | None:
-    text = raw.strip().replace("€", "").replace(" ", "")
-    if "," in text:
-        text = text.replace(".", "").replace(",", ".")
-    try:
-        return Money.from_decimal(text, currency)
-    except (InvalidOperation, DomainError, ValueError):
-        return None
+def _amount(raw: str, account: ClientAccount, field: str) -> Money:
+    """The amount a client typed (core.inputs.amount_parse: InvalidInput, a 400, else)."""
+    return amount_parse(
+        raw,
+        currency=account.platform.currency,
+        field=field,
+        message=_("Bitte geben Sie einen gültigen Betrag ein."),
+    )
 
 
 def checkout_urls(request: HttpRequest, config: ProviderConfig) -> dict[str, str]:
@@ -109,14 +109,18 @@ def _bank_details(account: ClientAccount) -> dict[str, str] | None:
 def wallet_page(request: HttpRequest, account: ClientAccount) -> HttpResponse:
     balance = wallets.wallet_balance(client_account=account)
     limit = wallets.wallet_deposit_limit(client_account=account)
+    refundable = selectors.refundable_now(account)
     return render(
         request,
         "payments/wallet.html",
         {
             "balance": balance,
-            "payments": selectors.payments_of(account)[:50],
+            "payments": selectors.payment_rows(account),
             "limit": limit,
             "state": account.wallet_state,
+            "refundable": refundable,
+            "refundable_text": f"{refundable.amount:.2f}".replace(".", ","),
+            "refund_requests": selectors.refund_requests_of(account)[:10],
         },
     )
 
@@ -131,17 +135,14 @@ def topup_page(request: HttpRequest, account: ClientAccount) -> HttpResponse:
     error = ""
     if request.method == "POST":
         policy = next((c for c in channels if str(c.pk) == request.POST.get("channel")), None)
-        amount = parse_amount(request.POST.get("amount", ""), account.platform.currency)
         if policy is None:
             error = _("Bitte wählen Sie eine Zahlart.")
-        elif amount is None:
-            error = _("Bitte geben Sie einen gültigen Betrag ein.")
         else:
             try:
                 payment = payments.payment_start(
                     client_account=account,
                     policy=policy,
-                    amount=amount,
+                    amount=_amount(request.POST.get("amount", ""), account, "amount"),
                     **checkout_urls(request, policy.provider_config),
                 )
             except DomainError as exc:
@@ -201,10 +202,7 @@ def result_page(
 @back_on_domain_error("payments:wallet")
 def deposit_limit(request: HttpRequest, account: ClientAccount) -> HttpResponse:
     raw = request.POST.get("limit", "").strip()
-    limit = None if raw == "" else parse_amount(raw, account.platform.currency)
-    if raw and limit is None:
-        messages.error(request, _("Bitte geben Sie einen gültigen Betrag ein."))
-        return redirect("payments:wallet")
+    limit = None if raw == "" else _amount(raw, account, "limit")
     result = wallets.wallet_set_deposit_limit(client_account=account, limit=limit)
     if result.pending_from is not None:
         messages.info(request, _("Das höhere Limit gilt nach der Wartezeit."))
@@ -232,7 +230,10 @@ def self_exclude(request: HttpRequest, account: ClientAccount) -> HttpResponse:
 @client_required
 @back_on_domain_error("payments:wallet")
 def refund_request(request: HttpRequest, account: ClientAccount) -> HttpResponse:
-    refunds.refund_request_create(client_account=account)
+    """The client asks for an amount of the refundable balance (empty: all of it)."""
+    raw = request.POST.get("amount", "").strip()
+    amount = _amount(raw, account, "amount") if raw else None
+    refunds.refund_request_create(client_account=account, amount=amount)
     messages.success(request, _("Ihr Erstattungsantrag wurde an unser Team übermittelt."))
     return redirect("payments:wallet")
 

@@ -57,6 +57,7 @@ class PayoutRun(models.Model):
         verbose_name = _("Auszahlungslauf")
         verbose_name_plural = _("Auszahlungsläufe")
         ordering = ["-created_at"]
+        permissions = [("download_sepa", _("SEPA-Datei eines Auszahlungslaufs herunterladen"))]
 
     def __str__(self) -> str:
         return self.message_id

@@ -15,6 +15,7 @@ from sprechzeit.core import clock
 from sprechzeit.core.money import Money
 from sprechzeit.ledger import services as ledger
 from sprechzeit.ledger.models import Account, AccountPurpose
+from sprechzeit.payouts.mails import payout_mail_on_commit
 from sprechzeit.payouts.models import Payout
 from sprechzeit.statements.models import PartnerTaxProfile
 from sprechzeit.statements.services import entity_account
@@ -50,6 +51,7 @@ def payout_confirm(*, payout: Payout) -> None:
     payout.status = Payout.Status.CONFIRMED
     payout.settled_at = clock.now()
     payout.save(update_fields=["status", "settled_at"])
+    payout_mail_on_commit(payout=payout)
 
 
 def payout_return(*, payout: Payout, reason_code: str, rejected: bool = False) -> None:
@@ -68,6 +70,9 @@ def payout_return(*, payout: Payout, reason_code: str, rejected: bool = False) -
     payout.return_reason = reason_code
     payout.settled_at = clock.now()
     payout.save(update_fields=["status", "return_reason", "settled_at"])
+    # Composed after commit from the row: a return of a payout in transit (confirmed
+    # first) mails the return once, not the confirmation.
+    payout_mail_on_commit(payout=payout)
     what = "Ablehnung durch die Bank" if rejected else "Rücküberweisung der Bank"
     PartnerTaxProfile.objects.filter(partner=payout.partner).update(
         iban_verified_at=None,

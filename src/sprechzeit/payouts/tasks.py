@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from sprechzeit.payouts import errors, services
+from sprechzeit.payouts import (
+    errors,
+    mails,  # noqa: F401 - registers its mail task for the worker
+    services,
+)
 from sprechzeit.platforms.models import LegalEntity
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.admin.views.decorators import staff_member_required
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
@@ -32,6 +32,7 @@ def payout_list(request: HttpRequest) -> HttpResponse:
 
 
 @staff_member_required
+@permission_required("payouts.download_sepa", raise_exception=True)
 def staff_file(request: HttpRequest, pk: int) -> HttpResponse:
     run = get_object_or_404(PayoutRun, pk=pk)
     if run.file is None:

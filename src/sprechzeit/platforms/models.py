@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from sprechzeit.core.images import ReencodedImageField
 from sprechzeit.core.money import EUR, Money
 
 hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Eine Farbe im Format #RRGGBB."))
@@ -98,7 +99,7 @@ class Platform(models.Model):
     )
     tagline = models.CharField(_("Slogan"), max_length=200, blank=True)
     description = models.TextField(_("Beschreibung"), blank=True)
-    logo = models.FileField(_("Logo"), upload_to="platforms/logos/", blank=True)
+    logo = ReencodedImageField(_("Logo"), upload_to="platforms/logos/", blank=True, max_side=512)
     color_primary = models.CharField(
         _("Hauptfarbe"), max_length=7, default="#1f4e79", validators=[hex_colour]
     )

@@ -19,11 +19,8 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import send_mail
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -42,7 +39,10 @@ from sprechzeit.accounts.services import (
     user_verify_email,
 )
 from sprechzeit.accounts.throttles import password_reset_buckets, totp_verify_limited
+from sprechzeit.core.inputs import form_status
+from sprechzeit.core.money import Money
 from sprechzeit.core.throttle import Throttled, throttle_take
+from sprechzeit.notifications.services import mail_send
 from sprechzeit.platforms.http import PlatformRequest
 from sprechzeit.site.forms import LoginForm, OtpTokenForm, PlatformPasswordResetForm
 from sprechzeit.site.security_views import NEW_CODES_KEY, staff_without_authenticator
@@ -62,9 +62,19 @@ def _next_url(request: HttpRequest, *, default: str | None = None) -> str:
 
 
 def _home_for(user: User, request: PlatformRequest) -> str:
+    """Where a log-in without `next` lands: partners in their area, staff on the network
+    host in the back office, everyone else on the home page."""
     if user.kind == User.Kind.STAFF and request.platform is None:
         return "/admin/"
+    if user.kind == User.Kind.PARTNER:
+        return reverse("partner:dashboard")
     return reverse("site:home")
+
+
+def _next_given(request: HttpRequest) -> str:
+    """The safe `next` the request names, or "" (the login form carries it on)."""
+    given = _next_url(request, default="-")
+    return "" if given == "-" else given
 
 
 def login_view(request: PlatformRequest) -> HttpResponse:
@@ -79,12 +89,12 @@ def login_view(request: PlatformRequest) -> HttpResponse:
             }
             return redirect("site:login_2fa")
         login(request, user, backend=BACKEND)
-        return HttpResponseRedirect(_next_url(request))
+        return HttpResponseRedirect(_next_url(request, default=_home_for(user, request)))
     return render(
         request,
         "site/login.html",
-        {"form": form, "next": _next_url(request)},
-        status=429 if form.throttled is not None else 200,
+        {"form": form, "next": _next_given(request)},
+        status=429 if form.throttled is not None else form_status(form),
     )
 
 
@@ -147,18 +157,15 @@ def _base32(key: bytes) -> str:
 
 
 def send_verification_email(request: PlatformRequest, user: User) -> None:
-    """Mail the address-confirmation link (after commit, in the user's language)."""
-    platform = request.platform
+    """Mail the address-confirmation link (branded, in the user's language, after commit)."""
     link = request.build_absolute_uri(
         reverse("site:verify_email", args=[email_verification_token(user=user)])
     )
-    context = {"user": user, "link": link, "platform": platform}
-    subject = _("Bitte bestätigen Sie Ihre E-Mail-Adresse")
-    body = render_to_string("site/email/verify_email.txt", context)
-    transaction.on_commit(
-        lambda: send_mail(
-            subject=subject, message=body, from_email=None, recipient_list=[user.email]
-        )
+    mail_send(
+        platform=request.platform,
+        to=user,
+        template="verify_email",
+        context={"user": user, "link": link},
     )
 
 
@@ -167,17 +174,18 @@ def verify_email(request: PlatformRequest, token: str) -> HttpResponse:
         user = user_verify_email(token=token, platform=request.platform)
     except InvalidToken:
         return render(request, "site/verify_email.html", {"ok": False}, status=400)
+    welcome = None
     if user.kind == User.Kind.CLIENT:
         # The welcome credit waits for a confirmed address (wallets/services/welcome.py).
-        welcome_credit_after_verification(client_account=user.client_account)
-    return render(request, "site/verify_email.html", {"ok": True})
+        grant = welcome_credit_after_verification(client_account=user.client_account)
+        if grant is not None:
+            welcome = Money(grant.amount_minor, grant.currency)
+    return render(request, "site/verify_email.html", {"ok": True, "welcome": welcome})
 
 
 class PasswordResetView(auth_views.PasswordResetView):
     form_class = PlatformPasswordResetForm
     template_name = "site/password_reset.html"
-    email_template_name = "site/email/password_reset.txt"
-    subject_template_name = "site/email/password_reset_subject.txt"
     success_url = reverse_lazy("site:password_reset_done")
     title = gettext_lazy("Passwort vergessen")
     request: PlatformRequest
@@ -195,6 +203,9 @@ class PasswordResetView(auth_views.PasswordResetView):
             return self.render_to_response(self.get_context_data(form=form), status=429)
         form.platform = self.request.platform
         return super().form_valid(form)
+
+    def form_invalid(self, form: PlatformPasswordResetForm) -> HttpResponse:  # type: ignore[override]
+        return self.render_to_response(self.get_context_data(form=form), status=400)
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):

@@ -1,23 +1,30 @@
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
+from babel import Locale
 from django import forms
 from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.forms import PasswordResetForm
 from django.db.models import Q
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from sprechzeit.accounts.models import User
 from sprechzeit.accounts.throttles import request_throttled
+from sprechzeit.accounts.vat_place import EU, vat_id_clean, vat_id_problem
+from sprechzeit.core.inputs import EmailFormField
 from sprechzeit.core.throttle import Throttled
+from sprechzeit.notifications.services import mail_send
 from sprechzeit.platforms.models import Platform
 
 
 class LoginForm(forms.Form):
-    email = forms.EmailField(
+    email = EmailFormField(
         label=_("E-Mail"),
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
@@ -57,7 +64,7 @@ class SignupForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
     )
-    email = forms.EmailField(
+    email = EmailFormField(
         label=_("E-Mail"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
     password = forms.CharField(
@@ -66,14 +73,65 @@ class SignupForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=_("Mindestens 10 Zeichen."),
     )
-    accept_terms = forms.BooleanField(
-        label=_("Ich akzeptiere die AGB und habe die Datenschutzhinweise gelesen.")
+    country = forms.ChoiceField(
+        label=_("Land, in dem Sie wohnen (bzw. Sitz Ihres Unternehmens)"),
+        required=False,
+        initial="DE",
+        widget=forms.Select(attrs={"autocomplete": "country"}),
+        help_text=_("Davon hängt die Umsatzsteuer Ihrer Beratungen ab."),
     )
+    vat_id = forms.CharField(
+        label=_("USt-IdNr. (nur für Unternehmen)"),
+        max_length=20,
+        required=False,
+        help_text=_(
+            "Unternehmen in der EU außerhalb Deutschlands zahlen keine deutsche Umsatzsteuer "
+            "(Reverse Charge)."
+        ),
+    )
+    accept_terms = forms.BooleanField(
+        label=_("Ich akzeptiere die AGB und habe die Datenschutzerklärung gelesen.")
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["country"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = country_choices(get_language() or "de")
 
     def clean_password(self) -> str:
         password: str = self.cleaned_data["password"]
         password_validation.validate_password(password)
         return password
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        data["country"] = data.get("country") or "DE"
+        vat_id = data.get("vat_id") or ""
+        if data["country"] in EU:
+            vat_id = vat_id_clean(vat_id)
+        problem = vat_id_problem(vat_id=vat_id, country=data["country"])
+        if problem is not None:
+            self.add_error("vat_id", problem)
+        data["vat_id"] = vat_id
+        return data
+
+
+def country_choices(language: str) -> list[tuple[str, str]]:
+    """Every country (ISO 3166 alpha-2) by its name in `language`, Germany first."""
+    names = Locale.parse(language.split("-")[0]).territories
+    countries = sorted(
+        ((code, name) for code, name in names.items() if len(code) == 2 and code.isalpha()),
+        # Alphabetical as a reader expects: "Österreich" among the O.
+        key=lambda item: unicodedata.normalize("NFKD", item[1]).encode("ascii", "ignore").lower(),
+    )
+    return [(code, name) for code, name in countries if code == "DE"] + [
+        (code, name) for code, name in countries if code not in NOT_COUNTRIES
+    ]
+
+
+# Babel's territories that are no country (or Germany, listed first).
+NOT_COUNTRIES = frozenset({"DE", "ZZ", "EU", "EZ", "UN", "QO", "XA", "XB"})
 
 
 class OtpTokenForm(forms.Form):
@@ -97,7 +155,7 @@ class InvitationPasswordForm(forms.Form):
 
 
 class ContactForm(forms.Form):
-    email = forms.EmailField(
+    email = EmailFormField(
         label=_("Ihre E-Mail"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
     subject = forms.CharField(label=_("Betreff"), max_length=200)
@@ -116,6 +174,9 @@ class PlatformPasswordResetForm(PasswordResetForm):
     link for the same address's account on platform B."""
 
     platform: Platform | None = None
+    email = EmailFormField(
+        label=_("E-Mail"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
 
     def get_users(self, email: str) -> Iterator[User]:
         scope = (
@@ -126,6 +187,27 @@ class PlatformPasswordResetForm(PasswordResetForm):
         for user in User.objects.filter(scope, email__iexact=email, is_active=True):
             if user.has_usable_password():
                 yield user
+
+    def send_mail(
+        self,
+        subject_template_name: str,
+        email_template_name: str,
+        context: dict[str, Any],
+        from_email: str | None,
+        to_email: str,
+        html_email_template_name: str | None = None,
+    ) -> None:
+        """The reset link as a branded mail of the platform, in the user's language."""
+        path = reverse(
+            "site:password_reset_confirm",
+            kwargs={"uidb64": context["uid"], "token": context["token"]},
+        )
+        mail_send(
+            platform=self.platform,
+            to=context["user"],
+            template="password_reset",
+            context={"link": f"{context['protocol']}://{context['domain']}{path}"},
+        )
 
 
 class PinForm(forms.Form):

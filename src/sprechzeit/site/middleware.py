@@ -10,7 +10,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import DisallowedHost
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.middleware import csp
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from sprechzeit.core.errors import DomainError
 from sprechzeit.core.http import back_to
+from sprechzeit.core.inputs import InvalidInput
 
 # The back office: Django's admin and the staff pages (downloads, invitations). On a
 # platform's host they do not exist (404), so a platform's visitors never see them and a
@@ -104,10 +106,56 @@ class DomainErrorMiddleware:
             except NoReverseMatch:
                 url = reverse(back)
             return HttpResponseRedirect(url)
-        status = exception.http_status
-        return render(
-            request,
-            "site/error.html",
-            {"status": status, "title": _title(status), "text": str(exception.message)},
-            status=status,
-        )
+        return domain_error_page(request, exception)
+
+
+def domain_error_page(request: HttpRequest, exception: DomainError) -> HttpResponse:
+    """The error page of a `DomainError`, at its `http_status` (JSON under /api/)."""
+    status = exception.http_status
+    if request.path.startswith(RAW_BODY_PREFIXES):
+        return JsonResponse(exception.as_dict(), status=status)
+    return render(
+        request,
+        "site/error.html",
+        {"status": status, "title": _title(status), "text": str(exception.message)},
+        status=status,
+    )
+
+
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+RAW_BODY_PREFIXES = ("/api/", "/hooks/")
+
+
+class NulInputMiddleware:
+    """A NUL character in a query string or a form field is refused with a 400 here,
+    before any view: no value of ours may hold one, and PostgreSQL refuses it in text
+    (a 500 deep in a query otherwise). Django's form fields refuse it too, but many
+    views read a parameter directly. JSON bodies are checked by their own parsers."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if _carries_nul(request):
+            refused = InvalidInput(_("Die Anfrage enthält ein unzulässiges Steuerzeichen."))
+            return domain_error_page(request, refused)
+        return self.get_response(request)
+
+
+def _carries_nul(request: HttpRequest) -> bool:
+    sources = [request.GET]
+    # The JSON API and the webhooks read their raw body themselves (and refuse forms).
+    if (
+        request.method == "POST"
+        and request.content_type in _FORM_TYPES
+        and not request.path.startswith(RAW_BODY_PREFIXES)
+    ):
+        try:
+            sources.append(request.POST)
+        except MultiPartParserError:
+            return False  # the view answers the unreadable body (Django: 400)
+    return any(
+        "\x00" in key or any("\x00" in value for value in values)
+        for source in sources
+        for key, values in source.lists()
+    )

@@ -4,7 +4,7 @@ ratings. Tenant-owned reads take the platform first."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypedDict
 
 from django.db.models import Avg, Count, F, QuerySet
 
@@ -39,9 +39,29 @@ class DirectoryEntry:
         return round(self.rating_avg or 0)
 
 
-def _annotated(platform: Platform) -> QuerySet[Listing]:
+class _Ratings(TypedDict):
+    rating_avg: float | None
+    rating_count: int
+
+
+if TYPE_CHECKING:  # the alias does not subscript at run time
+    from django_stubs_ext import WithAnnotations
+
+    RatedListing = WithAnnotations[Listing, _Ratings]
+
+
+def _annotated(platform: Platform) -> QuerySet[RatedListing]:
     return listings_published(platform).annotate(
         rating_avg=Avg("ratings__stars"), rating_count=Count("ratings", distinct=True)
+    )
+
+
+def _entry(row: RatedListing, status: str) -> DirectoryEntry:
+    return DirectoryEntry(
+        listing=row,
+        status=status,
+        rating_avg=float(row.rating_avg) if row.rating_avg is not None else None,
+        rating_count=row.rating_count,
     )
 
 
@@ -66,15 +86,7 @@ def listings_directory(platform: Platform, flt: DirectoryFilter) -> list[Directo
     order = orders[flt.sort if flt.sort in SORTS else "rating"]
     rows = list(listings.order_by(*order).distinct())
     status = listings_availability(platform, listing_ids=[row.pk for row in rows])
-    entries = [
-        DirectoryEntry(
-            listing=row,
-            status=status.get(row.pk, Availability.OFFLINE),
-            rating_avg=float(row.rating_avg) if row.rating_avg is not None else None,  # type: ignore[attr-defined]
-            rating_count=row.rating_count,  # type: ignore[attr-defined]
-        )
-        for row in rows
-    ]
+    entries = [_entry(row, status.get(row.pk, Availability.OFFLINE)) for row in rows]
     if flt.online_only:
         entries = [e for e in entries if e.status != Availability.OFFLINE]
     # Stable sort: the chosen order stays within each availability group.
@@ -87,12 +99,7 @@ def listing_entry(platform: Platform, *, slug: str) -> DirectoryEntry | None:
     if row is None:
         return None
     status = listings_availability(platform, listing_ids=[row.pk]).get(row.pk, Availability.OFFLINE)
-    return DirectoryEntry(
-        listing=row,
-        status=status,
-        rating_avg=float(row.rating_avg) if row.rating_avg is not None else None,  # type: ignore[attr-defined]
-        rating_count=row.rating_count,  # type: ignore[attr-defined]
-    )
+    return _entry(row, status)
 
 
 def listing_reviews(listing: Listing, *, limit: int = 10) -> QuerySet[Rating]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sprechzeit.site import account_views, auth_views, security_views, views
+from sprechzeit.site import account_views, auth_views, legal_views, security_views, views
 
 app_name = "site"
 
@@ -10,6 +10,9 @@ urlpatterns = [
     path("berater/<slug:slug>/", views.listing_detail, name="listing"),
     path("berater/<slug:slug>/status/", views.listing_status, name="listing_status"),
     path("impressum/", views.impressum, name="impressum"),
+    path("agb/", legal_views.terms, name="terms"),
+    path("datenschutz/", legal_views.privacy, name="privacy"),
+    path("widerruf/", legal_views.withdrawal, name="withdrawal"),
     path("kontakt/", views.contact, name="contact"),
     path("kontakt/danke/", views.contact_done, name="contact_done"),
     path("anmelden/", auth_views.login_view, name="login"),

@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from sprechzeit.accounts.errors import EmailTaken
+from sprechzeit.accounts.errors import EmailTaken, InvalidVatId
+from sprechzeit.accounts.models import ClientAccount
 from sprechzeit.accounts.selectors import categories_of
 from sprechzeit.accounts.services import client_register
 from sprechzeit.accounts.throttles import signup_buckets
 from sprechzeit.consultations.models import VoiceConfig
 from sprechzeit.consultations.selectors import Availability
+from sprechzeit.core.inputs import amount_parse, form_status
 from sprechzeit.core.net import client_address
 from sprechzeit.core.throttle import Throttled, throttle_take
+from sprechzeit.legal.errors import LegalDocumentMissing
+from sprechzeit.legal.services import consents_record_signup
+from sprechzeit.notifications.services import mail_send
 from sprechzeit.platforms.errors import ContactRateLimited
 from sprechzeit.platforms.http import PlatformRequest
 from sprechzeit.platforms.models import Platform
@@ -34,7 +39,8 @@ from sprechzeit.site.selectors import (
     listing_reviews,
     listings_directory,
 )
-from sprechzeit.wallets.services import wallet_open
+from sprechzeit.wallets.errors import WalletError
+from sprechzeit.wallets.services import wallet_check_spend, wallet_open
 
 SORT_LABELS = (
     ("rating", gettext_lazy("Beste Bewertung")),
@@ -75,15 +81,12 @@ def home(request: PlatformRequest) -> HttpResponse:
     )
 
 
-def _cents(raw: str | None) -> int | None:
-    """A price in euros from a filter field ("2", "2,50", "2.5") as cents; junk is ignored."""
+def _cents(raw: str | None, *, currency: str, field: str) -> int | None:
+    """A price filter in euros ("2", "2,50", "2.5") as cents; anything else is a 400."""
     if not raw:
         return None
-    try:
-        value = Decimal(raw.strip().replace(",", "."))
-    except InvalidOperation:
-        return None
-    return int(value * 100) if value >= 0 else None
+    message = _("Bitte einen Preis wie 2,50 eingeben.")
+    return amount_parse(raw, currency=currency, field=field, message=message).minor
 
 
 def directory(request: PlatformRequest) -> HttpResponse:
@@ -92,8 +95,12 @@ def directory(request: PlatformRequest) -> HttpResponse:
     flt = DirectoryFilter(
         category=params.get("kategorie", ""),
         online_only=params.get("online") == "1",
-        price_min_minor=_cents(params.get("preis_von")),
-        price_max_minor=_cents(params.get("preis_bis")),
+        price_min_minor=_cents(
+            params.get("preis_von"), currency=platform.currency, field="preis_von"
+        ),
+        price_max_minor=_cents(
+            params.get("preis_bis"), currency=platform.currency, field="preis_bis"
+        ),
         sort=params.get("sortierung", "rating"),
     )
     entries = listings_directory(platform, flt)
@@ -126,8 +133,22 @@ def listing_detail(request: PlatformRequest, slug: str) -> HttpResponse:
             "listing": entry.listing,
             "reviews": listing_reviews(entry.listing),
             "voice": VoiceConfig.objects.filter(platform=platform, is_active=True).first(),
+            "spend_refusal": _spend_refusal(request, platform),
         },
     )
+
+
+def _spend_refusal(request: HttpRequest, platform: Platform) -> str:
+    """Why this client may not start a paid consultation now (blocked after a
+    chargeback, self-excluded), or "": the profile then offers no "Jetzt chatten"."""
+    account = ClientAccount.objects.filter(user_id=request.user.pk or 0, platform=platform).first()
+    if account is None:
+        return ""
+    try:
+        wallet_check_spend(client_account=account)
+    except WalletError as exc:
+        return str(exc.message)
+    return ""
 
 
 def listing_status(request: PlatformRequest, slug: str) -> HttpResponse:
@@ -153,21 +174,35 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 def signup(request: PlatformRequest) -> HttpResponse:
     platform = _platform(request)
     form = SignupForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    valid = request.method == "POST" and form.is_valid()
+    status = form_status(form)  # 400 for a refused field; a taken address stays a 200 page
+    if valid:
         try:
             throttle_take(buckets=signup_buckets(request=request))
         except Throttled as exc:
             form.add_error(None, exc.user_message())
             return render(request, "site/signup.html", {"form": form}, status=429)
         try:
-            account = client_register(
-                platform=platform,
-                email=form.cleaned_data["email"],
-                password=form.cleaned_data["password"],
-                first_name=form.cleaned_data["first_name"],
-                language=getattr(request, "LANGUAGE_CODE", "de"),
-                client_address=client_address(request),
-            )
+            # One transaction: no account without its consent to the AGB and privacy
+            # notice in force (their versions are stored with time and IP).
+            with transaction.atomic():
+                account = client_register(
+                    platform=platform,
+                    email=form.cleaned_data["email"],
+                    password=form.cleaned_data["password"],
+                    first_name=form.cleaned_data["first_name"],
+                    language=getattr(request, "LANGUAGE_CODE", "de"),
+                    client_address=client_address(request),
+                    country=form.cleaned_data["country"],
+                    vat_id=form.cleaned_data["vat_id"],
+                )
+                consents_record_signup(
+                    user=account.user, platform=platform, ip=client_address(request)
+                )
+        except InvalidVatId as exc:
+            form.add_error("vat_id", str(exc.message))
+        except LegalDocumentMissing as exc:
+            form.add_error(None, str(exc.message))
         except EmailTaken:
             form.add_error(
                 "email",
@@ -188,7 +223,7 @@ def signup(request: PlatformRequest) -> HttpResponse:
                 ),
             )
             return redirect("site:home")
-    return render(request, "site/signup.html", {"form": form})
+    return render(request, "site/signup.html", {"form": form}, status=status)
 
 
 def contact(request: PlatformRequest) -> HttpResponse:
@@ -214,8 +249,17 @@ def contact(request: PlatformRequest) -> HttpResponse:
                 return render(
                     request, "site/contact.html", {"form": form, "rate_limited": True}, status=429
                 )
+            # A receipt without the message's text: the form must not relay content to
+            # an address someone else typed in (and the form is rate-limited).
+            mail_send(
+                platform=platform,
+                to=form.cleaned_data["email"],
+                template="contact_confirmation",
+                context={},
+                language=getattr(request, "LANGUAGE_CODE", None),
+            )
             return redirect("site:contact_done")
-    return render(request, "site/contact.html", {"form": form})
+    return render(request, "site/contact.html", {"form": form}, status=form_status(form))
 
 
 def contact_done(request: PlatformRequest) -> HttpResponse:

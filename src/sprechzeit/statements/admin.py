@@ -109,7 +109,9 @@ class StatementAdmin(admin.ModelAdmin[Statement]):
 
     actions = ("cancel_and_reissue", "release_held")
 
-    @admin.action(description=_("Stornieren und mit aktuellen Daten neu ausstellen"))
+    @admin.action(
+        description=_("Stornieren und mit aktuellen Daten neu ausstellen"), permissions=["change"]
+    )
     def cancel_and_reissue(self, request: HttpRequest, queryset: QuerySet[Statement]) -> None:
         for statement in queryset.filter(
             status=Statement.Status.ISSUED, kind=Statement.Kind.CREDIT_NOTE
@@ -125,7 +127,10 @@ class StatementAdmin(admin.ModelAdmin[Statement]):
                 + (f", {replacement.number}" if replacement else ""),
             )
 
-    @admin.action(description=_("Zurückgehaltene ausstellen, wenn die Daten vollständig sind"))
+    @admin.action(
+        description=_("Zurückgehaltene ausstellen, wenn die Daten vollständig sind"),
+        permissions=["change"],
+    )
     def release_held(self, request: HttpRequest, queryset: QuerySet[Statement]) -> None:
         ids = list(queryset.filter(status=Statement.Status.HELD).values_list("pk", flat=True))
         issued = services.statements_issue(statement_ids=ids) if ids else []

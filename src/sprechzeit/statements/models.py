@@ -248,6 +248,7 @@ class Statement(PeriodNamed, models.Model):
         verbose_name = pgettext_lazy("credit note", "Gutschrift")
         verbose_name_plural = _("Gutschriften")
         ordering = ["-period_start", "number"]
+        permissions = [("download_statement", _("Gutschriften herunterladen (PDF, XML)"))]
         constraints = [
             # Each document exactly once: one credit note per partner, entity and period
             # that is not cancelled (a rerun or a racing run finds it and goes on).

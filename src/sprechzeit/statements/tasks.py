@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from sprechzeit.statements import services
+from sprechzeit.statements import (
+    mails,  # noqa: F401 - registers its mail task for the worker
+    services,
+)
 from sprechzeit.statements.models import Statement
 
 

@@ -5,7 +5,7 @@ another partner is a 404."""
 from __future__ import annotations
 
 from django.contrib.admin.views.decorators import staff_member_required
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -15,7 +15,7 @@ from sprechzeit.core import clock
 from sprechzeit.core.money import Money
 from sprechzeit.statements import errors, selectors, services
 from sprechzeit.statements.forms import SELF_BILLING_VERSION, TaxProfileForm
-from sprechzeit.statements.models import Statement
+from sprechzeit.statements.models import PartnerTaxProfile, Statement
 
 FORMATS = ("pdf", "xml", "xrechnung")
 
@@ -68,27 +68,33 @@ def statement_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _tax_initial(profile: PartnerTaxProfile | None) -> dict[str, object]:
+    """The form's initial values from a saved profile: the model's fields by name, and the
+    agreement box ticked when the partner already agreed (it is not a model field)."""
+    if profile is None:
+        return {}
+    initial: dict[str, object] = {
+        name: getattr(profile, name)
+        for name in TaxProfileForm.base_fields
+        if name != "accept_self_billing" and hasattr(profile, name)
+    }
+    initial["accept_self_billing"] = profile.self_billing_accepted_at is not None
+    return initial
+
+
 @login_required
 def tax_profile_edit(request: HttpRequest) -> HttpResponse:
     """The partner's tax and bank data; errors of the checks appear at their fields."""
     partner = _partner(request)
     profile = selectors.partner_tax_profile(partner=partner)
-    initial = (
-        {
-            name: getattr(profile, name)
-            for name in TaxProfileForm.base_fields
-            if hasattr(profile, name)
-        }
-        if profile
-        else {}
-    )
+    initial = _tax_initial(profile)
     form = TaxProfileForm(request.POST or None, initial=initial)
     saved = False
     if request.method == "POST" and form.is_valid():
         fields = dict(form.cleaned_data)
         accept = fields.pop("accept_self_billing")
         totp_code = fields.pop("totp_code")
-        if accept:
+        if accept and not (profile and profile.self_billing_accepted_at):
             fields["self_billing_accepted_at"] = clock.now()
             fields["self_billing_version"] = SELF_BILLING_VERSION
         try:
@@ -121,5 +127,6 @@ def statement_download(request: HttpRequest, pk: int, kind: str) -> HttpResponse
 
 
 @staff_member_required
+@permission_required("statements.download_statement", raise_exception=True)
 def staff_download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     return _file(get_object_or_404(Statement, pk=pk), kind)

@@ -84,13 +84,13 @@ class WalletStateAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def receivable(self, obj: WalletState) -> str:
         return str(services.wallet_balance(client_account=obj.client_account).receivable)
 
-    @admin.action(description=_("Sperre aufheben"))
+    @admin.action(description=_("Sperre aufheben"), permissions=["change"])
     def unblock(self, request: HttpRequest, queryset: QuerySet[WalletState]) -> None:
         for state in queryset:
             services.wallet_unblock(client_account=state.client_account)
         self.message_user(request, _("Sperre aufgehoben."), messages.SUCCESS)
 
-    @admin.action(description=_("Forderung als Verlust ausbuchen"))
+    @admin.action(description=_("Forderung als Verlust ausbuchen"), permissions=["change"])
     def write_off(self, request: HttpRequest, queryset: QuerySet[WalletState]) -> None:
         for state in queryset:
             services.wallet_write_off(client_account=state.client_account, id=uuid.uuid4())

@@ -4,6 +4,7 @@ case whose rows, booked as DATEV books them, equal the ledger's movement per acc
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -11,8 +12,10 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from sprechzeit.accounting import errors, services
+from sprechzeit.accounting import errors, mapping, services
+from sprechzeit.accounting.datev import datev_rows
 from sprechzeit.accounting.extf import amount_text, document_text
+from sprechzeit.accounting.selectors import Movement
 from sprechzeit.consultations.tests.factories import scene
 from sprechzeit.core import clock
 from sprechzeit.core.money import Money
@@ -128,6 +131,45 @@ def test_fiscal_year_start_and_field_formats() -> None:
         amount_text(0)
     assert document_text("GS-2026-000001") == "GS-2026-000001"
     assert document_text("Zahlung: ä/ü_x " + "9" * 40) == "Zahlung/x" + "9" * 27
+
+
+def test_a_charge_settled_over_two_holds_is_one_revenue_row() -> None:
+    """Each hold settles in its own batch and the VAT is taken from the first holds:
+    3,19 € VAT of 20,00 € all in the first batch (5,00 €), the rest in the second. The
+    export groups the legs by consultation: one row of 20,00 € with the 19 % key."""
+
+    def leg(batch: str, purpose: str, credit: str, amount: int) -> Movement:
+        return Movement(
+            id=f"{batch}{purpose}",
+            day=date(2026, 10, 5),
+            amount_minor=amount,
+            debit_account_id=1,
+            credit_account_id=2,
+            debit_kind=AccountPurpose.CONSULTATION_CLEARING,
+            credit_kind=credit,
+            purpose=purpose,
+            reference="consultation:7",
+            batch_id=batch,
+        )
+
+    movements = [
+        leg("a", "consultation_vat", AccountPurpose.OUTPUT_VAT, 319),
+        leg("a", "consultation_partner", AccountPurpose.PARTNER_PAYABLE, 181),
+        leg("b", "consultation_partner", AccountPurpose.PARTNER_PAYABLE, 660),
+        leg("b", "consultation_revenue", AccountPurpose.PLATFORM_REVENUE, 840),
+    ]
+    rows = datev_rows(movements)
+    assert [(r.amount_minor, r.debit_kind, r.credit_kind, r.bu_key) for r in rows] == [
+        (2000, AccountPurpose.CONSULTATION_CLEARING, AccountPurpose.PLATFORM_REVENUE, "3"),
+        (841, mapping.PARTNER_FEES, AccountPurpose.PARTNER_PAYABLE, ""),
+    ]
+    # a VAT that no rate gives is written as its own row, the revenue without a key
+    odd = datev_rows([*movements[:1], replace(movements[1], amount_minor=1), *movements[2:]])
+    assert [(r.amount_minor, r.credit_kind, r.bu_key) for r in odd] == [
+        (319, AccountPurpose.OUTPUT_VAT, ""),
+        (1501, AccountPurpose.PLATFORM_REVENUE, ""),
+        (661, AccountPurpose.PARTNER_PAYABLE, ""),
+    ]
 
 
 COLUMN_NAMES: list[str] = []

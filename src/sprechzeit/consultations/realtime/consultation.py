@@ -35,15 +35,17 @@ from sprechzeit.consultations.protocol import (
     EndedState,
     EndEvent,
     EndFrame,
+    EndSummary,
     ErrorFrame,
     HeartbeatAckFrame,
     HelloFrame,
     MeterState,
+    ReconnectedEvent,
     Role,
     StateEvent,
     StateFrame,
 )
-from sprechzeit.consultations.realtime import timebase
+from sprechzeit.consultations.realtime import gaps, timebase
 from sprechzeit.consultations.realtime.base import Consumer, db, error_frame, off_loop
 from sprechzeit.consultations.realtime.booking import end_booking_start
 from sprechzeit.consultations.selectors import (
@@ -59,7 +61,9 @@ from sprechzeit.consultations.services.metering import (
     consultation_pause,
     consultation_resume,
 )
+from sprechzeit.consultations.services.summary import consultation_summary
 from sprechzeit.consultations.tariff import tariff_rate
+from sprechzeit.core import metrics
 from sprechzeit.core.errors import DomainError
 
 # A socket stores its side's heartbeat (for the peer's timeout and the reaper) at most
@@ -78,6 +82,10 @@ def _extend_state(consultation: Consultation, now: datetime) -> MeterState:
 def _pause_state(consultation: Consultation, pause: bool, now: datetime) -> MeterState:
     service = consultation_pause if pause else consultation_resume
     return meter_state(service(consultation=consultation, client=consultation.client, now=now))
+
+
+def _summary(consultation_id: object, role: Role) -> EndSummary | None:
+    return consultation_summary(consultation=consultation_by_id(str(consultation_id)), role=role)
 
 
 class ConsultationConsumer(Consumer):
@@ -126,16 +134,18 @@ class ConsultationConsumer(Consumer):
             max_duration_seconds=consultation.max_duration_seconds,
             requested_at=consultation.requested_at,
         )
-        if consultation.status == Status.LIVE:
-            self.meter.apply(room.state)
         self.group = events.consultation_group(consultation.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
+        state = room.state
+        if consultation.status == Status.LIVE:
+            state = await gaps.state_after_gap(self.consultation, self.role, state)
+            self.meter.apply(state)
         await self._heartbeat(timebase.current().now())
         hello: HelloFrame = {
             "type": "hello",
             "role": room.role,
-            "state": room.state,
+            "state": state,
             "transcript": room.transcript,
             "warnings": list(room.policy.warnings),
             "heartbeat_timeout_seconds": room.policy.heartbeat_timeout,
@@ -146,12 +156,13 @@ class ConsultationConsumer(Consumer):
         elif consultation.status == Status.REQUESTED and room.role == "client":
             self._spawn(self._request_timer())
         elif consultation.status in (Status.ENDED, Status.SETTLED):
-            ended: EndFrame = {"type": "ended", "state": ended_state(consultation)}
-            await self.send_json(ended)
+            await self.send_json(await self._end_frame("ended", ended_state(consultation)))
 
     async def disconnect(self, code: int) -> None:
         for task in getattr(self, "_tasks", []):
             task.cancel()
+        if getattr(self, "meter", None) is not None and self.meter.status == Status.LIVE:
+            await gaps.heartbeat_at_close(self.consultation, self.role)
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
@@ -269,13 +280,17 @@ class ConsultationConsumer(Consumer):
         frame: StateFrame = {"type": "resumed", "state": event["state"]}
         await self.send_json(frame)
 
+    async def consultation_reconnected(self, event: ReconnectedEvent) -> None:
+        self.meter.apply(event["state"])
+        self._changed.set()
+        await self.send_json(gaps.reconnected_frame(event))
+
     async def consultation_cutoff(self, event: EndEvent) -> None:
         await self._announce_end(event["state"])
 
     async def consultation_ended(self, event: EndEvent) -> None:
         if self._end_announced:
-            settled: EndFrame = {"type": "settled", "state": event["state"]}
-            await self.send_json(settled)
+            await self.send_json(await self._end_frame("settled", event["state"]))
             return
         await self._announce_end(event["state"])
 
@@ -284,8 +299,15 @@ class ConsultationConsumer(Consumer):
         self._changed.set()
         if not self._end_announced:
             self._end_announced = True
-            frame: EndFrame = {"type": "ended", "state": state}
-            await self.send_json(frame)
+            await self.send_json(await self._end_frame("ended", state))
+
+    async def _end_frame(self, kind: Literal["ended", "settled"], state: EndedState) -> EndFrame:
+        """The end as this side's browser hears it; once booked, with its summary (the
+        client's includes the new balance and whether it may rate)."""
+        summary = None
+        if state["status"] == Status.SETTLED:
+            summary = await db(_summary, self.consultation.pk, self.role)
+        return {"type": kind, "state": state, "summary": summary}
 
     async def _closed_request(
         self, kind: Literal["declined", "missed", "cancelled"], event: StateEvent
@@ -420,6 +442,7 @@ class ConsultationConsumer(Consumer):
                     return
                 continue
             if step.action is Action.CUT_OFF:
+                metrics.observe_cutoff_lateness(step.past_cut_seconds)
                 if step.late_by is not None:
                     # An overloaded node shows here first (the booking is exact anyway).
                     logger.warning(

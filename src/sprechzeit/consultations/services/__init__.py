@@ -4,7 +4,7 @@
   cancel; a phone call's answer;
 - `metering`: extension after a top-up, the meter pause, the cut-off, end and settlement;
 - `presence`: a partner online or offline;
-- `chat`, `ratings`;
+- `chat`, `ratings`, `summary` (what the room shows after the end);
 - `reaper`: crash safety;
 - `common`: the moment, the transition guard, the pushes to open screens.
 
@@ -35,6 +35,7 @@ from sprechzeit.consultations.services.lifecycle import (
 from sprechzeit.consultations.services.metering import (
     consultation_cut_off,
     consultation_extend,
+    consultation_outage_record,
     consultation_pause,
     consultation_resume,
     consultation_settle,
@@ -43,6 +44,7 @@ from sprechzeit.consultations.services.metering import (
 from sprechzeit.consultations.services.presence import presence_set
 from sprechzeit.consultations.services.ratings import MIN_RATED_PAID_SECONDS, rating_create
 from sprechzeit.consultations.services.reaper import ReapResult, consultations_reap
+from sprechzeit.consultations.services.summary import consultation_summary
 
 __all__ = [
     "MAX_MESSAGE_LENGTH",
@@ -58,11 +60,13 @@ __all__ = [
     "consultation_end",
     "consultation_extend",
     "consultation_miss",
+    "consultation_outage_record",
     "consultation_pause",
     "consultation_phone_answered",
     "consultation_request",
     "consultation_resume",
     "consultation_settle",
+    "consultation_summary",
     "consultations_extend_after_credit",
     "consultations_reap",
     "cut_off_at",

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Literal
 
 from django.db import IntegrityError, transaction
 
 from sprechzeit.accounts.models import ClientAccount, Listing, Partner, User
+from sprechzeit.accounts.vat_place import ClientVatCase
 from sprechzeit.consultations import billing, events
 from sprechzeit.consultations.errors import (
     ClientBlocked,
@@ -134,7 +136,8 @@ def _consultation_draft(
         increment_next_seconds=policy.increment_next_seconds,
         grace_seconds=policy.grace_seconds,
         connect_fee_minor=policy.connect_fee_minor,
-        vat_rate=platform.vat_rate,
+        vat_rate=platform.vat_rate if client.vat_case == ClientVatCase.DOMESTIC else Decimal(0),
+        vat_case=client.vat_case,
         revenue_share=(
             listing.revenue_share
             if listing.revenue_share is not None

@@ -15,11 +15,13 @@ from datetime import datetime, timedelta
 from django.db import transaction
 
 from sprechzeit.accounts.models import ClientAccount
-from sprechzeit.consultations import billing, pauses
+from sprechzeit.consultations import billing, events, pauses
 from sprechzeit.consultations.errors import NotParticipant, PauseNotAllowed
 from sprechzeit.consultations.locks import consultation_lock_against_racing_transitions
+from sprechzeit.consultations.mails import consultation_mails_on_commit
 from sprechzeit.consultations.models import Consultation, ConsultationPause, VoiceCall
-from sprechzeit.consultations.selectors import cut_off_at, pauses_recorded
+from sprechzeit.consultations.protocol import Role
+from sprechzeit.consultations.selectors import cut_off_at, meter_state, pauses_recorded
 from sprechzeit.consultations.services.common import (
     consultation_ended_push,
     consultation_state_push,
@@ -137,7 +139,7 @@ def consultation_pause(
         assert consultation.started_at is not None
         used = pauses.paused_time(
             started_at=consultation.started_at,
-            pauses=recorded,
+            pauses=[pause for pause in recorded if pause.capped],
             moment=moment,
             cap_seconds=consultation.pause_max_seconds,
         )
@@ -163,6 +165,60 @@ def consultation_resume(
             pause.save(update_fields=["ended_at"])
         _extend_locked(consultation, moment)
     return consultation
+
+
+# --- a side's connection lost and back -----------------------------------------------------
+
+# A shorter gap between a side's last heartbeat and its return is not worth a pause.
+OUTAGE_MIN_SECONDS = 1
+
+
+def consultation_outage_record(
+    *, consultation: Consultation, role: Role, since: datetime, now: datetime | None = None
+) -> tuple[Consultation, timedelta]:
+    """A side's socket is back (`now`) after its connection was lost (its node died, the
+    network dropped) at `since`, its last stored heartbeat: the gap is not billed. It is
+    recorded as a closed pause of kind `outage` (counted in full, beside the top-up
+    allowance), the cut-off moves by it, and the room hears `consultation.reconnected`.
+
+    Nothing is recorded (gap 0) unless live, for a gap shorter than
+    `OUTAGE_MIN_SECONDS`, while a top-up pause is open (the meter stands still anyway),
+    or when the paid time ran out meanwhile (the cut-off books it). A gap never starts
+    before the start or inside an earlier pause: the two sides' gaps after one outage
+    count once. One commit."""
+    moment = moment_of(now)
+    with transaction.atomic(durable=True):
+        consultation = consultation_lock_against_racing_transitions(consultation=consultation)
+        if consultation.status != Status.LIVE or consultation.started_at is None:
+            return consultation, timedelta(0)
+        recorded = pauses_recorded(consultation)
+        if any(pause.ended_at is None for pause in recorded):
+            return consultation, timedelta(0)
+        begin = max([since, consultation.started_at, *(p.ended_at for p in recorded if p.ended_at)])
+        gap = moment - begin
+        if gap < timedelta(seconds=OUTAGE_MIN_SECONDS) or moment >= cut_off_at(
+            consultation, recorded
+        ):
+            return consultation, timedelta(0)
+        ConsultationPause.objects.create(
+            consultation=consultation,
+            started_at=begin,
+            ended_at=moment,
+            kind=ConsultationPause.Kind.OUTAGE,
+        )
+        consultation.outage_seconds += math.ceil(gap.total_seconds())
+        consultation.save(update_fields=["outage_seconds"])
+        events.send_on_commit(
+            events.consultation_group(consultation.pk),
+            {
+                "type": "consultation.reconnected",
+                "role": role,
+                "gap_started_at": begin.isoformat(),
+                "gap_seconds": round(gap.total_seconds(), 3),
+                "state": meter_state(consultation),
+            },
+        )
+    return consultation, gap
 
 
 # --- cut-off, end and settlement ----------------------------------------------------------
@@ -211,7 +267,8 @@ def consultation_end_and_settle_locked(
     open pause ends with the consultation."""
     assert consultation.started_at is not None
     if at_second is None:
-        at_second = max(0, math.floor((moment - consultation.started_at).total_seconds()))
+        # Exact here: the metered seconds below are rounded down once (after the gaps).
+        at_second = max(0.0, (moment - consultation.started_at).total_seconds())
     recorded = pauses_recorded(consultation)
     end = min(
         consultation.started_at + timedelta(seconds=max(0.0, at_second)),
@@ -287,3 +344,4 @@ def _settle_locked(consultation: Consultation, moment: datetime) -> None:
             "settled_at",
         ]
     )
+    consultation_mails_on_commit(consultation=consultation)

@@ -49,6 +49,11 @@ def pause(start: float, end: float | None) -> Pause:
     return Pause(started_at=at(start), ended_at=None if end is None else at(end))
 
 
+def gap(start: float, end: float) -> Pause:
+    """A connection gap: counted in full, beside the allowance."""
+    return Pause(started_at=at(start), ended_at=at(end), capped=False)
+
+
 # --- arithmetic ---------------------------------------------------------------------------
 
 CUT_OFFS = [
@@ -60,6 +65,10 @@ CUT_OFFS = [
     ([pause(20, 80), pause(100, 250)], 180, 150, 330),  # 60 + 120 counted
     ([pause(200, 260)], 180, 150, 150),  # after the cut-off: no effect
     ([pause(100, 130)], 0, 150, 150),  # no allowance: no pause counts
+    ([gap(40, 52)], 0, 150, 162),  # a connection gap counts without an allowance
+    ([gap(40, 300)], 0, 150, 410),  # ... and in full
+    ([gap(20, 30), pause(100, 400)], 180, 150, 340),  # beside the allowance
+    ([gap(200, 260)], 0, 150, 150),  # after the cut-off: no effect
 ]
 
 
@@ -90,21 +99,27 @@ def test_metered_and_paused_time() -> None:
         st.tuples(st.integers(0, 3000), st.integers(0, 900)), max_size=5, unique_by=lambda t: t[0]
     ),
     open_last=st.booleans(),
+    gaps=st.lists(st.booleans(), min_size=5, max_size=5),
 )
 def test_the_metered_time_at_the_cut_off_is_the_paid_time(
-    paid: int, cap: int, spans: list[tuple[int, int]], open_last: bool
+    paid: int, cap: int, spans: list[tuple[int, int]], open_last: bool, gaps: list[bool]
 ) -> None:
     recorded: list[Pause] = []
     cursor = 0
-    for gap, length in sorted(spans):
-        start = cursor + gap
-        recorded.append(pause(start, start + length))
+    for index, (space, length) in enumerate(sorted(spans)):
+        start = cursor + space
+        made = gap(start, start + length) if gaps[index] else pause(start, start + length)
+        recorded.append(made)
         cursor = start + length + 1
     if recorded and open_last:
         recorded[-1] = Pause(started_at=recorded[-1].started_at, ended_at=None)
     moment = cut_off_moment(started_at=T0, paid_seconds=paid, pauses=recorded, cap_seconds=cap)
     assert metered_seconds(started_at=T0, pauses=recorded, moment=moment, cap_seconds=cap) == paid
-    assert at(paid) <= moment <= at(paid + cap)
+    in_gaps = sum(
+        (p.ended_at - p.started_at for p in recorded if not p.capped and p.ended_at),
+        timedelta(0),
+    )
+    assert at(paid) <= moment <= at(paid + cap) + in_gaps
     one_before = moment - timedelta(seconds=1)
     assert metered_seconds(started_at=T0, pauses=recorded, moment=one_before, cap_seconds=cap) < (
         paid

@@ -22,6 +22,7 @@ from sprechzeit.consultations.services import (
 from sprechzeit.consultations.tests.factories import Scene, scene
 from sprechzeit.ledger.selectors import account_balance
 from sprechzeit.ledger.tests.helpers import assert_ledger_sound
+from sprechzeit.legal.services import legal_documents_start
 from sprechzeit.wallets import services as wallets
 
 pytestmark = pytest.mark.django_db
@@ -117,14 +118,18 @@ def test_pages_for_client_and_partner() -> None:
 
 def test_start_page_redirects_to_the_room_or_explains_the_refusal() -> None:
     s = scene(balance_minor=0, rate_minor=200)
+    legal_documents_start(platform=s.platform)
+    waiver = {"withdrawal_waiver": "on"}  # § 356 BGB, asked before the first consultation
     browser = Client(HTTP_HOST=f"{s.platform.slug}.localhost")
     browser.force_login(s.client.user)
-    refused = browser.post(f"/beratung/starten/{s.listing.slug}/", follow=True)
+    refused = browser.post(
+        f"/beratung/starten/{s.listing.slug}/", {"bestaetigt": "1", **waiver}, follow=True
+    )
     assert refused.redirect_chain == [(f"/berater/{s.listing.slug}/", 302)]
     assert "Ihr Guthaben reicht für diese Beratung nicht aus." in refused.content.decode()
     assert not Consultation.objects.exists()
     rich = scene(platform=s.platform, balance_minor=1000)
     browser.force_login(rich.client.user)
-    started = browser.post(f"/beratung/starten/{rich.listing.slug}/")
+    started = browser.post(f"/beratung/starten/{rich.listing.slug}/", {"bestaetigt": "1", **waiver})
     consultation = Consultation.objects.get(client=rich.client)
     assert started["Location"] == f"/beratung/{consultation.pk}/"

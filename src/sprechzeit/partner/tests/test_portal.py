@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
+from PIL import Image
 
 from sprechzeit.accounts.models import Category, Listing
 from sprechzeit.accounts.tests.factories import client_create, login_verified, partner_with_listing
@@ -20,13 +22,22 @@ from sprechzeit.consultations.services import (
     presence_set,
 )
 from sprechzeit.consultations.tests.factories import top_up
+from sprechzeit.core.money import Money, money_text
 from sprechzeit.ledger.tests.helpers import assert_ledger_sound
-from sprechzeit.partner.earnings import earnings_between, earnings_chart
+from sprechzeit.partner.earnings import earnings_between, earnings_chart, nice_ceiling
 from sprechzeit.platforms.tests.factories import platform_create
 
 pytestmark = pytest.mark.django_db
 A = {"host": "a.localhost"}
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), "white").save(out, format="PNG")
+    return out.getvalue()
+
+
+PNG = _png()
 
 
 def test_portal_requires_partner_with_second_factor() -> None:
@@ -84,7 +95,38 @@ def test_earnings_today_month_and_chart_match_settled_consultations() -> None:
     login_verified(browser, partner.user)
     body = browser.get("/partner/", headers=A).content.decode()
     assert "<svg" in body
+    # Labelled axes: amounts on the left up to a round top, minutes on the right, days below.
+    top = nice_ceiling(consultation.partner_share_minor)
+    assert chart.max_share_minor == top >= consultation.partner_share_minor
+    assert [t.value for t in chart.share_ticks] == [0, top // 2, top]
+    assert [t.value for t in chart.minute_ticks] == [0, 2, 5]
+    assert [t.value for t in chart.day_ticks][:3] == [1, 5, 10]
+    assert chart.day_ticks[-1].value == len(chart.bars)
+    assert bar.height == chart.bottom - chart.top or bar.share_minor < top
+    for tick in chart.share_ticks:
+        label = money_text(Money(tick.value, "EUR"))
+        assert (
+            f'class="label share-label" text-anchor="end" dominant-baseline="middle">{label}<'
+            in body
+        )
+    assert 'class="label day-label" text-anchor="middle">15.<' in body
+    assert money_text(Money(consultation.partner_share_minor, "EUR")) in body
+    assert "EUR" not in body  # amounts as the site writes them, never "12.34 EUR"
     assert_ledger_sound()
+
+
+def test_nice_ceiling() -> None:
+    assert [nice_ceiling(v) for v in (0, 1, 3, 7, 10, 11, 186, 501, 18_658)] == [
+        1,
+        1,
+        5,
+        10,
+        10,
+        20,
+        200,
+        1000,
+        20_000,
+    ]
 
 
 def test_listing_edit_with_preview_limits_and_photo() -> None:
@@ -111,7 +153,7 @@ def test_listing_edit_with_preview_limits_and_photo() -> None:
     too_dear = browser.post(url, {**data, "rate": "5,00"}, headers=A)
     assert "zwischen 0,99 und 4,99" in too_dear.content.decode()
     assert Listing.objects.get(pk=listing.pk).rate_minor == 199
-    assert browser.post(url, {**data, "rate": "2,499"}, headers=A).status_code == 200
+    assert browser.post(url, {**data, "rate": "2,499"}, headers=A).status_code == 400
 
     bad_photo = SimpleUploadedFile("x.png", b"<script>alert(1)</script>", content_type="image/png")
     response = browser.post(url, {**data, "photo": bad_photo}, headers=A)
@@ -121,9 +163,9 @@ def test_listing_edit_with_preview_limits_and_photo() -> None:
     response = browser.post(
         url, {**data, "categories": [tarot.pk, foreign.pk], "photo": photo}, headers=A
     )
-    assert response.status_code in {200, 302}
+    assert response.status_code in {400, 302}
     saved = Listing.objects.get(pk=listing.pk)
-    if response.status_code == 200:  # a category of another platform is not even offered
+    if response.status_code == 400:  # a category of another platform is not even offered
         assert "categories" in response.context["form"].errors
         response = browser.post(
             url, {**data, "photo": SimpleUploadedFile("me.png", PNG)}, headers=A

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Mapping
-from decimal import Decimal
 from typing import Any, Final
 from urllib.parse import parse_qs
 
@@ -57,7 +56,8 @@ def _value(amount: Money) -> dict[str, str]:
 def _money(raw: Any) -> Money | None:
     if not isinstance(raw, Mapping) or "value" not in raw:
         return None
-    return Money.from_decimal(Decimal(str(raw["value"])), str(raw.get("currency", "EUR")))
+    # A string such as "10.00"; NaN, Infinity, 1e999999 or junk: InvalidAmount (core.money).
+    return Money.from_decimal(str(raw["value"]), str(raw.get("currency", "EUR")))
 
 
 class MollieProvider:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Mapping
-from decimal import Decimal
 from typing import Any, Final
 
 import requests
@@ -57,7 +56,8 @@ _HEADERS: Final = (
 def _money(raw: Any) -> Money | None:
     if not isinstance(raw, Mapping) or "value" not in raw:
         return None
-    return Money.from_decimal(Decimal(str(raw["value"])), str(raw.get("currency_code", "EUR")))
+    # A string such as "10.00"; NaN, Infinity, 1e999999 or junk: InvalidAmount (core.money).
+    return Money.from_decimal(str(raw["value"]), str(raw.get("currency_code", "EUR")))
 
 
 def _payment_id(raw: Any) -> uuid.UUID | None:

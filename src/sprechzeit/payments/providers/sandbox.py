@@ -17,6 +17,7 @@ from typing import Any, Final
 from django.conf import settings
 from django.urls import reverse
 
+from sprechzeit.core.inputs import minor_parse
 from sprechzeit.core.money import Money
 from sprechzeit.payments.errors import InvalidSignature, MalformedEvent
 from sprechzeit.payments.providers.base import (
@@ -95,7 +96,9 @@ class SandboxProvider:
             return ()
         data = event.payload
         try:
-            amount = Money(int(data["amount_minor"]), str(data["currency"]))
+            amount = Money(
+                minor_parse(data["amount_minor"], field="amount_minor"), str(data["currency"])
+            )
             payment_id = uuid.UUID(str(data["payment_id"]))
         except (KeyError, ValueError, TypeError) as exc:
             raise MalformedEvent() from exc

@@ -14,6 +14,7 @@ from typing import Any, Final
 
 import stripe
 
+from sprechzeit.core.inputs import minor_parse
 from sprechzeit.core.money import Money
 from sprechzeit.payments.errors import InvalidSignature, MalformedEvent, ProviderUnavailable
 from sprechzeit.payments.providers.base import (
@@ -48,7 +49,7 @@ def _payment_id(obj: Mapping[str, Any]) -> uuid.UUID | None:
 def _money(minor: Any, currency: Any) -> Money | None:
     if minor is None or not currency:
         return None
-    return Money(int(minor), str(currency).upper())
+    return Money(minor_parse(minor, field="amount"), str(currency).upper())
 
 
 def _id(value: Any) -> str:
@@ -112,10 +113,14 @@ class StripeProvider:
             )
         except stripe.SignatureVerificationError as exc:
             raise InvalidSignature(detail=str(exc)) from exc
-        except ValueError as exc:  # verified, but not JSON
+        except (ValueError, AttributeError, TypeError) as exc:  # verified, but not an object
             raise MalformedEvent() from exc
         data = event.to_dict()
-        if not isinstance(data.get("data", {}).get("object"), Mapping):
+        if not isinstance(data.get("data"), Mapping) or not isinstance(
+            data["data"].get("object"), Mapping
+        ):
+            raise MalformedEvent()
+        if not isinstance(data.get("id"), str) or not isinstance(data.get("type"), str):
             raise MalformedEvent()
         return ProviderEvent(external_id=str(data["id"]), type=str(data["type"]), payload=data)
 

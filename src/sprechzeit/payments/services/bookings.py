@@ -12,12 +12,14 @@ from typing import Final
 
 from django.db import transaction
 
+from sprechzeit.accounts.services import client_vat_case_apply
 from sprechzeit.core import clock
 from sprechzeit.core.money import Money
 from sprechzeit.ledger import services as ledger
 from sprechzeit.ledger.models import Account, AccountPurpose
 from sprechzeit.payments.errors import UpdateNeedsReview
 from sprechzeit.payments.locks import payment_lock_against_double_booking
+from sprechzeit.payments.mails import account_blocked_on_commit, payment_receipt_on_commit
 from sprechzeit.payments.models import Dispute, DisputeStatus, Payment, Refund, RefundStatus
 from sprechzeit.payments.outcomes import ApplyOutcome
 from sprechzeit.payments.providers.base import PaymentUpdate, UpdateKind
@@ -38,6 +40,8 @@ def payment_credit(payment: Payment, *, now: datetime) -> None:
         return
     config = payment.provider_config
     clearing = clearing_account(config)
+    # A new country or VAT ID applies from this top-up on (accounts/vat_place.py).
+    client_vat_case_apply(account=payment.client_account)
     wallets.wallet_credit(
         client_account=payment.client_account,
         amount=payment.amount,
@@ -55,6 +59,7 @@ def payment_credit(payment: Payment, *, now: datetime) -> None:
             purpose="provider_fee",
         )
     payment.credited_at = now
+    payment_receipt_on_commit(payment=payment)
 
 
 def _fee_book(
@@ -112,13 +117,15 @@ def dispute_debit(
     config = payment.provider_config
     clearing = clearing_account(config)
     if disputed.minor > 0:
-        wallets.wallet_chargeback(
+        booking = wallets.wallet_chargeback(
             client_account=payment.client_account,
             amount=disputed,
             destination=clearing,
             id=payment_ledger_id(payment, f"dispute:{dispute_id}"),
             reference=f"payment:{payment.pk}",
         )
+        if booking.to_receivable.minor > 0:  # the client owes money: spending is blocked
+            account_blocked_on_commit(dispute=dispute)
     if dispute.fee_minor:
         _fee_book(
             payment,

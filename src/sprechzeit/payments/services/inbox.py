@@ -10,18 +10,21 @@ whatever is replayed (see `services.payments`).
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Final
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from sprechzeit.core import clock
-from sprechzeit.payments.errors import MalformedEvent, UpdateNeedsReview
+from sprechzeit.core import clock, metrics
+from sprechzeit.core.errors import DomainError
+from sprechzeit.payments.errors import InvalidSignature, MalformedEvent, UpdateNeedsReview
 from sprechzeit.payments.models import InboxEntry, InboxStatus, ProviderConfig
 from sprechzeit.payments.providers import provider_for
-from sprechzeit.payments.providers.base import ProviderEvent
+from sprechzeit.payments.providers.base import Provider, ProviderEvent
 from sprechzeit.payments.selectors import find_payment
 from sprechzeit.payments.services.payments import payment_apply
 
@@ -54,11 +57,44 @@ def inbox_receive(
     """Verify, store and process one notification. Raises `InvalidSignature` or
     `MalformedEvent` (nothing stored: it may be forged). An authentic event that
     cannot be applied is stored for review and answered normally."""
+    started = time.perf_counter()
     provider = provider_for(config)
-    event = provider.event_parse(body=body, headers=headers)
+    try:
+        event = provider.event_parse(body=body, headers=headers)
+        _check_readable(provider, event, body)
+    except (InvalidSignature, MalformedEvent):
+        metrics.observe_webhook(
+            provider=config.kind, outcome="rejected", seconds=time.perf_counter() - started
+        )
+        raise
     entry, duplicate = _store(config=config, event=event, body=body, headers=headers)
     status = inbox_process(entry_id=int(entry.pk))
+    # After commit (each step above commits its own; inside a caller's transaction, with it).
+    transaction.on_commit(
+        partial(
+            metrics.observe_webhook,
+            provider=config.kind,
+            outcome="duplicate" if duplicate else str(status),
+            seconds=time.perf_counter() - started,
+        )
+    )
     return InboxOutcome(entry_id=int(entry.pk), status=status, duplicate=duplicate)
+
+
+def _check_readable(provider: Provider, event: ProviderEvent, body: bytes) -> None:
+    """An authentic event we could not read is refused before it is stored (400, nothing
+    stored, the provider shows the failed delivery): a JSON array or a scalar where an
+    object belongs, an amount that is not a bounded integer or decimal (NaN, Infinity,
+    "abc", 1e999999), an unknown currency, or a NUL character (PostgreSQL's text and jsonb
+    cannot hold one)."""
+    if b"\x00" in body or b"\\u0000" in body:
+        raise MalformedEvent()
+    try:
+        provider.event_updates(event)
+    except MalformedEvent:
+        raise
+    except (DomainError, ArithmeticError, AttributeError, KeyError, TypeError, ValueError) as exc:
+        raise MalformedEvent() from exc
 
 
 def _store(

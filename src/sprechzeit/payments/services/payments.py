@@ -12,12 +12,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
+from functools import partial
 from typing import Final
 
 from django.db import transaction
 
 from sprechzeit.accounts.models import ClientAccount
-from sprechzeit.core import clock
+from sprechzeit.core import clock, metrics
 from sprechzeit.core.money import Money
 from sprechzeit.payments import errors
 from sprechzeit.payments.errors import UpdateNeedsReview
@@ -182,6 +183,41 @@ def payment_apply(*, payment_id: uuid.UUID, update: PaymentUpdate) -> ApplyOutco
     amount or currency mismatches."""
     now = clock.now()
     payment = payment_lock_against_double_booking(payment_id=payment_id)
+    before = payment.status
+    outcome = _apply(payment, update, now=now)
+    _outcome_count(payment, before=before, outcome=outcome)
+    return outcome
+
+
+# What a provider update did, as the payment outcome metric counts it (besides a payment
+# reaching a final status).
+_COUNTED: Final[dict[ApplyOutcome, str]] = {
+    ApplyOutcome.REFUND_CONFIRMED: "refunded",
+    ApplyOutcome.REFUND_BOOKED: "refunded",
+    ApplyOutcome.DISPUTE_OPEN: "disputed",
+    ApplyOutcome.DISPUTE_LOST: "dispute_lost",
+    ApplyOutcome.DISPUTE_WON: "dispute_won",
+}
+_FINAL: Final = frozenset({PaymentStatus.SUCCEEDED, PaymentStatus.FAILED, PaymentStatus.CANCELED})
+
+
+def _outcome_count(payment: Payment, *, before: str, outcome: ApplyOutcome) -> None:
+    """After commit: the payment reached a final status (`succeeded`, `failed`,
+    `canceled`), or a refund or dispute was booked; replays and stale updates count
+    nothing (`sprechzeit_payment_outcomes_total`)."""
+    moved = payment.status != before and payment.status in _FINAL
+    label = str(payment.status) if moved else _COUNTED.get(outcome)
+    if label is not None:
+        transaction.on_commit(
+            partial(
+                metrics.count_payment_outcome,
+                provider=str(payment.provider_config.kind),
+                outcome=label,
+            )
+        )
+
+
+def _apply(payment: Payment, update: PaymentUpdate, *, now: datetime) -> ApplyOutcome:
     if update.external_id and not payment.external_id:
         payment.external_id = update.external_id
     if update.external_ref and not payment.external_ref:

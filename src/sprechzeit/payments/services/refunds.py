@@ -9,11 +9,14 @@ import uuid
 
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from sprechzeit.accounts.models import ClientAccount
 from sprechzeit.core import clock
-from sprechzeit.core.money import Money
+from sprechzeit.core.money import Money, money_text
 from sprechzeit.payments import errors
+from sprechzeit.payments.mails import refund_decided_on_commit
 from sprechzeit.payments.models import (
     Payment,
     PaymentStatus,
@@ -25,26 +28,35 @@ from sprechzeit.payments.models import (
 )
 from sprechzeit.payments.providers import provider_for
 from sprechzeit.payments.providers.base import RefundCall
-from sprechzeit.payments.selectors import clearing_account
+from sprechzeit.payments.selectors import clearing_account, refundable_now
 from sprechzeit.wallets import services as wallets
 
 logger = logging.getLogger(__name__)
 
 
-def refund_request_create(*, client_account: ClientAccount) -> RefundRequest:
-    """Ask for the unused paid balance (what is not held by a running consultation)."""
-    balance = wallets.wallet_balance(client_account=client_account)
-    refundable = min(balance.paid - balance.pending, balance.paid)
-    if balance.receivable.minor > 0 or refundable.minor <= 0:
-        raise errors.RefundNotPossible(available_minor=max(0, refundable.minor))
+def refund_request_create(
+    *, client_account: ClientAccount, amount: Money | None = None
+) -> RefundRequest:
+    """Ask for `amount` of the unused paid balance (None: all of it), at most what is
+    refundable now (`selectors.refundable_now`: paid, not held, nothing owed)."""
+    refundable = refundable_now(client_account)
+    wanted = refundable if amount is None else amount
+    if refundable.minor <= 0 or not 0 < wanted.minor <= refundable.minor:
+        raise errors.RefundNotPossible(
+            _("Erstattbar sind zurzeit höchstens %(amount)s.")
+            % {"amount": money_text(refundable, get_language())}
+            if refundable.minor > 0
+            else _("Zurzeit ist kein eingezahltes Guthaben erstattbar."),
+            available_minor=refundable.minor,
+        )
     if RefundRequest.objects.filter(
         client_account=client_account, status=RefundRequestStatus.REQUESTED
     ).exists():
-        raise errors.RefundNotPossible("A refund request is already waiting.")
+        raise errors.RefundNotPossible(_("Ein Erstattungsantrag wartet bereits auf Bearbeitung."))
     return RefundRequest.objects.create(
         client_account=client_account,
-        amount_minor=refundable.minor,
-        currency=refundable.currency,
+        amount_minor=wanted.minor,
+        currency=wanted.currency,
         created_at=clock.now(),
     )
 
@@ -100,6 +112,7 @@ def refund_request_approve(*, request: RefundRequest, staff: str) -> list[Refund
         locked.decided_at = clock.now()
         locked.decided_by = staff
         locked.save(update_fields=["status", "decided_at", "decided_by"])
+        refund_decided_on_commit(request=locked)
     for refund in created:
         if refund.status == RefundStatus.PENDING:
             refund_send(refund=refund)
@@ -147,4 +160,5 @@ def refund_request_reject(*, request: RefundRequest, staff: str) -> RefundReques
     request.decided_at = clock.now()
     request.decided_by = staff
     request.save(update_fields=["status", "decided_at", "decided_by"])
+    refund_decided_on_commit(request=request)
     return request

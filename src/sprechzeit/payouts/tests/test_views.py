@@ -5,8 +5,12 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from sprechzeit.accounts import roles
 from sprechzeit.accounts.models import User
+from sprechzeit.accounts.services import staff_create
+from sprechzeit.accounts.tests.factories import login_verified
 from sprechzeit.core import clock
+from sprechzeit.core.money import Money, money_text
 from sprechzeit.payouts import services
 from sprechzeit.payouts.models import PayoutPolicy
 from sprechzeit.payouts.tests.factories import (
@@ -40,18 +44,37 @@ def test_payout_pages() -> None:
     page = client.get("/partner/auszahlungen/")
     assert page.status_code == 200
     assert run.payouts.get().end_to_end_id.encode() in page.content
+    # Amounts as the site writes them everywhere ("12,34 €"), never "12.34 EUR".
+    payout = run.payouts.get()
+    assert money_text(Money(payout.amount_minor, payout.currency)).encode() in page.content
+    assert b"EUR" not in page.content
     client.force_login(small.partner.user)
     page = client.get("/partner/auszahlungen/")
     assert b"vorgetragen" in page.content
+    assert "Auszahlung ab 10,00\xa0€".encode() in page.content
+    assert b"EUR" not in page.content
     assert run.payouts.get().end_to_end_id.encode() not in page.content
     staff_file = f"/verwaltung/auszahlungen/{run.pk}/datei/"
     network = {"host": "127.0.0.1"}  # staff pages exist on the network's hosts only
     assert client.get(staff_file).status_code == 404
-    assert client.get(staff_file, headers=network).status_code == 302
-    staff = User.objects.create_user(
-        email="finanz@example.com", password="x-very-secret-1", kind="staff", is_staff=True
+    assert client.get(staff_file, headers=network).status_code == 403  # a partner
+    visitor = Client()
+    assert visitor.get(staff_file, headers=network).status_code == 302  # log in first
+    # The SEPA file names every partner's IBAN: accounting only; support, risk, admin and
+    # a staff login without a role get a 403 (ids are sequential).
+    for role in (roles.SUPPORT, roles.RISK, roles.ADMIN, None):
+        staff = (
+            staff_create(email=f"{role}@example.com", password=None, role=role)
+            if role
+            else User.objects.create_user(
+                email="ohne@example.com", password=None, kind="staff", is_staff=True
+            )
+        )
+        login_verified(client, staff)
+        assert client.get(staff_file, headers=network).status_code == 403, role
+    login_verified(
+        client, staff_create(email="finanz@example.com", password=None, role=roles.ACCOUNTING)
     )
-    client.force_login(staff)
     response = client.get(staff_file, headers=network)
     assert response.status_code == 200
     assert response.content == bytes(run.file or b"")

@@ -22,6 +22,7 @@ from sprechzeit.accounts.tests.factories import (
     totp_device_confirmed,
     totp_now,
 )
+from sprechzeit.legal.services import legal_documents_start
 from sprechzeit.platforms.models import ContactMessage
 from sprechzeit.platforms.tests.factories import platform_create
 
@@ -107,7 +108,7 @@ def test_client_logs_in_without_second_factor_unless_enrolled() -> None:
 def test_signup_sends_verification_mail_and_link_verifies_once(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    platform_create(slug="a")
+    legal_documents_start(platform=platform_create(slug="a"))
     browser = Client()
     data = {"email": "neu@example.com", "password": "ein-gutes-passwort-7", "accept_terms": "on"}
     with django_capture_on_commit_callbacks(execute=True):
@@ -136,12 +137,15 @@ def test_tampered_or_foreign_platform_verification_link_is_refused() -> None:
     assert account.user.email_verified_at is None
 
 
-def test_password_reset_is_scoped_to_the_platform() -> None:
+def test_password_reset_is_scoped_to_the_platform(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
     a, b = platform_create(slug="a"), platform_create(slug="b")
     client_create(platform=a, email="kim@example.com")
     client_create(platform=b, email="kim@example.com")
     browser = Client()
-    response = browser.post("/passwort/vergessen/", {"email": "kim@example.com"}, headers=A)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = browser.post("/passwort/vergessen/", {"email": "kim@example.com"}, headers=A)
     assert response.status_code == 302
     assert len(mail.outbox) == 1  # only platform A's account
     link = re.search(r"http://a\.localhost(/passwort/neu/[^\s]+/)", str(mail.outbox[0].body))
@@ -194,6 +198,12 @@ def test_contact_form_stores_and_mails_to_platform(django_capture_on_commit_call
     assert ContactMessage.objects.get().subject == "Frage"
     assert mail.outbox[0].to == ["team@a.example"]
     assert "Wie lade ich auf?" in mail.outbox[0].body
+    # The sender gets a branded receipt from the platform, without the message's text.
+    [receipt] = [m for m in mail.outbox if m.to == ["frage@example.com"]]
+    assert receipt.from_email.endswith("<team@a.example>")
+    assert receipt.subject == "Wir haben Ihre Nachricht erhalten"
+    assert "Wie lade ich auf?" not in receipt.body
+    assert receipt.message().get_body(("html",)) is not None
 
 
 def test_contact_form_refuses_honeypot_and_floods() -> None:
@@ -218,5 +228,5 @@ def test_contact_form_shows_field_errors() -> None:
     response = Client().post(
         "/kontakt/", {"email": "kein-email", "subject": "", "message": ""}, headers=A
     )
-    assert response.status_code == 200
+    assert response.status_code == 400  # refused fields: core.inputs.form_status
     assert ContactMessage.objects.count() == 0

@@ -113,10 +113,13 @@ def test_directory_page_and_htmx_fragment(platform: Platform) -> None:
     assert "1 Berater gefunden" in body
     assert "4,50\xa0€ pro Minute" in body
     fragment = browser.get(
-        "/berater/?preis_bis=abc", headers={**A, "HX-Request": "true"}
+        "/berater/?preis_bis=4,5", headers={**A, "HX-Request": "true"}
     ).content.decode()
     assert "<html" not in fragment  # only the results, for htmx to swap in
-    assert "3 Berater gefunden" in fragment  # junk in a price field is ignored, not a crash
+    assert "3 Berater gefunden" in fragment
+    junk = browser.get("/berater/?preis_bis=abc", headers={**A, "HX-Request": "true"})
+    assert junk.status_code == 400  # not a crash, and not silently ignored
+    assert "Bitte einen Preis wie 2,50 eingeben." in junk.content.decode()
 
 
 def test_profile_shows_status_price_and_reviews(platform: Platform) -> None:

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.test import Client
 
 from sprechzeit.accounts.tests.factories import PASSWORD, client_create
+from sprechzeit.legal.services import legal_documents_start
 from sprechzeit.platforms.tests.factories import platform_create
 
 pytestmark = pytest.mark.django_db
@@ -60,7 +61,7 @@ def test_session_cookie_copied_from_a_does_not_authenticate_on_b() -> None:
 
 
 def test_signup_then_duplicate_signup_shows_clear_error() -> None:
-    platform_create(slug="a")
+    legal_documents_start(platform=platform_create(slug="a"))
     browser = Client()
     data = {
         "email": "neu@example.com",

@@ -27,6 +27,7 @@ from sprechzeit.statements.documents.assembly import (
 )
 from sprechzeit.statements.documents.cii import cii_xml
 from sprechzeit.statements.locks import numbers_take_against_duplicates
+from sprechzeit.statements.mails import statements_issued_on_commit
 from sprechzeit.statements.models import (
     Adjustment,
     PartnerTaxProfile,
@@ -229,3 +230,4 @@ def _issue_due(
     rows_update_each([statement for statement, _p in due], ISSUED_FIELDS)
     if vat_specs:
         ledger.transfers_post_linked(transfers=vat_specs)
+    statements_issued_on_commit(statement_ids=[statement.pk for statement, _p in due])

@@ -21,11 +21,40 @@
     var m = Math.floor(seconds / 60), s = seconds % 60;
     return m + ":" + (s < 10 ? "0" : "") + s;
   }
-  function money(minor) {
-    var sign = minor < 0 ? "-" : "";
-    minor = Math.abs(minor);
-    var cents = minor % 100;
-    return sign + Math.floor(minor / 100) + "," + (cents < 10 ? "0" : "") + cents;
+  // Amounts as the site writes them ("12,34 €" in German, "€12.34" in English).
+  var moneyFormat = new Intl.NumberFormat(document.documentElement.lang === "en" ? "en-GB" : "de-DE",
+    { style: "currency", currency: room.dataset.currency || "EUR" });
+  function money(minor) { return moneyFormat.format(minor / 100); }
+  function show(id, visible) { var node = $(id); if (node) { node.hidden = !visible; } }
+  function text(id, value) { var node = $(id); if (node) { node.textContent = value; } }
+  // After the end: say so, freeze the controls, drop the warning and the top-up hint,
+  // and show the summary; once booked, the summary has the amounts and the rating rule.
+  function finish(message) {
+    ended = true;
+    $("meter-status").textContent = texts.ended;
+    show("meter-warning", false);
+    show("topup-hint", false);
+    $("chat-input").disabled = true;
+    $("send-button").disabled = true;
+    $("end-button").disabled = true;
+    var endState = message.state;
+    if (endState.amount_minor !== null) {
+      $("meter-cost").textContent = money(endState.amount_minor);
+      $("meter-elapsed").textContent = clockText(endState.duration_seconds);
+      $("meter-remaining").textContent = "–";
+    }
+    show("end-summary", true);
+    text("summary-reason", texts.reasons[endState.reason] || endState.reason || "–");
+    if (endState.duration_seconds !== null) { text("summary-duration", clockText(endState.duration_seconds)); }
+    if (endState.amount_minor !== null) { text("summary-amount", money(endState.amount_minor)); }
+    var summary = message.summary;
+    if (!summary) { return; }
+    show("summary-booking", false);
+    text("summary-duration", clockText(summary.billed_seconds !== null ? summary.billed_seconds : summary.duration_seconds));
+    text("summary-amount", money(summary.amount_minor || 0));
+    if (summary.balance_minor !== null) { text("summary-balance", money(summary.balance_minor)); show("summary-topup", true); }
+    show("rating-form", summary.rateable);
+    show("rating-note", !summary.rateable && !summary.rated);
   }
   function render() {
     if (!lastMeter || ended) { return; }
@@ -89,6 +118,7 @@
         render();
         break;
       case "warning":
+        if (ended) { break; }
         $("meter-warning").textContent = texts.warning.replace("%s", message.remaining_seconds);
         $("meter-warning").hidden = false;
         beep();
@@ -97,19 +127,19 @@
         addMessage(message.sender, message.body);
         break;
       case "ended":
-        ended = true;
-        $("meter-status").textContent = texts.ended;
-        if (message.state.amount_minor !== null) {
-          $("meter-cost").textContent = money(message.state.amount_minor);
-          $("meter-elapsed").textContent = clockText(message.state.duration_seconds);
-          $("meter-remaining").textContent = "–";
-        }
+      case "settled":
+        finish(message);
         break;
       case "declined":
       case "missed":
       case "cancelled":
         ended = true;
         $("meter-status").textContent = texts[message.type] || message.type;
+        show("meter-warning", false);
+        show("topup-hint", false);
+        $("chat-input").disabled = true;
+        $("send-button").disabled = true;
+        $("end-button").disabled = true;
         break;
       case "error":
         $("meter-warning").textContent = message.message;

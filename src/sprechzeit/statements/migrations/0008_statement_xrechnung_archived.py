@@ -56,7 +56,7 @@ def create_without_archive(apps: Any, schema_editor: Any) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("statements", "0006_tax_profile_change")]
+    dependencies = [("statements", "0007_statement_download_permission")]
 
     operations = [
         migrations.RunPython(drop, create_without_archive),

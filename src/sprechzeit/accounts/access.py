@@ -1,0 +1,273 @@
+"""The one declared table of who may open which URL, on which host.
+
+Every URL of the URLconf (by its view name: `namespace:name`, or the dotted path of an
+unnamed view) and every WebSocket route has a `Rule` here: which actors may use it on a
+platform's host and which on the network's own hosts (the back office). The admin's
+model pages follow the staff roles' permissions (`accounts.roles`), so they need no line
+of their own. `AccessMiddleware` and `WebSocketAccessMiddleware` (accounts.middleware)
+refuse anything not allowed here, a URL missing from the table included (deny by
+default); the views keep their own checks (whose object it is, a verified second factor).
+The authorization matrix test requests every URL as every actor on every host against
+this table, and docs/security.md's roles section is rendered from it.
+
+A new URL goes in here, or it is refused everywhere.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Final
+
+from sprechzeit.accounts import roles
+
+
+class Actor(StrEnum):
+    ANONYMOUS = "anonymous"
+    CLIENT = "client"  # a client of the platform whose host it is (others count as anonymous)
+    PARTNER = "partner"
+    SUPPORT = roles.SUPPORT
+    RISK = roles.RISK
+    ACCOUNTING = roles.ACCOUNTING
+    ADMIN = roles.ADMIN
+    SUPERUSER = "superuser"
+
+
+class Host(StrEnum):
+    PLATFORM = "platform"  # a platform's own domain
+    NETWORK = "network"  # the network's hosts: back office, partner log-in
+
+
+type Actors = frozenset[Actor]
+
+NOBODY: Final[Actors] = frozenset()
+EVERYONE: Final[Actors] = frozenset(Actor)
+CLIENT: Final[Actors] = frozenset({Actor.CLIENT})
+PARTNER: Final[Actors] = frozenset({Actor.PARTNER})
+STAFF: Final[Actors] = frozenset(
+    {Actor.SUPPORT, Actor.RISK, Actor.ACCOUNTING, Actor.ADMIN, Actor.SUPERUSER}
+)
+SUPERUSER: Final[Actors] = frozenset({Actor.SUPERUSER})
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Who may use a URL: `platform` on a platform's host, `network` on the network's.
+
+    `owned`: the URL names one object (a consultation, payment, listing, document) that
+    belongs to one client or partner; any other client or partner gets a 404 from the view.
+    """
+
+    what: str
+    platform: Actors = NOBODY
+    network: Actors = NOBODY
+    owned: bool = False
+
+    def allows(self, actors: Iterable[Actor], host: Host) -> bool:
+        allowed = self.platform if host is Host.PLATFORM else self.network
+        return Actor.ANONYMOUS in allowed or any(actor in allowed for actor in actors)
+
+
+def public(what: str, *, network: bool = False) -> Rule:
+    """Anyone, on a platform's host (and on the network's, if `network`)."""
+    return Rule(what, platform=EVERYONE, network=EVERYONE if network else NOBODY)
+
+
+def clients(what: str, *, owned: bool = False) -> Rule:
+    return Rule(what, platform=CLIENT, owned=owned)
+
+
+def partners(what: str, *, owned: bool = False) -> Rule:
+    return Rule(what, platform=PARTNER, network=PARTNER, owned=owned)
+
+
+def back_office(what: str, actors: Actors) -> Rule:
+    return Rule(what, network=actors | SUPERUSER)
+
+
+def _holding(*perms: tuple[str, str]) -> Actors:
+    """The staff roles holding any of `perms`, and the superuser."""
+    return SUPERUSER | {
+        Actor(role)
+        for role, pairs in roles.ROLE_PERMISSIONS.items()
+        if any(perm in pairs for perm in perms)
+    }
+
+
+# The URLconf the table is about (a test's own URLconf is not checked against it).
+URLCONF: Final = "sprechzeit.config.urls"
+
+# --- the table ------------------------------------------------------------------------
+
+URL_RULES: Final[dict[str, Rule]] = {
+    # The site of a platform: open to everyone; the pages themselves show what fits.
+    "site:home": public("Home page", network=True),
+    "site:directory": public("Directory of partners"),
+    "site:listing": public("A partner's profile"),
+    "site:listing_status": public("A partner's availability"),
+    "site:impressum": public("Legal notice"),
+    "site:contact": public("Contact form"),
+    "site:contact_done": public("Contact form sent"),
+    "site:signup": public("Sign-up (clients)"),
+    "site:verify_email": public("Confirm the e-mail address (signed link)"),
+    "site:login": public("Log-in", network=True),
+    "site:login_2fa": public("Log-in: second factor", network=True),
+    "site:logout": public("Log-out", network=True),
+    "site:password_reset": public("Password forgotten", network=True),
+    "site:password_reset_done": public("Password forgotten: sent", network=True),
+    "site:password_reset_confirm": public("New password (signed link)", network=True),
+    "site:password_reset_complete": public("Password changed", network=True),
+    "set_language": public("Choose the language", network=True),
+    "consultations:availability": public("Partners' availability (JSON)"),
+    # Webhooks: anyone may knock; the request is verified on its raw body.
+    "payments:webhook": public("Payment provider's webhook (signed)", network=True),
+    "consultations:voice": public("Telephony provider's webhook (signed)", network=True),
+    # Uploaded logos and photos (demo only; production serves them from the proxy).
+    "django.views.static.serve": public(
+        "Uploaded images (demo; the proxy in production)", network=True
+    ),
+    # The client's own pages, on their platform's host only.
+    "site:account": clients("Client account"),
+    "site:account_pin": clients("Phone PIN"),
+    "site:account_export": clients("Data export (download)"),
+    "site:account_close": clients("Close the account"),
+    "payments:wallet": clients("Wallet"),
+    "payments:topup": clients("Top up"),
+    "payments:result": clients("Result of a payment", owned=True),
+    "payments:deposit_limit": clients("Deposit limit"),
+    "payments:self_exclude": clients("Self-exclusion"),
+    "payments:refund_request": clients("Request a refund"),
+    "payments:sandbox_checkout": clients("Sandbox checkout of a payment", owned=True),
+    "consultations:start": clients("Request a consultation"),
+    "consultations:rate": clients("Rate a consultation", owned=True),
+    "consultations:records": clients("Consultation history"),
+    "consultations:records_csv": clients("Consultation history (CSV)"),
+    "api:wallet": clients("API: wallet"),
+    "api:topups": clients("API: top-up"),
+    "api:payments": clients("API: payments"),
+    "api:api-root": clients("API: root"),
+    "api:openapi-json": public("API: OpenAPI document", network=True),
+    # The room: its client on the platform's host, its partner on any host.
+    "consultations:room": Rule(
+        "Consultation room", platform=CLIENT | PARTNER, network=PARTNER, owned=True
+    ),
+    # The partner portal.
+    "partner:dashboard": partners("Partner portal"),
+    "partner:availability": partners("Set availability"),
+    "partner:listing_edit": partners("Edit a listing", owned=True),
+    "consultations:partner_requests": partners("Requests"),
+    "consultations:partner_presence": partners("Set status"),
+    "consultations:partner_records": partners("Earnings"),
+    "consultations:partner_records_csv": partners("Earnings (CSV)"),
+    "statements:list": partners("Credit notes"),
+    "statements:tax_profile": partners("Tax and bank data"),
+    "statements:download": partners("Download a credit note", owned=True),
+    "payouts:list": partners("Payouts"),
+    # Partners and staff (those with a second factor).
+    "site:recovery_codes": Rule("Recovery codes", platform=PARTNER, network=PARTNER | STAFF),
+    # The back office, on the network's hosts only.
+    "site:staff_invitation": Rule("Staff invitation (one-time link)", network=EVERYONE),
+    "statements:staff_download": back_office(
+        "Download a credit note (back office)", _holding(roles.DOWNLOAD_STATEMENT)
+    ),
+    "payouts:staff_file": back_office("SEPA file of a payout run", _holding(roles.DOWNLOAD_SEPA)),
+    "admin:login": Rule("Admin: log-in (redirects)", network=EVERYONE),
+    "admin:logout": back_office("Admin: log-out", STAFF),
+    "admin:index": back_office("Admin: index", STAFF),
+    "admin:app_list": back_office("Admin: an app's index", STAFF),
+    "admin:jsi18n": back_office("Admin: translations (JS)", STAFF),
+    "admin:autocomplete": back_office("Admin: autocomplete", STAFF),
+    "admin:view_on_site": back_office("Admin: view on site", STAFF),
+    "admin:password_change": back_office("Admin: own password", SUPERUSER),
+    "admin:password_change_done": back_office("Admin: own password", SUPERUSER),
+    "admin:auth_user_password_change": back_office("Set a person's password", SUPERUSER),
+    "admin:ledger_trial_balance": back_office(
+        "Trial balance", _holding(("ledger", "view_account"))
+    ),
+    "admin:payments_bankstatement_upload": back_office(
+        "Upload a bank statement", _holding(("payments", "add_bankstatement"))
+    ),
+    "admin:payments_bankentry_assign": back_office(
+        "Assign a bank entry", _holding(("payments", "change_bankentry"))
+    ),
+    "admin:otp_totp_totpdevice_config": back_office("Authenticator set-up", SUPERUSER),
+    "admin:otp_totp_totpdevice_qrcode": back_office("Authenticator: QR code", SUPERUSER),
+    # The admin's unnamed pages: old object links (redirect to the change form, checked
+    # there) and the catch-all (a 404 for staff, the log-in for visitors).
+    "admin:django.views.generic.base.RedirectView": back_office("Admin: old object link", STAFF),
+    "admin:django.contrib.admin.sites.catch_all_view": back_office("Admin: unknown page", STAFF),
+}
+
+# WebSocket routes (config/routing.py) by their route; the consumers check the object.
+WEBSOCKET_RULES: Final[dict[str, Rule]] = {
+    "ws/ping/": public("WebSocket: ping", network=True),
+    "ws/consultations/<uuid:consultation_id>/": Rule(
+        "WebSocket: consultation room", platform=CLIENT | PARTNER, network=PARTNER, owned=True
+    ),
+    "ws/partner/requests/": partners("WebSocket: requests to the partner"),
+    "ws/presence/": public("WebSocket: partners' availability"),
+}
+
+# The admin's own pages of a registered model: admin:<app>_<model>_<page>.
+_ADMIN_MODEL_URL = re.compile(
+    r"^admin:(?P<app>[a-z0-9_]+?)_(?P<model>[a-z0-9]+)_(?P<page>changelist|add|change|delete|history)$"
+)
+_ADMIN_PAGE_PERMS: Final = {
+    "changelist": ("view", "change"),
+    "change": ("view", "change"),
+    "history": ("view", "change"),
+    "add": ("add",),
+    "delete": ("delete",),
+}
+ADMIN_PAGE_WHAT: Final = {
+    "changelist": "list",
+    "change": "change form",
+    "history": "history",
+    "add": "add",
+    "delete": "delete",
+}
+
+
+def admin_model_rule(app_label: str, model: str, page: str) -> Rule:
+    """The roles holding the permission the admin itself asks for on this page."""
+    perms = tuple((app_label, f"{action}_{model}") for action in _ADMIN_PAGE_PERMS[page])
+    return back_office(f"Admin: {app_label}.{model} ({ADMIN_PAGE_WHAT[page]})", _holding(*perms))
+
+
+def rule_for(view_name: str) -> Rule | None:
+    """The rule of a URL by its view name; None when the table has none (refused)."""
+    rule = URL_RULES.get(view_name)
+    if rule is not None:
+        return rule
+    match = _ADMIN_MODEL_URL.match(view_name)
+    if match is None:
+        return None
+    return admin_model_rule(match["app"], match["model"], match["page"])
+
+
+def actors_of(user: Any, *, platform: Any) -> frozenset[Actor]:
+    """The actor kinds `user` counts as on a host of `platform` (None: a network host).
+
+    Staff count as each role group they are in (a staff login without a role as none);
+    a client only on their own platform's host.
+    """
+    if user is None or not user.is_authenticated or not user.is_active:
+        return frozenset({Actor.ANONYMOUS})
+    kinds: set[Actor] = set()
+    if user.is_superuser:
+        kinds.add(Actor.SUPERUSER)
+    if user.is_staff:
+        names = set(user.groups.values_list("name", flat=True))
+        kinds |= {Actor(role) for role in roles.ROLES if role in names}
+    kind = getattr(user, "kind", "")
+    if kind == "partner":
+        kinds.add(Actor.PARTNER)
+    elif kind == "client" and platform is not None and user.platform_id == platform.pk:
+        kinds.add(Actor.CLIENT)
+    return frozenset(kinds)
+
+
+def host_kind(platform: Any) -> Host:
+    return Host.NETWORK if platform is None else Host.PLATFORM

@@ -1,0 +1,172 @@
+"""Staff least privilege: no role can raise anyone's rights through the admin, and staff
+or superuser accounts are read-only to everyone but a superuser."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import Group, Permission
+from django.test import Client
+
+from sprechzeit.accounts import roles
+from sprechzeit.accounts.models import User
+from sprechzeit.accounts.services import staff_create
+from sprechzeit.accounts.tests.factories import client_create, login_verified
+from sprechzeit.platforms.tests.factories import platform_create
+
+pytestmark = pytest.mark.django_db
+
+NET = {"host": "127.0.0.1"}  # the back office is on the network's host
+
+
+def _staff(role: str) -> Client:
+    browser = Client()
+    login_verified(browser, staff_create(email=f"{role}@example.com", password=None, role=role))
+    return browser
+
+
+def _escalation(user: User) -> dict[str, Any]:
+    """A change form POST that tries to make `user` a superuser with every right."""
+    return {
+        "email": user.email,
+        "kind": User.Kind.STAFF,
+        "platform": user.platform_id or "",
+        "first_name": "Eve",
+        "last_name": "",
+        "language": "de",
+        "is_active": "on",
+        "is_staff": "on",
+        "is_superuser": "on",
+        "groups": [Group.objects.get(name=roles.ADMIN).pk],
+        "user_permissions": [Permission.objects.get(codename="delete_user").pk],
+        "password": "pbkdf2_sha256$1$x$y",
+        "date_joined_0": "2026-01-01",
+        "date_joined_1": "10:00:00",
+    }
+
+
+def _unprivileged(user: User) -> bool:
+    user = User.objects.get(pk=user.pk)
+    return not (
+        user.is_staff
+        or user.is_superuser
+        or user.groups.filter(name=roles.ADMIN).exists()
+        or user.user_permissions.exists()
+    )
+
+
+@pytest.mark.parametrize("role", [roles.SUPPORT, roles.ADMIN])
+def test_a_role_with_change_user_cannot_raise_a_clients_rights(role: str) -> None:
+    account = client_create(platform=platform_create(slug="a"))
+    password = account.user.password
+    browser = _staff(role)
+    url = f"/admin/accounts/user/{account.user.pk}/change/"
+    page = browser.get(url, headers=NET)
+    assert page.status_code == 200
+    for field in ("is_superuser", "is_staff", "groups", "user_permissions"):
+        assert f'name="{field}"' not in page.content.decode(), field
+    assert "password/" not in page.content.decode()  # no link to set a password either
+
+    response = browser.post(url, _escalation(account.user), headers=NET)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    user = User.objects.get(pk=account.user.pk)
+    assert user.first_name == "Eve"  # the allowed fields were saved …
+    assert user.kind == User.Kind.CLIENT  # read-only: tenancy is not support's to change
+    assert _unprivileged(user)  # … the rights were ignored
+    assert user.password == password
+    password_url = f"/admin/accounts/user/{account.user.pk}/password/"
+    assert browser.get(password_url, headers=NET).status_code == 403
+    response = browser.post(
+        password_url, {"password1": "neu-geheim-42x", "password2": "neu-geheim-42x"}, headers=NET
+    )
+    assert response.status_code == 403
+    assert User.objects.get(pk=account.user.pk).password == password
+
+
+@pytest.mark.parametrize("role", [roles.SUPPORT, roles.ADMIN])
+def test_staff_cannot_change_a_staff_account_their_own_included(role: str) -> None:
+    browser = _staff(role)
+    me = User.objects.get(email=f"{role}@example.com")
+    other = staff_create(email="kollege@example.com", password=None, role=roles.ACCOUNTING)
+    for target in (me, other):
+        groups = set(target.groups.values_list("name", flat=True))
+        url = f"/admin/accounts/user/{target.pk}/change/"
+        page = browser.get(url, headers=NET)
+        assert page.status_code == 200  # view only
+        assert 'name="_save"' not in page.content.decode()
+        assert browser.post(url, _escalation(target), headers=NET).status_code == 403
+        target = User.objects.get(pk=target.pk)
+        assert not target.is_superuser
+        assert set(target.groups.values_list("name", flat=True)) == groups
+    assert not User.objects.get(pk=me.pk).is_superuser
+    delete = f"/admin/accounts/user/{other.pk}/delete/"
+    assert browser.post(delete, {"post": "yes"}, headers=NET).status_code == 403
+    assert User.objects.filter(pk=other.pk).exists()
+
+
+def test_a_superuser_still_manages_rights() -> None:
+    boss = User.objects.create_superuser("chefin@example.com", "richtig-geheim-42")
+    browser = Client()
+    login_verified(browser, boss)
+    target = staff_create(email="kollege@example.com", password=None, role=roles.SUPPORT)
+    url = f"/admin/accounts/user/{target.pk}/change/"
+    assert 'name="is_superuser"' in browser.get(url, headers=NET).content.decode()
+    data = _escalation(target)
+    del data["password"]
+    data["password"] = User.objects.get(pk=target.pk).password
+    assert browser.post(url, data, headers=NET).status_code == 302
+    assert User.objects.get(pk=target.pk).is_superuser
+
+
+@pytest.mark.parametrize(
+    ("role", "allowed", "denied"),
+    [
+        (
+            roles.SUPPORT,
+            ["accounts.change_clientaccount", "consultations.view_consultation"],
+            [
+                "statements.view_statement",
+                "statements.download_statement",
+                "payouts.download_sepa",
+                "payments.view_payment",
+                "wallets.change_walletstate",
+                "payments.change_refundrequest",
+            ],
+        ),
+        (
+            roles.RISK,
+            [
+                "payments.view_dispute",
+                "payments.change_refundrequest",
+                "payments.change_payment",
+                "wallets.change_walletstate",
+            ],
+            ["payouts.download_sepa", "statements.view_statement", "accounts.change_user"],
+        ),
+        (
+            roles.ACCOUNTING,
+            [
+                "ledger.view_transfer",
+                "payments.view_payment",
+                "wallets.view_walletstate",
+                "statements.download_statement",
+                "payouts.download_sepa",
+            ],
+            ["payments.change_refundrequest", "wallets.change_walletstate", "accounts.change_user"],
+        ),
+        (
+            roles.ADMIN,
+            ["platforms.change_platform", "payments.change_providerconfig"],
+            ["payouts.download_sepa", "statements.download_statement", "ledger.view_transfer"],
+        ),
+    ],
+)
+def test_each_role_holds_its_least_privileges(
+    role: str, allowed: list[str], denied: list[str]
+) -> None:
+    user = User.objects.get(
+        pk=staff_create(email=f"{role}@example.com", password=None, role=role).pk
+    )
+    assert [perm for perm in allowed if not user.has_perm(perm)] == []
+    assert [perm for perm in denied if user.has_perm(perm)] == []

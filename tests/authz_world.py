@@ -1,0 +1,164 @@
+"""The people and objects the authorization matrix requests URLs with: two platforms, a
+client of each, two partners, one staff login per role, a superuser, and objects owned
+by platform A's client and the first partner (a consultation, a payment, a credit note,
+a SEPA payout run, a listing)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.tokens import default_token_generator
+from django.test import Client
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from sprechzeit.accounts import roles
+from sprechzeit.accounts.access import Actor
+from sprechzeit.accounts.enrolment import staff_invite
+from sprechzeit.accounts.models import User
+from sprechzeit.accounts.services import email_verification_token, staff_create
+from sprechzeit.accounts.tests.factories import client_create, login_verified, partner_with_listing
+from sprechzeit.core import clock
+from sprechzeit.core.money import Money
+from sprechzeit.payments.models import ProviderKind
+from sprechzeit.payments.services import payments
+from sprechzeit.payments.tests.factories import channel, provider_config
+from sprechzeit.payouts import services as payouts
+from sprechzeit.payouts.models import PayoutPolicy
+from sprechzeit.payouts.tests.factories import at, busy_scene, close_month, settled, tax_profile
+from sprechzeit.platforms.tests.factories import legal_entity_create, platform_create
+from sprechzeit.statements.models import Statement
+
+HOSTS = {"a": "a.localhost", "b": "b.localhost", "net": "127.0.0.1"}
+STAFF_ROLES = {
+    "support": roles.SUPPORT,
+    "risk": roles.RISK,
+    "accounting": roles.ACCOUNTING,
+    "admin": roles.ADMIN,
+}
+ACTORS = ("anonymous", "client_a", "client_b", "partner_1", "partner_2", *STAFF_ROLES, "superuser")
+
+
+def counts_as(actor: str, host: str) -> frozenset[Actor]:
+    """What `actor` is on `host`, by the test's own account: a client is a client on its
+    platform's host only (a visitor elsewhere)."""
+    if actor in ("client_a", "client_b"):
+        return frozenset({Actor.CLIENT if actor == f"client_{host}" else Actor.ANONYMOUS})
+    if actor.startswith("partner"):
+        return frozenset({Actor.PARTNER})
+    if actor in STAFF_ROLES:
+        return frozenset({Actor(STAFF_ROLES[actor])})
+    if actor == "superuser":
+        return frozenset({Actor.SUPERUSER})
+    return frozenset({Actor.ANONYMOUS})
+
+
+@dataclass
+class World:
+    users: dict[str, User]
+    kwargs: dict[str, dict[str, Any]]  # view name → path parameters
+    owners: dict[str, frozenset[str]]  # view name → the actors whose object it names
+    home_a: frozenset[str]  # view names whose object exists on platform A only
+    objects: dict[str, Any] = field(default_factory=dict)
+
+    def browser(self, actor: str) -> Client:
+        browser = Client()
+        user = self.users.get(actor)
+        if user is not None:
+            login_verified(browser, user)
+        return browser
+
+
+def _money_scene() -> tuple[Any, Any, Statement, Any]:
+    """Platform A with a settled consultation, a credit note and a payout run."""
+    entity = legal_entity_create(
+        iban="DE89370400440532013000", bic="COBADEFFXXX", street="Hauptstraße 5", city="München"
+    )
+    a = platform_create(slug="a", legal_entity=entity)
+    PayoutPolicy.objects.create(legal_entity=entity, threshold_minor=1000)
+    scene = busy_scene(platform=a)
+    tax_profile(scene.partner)
+    consultation = settled(scene, seconds=1800, when=at(2026, 10, 10))
+    close_month()
+    with clock.frozen_at(at(2026, 11, 3)):
+        run = payouts.payout_run_create(legal_entity=entity)
+    assert run.file is not None
+    statement = Statement.objects.get(partner=scene.partner)
+    return scene, consultation, statement, run
+
+
+def world_create() -> World:
+    scene, consultation, statement, run = _money_scene()
+    a = scene.platform
+    b = platform_create(slug="b")
+    partner_2, _listing_2 = partner_with_listing(platform=a)
+    client_b = client_create(platform=b)
+    config = provider_config(a, ProviderKind.SANDBOX)
+    policy = channel(config, "sandbox")
+    payment = payments.payment_start(
+        client_account=scene.client,
+        policy=policy,
+        amount=Money(1000, "EUR"),
+        return_url="/r/{id}",
+        cancel_url="/c",
+        webhook_url="/h",
+    )
+    users: dict[str, User] = {
+        "client_a": scene.client.user,
+        "client_b": client_b.user,
+        "partner_1": scene.partner.user,
+        "partner_2": partner_2.user,
+        "superuser": User.objects.create_superuser("chefin@example.com", "richtig-geheim-42"),
+    }
+    for actor, role in STAFF_ROLES.items():
+        users[actor] = staff_create(email=f"{actor}@example.com", password=None, role=role)
+    invited = staff_create(email="neu@example.com", password=None, role=roles.SUPPORT)
+    device = TOTPDevice.objects.create(user=users["superuser"], name="Test", confirmed=True)
+    user_a = scene.client.user
+    kwargs: dict[str, dict[str, Any]] = {
+        "payments:result": {"payment_id": payment.pk},
+        "payments:sandbox_checkout": {"payment_id": payment.pk},
+        "payments:webhook": {"config_id": config.pk},
+        "consultations:voice": {"config_id": uuid.uuid4(), "step": "start"},
+        "consultations:start": {"slug": scene.listing.slug},
+        "consultations:room": {"consultation_id": consultation.pk},
+        "consultations:rate": {"consultation_id": consultation.pk},
+        "statements:download": {"pk": statement.pk, "kind": "pdf"},
+        "statements:staff_download": {"pk": statement.pk, "kind": "pdf"},
+        "payouts:staff_file": {"pk": run.pk},
+        "partner:listing_edit": {"listing_id": scene.listing.pk},
+        "site:listing": {"slug": scene.listing.slug},
+        "site:listing_status": {"slug": scene.listing.slug},
+        "site:verify_email": {"token": email_verification_token(user=user_a)},
+        "site:staff_invitation": {"token": staff_invite(user=invited)},
+        "site:password_reset_confirm": {
+            "uidb64": urlsafe_base64_encode(force_bytes(user_a.pk)),
+            "token": default_token_generator.make_token(user_a),
+        },
+        "admin:auth_user_password_change": {"id": user_a.pk},
+        "admin:otp_totp_totpdevice_config": {"pk": device.pk},
+        "admin:otp_totp_totpdevice_qrcode": {"pk": device.pk},
+        "admin:app_list": {"app_label": "accounts"},
+        "django.views.static.serve": {"path": "nichts.png"},
+    }
+    owners = {
+        "payments:result": frozenset({"client_a"}),
+        "payments:sandbox_checkout": frozenset({"client_a"}),
+        "consultations:room": frozenset({"client_a", "partner_1"}),
+        "consultations:rate": frozenset({"client_a"}),
+        "partner:listing_edit": frozenset({"partner_1"}),
+        "statements:download": frozenset({"partner_1"}),
+    }
+    objects = {"consultation": consultation, "platform_a": a, "platform_b": b}
+    home_a = frozenset(
+        {
+            "site:listing",
+            "site:listing_status",
+            "site:verify_email",
+            "site:password_reset_confirm",
+        }
+    )
+    return World(users=users, kwargs=kwargs, owners=owners, home_a=home_a, objects=objects)
