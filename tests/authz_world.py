@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from django.contrib.auth.tokens import default_token_generator
@@ -96,10 +97,10 @@ def world_create() -> World:
     scene, consultation, statement, run = _money_scene()
     a = scene.platform
     b = platform_create(slug="b")
+    for platform in (a, b):  # the legal pages exist
+        legal_documents_start(platform=platform, valid_from=datetime(2020, 1, 1, tzinfo=UTC))
     partner_2, _listing_2 = partner_with_listing(platform=a)
     client_b = client_create(platform=b)
-    for platform in (a, b):
-        legal_documents_start(platform=platform)
     config = provider_config(a, ProviderKind.SANDBOX)
     policy = channel(config, "sandbox")
     payment = payments.payment_start(
@@ -148,7 +149,7 @@ def world_create() -> World:
         "admin:otp_totp_totpdevice_config": {"pk": device.pk},
         "admin:otp_totp_totpdevice_qrcode": {"pk": device.pk},
         "admin:app_list": {"app_label": "accounts"},
-        "sprechzeit.core.images.media_serve": {"path": "nichts.png"},
+        "media": {"path": "nichts.png"},
     }
     owners = {
         "payments:result": frozenset({"client_a"}),
@@ -163,6 +164,7 @@ def world_create() -> World:
         {
             "site:listing",
             "site:listing_status",
+            # The start page names platform A's listing (its confirmation step is a GET).
             "consultations:start",
             "site:verify_email",
             "site:password_reset_confirm",

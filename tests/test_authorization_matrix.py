@@ -49,7 +49,7 @@ VIEW_ANSWERS: dict[str, set[int]] = {
     "api:api-root": {404},
     "payments:webhook": {400, 405},
     "consultations:voice": {404, 405},
-    "sprechzeit.core.images.media_serve": {404},
+    "media": {404},
     "admin:view_on_site": {404},
     "admin:autocomplete": {403},
     "admin:django.contrib.admin.sites.catch_all_view": {404},

@@ -108,9 +108,9 @@ URL_RULES: Final[dict[str, Rule]] = {
     "site:listing": public("A partner's profile"),
     "site:listing_status": public("A partner's availability"),
     "site:impressum": public("Legal notice"),
-    "site:terms": public("Terms and conditions (AGB), version in force"),
-    "site:privacy": public("Privacy notice (Datenschutzerklärung), version in force"),
-    "site:withdrawal": public("Right of withdrawal (Widerrufsbelehrung), version in force"),
+    "site:terms": public("Terms (AGB), current or an issued version"),
+    "site:privacy": public("Privacy notice, current or an issued version"),
+    "site:withdrawal": public("Withdrawal notice, current or an issued version"),
     "site:contact": public("Contact form"),
     "site:contact_done": public("Contact form sent"),
     "site:signup": public("Sign-up (clients)"),
@@ -128,9 +128,7 @@ URL_RULES: Final[dict[str, Rule]] = {
     "payments:webhook": public("Payment provider's webhook (signed)", network=True),
     "consultations:voice": public("Telephony provider's webhook (signed)", network=True),
     # Uploaded logos and photos (demo only; production serves them from the proxy).
-    "sprechzeit.core.images.media_serve": public(
-        "Uploaded images (demo; the proxy in production)", network=True
-    ),
+    "media": public("Uploaded images (demo; the proxy in production)", network=True),
     # The client's own pages, on their platform's host only.
     "site:account": clients("Client account"),
     "site:account_pin": clients("Phone PIN"),
