@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from django.contrib.auth.tokens import default_token_generator
@@ -23,12 +24,14 @@ from sprechzeit.accounts.services import email_verification_token, staff_create
 from sprechzeit.accounts.tests.factories import client_create, login_verified, partner_with_listing
 from sprechzeit.core import clock
 from sprechzeit.core.money import Money
+from sprechzeit.legal.services import legal_documents_start
 from sprechzeit.payments.models import ProviderKind
 from sprechzeit.payments.services import payments
 from sprechzeit.payments.tests.factories import channel, provider_config
 from sprechzeit.payouts import services as payouts
 from sprechzeit.payouts.models import PayoutPolicy
 from sprechzeit.payouts.tests.factories import at, busy_scene, close_month, settled, tax_profile
+from sprechzeit.platforms.models import ContactMessage
 from sprechzeit.platforms.tests.factories import legal_entity_create, platform_create
 from sprechzeit.statements.models import Statement
 
@@ -94,6 +97,8 @@ def world_create() -> World:
     scene, consultation, statement, run = _money_scene()
     a = scene.platform
     b = platform_create(slug="b")
+    for platform in (a, b):  # the legal pages exist
+        legal_documents_start(platform=platform, valid_from=datetime(2020, 1, 1, tzinfo=UTC))
     partner_2, _listing_2 = partner_with_listing(platform=a)
     client_b = client_create(platform=b)
     config = provider_config(a, ProviderKind.SANDBOX)
@@ -115,6 +120,8 @@ def world_create() -> World:
     }
     for actor, role in STAFF_ROLES.items():
         users[actor] = staff_create(email=f"{actor}@example.com", password=None, role=role)
+    # Support's contact messages, so their change form is opened with a real object.
+    ContactMessage.objects.create(platform=a, email="x@example.com", subject="Frage", message="?")
     invited = staff_create(email="neu@example.com", password=None, role=roles.SUPPORT)
     device = TOTPDevice.objects.create(user=users["superuser"], name="Test", confirmed=True)
     user_a = scene.client.user
@@ -142,7 +149,7 @@ def world_create() -> World:
         "admin:otp_totp_totpdevice_config": {"pk": device.pk},
         "admin:otp_totp_totpdevice_qrcode": {"pk": device.pk},
         "admin:app_list": {"app_label": "accounts"},
-        "django.views.static.serve": {"path": "nichts.png"},
+        "media": {"path": "nichts.png"},
     }
     owners = {
         "payments:result": frozenset({"client_a"}),
@@ -157,6 +164,8 @@ def world_create() -> World:
         {
             "site:listing",
             "site:listing_status",
+            # The start page names platform A's listing (its confirmation step is a GET).
+            "consultations:start",
             "site:verify_email",
             "site:password_reset_confirm",
         }

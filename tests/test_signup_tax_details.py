@@ -8,6 +8,7 @@ from django.test import Client
 
 from sprechzeit.accounts.models import ClientAccount
 from sprechzeit.accounts.vat_place import ClientVatCase
+from sprechzeit.legal.services import legal_documents_start
 from sprechzeit.platforms.tests.factories import platform_create
 
 pytestmark = pytest.mark.django_db
@@ -51,7 +52,7 @@ def test_the_page_offers_the_countries_germany_first() -> None:
 def test_signup_records_country_vat_id_and_case(
     fields: dict[str, str], country: str, vat_id: str, case: ClientVatCase
 ) -> None:
-    platform_create(slug="a")
+    legal_documents_start(platform=platform_create(slug="a"))
     status, _body = signup(**fields)
     assert status == 302
     account = ClientAccount.objects.get(user__email="neu@example.com")
@@ -61,9 +62,9 @@ def test_signup_records_country_vat_id_and_case(
 def test_an_invalid_or_foreign_vat_id_is_refused() -> None:
     platform_create(slug="a")
     status, body = signup(country="AT", vat_id="ATU00000000")
-    assert status == 200
+    assert status == 400  # a refused field (core.inputs.form_status)
     assert "nicht gültig" in body
     status, body = signup(country="FR", vat_id="ATU13585627")
-    assert status == 200
+    assert status == 400
     assert "gehört nicht zum angegebenen Land" in body
     assert not ClientAccount.objects.exists()
