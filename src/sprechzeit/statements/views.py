@@ -111,6 +111,9 @@ def tax_profile_edit(request: HttpRequest) -> HttpResponse:
             "profile": profile,
             "saved": saved,
             "gaps": selectors.tax_profile_gaps(profile),
+            "limit_warning": selectors.small_business_warning(
+                partner=partner, year=timezone.localdate(clock.now()).year
+            ),
         },
     )
 
