@@ -31,6 +31,7 @@ from sprechzeit.payments.tests.factories import channel, provider_config
 from sprechzeit.payouts import services as payouts
 from sprechzeit.payouts.models import PayoutPolicy
 from sprechzeit.payouts.tests.factories import at, busy_scene, close_month, settled, tax_profile
+from sprechzeit.platforms.models import ContactMessage
 from sprechzeit.platforms.tests.factories import legal_entity_create, platform_create
 from sprechzeit.statements.models import Statement
 
@@ -119,6 +120,8 @@ def world_create() -> World:
     }
     for actor, role in STAFF_ROLES.items():
         users[actor] = staff_create(email=f"{actor}@example.com", password=None, role=role)
+    # Support's contact messages, so their change form is opened with a real object.
+    ContactMessage.objects.create(platform=a, email="x@example.com", subject="Frage", message="?")
     invited = staff_create(email="neu@example.com", password=None, role=roles.SUPPORT)
     device = TOTPDevice.objects.create(user=users["superuser"], name="Test", confirmed=True)
     user_a = scene.client.user
@@ -146,7 +149,7 @@ def world_create() -> World:
         "admin:otp_totp_totpdevice_config": {"pk": device.pk},
         "admin:otp_totp_totpdevice_qrcode": {"pk": device.pk},
         "admin:app_list": {"app_label": "accounts"},
-        "django.views.static.serve": {"path": "nichts.png"},
+        "media": {"path": "nichts.png"},
     }
     owners = {
         "payments:result": frozenset({"client_a"}),

@@ -15,6 +15,7 @@ from sprechzeit.accounts.models import Partner
 from sprechzeit.consultations.models import Consultation
 from sprechzeit.core.money import Money
 from sprechzeit.platforms.models import LegalEntity, StatementPeriod
+from sprechzeit.statements.documents.cii import cii_xml
 from sprechzeit.statements.models import (
     Adjustment,
     CloseRun,
@@ -265,3 +266,11 @@ def tax_status_at(*, partner: Partner, when: datetime) -> TaxProfileChange | Non
         .order_by("-valid_from", "-pk")
         .first()
     )
+
+
+def statement_xrechnung(*, statement: Statement) -> bytes:
+    """The XRechnung flavour as archived at issue; for a document issued before it was
+    archived, made from its frozen data (the same bytes the issue would have stored)."""
+    if statement.xrechnung is not None:
+        return bytes(statement.xrechnung)
+    return cii_xml(statement.data, flavour="xrechnung")

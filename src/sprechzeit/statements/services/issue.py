@@ -25,6 +25,7 @@ from sprechzeit.statements.documents.assembly import (
     statement_lines,
     statement_xml_checked,
 )
+from sprechzeit.statements.documents.cii import cii_xml
 from sprechzeit.statements.locks import numbers_take_against_duplicates
 from sprechzeit.statements.mails import statements_issued_on_commit
 from sprechzeit.statements.models import (
@@ -129,6 +130,8 @@ ISSUED_FIELDS: Final = [
     "data",
     "xml",
     "xml_sha256",
+    "xrechnung",
+    "xrechnung_sha256",
 ]
 
 
@@ -222,6 +225,8 @@ def _issue_due(
         statement.data = data
         statement.xml = xml
         statement.xml_sha256 = hashlib.sha256(xml).hexdigest()
+        statement.xrechnung = cii_xml(data, flavour="xrechnung")
+        statement.xrechnung_sha256 = hashlib.sha256(statement.xrechnung).hexdigest()
     rows_update_each([statement for statement, _p in due], ISSUED_FIELDS)
     if vat_specs:
         ledger.transfers_post_linked(transfers=vat_specs)

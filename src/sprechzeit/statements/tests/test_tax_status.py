@@ -4,9 +4,11 @@ point 4)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 from sprechzeit.core import clock
 from sprechzeit.statements import errors, selectors
@@ -16,6 +18,13 @@ from sprechzeit.statements.tests.factories import PROFILES, at, busy_scene, tax_
 from sprechzeit.statements.vat import VatStatus
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _german() -> Iterator[None]:
+    """The messages are asserted in German, whatever an earlier test left active."""
+    with translation.override("de"):
+        yield
 
 
 def fields(status: VatStatus, **overrides: Any) -> dict[str, Any]:
