@@ -157,6 +157,7 @@ def world_create() -> World:
         {
             "site:listing",
             "site:listing_status",
+            "consultations:start",  # names a listing of platform A (GET: the terms to confirm)
             "site:verify_email",
             "site:password_reset_confirm",
         }

@@ -36,7 +36,6 @@ from .authz_world import ACTORS, HOSTS, World, counts_as, world_create
 # actor): POST-only views to a GET, webhooks without a signature, samples that name
 # nothing (a file, a voice configuration, an unknown admin page).
 VIEW_ANSWERS: dict[str, set[int]] = {
-    "consultations:start": {405},
     "consultations:partner_presence": {405},
     "site:logout": {405},
     "site:login_2fa": {302},  # no password step pending: back to the log-in
