@@ -32,6 +32,7 @@ from sprechzeit.consultations.services import consultation_request, consultation
 from sprechzeit.consultations.tests.factories import Scene, scene
 from sprechzeit.core import clock
 from sprechzeit.ledger.tests.helpers import assert_ledger_sound
+from sprechzeit.platforms.tests.factories import platform_create
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -86,7 +87,15 @@ def servers(django_db_setup: None) -> Iterator[list[tuple[subprocess.Popen[bytes
         f"postgres://{database['USER'] or 'postgres'}@{database['HOST'] or '127.0.0.1'}:"
         f"{database['PORT'] or 5432}/{database['NAME']}"
     )
-    env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": REDIS_URL, "SPRECHZEIT_MODE": "test"}
+    # The sockets come in on the test platform's own host ("localhost", see `_setup`), not
+    # on one of the network's: clients count only on their platform's host (accounts.access).
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "REDIS_URL": REDIS_URL,
+        "SPRECHZEIT_MODE": "test",
+        "NETWORK_HOSTS": "127.0.0.1",
+    }
     started = []
     for _ in range(2):
         port = _free_port()
@@ -130,7 +139,7 @@ def _session_cookie(user: Any) -> str:
 
 
 async def _open(port: int, path: str, cookie: str) -> ClientConnection:
-    return await connect(f"ws://127.0.0.1:{port}{path}", additional_headers={"Cookie": cookie})
+    return await connect(f"ws://localhost:{port}{path}", additional_headers={"Cookie": cookie})
 
 
 async def _send(ws: ClientConnection, frame: ClientFrame) -> None:
@@ -148,7 +157,12 @@ async def _until(
 
 
 async def _setup(balance_minor: int) -> tuple[Scene, str, str]:
-    s: Scene = await database_sync_to_async(scene)(balance_minor=balance_minor, rate_minor=200)
+    platform = await database_sync_to_async(platform_create)(
+        hosts=("localhost",), rate_min_minor=99, rate_max_minor=999
+    )
+    s: Scene = await database_sync_to_async(scene)(
+        balance_minor=balance_minor, rate_minor=200, platform=platform
+    )
     client_cookie = await database_sync_to_async(_session_cookie)(s.client.user)
     partner_cookie = await database_sync_to_async(_session_cookie)(s.partner.user)
     return s, client_cookie, partner_cookie
