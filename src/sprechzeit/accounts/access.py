@@ -139,6 +139,7 @@ URL_RULES: Final[dict[str, Rule]] = {
     "payments:wallet": clients("Wallet"),
     "payments:topup": clients("Top up"),
     "payments:result": clients("Result of a payment", owned=True),
+    "payments:receipt": clients("Receipt of a top-up (PDF)", owned=True),
     "payments:deposit_limit": clients("Deposit limit"),
     "payments:self_exclude": clients("Self-exclusion"),
     "payments:refund_request": clients("Request a refund"),
