@@ -148,6 +148,7 @@ URL_RULES: Final[dict[str, Rule]] = {
     "consultations:rate": clients("Rate a consultation", owned=True),
     "consultations:records": clients("Consultation history"),
     "consultations:records_csv": clients("Consultation history (CSV)"),
+    "consultations:consumption": clients("Monthly consumption statement"),
     "api:wallet": clients("API: wallet"),
     "api:topups": clients("API: top-up"),
     "api:payments": clients("API: payments"),

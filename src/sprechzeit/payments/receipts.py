@@ -5,36 +5,13 @@ VAT case at the time (accounts/vat_place.py; docs/vat.md). Downloaded from the w
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils import translation
-from django.utils.translation import gettext as _
 
-from sprechzeit.accounts.vat_place import ClientVatCase
+from sprechzeit.accounts.vat_place import vat_case_text
 from sprechzeit.payments.models import Payment
-
-
-def receipt_vat_text(*, case: str, rate: Decimal, vat_id: str) -> str:
-    """What the receipt says about VAT for the client's VAT case."""
-    if case == ClientVatCase.NOT_TAXABLE:
-        return _(
-            "Beratungsleistungen an Empfänger mit Wohnsitz oder Sitz außerhalb der EU sind "
-            "in Deutschland nicht steuerbar (§ 3a Abs. 4 UStG); Ihre Beratungen werden ohne "
-            "deutsche Umsatzsteuer berechnet."
-        )
-    if case == ClientVatCase.REVERSE_CHARGE:
-        return _(
-            "Steuerschuldnerschaft des Leistungsempfängers (Reverse Charge, Art. 196 "
-            "MwStSystRL): Ihre Beratungen werden ohne deutsche Umsatzsteuer berechnet; "
-            "USt-IdNr. des Leistungsempfängers: %(vat_id)s."
-        ) % {"vat_id": vat_id}
-    percent = f"{rate:.0f}" if rate == rate.to_integral_value() else f"{rate}".replace(".", ",")
-    return _(
-        "Die Preise Ihrer Beratungen enthalten %(rate)s %% Umsatzsteuer; sie entsteht mit "
-        "jeder Beratung und steht in Ihrer monatlichen Verbrauchsübersicht."
-    ) % {"rate": percent}
 
 
 def receipt_context(payment: Payment) -> dict[str, Any]:
@@ -48,9 +25,7 @@ def receipt_context(payment: Payment) -> dict[str, Any]:
         "entity": payment.platform.legal_entity,
         "platform": payment.platform,
         "vat_case": case,
-        "vat_text": receipt_vat_text(
-            case=case, rate=payment.platform.vat_rate, vat_id=account.vat_id
-        ),
+        "vat_text": vat_case_text(case=case, rate=payment.platform.vat_rate, vat_id=account.vat_id),
     }
 
 
