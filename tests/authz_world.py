@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from django.contrib.auth.tokens import default_token_generator
@@ -31,6 +32,7 @@ from sprechzeit.payments.tests.factories import channel, provider_config
 from sprechzeit.payouts import services as payouts
 from sprechzeit.payouts.models import PayoutPolicy
 from sprechzeit.payouts.tests.factories import at, busy_scene, close_month, settled, tax_profile
+from sprechzeit.platforms.models import ContactMessage
 from sprechzeit.platforms.tests.factories import legal_entity_create, platform_create
 from sprechzeit.statements.models import Statement
 
@@ -96,10 +98,10 @@ def world_create() -> World:
     scene, consultation, statement, run = _money_scene()
     a = scene.platform
     b = platform_create(slug="b")
+    for platform in (a, b):  # the legal pages exist
+        legal_documents_start(platform=platform, valid_from=datetime(2020, 1, 1, tzinfo=UTC))
     partner_2, _listing_2 = partner_with_listing(platform=a)
     client_b = client_create(platform=b)
-    for platform in (a, b):
-        legal_documents_start(platform=platform)
     config = provider_config(a, ProviderKind.SANDBOX)
     policy = channel(config, "sandbox")
     payment = payments.payment_start(
@@ -128,6 +130,8 @@ def world_create() -> World:
     }
     for actor, role in STAFF_ROLES.items():
         users[actor] = staff_create(email=f"{actor}@example.com", password=None, role=role)
+    # Support's contact messages, so their change form is opened with a real object.
+    ContactMessage.objects.create(platform=a, email="x@example.com", subject="Frage", message="?")
     invited = staff_create(email="neu@example.com", password=None, role=roles.SUPPORT)
     device = TOTPDevice.objects.create(user=users["superuser"], name="Test", confirmed=True)
     user_a = scene.client.user
@@ -156,7 +160,7 @@ def world_create() -> World:
         "admin:otp_totp_totpdevice_config": {"pk": device.pk},
         "admin:otp_totp_totpdevice_qrcode": {"pk": device.pk},
         "admin:app_list": {"app_label": "accounts"},
-        "sprechzeit.core.images.media_serve": {"path": "nichts.png"},
+        "media": {"path": "nichts.png"},
     }
     owners = {
         "payments:result": frozenset({"client_a"}),
@@ -172,6 +176,7 @@ def world_create() -> World:
         {
             "site:listing",
             "site:listing_status",
+            # The start page names platform A's listing (its confirmation step is a GET).
             "consultations:start",
             "site:verify_email",
             "site:password_reset_confirm",

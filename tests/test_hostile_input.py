@@ -356,3 +356,15 @@ def test_the_same_requests_with_good_values_still_work(world: World) -> None:
     assert sandbox_hook(_sandbox_event(1000))(world).status_code == 200  # stored for review
     assert InboxEntry.objects.count() == 1
     assert_ledger_sound()
+
+
+def test_a_self_exclusion_for_superscript_days_is_refused_not_a_crash(world: World) -> None:
+    """`"²".isdigit()` is true and `int("²")` raises: the form action goes back with its
+    message (302, post/redirect/get) and sets nothing."""
+    before = _stored()
+    response = world.client.post(
+        "/guthaben/selbstsperre/", {"days": "²"}, headers=world.host, follow=True
+    )
+    assert response.redirect_chain[-1][1] == 302
+    assert "Die Selbstsperre konnte nicht gesetzt werden." in response.content.decode()
+    assert _stored() == before

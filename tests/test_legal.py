@@ -3,6 +3,7 @@ footer links, consent at sign-up and the § 356 BGB request before the first con
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 
@@ -140,6 +141,14 @@ def test_signup_stores_consent_with_document_versions_time_and_ip() -> None:
         assert consent.purpose == Consent.Purpose.SIGNUP
         assert consent.ip == "203.0.113.7"
         assert consent.at >= before
+    # The account's data export lists them (GDPR Art. 15 / 20).
+    browser = Client()
+    browser.force_login(user)
+    export = json.loads(browser.get("/konto/daten/", headers={"host": "a.localhost"}).content)
+    assert sorted((c["document"], c["version"], c["purpose"]) for c in export["consents"]) == [
+        ("privacy", 2, "signup"),
+        ("terms", 1, "signup"),
+    ]
 
 
 def test_signup_without_terms_checkbox_or_without_issued_texts_creates_nothing() -> None:

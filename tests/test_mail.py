@@ -449,3 +449,18 @@ def test_a_chargeback_that_leaves_a_debt_mails_the_blocked_account_once(
     assert page.status_code == 200
     assert "gesperrt" in page.content.decode()
     assert_ledger_sound()
+
+
+def test_a_part_with_an_overlong_line_keeps_a_safe_encoding() -> None:
+    body = "x" * 2000
+    message = Utf8Mail(subject="s", body=body, from_email="a@example.com", to=["b@example.com"])
+    message.attach_alternative("<p>kurz</p>", "text/html")
+    msg = parsed(message)
+    text_part = msg.get_body(("plain",))
+    html_part = msg.get_body(("html",))
+    assert text_part is not None
+    assert html_part is not None
+    assert text_part["Content-Transfer-Encoding"] != "8bit"  # RFC 5322: at most 998 octets
+    assert str(text_part.get_content()).strip() == body
+    assert html_part["Content-Transfer-Encoding"] == "8bit"
+    assert max(len(line) for line in message.message().as_bytes().splitlines()) <= 998

@@ -91,15 +91,15 @@ def test_client_and_partner_chat_until_the_balance_ends_it(
     client.goto(demo_server.url("coaching", "/berater/anna-berger/"))
     expect(client.get_by_text("4,99\xa0€ pro Minute")).to_be_visible()
     client.screenshot(path=screenshot_path("profile-phone"), full_page=True)
-    # § 356 BGB: the first paid consultation asks for the immediate start once.
-    client.get_by_label(
-        "Ich verlange ausdrücklich, dass die Beratung sofort beginnt", exact=False
-    ).check()
     client.get_by_role("button", name="Jetzt chatten").click()
     # Before money is spent: the rate, the balance and the minutes it buys, confirmed once.
     expect(client.locator("#offer-rate")).to_have_text("4,99\xa0€ pro Minute")
     expect(client.locator("#offer-balance")).to_have_text("1,00\xa0€")
     expect(client.locator("#offer-minutes")).to_have_text("12 Sekunden")
+    # § 356 BGB: the first paid consultation asks for the immediate start once.
+    client.get_by_label(
+        "Ich verlange ausdrücklich, dass die Beratung sofort beginnt", exact=False
+    ).check()
     client.screenshot(path=screenshot_path("start-confirm-phone"), full_page=True)
     client.get_by_role("button", name="Kostenpflichtig starten").click()
     expect(client.get_by_role("heading", name="Beratung mit Anna Berger")).to_be_visible()

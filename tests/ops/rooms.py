@@ -25,10 +25,15 @@ from sprechzeit.accounts.sessions import SESSION_HOST_KEY
 from sprechzeit.consultations.models import Consultation
 from sprechzeit.consultations.services import consultation_accept, consultation_request
 from sprechzeit.consultations.tests.factories import Scene, scene
+from sprechzeit.platforms.models import PlatformDomain
+from sprechzeit.platforms.tests.factories import platform_create
 
 # As the room script (room.js): heartbeat interval, and the wait before a new connection.
 HEARTBEAT_SECONDS = 10.0
 RECONNECT_SECONDS = 2.0
+# The nodes' environment for rooms through nginx: https://localhost is a platform's host
+# (its `PlatformDomain`), not one of the network's (clients count only on their platform's).
+ROOM_ENVIRONMENT = {"NETWORK_HOSTS": "127.0.0.1"}
 # In production the session cookie is host-only with the __Host- prefix.
 COOKIE_NAME = "__Host-sessionid"
 
@@ -61,7 +66,14 @@ def live_consultation(
     *, secret_key: str, balance_minor: int = BALANCE_MINOR, rate_minor: int = 200
 ) -> LiveConsultation:
     """A consultation the partner has accepted (live from now), 10 minutes paid."""
-    made = scene(balance_minor=balance_minor, rate_minor=rate_minor)
+    # The platform's own host is the one nginx answers on (clients count only there).
+    domain = PlatformDomain.objects.filter(host="localhost").select_related("platform").first()
+    platform = (
+        domain.platform
+        if domain is not None
+        else platform_create(hosts=("localhost",), rate_min_minor=99, rate_max_minor=999)
+    )
+    made = scene(balance_minor=balance_minor, rate_minor=rate_minor, platform=platform)
     consultation = consultation_request(client=made.client, listing=made.listing)
     consultation = consultation_accept(consultation=consultation, partner=made.partner)
     return LiveConsultation(

@@ -22,6 +22,7 @@ from tests.ops.redis_server import redis_server
 from tests.ops.rooms import (
     HEARTBEAT_SECONDS,
     RECONNECT_SECONDS,
+    ROOM_ENVIRONMENT,
     RoomSocket,
     live_consultation,
     node_connections,
@@ -44,7 +45,11 @@ def test_a_killed_node_costs_the_client_a_reconnect_not_the_outage(tmp_path: Pat
     with (
         redis_server(tmp_path / "redis") as redis,
         Cluster.start(
-            tmp_path, database_url=database_url_of_test(), nodes=2, redis_url=redis.url
+            tmp_path,
+            database_url=database_url_of_test(),
+            nodes=2,
+            redis_url=redis.url,
+            extra_environment=ROOM_ENVIRONMENT,
         ) as cluster,
     ):
         live = live_consultation(secret_key=cluster.environment["SECRET_KEY"])

@@ -18,7 +18,7 @@ from sprechzeit.consultations.tests.factories import wallet_available
 from sprechzeit.ledger.tests.helpers import assert_ledger_sound
 from tests.ops.cluster import Cluster, wait_until
 from tests.ops.redis_server import redis_server
-from tests.ops.rooms import BALANCE_MINOR, RoomSocket, live_consultation
+from tests.ops.rooms import BALANCE_MINOR, ROOM_ENVIRONMENT, RoomSocket, live_consultation
 from tests.ops.test_cluster import database_url_of_test
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -30,7 +30,11 @@ def test_a_redis_restart_mid_consultation_recovers_and_books_once(tmp_path: Path
     with (
         redis_server(tmp_path / "redis") as redis,
         Cluster.start(
-            tmp_path, database_url=database_url_of_test(), nodes=2, redis_url=redis.url
+            tmp_path,
+            database_url=database_url_of_test(),
+            nodes=2,
+            redis_url=redis.url,
+            extra_environment=ROOM_ENVIRONMENT,
         ) as cluster,
     ):
         live = live_consultation(secret_key=cluster.environment["SECRET_KEY"])

@@ -108,9 +108,9 @@ URL_RULES: Final[dict[str, Rule]] = {
     "site:listing": public("A partner's profile"),
     "site:listing_status": public("A partner's availability"),
     "site:impressum": public("Legal notice"),
-    "site:terms": public("Terms and conditions (AGB), version in force"),
-    "site:privacy": public("Privacy notice (Datenschutzerklärung), version in force"),
-    "site:withdrawal": public("Right of withdrawal (Widerrufsbelehrung), version in force"),
+    "site:terms": public("Terms (AGB), current or an issued version"),
+    "site:privacy": public("Privacy notice, current or an issued version"),
+    "site:withdrawal": public("Withdrawal notice, current or an issued version"),
     "site:contact": public("Contact form"),
     "site:contact_done": public("Contact form sent"),
     "site:signup": public("Sign-up (clients)"),
@@ -128,9 +128,7 @@ URL_RULES: Final[dict[str, Rule]] = {
     "payments:webhook": public("Payment provider's webhook (signed)", network=True),
     "consultations:voice": public("Telephony provider's webhook (signed)", network=True),
     # Uploaded logos and photos (demo only; production serves them from the proxy).
-    "sprechzeit.core.images.media_serve": public(
-        "Uploaded images (demo; the proxy in production)", network=True
-    ),
+    "media": public("Uploaded images (demo; the proxy in production)", network=True),
     # The client's own pages, on their platform's host only.
     "site:account": clients("Client account"),
     "site:account_pin": clients("Phone PIN"),
@@ -203,6 +201,15 @@ URL_RULES: Final[dict[str, Rule]] = {
     # there) and the catch-all (a 404 for staff, the log-in for visitors).
     "admin:django.views.generic.base.RedirectView": back_office("Admin: old object link", STAFF),
     "admin:django.contrib.admin.sites.catch_all_view": back_office("Admin: unknown page", STAFF),
+}
+
+# Answered by ops.middleware.OpsEndpointsMiddleware before any URL is resolved (no host,
+# session or table): what each gives away, and to whom.
+OPS_ENDPOINTS: Final[dict[str, str]] = {
+    "/healthz": "everyone: the process is up (no details)",
+    "/readyz": "everyone: database, cache and migrations ready (no details)",
+    "/metrics": "peers in METRICS_ALLOWED_IPS or a request with the METRICS_TOKEN bearer; "
+    "403 for anyone else",
 }
 
 # WebSocket routes (config/routing.py) by their route; the consumers check the object.

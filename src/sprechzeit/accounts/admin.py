@@ -127,6 +127,13 @@ class ClientAccountAdmin(admin.ModelAdmin[ClientAccount]):
     inlines = [PhonePinEventInline]
     actions = ["unlock_phone_pin"]
 
+    def get_readonly_fields(self, request: HttpRequest, obj: ClientAccount | None = None) -> Any:
+        fields = tuple(super().get_readonly_fields(request, obj))
+        if request.user.is_superuser or obj is None:
+            return fields
+        # Whose account on which platform is fixed; support keeps the phone number.
+        return (*fields, "user", "platform", "customer_number")
+
     @admin.action(description=_("Telefonzugang entsperren"), permissions=["change"])
     def unlock_phone_pin(self, request: HttpRequest, queryset: QuerySet[ClientAccount]) -> None:
         who = f"support:{request.user.pk}"
@@ -199,6 +206,14 @@ class ListingAdmin(admin.ModelAdmin[Listing]):
     search_fields = ["display_name", "partner__user__email"]
     prepopulated_fields = {"slug": ["display_name"]}
     filter_horizontal = ["categories"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Listing | None = None) -> Any:
+        fields = tuple(super().get_readonly_fields(request, obj))
+        if request.user.has_perm("accounts.add_listing") or obj is None:
+            return fields
+        # Support moderates the profile's content; whose listing it is, where, and what it
+        # earns (rate, share) stay with the admin role.
+        return (*fields, "partner", "platform", "rate_minor", "revenue_share", "extension")
 
 
 @admin.register(Category)

@@ -11,7 +11,8 @@ authorization matrix test and docs/security.md are generated from both.
 - accounting: reads the ledger, payments, wallets, statements and payouts, downloads
   credit notes and SEPA files, reconciles the bank account (imports statements, assigns
   incoming transfers); decides nothing about a client.
-- admin: the platforms' configuration and the staff (invitations); not a superuser.
+- admin: the platforms' configuration, partners and listings; not a superuser (staff
+  accounts and their invitations are the operator's: `sprechzeit staff invite`).
 """
 
 from __future__ import annotations
@@ -78,7 +79,6 @@ ROLE_PERMISSIONS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
         ("payments", "view_refundrequest"),
         ("payments", "change_refundrequest"),  # approve / reject a refund
         ("payments", "change_payment"),  # record a chargeback
-        ("payments", "change_dispute"),
         ("payments", "change_inboxentry"),  # process a provider's notification again
         ("wallets", "view_walletstate"),
         ("wallets", "change_walletstate"),  # unblock, write off a receivable
@@ -106,7 +106,14 @@ ROLE_PERMISSIONS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
         ("payments", "add_bankstatement"),
         ("payments", "change_bankentry"),
         *_view("wallets", "walletstate", "welcomecreditgrant"),
-        *_view("statements", "statement", "closerun", "partnertaxprofile", "adjustment"),
+        *_view(
+            "statements",
+            "statement",
+            "closerun",
+            "partnertaxprofile",
+            "taxprofilechange",
+            "adjustment",
+        ),
         DOWNLOAD_STATEMENT,
         *_view("payouts", "payoutrun", "payout", "bankline", "payoutpolicy"),
         DOWNLOAD_SEPA,
@@ -121,8 +128,6 @@ ROLE_PERMISSIONS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
         ("accounts", "change_clientaccount"),
         *_edit("accounts", "partner", "listing", "category"),
         ("accounts", "delete_category"),
-        ("accounts", "view_staffinvitation"),
-        ("accounts", "add_staffinvitation"),
         *_edit("consultations", "platformtariffpolicy", "voiceconfig"),
         *_edit("payments", "providerconfig", "channelpolicy"),
         *_edit("wallets", "walletsettings"),

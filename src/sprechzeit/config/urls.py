@@ -23,7 +23,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
 if settings.SPRECHZEIT_MODE is not Mode.PRODUCTION:
     # Uploaded logos and photos in the demo; production serves MEDIA_ROOT from the proxy,
     # with the same headers (deploy/nginx/sprechzeit.conf.in).
-    urlpatterns.append(re_path(r"^media/(?P<path>.*)$", media_serve))
+    urlpatterns.append(re_path(r"^media/(?P<path>.*)$", media_serve, name="media"))
 
 handler400 = "sprechzeit.site.views.bad_request"
 handler403 = "sprechzeit.site.views.permission_denied"

@@ -16,6 +16,7 @@ Role = Literal["client", "partner"]
 ROLES: Final[tuple[Role, Role]] = ("client", "partner")
 
 # Close codes of the handshake.
+CLOSE_BAD_REQUEST: Final = 4400
 CLOSE_FORBIDDEN: Final = 4403
 CLOSE_NOT_FOUND: Final = 4404
 

@@ -158,6 +158,7 @@ STAFF: Final = (
     ("admin@demo.sprechzeit.de", "admin"),
     ("support@demo.sprechzeit.de", "support"),
     ("buchhaltung@demo.sprechzeit.de", "accounting"),
+    ("risiko@demo.sprechzeit.de", "risk"),
 )
 
 

@@ -105,6 +105,11 @@ def mail_send(
     return mail
 
 
+# RFC 5322: no line of a message over 998 octets; a part with a longer line keeps the
+# email package's own choice (quoted-printable or base64).
+MAX_LINE_OCTETS = 998
+
+
 class Utf8Mail(EmailMultiAlternatives):
     """Text parts as 8bit UTF-8 instead of quoted-printable: a long link is never cut
     by soft line breaks or "=3D" (some clients and scanners follow the broken link)."""
@@ -112,8 +117,11 @@ class Utf8Mail(EmailMultiAlternatives):
     def message(self, *, policy: Any = None) -> Any:
         msg = super().message() if policy is None else super().message(policy=policy)
         for part in msg.walk():
-            if part.get_content_maintype() == "text" and not part.is_attachment():
-                content = part.get_content()
+            if part.get_content_maintype() != "text" or part.is_attachment():
+                continue
+            content = part.get_content()
+            longest = max((len(line.encode()) for line in content.splitlines()), default=0)
+            if longest <= MAX_LINE_OCTETS:
                 part.set_content(
                     content, subtype=part.get_content_subtype(), charset="utf-8", cte="8bit"
                 )

@@ -3,8 +3,6 @@ statements and the review queue, refund requests (approve), disputes, channels."
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -89,9 +87,6 @@ class PaymentAdmin(ReadOnlyAdmin):
     search_fields = ("id", "external_id", "external_ref", "client_account__customer_number")
     actions = ("sandbox_chargeback", "sandbox_settle", "record_chargeback")
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return bool(request.user.has_perm("payments.view_payment"))
-
     def has_decide_permission(self, request: HttpRequest) -> bool:
         """Chargebacks are the risk role's decision (`accounts.roles`)."""
         return bool(request.user.has_perm("payments.change_payment"))
@@ -151,9 +146,6 @@ class InboxEntryAdmin(ReadOnlyAdmin):
     list_filter = ("status", "provider_config__kind")
     search_fields = ("external_id", "event_type", "raw_body")
     actions = ("reprocess",)
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return bool(request.user.has_perm("payments.view_inboxentry"))
 
     def has_decide_permission(self, request: HttpRequest) -> bool:
         return bool(request.user.has_perm("payments.change_inboxentry"))

@@ -97,6 +97,24 @@ def sepa_file_ids(xml: bytes) -> FileIds:
     )
 
 
+def remittance(payout: Payout) -> str:
+    """The unstructured remittance (Ustrd, 140 characters): every document the payout
+    covers, oldest number first ("Auszahlung zu Gutschriften GS-…, GS-…"); what does
+    not fit ends in "u. a." (the end-to-end id names the newest in any case)."""
+    numbers = sorted(str(number) for number in payout.statements.values_list("number", flat=True))
+    numbers = [number for number in numbers if number and number != "None"] or [
+        str(payout.end_to_end_id)
+    ]
+    head = "Auszahlung zu Gutschrift " if len(numbers) == 1 else "Auszahlung zu Gutschriften "
+    text = head + numbers[0]
+    for number in numbers[1:]:
+        if len(text) + len(number) + 2 > 140 - len(" u. a."):
+            text += " u. a."
+            break
+        text += f", {number}"
+    return sepa_text(text, 140)
+
+
 def _address(street: str, building: str, postcode: str, town: str, country: str) -> dict[str, str]:
     return {
         "street_name": sepa_text(street, 70),
@@ -138,7 +156,7 @@ def sepa_file(
                 "IBAN": payout.iban,
                 "amount": payout.amount_minor,
                 "execution_date": run.execution_date,
-                "description": sepa_text(f"Auszahlung Gutschrift {payout.end_to_end_id}", 140),
+                "description": remittance(payout),
                 "endtoend_id": payout.end_to_end_id,
                 "address": _address(
                     profile.street,

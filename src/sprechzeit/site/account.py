@@ -15,6 +15,7 @@ from sprechzeit.accounts.models import ClientAccount
 from sprechzeit.consultations.models import ChatMessage, Consultation, Rating
 from sprechzeit.core import clock
 from sprechzeit.core.errors import DomainError
+from sprechzeit.legal.selectors import consents_of
 from sprechzeit.payments.errors import RefundNotPossible
 from sprechzeit.payments.models import Payment, RefundRequest
 from sprechzeit.payments.services.refunds import refund_request_create
@@ -92,6 +93,16 @@ def client_data_export(*, account: ClientAccount) -> dict[str, Any]:
                 ),
             }
             for c in consultations
+        ],
+        "consents": [
+            {
+                "document": consent.document.kind,
+                "version": consent.document.version,
+                "purpose": consent.purpose,
+                "at": _iso(consent.at),
+                "ip": consent.ip,
+            }
+            for consent in consents_of(user=user)
         ],
     }
 

@@ -1,6 +1,6 @@
 """The site's own middleware: the one door from a `DomainError` to a page (the JSON API
-has its own: `api.handlers`), the Content-Security-Policy, and the back office only on the
-network's own hosts."""
+has its own: `api.handlers`), the Content-Security-Policy, the back office only on the
+network's own hosts, and NUL characters refused before any view reads them."""
 
 from __future__ import annotations
 
@@ -110,7 +110,8 @@ class DomainErrorMiddleware:
 
 
 def domain_error_page(request: HttpRequest, exception: DomainError) -> HttpResponse:
-    """The error page of a `DomainError`, at its `http_status` (JSON under /api/)."""
+    """The error page of a `DomainError`, at its `http_status` (JSON for the API and the
+    webhooks, whose callers are programs)."""
     status = exception.http_status
     if request.path.startswith(RAW_BODY_PREFIXES):
         return JsonResponse(exception.as_dict(), status=status)

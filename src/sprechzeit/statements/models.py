@@ -235,6 +235,10 @@ class Statement(PeriodNamed, models.Model):
     data = models.JSONField(default=dict, blank=True)
     xml = models.BinaryField(null=True, blank=True)
     xml_sha256 = models.CharField(max_length=64, blank=True)
+    # The XRechnung 3.0 flavour (only BT-24 differs), archived at issue like `xml`.
+    # NULL only for documents issued before it was archived (then made from `data`).
+    xrechnung = models.BinaryField(null=True, blank=True)
+    xrechnung_sha256 = models.CharField(max_length=64, blank=True)
     # Rendered after issue from `data` (once; the trigger allows NULL → bytes only).
     pdf = models.BinaryField(null=True, blank=True)
     pdf_sha256 = models.CharField(max_length=64, blank=True)

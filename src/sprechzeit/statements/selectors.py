@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 
 from sprechzeit.accounts.models import Partner
 from sprechzeit.consultations.models import Consultation
-from sprechzeit.core.money import Money
+from sprechzeit.core.money import Money, money_text
 from sprechzeit.platforms.models import LegalEntity, StatementPeriod
+from sprechzeit.statements.documents.cii import cii_xml
 from sprechzeit.statements.models import (
     Adjustment,
     CloseRun,
@@ -265,3 +266,55 @@ def tax_status_at(*, partner: Partner, when: datetime) -> TaxProfileChange | Non
         .order_by("-valid_from", "-pk")
         .first()
     )
+
+
+def statement_xrechnung(*, statement: Statement) -> bytes:
+    """The XRechnung flavour as archived at issue; for a document issued before it was
+    archived, made from its frozen data (the same bytes the issue would have stored)."""
+    if statement.xrechnung is not None:
+        return bytes(statement.xrechnung)
+    return cii_xml(statement.data, flavour="xrechnung")
+
+
+# § 19 Abs. 1 UStG (from 2025): previous year at most 25.000 €, current year at most
+# 100.000 € (the latter ends the rule at once).
+SMALL_BUSINESS_PREVIOUS_YEAR_MINOR = 2_500_000
+SMALL_BUSINESS_CURRENT_YEAR_MINOR = 10_000_000
+
+
+def _net_revenue(partner: Partner, year: int) -> int:
+    """The partner's net revenue on the credit notes of `year` (by period; a cancelled
+    note and its cancellation net out)."""
+    total = Statement.objects.filter(
+        partner=partner,
+        status__in=[Statement.Status.ISSUED, Statement.Status.CANCELLED],
+        period_start__year=year,
+    ).aggregate(total=Sum("net_minor"))["total"]
+    return int(total or 0)
+
+
+def small_business_warning(*, partner: Partner, year: int) -> str:
+    """For a § 19 partner whose revenue on the platforms alone passes the limits: what
+    to do ("" otherwise). Other revenue of the partner counts too, so this is the least."""
+    profile = partner_tax_profile(partner=partner)
+    if profile is None or profile.vat_status != VatStatus.SMALL_BUSINESS:
+        return ""
+    current, previous = _net_revenue(partner, year), _net_revenue(partner, year - 1)
+    if current > SMALL_BUSINESS_CURRENT_YEAR_MINOR:
+        return _(
+            "Ihre Umsätze über die Plattformen liegen %(year)s bei %(amount)s, über "
+            "100.000 €: die Kleinunternehmerregelung (§ 19 UStG) gilt nicht mehr. Bitte "
+            "den Umsatzsteuerstatus ändern."
+        ) % {"year": year, "amount": money_text(Money(current, "EUR"))}
+    if previous > SMALL_BUSINESS_PREVIOUS_YEAR_MINOR:
+        return _(
+            "Ihre Umsätze über die Plattformen lagen %(year)s bei %(amount)s, über "
+            "25.000 €: %(next)s gilt die Kleinunternehmerregelung (§ 19 UStG) nicht. Bitte "
+            "den Umsatzsteuerstatus ändern."
+        ) % {"year": year - 1, "amount": money_text(Money(previous, "EUR")), "next": year}
+    if current > SMALL_BUSINESS_PREVIOUS_YEAR_MINOR:
+        return _(
+            "Ihre Umsätze über die Plattformen liegen %(year)s bereits bei %(amount)s, über "
+            "25.000 €: ab %(next)s gilt die Kleinunternehmerregelung (§ 19 UStG) nicht mehr."
+        ) % {"year": year, "amount": money_text(Money(current, "EUR")), "next": year + 1}
+    return ""

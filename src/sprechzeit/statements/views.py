@@ -14,7 +14,6 @@ from sprechzeit.accounts.models import Partner
 from sprechzeit.core import clock
 from sprechzeit.core.money import Money
 from sprechzeit.statements import errors, selectors, services
-from sprechzeit.statements.documents.cii import cii_xml
 from sprechzeit.statements.forms import SELF_BILLING_VERSION, TaxProfileForm
 from sprechzeit.statements.models import PartnerTaxProfile, Statement
 
@@ -37,7 +36,7 @@ def _file(statement: Statement, kind: str) -> HttpResponse:
     elif kind == "xml":
         body, content_type, suffix = bytes(statement.xml or b""), "application/xml", "xml"
     else:
-        body = cii_xml(statement.data, flavour="xrechnung")
+        body = selectors.statement_xrechnung(statement=statement)
         content_type, suffix = "application/xml", "xrechnung.xml"
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{statement.number}.{suffix}"'
@@ -112,6 +111,9 @@ def tax_profile_edit(request: HttpRequest) -> HttpResponse:
             "profile": profile,
             "saved": saved,
             "gaps": selectors.tax_profile_gaps(profile),
+            "limit_warning": selectors.small_business_warning(
+                partner=partner, year=timezone.localdate(clock.now()).year
+            ),
         },
     )
 

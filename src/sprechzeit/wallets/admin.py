@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
@@ -75,6 +76,13 @@ class WalletStateAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     search_fields = ("client_account__customer_number", "client_account__user__email")
     readonly_fields = ("client_account", "created_at", "trusted_at", "blocked_at")
     actions = ("unblock", "write_off")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: object | None = None) -> Any:
+        """Risk decides through the actions (unblock, write off); a limit or a
+        self-exclusion is the client's, never edited in a form by staff."""
+        if request.user.is_superuser:
+            return self.readonly_fields
+        return [field.name for field in WalletState._meta.fields]
 
     @admin.display(description=_("Guthaben"))
     def balance_total(self, obj: WalletState) -> str:

@@ -7,12 +7,17 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group, Permission
+from django.core.management import call_command
 from django.test import Client
 
 from sprechzeit.accounts import roles
 from sprechzeit.accounts.models import User
 from sprechzeit.accounts.services import staff_create
-from sprechzeit.accounts.tests.factories import client_create, login_verified
+from sprechzeit.accounts.tests.factories import (
+    client_create,
+    login_verified,
+    partner_with_listing,
+)
 from sprechzeit.platforms.tests.factories import platform_create
 
 pytestmark = pytest.mark.django_db
@@ -170,3 +175,53 @@ def test_each_role_holds_its_least_privileges(
     )
     assert [perm for perm in allowed if not user.has_perm(perm)] == []
     assert [perm for perm in denied if user.has_perm(perm)] == []
+
+
+def test_migrate_takes_the_old_roles_rights_away_and_adds_risk() -> None:
+    """The groups are rebuilt after every migrate (accounts.apps): a support group that
+    held money files under the old roles loses them on the next deployment."""
+    support, _created = Group.objects.get_or_create(name=roles.SUPPORT)
+    stale = Permission.objects.filter(
+        codename__in=["view_statement", "download_sepa", "view_payment", "change_user"]
+    )
+    support.permissions.add(*stale)
+    Group.objects.filter(name=roles.RISK).delete()
+    call_command("migrate", verbosity=0)
+    held = set(Group.objects.get(name=roles.SUPPORT).permissions.values_list("codename", flat=True))
+    assert held == {codename for _app, codename in roles.ROLE_PERMISSIONS[roles.SUPPORT]}
+    assert "download_sepa" not in held
+    assert "view_statement" not in held
+    risk = Group.objects.get(name=roles.RISK)
+    assert risk.permissions.filter(codename="change_refundrequest").exists()
+
+
+def test_support_moderates_a_listing_but_not_its_money_or_tenancy() -> None:
+    platform = platform_create(slug="a")
+    partner, listing = partner_with_listing(platform=platform, rate_minor=199)
+    account = client_create(platform=platform)
+    browser = _staff(roles.SUPPORT)
+    url = f"/admin/accounts/listing/{listing.pk}/change/"
+    page = browser.get(url, headers=NET).content.decode()
+    for field in ("rate_minor", "revenue_share", "platform", "partner"):
+        assert f'name="{field}"' not in page, field
+    assert 'name="headline"' in page
+    other = platform_create(slug="b")
+    browser.post(
+        url,
+        {
+            "display_name": listing.display_name,
+            "slug": listing.slug,
+            "headline": "Neu",
+            "description": "",
+            "rate_minor": 499,
+            "revenue_share": "0.99",
+            "platform": other.pk,
+            "partner": partner.pk,
+        },
+        headers=NET,
+    )
+    listing.refresh_from_db()
+    assert listing.headline == "Neu"  # the content was saved …
+    assert (listing.rate_minor, listing.platform_id) == (199, platform.pk)  # … nothing else
+    url = f"/admin/accounts/clientaccount/{account.pk}/change/"
+    assert 'name="platform"' not in browser.get(url, headers=NET).content.decode()

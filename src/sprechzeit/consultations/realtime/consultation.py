@@ -34,34 +34,25 @@ from sprechzeit.consultations.protocol import (
     ClosedRequestFrame,
     EndedState,
     EndEvent,
-    EndFrame,
-    EndSummary,
     ErrorFrame,
     HeartbeatAckFrame,
     HelloFrame,
-    MeterState,
     ReconnectedEvent,
     Role,
     StateEvent,
     StateFrame,
 )
-from sprechzeit.consultations.realtime import gaps, timebase
+from sprechzeit.consultations.realtime import gaps, hops, timebase
 from sprechzeit.consultations.realtime.base import Consumer, db, error_frame, off_loop
 from sprechzeit.consultations.realtime.booking import end_booking_start
+from sprechzeit.consultations.realtime.ending import end_frame
 from sprechzeit.consultations.selectors import (
     consultation_by_id,
     ended_state,
-    meter_state,
     room_for_user,
 )
 from sprechzeit.consultations.services.chat import chat_message_create
 from sprechzeit.consultations.services.lifecycle import consultation_cancel, consultation_miss
-from sprechzeit.consultations.services.metering import (
-    consultation_extend,
-    consultation_pause,
-    consultation_resume,
-)
-from sprechzeit.consultations.services.summary import consultation_summary
 from sprechzeit.consultations.tariff import tariff_rate
 from sprechzeit.core import metrics
 from sprechzeit.core.errors import DomainError
@@ -73,19 +64,6 @@ HEARTBEAT_STORE_SECONDS: Final = 5
 logger = logging.getLogger(__name__)
 Status = Consultation.Status
 Reason = Consultation.EndReason
-
-
-def _extend_state(consultation: Consultation, now: datetime) -> MeterState:
-    return meter_state(consultation_extend(consultation=consultation, now=now))
-
-
-def _pause_state(consultation: Consultation, pause: bool, now: datetime) -> MeterState:
-    service = consultation_pause if pause else consultation_resume
-    return meter_state(service(consultation=consultation, client=consultation.client, now=now))
-
-
-def _summary(consultation_id: object, role: Role) -> EndSummary | None:
-    return consultation_summary(consultation=consultation_by_id(str(consultation_id)), role=role)
 
 
 class ConsultationConsumer(Consumer):
@@ -156,7 +134,9 @@ class ConsultationConsumer(Consumer):
         elif consultation.status == Status.REQUESTED and room.role == "client":
             self._spawn(self._request_timer())
         elif consultation.status in (Status.ENDED, Status.SETTLED):
-            await self.send_json(await self._end_frame("ended", ended_state(consultation)))
+            await self.send_json(
+                await end_frame("ended", ended_state(consultation), role=self.role)
+            )
 
     async def disconnect(self, code: int) -> None:
         for task in getattr(self, "_tasks", []):
@@ -214,7 +194,7 @@ class ConsultationConsumer(Consumer):
         await self.channel_layer.group_send(self.group, event)
 
     async def _pause(self, pause: bool, now: datetime) -> None:
-        state = await db(_pause_state, self.consultation, pause, now)
+        state = await db(hops.pause_state, self.consultation, pause, now)
         event: StateEvent = {
             "type": "consultation.paused" if pause else "consultation.resumed",
             "state": state,
@@ -290,7 +270,7 @@ class ConsultationConsumer(Consumer):
 
     async def consultation_ended(self, event: EndEvent) -> None:
         if self._end_announced:
-            await self.send_json(await self._end_frame("settled", event["state"]))
+            await self.send_json(await end_frame("settled", event["state"], role=self.role))
             return
         await self._announce_end(event["state"])
 
@@ -299,15 +279,7 @@ class ConsultationConsumer(Consumer):
         self._changed.set()
         if not self._end_announced:
             self._end_announced = True
-            await self.send_json(await self._end_frame("ended", state))
-
-    async def _end_frame(self, kind: Literal["ended", "settled"], state: EndedState) -> EndFrame:
-        """The end as this side's browser hears it; once booked, with its summary (the
-        client's includes the new balance and whether it may rate)."""
-        summary = None
-        if state["status"] == Status.SETTLED:
-            summary = await db(_summary, self.consultation.pk, self.role)
-        return {"type": kind, "state": state, "summary": summary}
+            await self.send_json(await end_frame("ended", state, role=self.role))
 
     async def _closed_request(
         self, kind: Literal["declined", "missed", "cancelled"], event: StateEvent
@@ -356,7 +328,7 @@ class ConsultationConsumer(Consumer):
 
     async def _extend(self) -> bool:
         before = self.meter.paid_seconds
-        state = await db(_extend_state, self.consultation, timebase.current().now())
+        state = await db(hops.extend_state, self.consultation, timebase.current().now())
         if int(state["paid_seconds"]) > before:
             self.meter.apply(state)
             self._changed.set()

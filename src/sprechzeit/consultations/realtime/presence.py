@@ -7,12 +7,14 @@ from urllib.parse import parse_qs
 
 from sprechzeit.consultations import events
 from sprechzeit.consultations.protocol import (
+    CLOSE_BAD_REQUEST,
     CLOSE_NOT_FOUND,
     ListingsPresenceFrame,
     PresenceChangedEvent,
 )
 from sprechzeit.consultations.realtime.base import Consumer, db
 from sprechzeit.consultations.selectors import listings_availability, platform_for_socket_host
+from sprechzeit.core.inputs import InvalidInput, ids_parse
 from sprechzeit.platforms.models import Platform
 
 
@@ -27,7 +29,11 @@ class PresenceConsumer(Consumer):
         headers = dict(self.scope.get("headers", []))
         host = headers.get(b"host", b"").decode("latin-1")
         query = parse_qs(self.scope.get("query_string", b"").decode("latin-1"))
-        ids = [int(value) for value in query.get("listing", []) if value.isdigit()][:200]
+        try:  # the socket twin of /verfuegbarkeit/: the same bounded ids, or 4400
+            ids = ids_parse(query.get("listing", []), field="listing", limit=200)
+        except InvalidInput:
+            await self.close(code=CLOSE_BAD_REQUEST)
+            return
         platform = await db(platform_for_socket_host, host)
         if platform is None:
             await self.close(code=CLOSE_NOT_FOUND)

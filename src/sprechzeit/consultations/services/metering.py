@@ -181,7 +181,7 @@ def consultation_outage_record(
     recorded as a closed pause of kind `outage` (counted in full, beside the top-up
     allowance), the cut-off moves by it, and the room hears `consultation.reconnected`.
 
-    Nothing is recorded (gap 0) unless live, for a gap shorter than
+    Nothing is recorded (gap 0) unless a live chat, for a gap shorter than
     `OUTAGE_MIN_SECONDS`, while a top-up pause is open (the meter stands still anyway),
     or when the paid time ran out meanwhile (the cut-off books it). A gap never starts
     before the start or inside an earlier pause: the two sides' gaps after one outage
@@ -189,7 +189,12 @@ def consultation_outage_record(
     moment = moment_of(now)
     with transaction.atomic(durable=True):
         consultation = consultation_lock_against_racing_transitions(consultation=consultation)
-        if consultation.status != Status.LIVE or consultation.started_at is None:
+        if (
+            consultation.status != Status.LIVE
+            or consultation.started_at is None
+            # A call runs on the phone network whatever the room page's socket does.
+            or consultation.channel != Consultation.Channel.CHAT
+        ):
             return consultation, timedelta(0)
         recorded = pauses_recorded(consultation)
         if any(pause.ended_at is None for pause in recorded):

@@ -351,7 +351,7 @@ def _finish(call: VoiceCall, seconds: int) -> Consultation:
 
 
 def _seconds(raw: str | None) -> int:
-    return int(raw) if raw and raw.isdigit() else 0
+    return int(raw) if raw and raw.isascii() and raw.isdigit() and len(raw) <= 9 else 0
 
 
 def voice_dial_done(*, config: VoiceConfig, params: Mapping[str, str]) -> VoiceResponse:

@@ -23,6 +23,7 @@ from sprechzeit.consultations.services import (
     consultation_end,
     consultation_outage_record,
     consultation_pause,
+    consultation_phone_answered,
     consultation_request,
     cut_off_at,
 )
@@ -93,6 +94,22 @@ def test_nothing_is_recorded_for_a_short_gap_after_the_cut_off_or_while_paused()
     consultation_pause(consultation=paused, client=paused.client, now=at(30))
     paused, gap = consultation_outage_record(
         consultation=paused, role="partner", since=at(35), now=at(50)
+    )
+    assert gap == timedelta(0)
+    # A phone call runs on whatever the room page's socket does.
+    phone_scene = scene(balance_minor=500, rate_minor=200)
+    phone = consultation_request(
+        client=phone_scene.client,
+        listing=phone_scene.listing,
+        channel=Consultation.Channel.PHONE,
+        now=at(-5),
+    )
+    phone = consultation_accept(consultation=phone, partner=phone_scene.partner, now=at(0))
+    phone = consultation_phone_answered(consultation=phone, now=at(0))
+    assert phone.status == Consultation.Status.LIVE
+    assert phone.started_at is not None
+    phone, gap = consultation_outage_record(
+        consultation=phone, role="client", since=at(20), now=at(40)
     )
     assert gap == timedelta(0)
     assert not ConsultationPause.objects.filter(kind="outage").exists()

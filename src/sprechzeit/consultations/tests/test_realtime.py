@@ -314,6 +314,13 @@ async def test_directory_pages_hear_presence_changes(clock: ManualTimebase) -> N
         application, "/ws/presence/", headers=[(b"host", b"nowhere.example.org")]
     )
     assert await unknown.connect() == (False, 4404)
+    for hostile in ("listing=%C2%B2", "listing=" + "9" * 5000, "listing=0"):
+        refused = WebsocketCommunicator(
+            application,
+            f"/ws/presence/?{hostile}",
+            headers=[(b"host", f"{s.platform.slug}.localhost".encode())],
+        )
+        assert await refused.connect() == (False, 4400)
 
 
 async def test_meter_pauses_while_the_client_tops_up(clock: ManualTimebase) -> None:

@@ -13,6 +13,7 @@ from sprechzeit.consultations.models import Consultation
 from sprechzeit.consultations.services import consultation_cancel
 from sprechzeit.consultations.tests.factories import scene
 from sprechzeit.ledger.tests.helpers import assert_ledger_sound
+from sprechzeit.legal.services import legal_documents_start
 
 pytestmark = pytest.mark.django_db
 
@@ -25,6 +26,7 @@ def _text(html: str, element_id: str) -> str:
 
 def test_confirm_once_per_partner_then_straight_in() -> None:
     s = scene(balance_minor=1000, rate_minor=200)
+    legal_documents_start(platform=s.platform)
     browser = Client(HTTP_HOST=f"{s.platform.slug}.localhost")
     browser.force_login(s.client.user)
     start = f"/beratung/starten/{s.listing.slug}/"
@@ -38,9 +40,10 @@ def test_confirm_once_per_partner_then_straight_in() -> None:
     assert _text(html, "offer-minutes") == "etwa 5 Minuten"
     assert 'id="confirm-start"' in html
     assert 'id="welcome-credit"' not in html
+    assert 'name="withdrawal_waiver"' in html  # § 356 BGB, before the first consultation
     assert not Consultation.objects.exists()
 
-    started = browser.post(start, {"bestaetigt": "1"})
+    started = browser.post(start, {"bestaetigt": "1", "withdrawal_waiver": "on"})
     consultation = Consultation.objects.get(client=s.client)
     assert started["Location"] == f"/beratung/{consultation.pk}/"
     consultation_cancel(consultation=consultation, client=s.client)
@@ -81,13 +84,15 @@ def test_start_page_is_for_clients_of_the_platform() -> None:
     s = scene(balance_minor=1000)
     partner = Client(HTTP_HOST=f"{s.platform.slug}.localhost")
     partner.force_login(s.partner.user)
-    assert partner.get(f"/beratung/starten/{s.listing.slug}/").status_code == 404
+    # Partners are not in the access table for it (accounts.access): refused before the view.
+    assert partner.get(f"/beratung/starten/{s.listing.slug}/").status_code == 403
     anonymous = Client(HTTP_HOST=f"{s.platform.slug}.localhost")
     assert anonymous.get(f"/beratung/starten/{s.listing.slug}/").status_code == 302
 
 
 def test_start_page_and_room_in_english() -> None:
     s = scene(balance_minor=1000, rate_minor=200)
+    legal_documents_start(platform=s.platform)
     browser = Client(HTTP_HOST=f"{s.platform.slug}.localhost")
     browser.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     browser.force_login(s.client.user)
@@ -96,7 +101,9 @@ def test_start_page_and_room_in_english() -> None:
     assert _text(html, "offer-balance") == "€10.00"
     assert _text(html, "offer-minutes") == "about 5 minutes"
     assert "Start paid consultation (€2.00/min)" in html
-    browser.post(f"/beratung/starten/{s.listing.slug}/", {"bestaetigt": "1"})
+    browser.post(
+        f"/beratung/starten/{s.listing.slug}/", {"bestaetigt": "1", "withdrawal_waiver": "on"}
+    )
     consultation = Consultation.objects.get(client=s.client)
     room = browser.get(f"/beratung/{consultation.pk}/").content.decode()
     assert "The consultation has ended" in room  # the summary's heading, shown at the end

@@ -11,8 +11,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import responses
 from django.core.cache import cache
 from django.db import transaction
+from django.test import Client
 
 from sprechzeit.consultations.realtime import timebase
 from sprechzeit.consultations.realtime.timebase import ManualTimebase
@@ -21,9 +23,16 @@ from sprechzeit.consultations.tests.test_realtime import check, live, make_scene
 from sprechzeit.core import metrics
 from sprechzeit.ledger.models import Transfer
 from sprechzeit.ledger.tests.helpers import assert_ledger_sound
-from sprechzeit.payments.models import PaymentStatus
+from sprechzeit.payments.models import Payment, PaymentStatus, ProviderConfig, ProviderKind
+from sprechzeit.payments.services import payments
 from sprechzeit.payments.tests import stripe_helpers as sh
-from sprechzeit.payments.tests.test_stripe import _deliver, _setup, _start
+from sprechzeit.payments.tests.factories import (
+    channel,
+    client,
+    eur,
+    platform_with_channels,
+    provider_config,
+)
 
 
 def sample(name: str, **labels: str) -> float:
@@ -62,14 +71,50 @@ def stripe_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STRIPE_WEBHOOK_SECRET_TEST", sh.WEBHOOK_SECRET)
 
 
+def stripe_payment(amount: int) -> tuple[ProviderConfig, Payment]:
+    """A Stripe checkout started for a client (the API call answered as Stripe would)."""
+    platform = platform_with_channels()
+    config = provider_config(
+        platform,
+        ProviderKind.STRIPE,
+        secret_env="STRIPE_SECRET_KEY_TEST",
+        webhook_secret_env="STRIPE_WEBHOOK_SECRET_TEST",
+    )
+    policy = channel(config, "card", fee_fixed_minor=25, fee_percent="1.50")
+    with responses.RequestsMock() as mocked:
+        mocked.post(
+            "https://api.stripe.com/v1/checkout/sessions",
+            json={
+                "id": "cs_test_a1",
+                "object": "checkout.session",
+                "url": "https://checkout.stripe.com/c/pay/cs_test_a1",
+                "payment_intent": None,
+                "amount_total": amount,
+                "currency": "eur",
+            },
+        )
+        payment = payments.payment_start(
+            client_account=client(platform),
+            policy=policy,
+            amount=eur(amount),
+            return_url="https://x.example/r/{id}",
+            cancel_url="https://x.example/c/{id}",
+            webhook_url="https://x.example/h",
+        )
+    return config, payment
+
+
 @pytest.mark.django_db
 @pytest.mark.usefixtures("stripe_env")
 def test_webhooks_and_payment_outcomes_count_per_provider(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    platform, config, policy, account = _setup()
-    payment = _start(account, policy, 5000)
+    config, payment = stripe_payment(5000)
     payload = sh.event("checkout.session.completed", sh.session_completed(payment.pk, 5000))
+    host = f"{config.platform.slug}.localhost"
+
+    def deliver(header: str) -> int:
+        return int(sh.post(Client(), config, payload, header=header, host=host).status_code)
 
     def counts() -> tuple[float, ...]:
         return (
@@ -82,10 +127,9 @@ def test_webhooks_and_payment_outcomes_count_per_provider(
 
     before = counts()
     with django_capture_on_commit_callbacks(execute=True):
-        assert _deliver(config, payload, platform) == 200
-        assert _deliver(config, payload, platform) == 200  # a retry: nothing new
-        forged = sh.signature_header(payload, secret="whsec_wrong")
-        assert _deliver(config, payload, platform, header=forged) == 400
+        assert deliver(sh.signature_header(payload)) == 200
+        assert deliver(sh.signature_header(payload)) == 200  # a retry: nothing new
+        assert deliver(sh.signature_header(payload, secret="whsec_wrong")) == 400
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.SUCCEEDED
     moved = tuple(after - first for after, first in zip(counts(), before, strict=True))

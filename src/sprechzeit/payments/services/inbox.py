@@ -55,8 +55,9 @@ def inbox_receive(
     *, config: ProviderConfig, body: bytes, headers: Mapping[str, str]
 ) -> InboxOutcome:
     """Verify, store and process one notification. Raises `InvalidSignature` or
-    `MalformedEvent` (nothing stored: it may be forged). An authentic event that
-    cannot be applied is stored for review and answered normally."""
+    `MalformedEvent` (nothing stored: it may be forged, or it cannot be read at all). An
+    authentic, readable event that cannot be applied (no payment of ours) is stored for
+    review and answered normally."""
     started = time.perf_counter()
     provider = provider_for(config)
     try:

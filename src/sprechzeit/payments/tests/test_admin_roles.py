@@ -3,19 +3,27 @@ to the roles holding the permission only."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.contrib import admin
-from django.test import RequestFactory
+from django.test import Client, RequestFactory
+from django.utils import timezone
 
 from sprechzeit.accounts import roles
 from sprechzeit.accounts.models import User
 from sprechzeit.accounts.services import staff_create
+from sprechzeit.accounts.tests.factories import login_verified
 from sprechzeit.payments.admin import PaymentAdmin, RefundRequestAdmin
 from sprechzeit.payments.models import Payment, RefundRequest
+from sprechzeit.payments.services import payments
+from sprechzeit.payments.tests.factories import client, eur, sandbox_setup
 from sprechzeit.wallets.admin import WalletStateAdmin
 from sprechzeit.wallets.models import WalletState
 
 pytestmark = pytest.mark.django_db
+
+NET = {"host": "127.0.0.1"}  # the back office is on the network's host
 
 
 @pytest.mark.parametrize(
@@ -33,3 +41,34 @@ def test_only_risk_decides_refunds_chargebacks_blocks_and_write_offs(role: str, 
     }
     for action in ("approve", "reject", "record_chargeback", "unblock", "write_off"):
         assert (action in offered) is may, action
+
+
+def test_no_role_edits_a_payment_or_a_wallets_limits_in_a_form() -> None:
+    """Payments are records and a self-exclusion is the client's: the roles that see them
+    (risk, accounting) cannot change them through the admin's change form."""
+    platform, _config, policy = sandbox_setup()
+    account = client(platform)
+    payment = payments.payment_start(
+        client_account=account,
+        policy=policy,
+        amount=eur(1000),
+        return_url="/r/{id}",
+        cancel_url="/c",
+        webhook_url="/h",
+    )
+    before = (payment.status, payment.amount_minor)
+    until = timezone.now() + timedelta(days=30)
+    WalletState.objects.filter(client_account=account).update(excluded_until=until)
+    state = WalletState.objects.get(client_account=account)
+    for role in (roles.RISK, roles.ACCOUNTING):
+        staff = Client()
+        login_verified(staff, staff_create(email=f"{role}@example.com", password=None, role=role))
+        url = f"/admin/payments/payment/{payment.pk}/change/"
+        assert staff.get(url, headers=NET).status_code == 200  # they see it …
+        response = staff.post(url, {"status": "succeeded", "amount_minor": 1}, headers=NET)
+        assert response.status_code == 403  # … and change nothing
+        url = f"/admin/wallets/walletstate/{state.pk}/change/"
+        staff.post(url, {"excluded_until_0": "", "excluded_until_1": ""}, headers=NET)
+    payment.refresh_from_db()
+    assert (payment.status, payment.amount_minor) == before
+    assert WalletState.objects.get(pk=state.pk).excluded_until == until

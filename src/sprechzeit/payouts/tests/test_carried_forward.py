@@ -7,6 +7,7 @@ import io
 
 import pytest
 from django.test import Client
+from lxml import etree
 from pypdf import PdfReader
 
 from sprechzeit.core import clock
@@ -113,6 +114,9 @@ def test_below_threshold_is_carried_forward_then_paid_with_the_next_note() -> No
     payout = Payout.objects.get()
     assert (run.total_minor, payout.end_to_end_id) == (total, november.number)
     assert set(payout.statements.all()) == {october, november}
+    # the remittance names both notes the payout covers, not only the newest
+    ustrd = etree.fromstring(bytes(run.file or b"")).findtext(".//{*}RmtInf/{*}Ustrd")
+    assert ustrd == f"Auszahlung zu Gutschriften {october.number}, {november.number}"
     lines.payouts_import_camt(xml=camt([Line(str(november.number), total)]))
     assert payable(s.partner) == 0
     # December's note starts from nothing carried forward again

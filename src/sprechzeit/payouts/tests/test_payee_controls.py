@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.test import Client, override_settings
+from django.utils import translation
 
 from sprechzeit.accounts.tests.factories import totp_device_confirmed, totp_now
 from sprechzeit.core import clock
@@ -98,6 +99,7 @@ def test_an_iban_change_needs_the_code_is_announced_and_cooled_off(
     mail.outbox.clear()
     with (
         clock.frozen_at(at(2026, 11, 2)),
+        translation.override("de"),
         pytest.raises(statement_errors.TaxProfileInvalid) as caught,
     ):
         tax_profile_save(partner=partner, vat_status=profile.vat_status, iban=NEW_IBAN)

@@ -1,16 +1,19 @@
 """The PDF of a statement: a Django template rendered by WeasyPrint as PDF/A-3b, then the
 issued CII XML attached as `factur-x.xml` with the ZUGFeRD/Factur-X XMP (factur-x's
-`generate_from_binary`). German by default, English when the partner asked for it.
+`generate_from_binary`), its XMP descriptions given `rdf:about` as PDF/A requires
+(`xmp_described`). German by default, English when the partner asked for it.
 """
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 from django.template.loader import render_to_string
 from django.utils import translation
+from lxml import etree
 
 from sprechzeit.statements.payability import Blocker, PayoutDecision
 from sprechzeit.statements.periods import period_name
@@ -44,11 +47,14 @@ def _payout(frozen: dict[str, Any] | None) -> dict[str, Any] | None:
 
 def context(data: dict[str, Any]) -> dict[str, Any]:
     """The template's view of the frozen data: amounts and dates formatted German-style."""
+    # A cancellation (384) keeps the original's lines in its data (the XML negates the
+    # quantities); printed, every line carries the sign of the totals it adds up to.
+    sign = -1 if data["kind"] == "384" else 1
     lines = [
         {
             **line,
-            "amount": _money(int(line["amount_minor"])),
-            "gross": _money(int(line["gross_minor"])) if "gross_minor" in line else "",
+            "amount": _money(sign * int(line["amount_minor"])),
+            "gross": _money(sign * int(line["gross_minor"])) if "gross_minor" in line else "",
         }
         for line in data["lines"]
     ]
@@ -68,6 +74,8 @@ def context(data: dict[str, Any]) -> dict[str, Any]:
         "gross": _money(int(data["gross_minor"])),
         "rate": f"{rate:.0f}" if rate == rate.to_integral_value() else f"{rate}",
         "regular": data["vat"]["category"] == "S",
+        # § 19 UStG: a small business shows no VAT at all (not even 0,00 €)
+        "small_business": data["vat"]["category"] == "E",
         "cancels_date": _day(data["cancels"]["issue_date"]) if data.get("cancels") else "",
     }
 
@@ -98,4 +106,32 @@ def statement_pdf(*, data: dict[str, Any], xml: bytes) -> bytes:
         },
         lang=data.get("language") or "de",
     )
-    return bytes(result)
+    return xmp_described(bytes(result))
+
+
+RDF: Final = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+
+
+def xmp_described(pdf: bytes) -> bytes:
+    """The PDF with `rdf:about=""` on every `rdf:Description` of its XMP metadata:
+    factur-x writes them without, and PDF/A validators (ISO 19005-3, 6.6.2.1; veraPDF)
+    refuse a description that names no resource."""
+    from pypdf import PdfReader, PdfWriter  # noqa: PLC0415 (heavy)
+    from pypdf.generic import StreamObject  # noqa: PLC0415 (heavy)
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
+    metadata = writer.root_object["/Metadata"].get_object()
+    if not isinstance(metadata, StreamObject):
+        return pdf
+    root = etree.fromstring(metadata.get_data(), etree.XMLParser(resolve_entities=False))
+    for description in root.iter(f"{{{RDF}}}Description"):
+        description.set(f"{{{RDF}}}about", description.get(f"{{{RDF}}}about", ""))
+    packet = etree.tostring(root, encoding="utf-8")
+    metadata.set_data(
+        b'<?xpacket begin="\xef\xbb\xbf" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
+        + packet
+        + b'\n<?xpacket end="w"?>'
+    )
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

@@ -19,16 +19,16 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import Final
 
-from django.core.mail import send_mail
-from django.db import transaction
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django_otp import user_has_device
 from schwifty import IBAN
 
 from sprechzeit.accounts.services import totp_verify
+from sprechzeit.notifications.services import mail_send
 from sprechzeit.statements import errors
 from sprechzeit.statements.models import PartnerTaxProfile, TaxProfileChange
 
@@ -91,27 +91,24 @@ def _reauthenticated(profile: PartnerTaxProfile, totp_code: str) -> bool:
 
 
 def _notify(profile: PartnerTaxProfile, old_iban: str) -> None:
-    """Tell the account's e-mail address (after the commit)."""
-    user: Any = profile.partner.user
+    """Tell the account's e-mail address (the one mail service; sent after the commit),
+    from the operator of the partner's first platform."""
+    user = profile.partner.user
+    listing = profile.partner.listings.select_related("platform__legal_entity").order_by("pk")
+    first = listing.first()
     when = profile.iban_usable_from
-    body = _(
-        "Die Bankverbindung für Ihre Auszahlungen wurde geändert: %(old)s → %(new)s.\n"
-        "Auszahlungen gehen ab %(date)s an die neue IBAN.\n\n"
-        "Wenn Sie das nicht selbst waren, melden Sie sich bitte sofort bei uns: bis dahin "
-        "halten wir die Auszahlung an."
-    ) % {
-        "old": iban_masked(old_iban),
-        "new": iban_masked(profile.iban),
-        "date": date_format(when, "DATETIME_FORMAT") if when else "",
-    }
-    recipient = str(user.email)
-    transaction.on_commit(
-        lambda: send_mail(
-            subject=_("Ihre Bankverbindung wurde geändert"),
-            message=body,
-            from_email=None,
-            recipient_list=[recipient],
-        )
+    mail_send(
+        platform=None,
+        entity=first.platform.legal_entity if first is not None else None,
+        to=user,
+        template="iban_changed",
+        context={
+            "user": user,
+            "old": iban_masked(old_iban),
+            "new": iban_masked(profile.iban),
+            "date": date_format(timezone.localtime(when), "DATETIME_FORMAT") if when else "",
+        },
+        key=f"iban-changed:{profile.partner_id}:{profile.iban}:{when:%Y%m%d%H%M%S}",
     )
 
 

@@ -12,6 +12,7 @@ from sprechzeit.core import clock
 from sprechzeit.ledger import services as ledger
 from sprechzeit.statements import errors
 from sprechzeit.statements.documents.assembly import statement_xml_checked
+from sprechzeit.statements.documents.cii import cii_xml
 from sprechzeit.statements.locks import numbers_take_against_duplicates
 from sprechzeit.statements.models import Statement, StatementSection
 from sprechzeit.statements.periods import today
@@ -75,6 +76,7 @@ def _cancellation_issue(original: Statement) -> Statement:
         payout=None,
     )
     xml = statement_xml_checked(data)
+    xrechnung = cii_xml(data, flavour="xrechnung")
     return Statement.objects.create(
         partner=original.partner,
         legal_entity=original.legal_entity,
@@ -96,6 +98,8 @@ def _cancellation_issue(original: Statement) -> Statement:
         data=data,
         xml=xml,
         xml_sha256=hashlib.sha256(xml).hexdigest(),
+        xrechnung=xrechnung,
+        xrechnung_sha256=hashlib.sha256(xrechnung).hexdigest(),
         created_at=clock.now(),
     )
 

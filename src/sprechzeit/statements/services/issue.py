@@ -150,6 +150,8 @@ ISSUED_FIELDS: Final = [
     "data",
     "xml",
     "xml_sha256",
+    "xrechnung",
+    "xrechnung_sha256",
 ]
 
 
@@ -270,6 +272,8 @@ def _issue_due(
         statement.data = data
         statement.xml = xml
         statement.xml_sha256 = hashlib.sha256(xml).hexdigest()
+        statement.xrechnung = cii_xml(data, flavour="xrechnung")
+        statement.xrechnung_sha256 = hashlib.sha256(statement.xrechnung).hexdigest()
     if failed:
         raise _DocumentsFailed(failed)
     rows_update_each([statement for statement, _p in due], ISSUED_FIELDS)

@@ -4,18 +4,30 @@ point 4)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 import pytest
+from django.test import Client
+from django.utils import translation
 
 from sprechzeit.core import clock
+from sprechzeit.platforms.tests.factories import platform_create
 from sprechzeit.statements import errors, selectors
-from sprechzeit.statements.models import PartnerTaxProfile, TaxProfileChange
+from sprechzeit.statements.models import PartnerTaxProfile, Statement, TaxProfileChange
 from sprechzeit.statements.services import tax_fields_check, tax_profile_save
 from sprechzeit.statements.tests.factories import PROFILES, at, busy_scene, tax_profile
 from sprechzeit.statements.vat import VatStatus
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _german() -> Iterator[None]:
+    """The messages are asserted in German, whatever an earlier test left active."""
+    with translation.override("de"):
+        yield
 
 
 def fields(status: VatStatus, **overrides: Any) -> dict[str, Any]:
@@ -118,3 +130,43 @@ def test_changes_of_status_and_bank_data_are_dated_history() -> None:
     assert selectors.tax_status_at(partner=s.partner, when=at(2025, 12, 31)) is None
     with pytest.raises(ValueError, match="insert-only"):
         history[0].save()
+
+
+def revenue(partner: Any, entity: Any, year: int, net_minor: int, month: int) -> None:
+    """An issued credit note of `net_minor` for `month` of `year` (as the close leaves it)."""
+    Statement.objects.create(
+        partner=partner,
+        legal_entity=entity,
+        status=Statement.Status.ISSUED,
+        period_start=date(year, month, 1),
+        period_end=date(year, month, 28),
+        number=f"GS-{year}-{net_minor}",
+        issue_date=date(year, 4, 1),
+        vat_status=VatStatus.SMALL_BUSINESS,
+        net_minor=net_minor,
+        gross_minor=net_minor,
+        created_at=at(year, 4, 1),
+    )
+
+
+def test_a_small_business_past_the_limits_is_warned() -> None:
+    s = busy_scene(platform=platform_create(hosts=("limit.localhost",)))
+    tax_profile(s.partner, VatStatus.SMALL_BUSINESS)
+    entity = s.platform.legal_entity
+    assert selectors.small_business_warning(partner=s.partner, year=2026) == ""
+    revenue(s.partner, entity, 2026, 2_000_000, 3)  # 20.000 €: within
+    assert selectors.small_business_warning(partner=s.partner, year=2026) == ""
+    revenue(s.partner, entity, 2026, 600_000, 4)  # 26.000 € this year: next year is over
+    assert "ab 2027" in selectors.small_business_warning(partner=s.partner, year=2026)
+    assert "2027 gilt" in selectors.small_business_warning(partner=s.partner, year=2027)
+    revenue(s.partner, entity, 2026, 7_500_000, 5)  # over 100.000 €: over at once
+    assert "100.000 €" in selectors.small_business_warning(partner=s.partner, year=2026)
+    # the partner sees it on the tax page
+    client = Client(HTTP_HOST="limit.localhost")
+    client.force_login(s.partner.user)
+    with clock.frozen_at(at(2026, 11, 2)):
+        page = client.get("/partner/steuerdaten/")
+    assert "Kleinunternehmerregelung" in page.content.decode()
+    # a regular partner gets no warning
+    tax_profile_save(partner=s.partner, vat_status=VatStatus.REGULAR, vat_id="DE136695976")
+    assert selectors.small_business_warning(partner=s.partner, year=2026) == ""

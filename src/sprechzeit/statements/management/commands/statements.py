@@ -11,10 +11,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from sprechzeit.statements import errors, services
-from sprechzeit.statements.documents.cii import cii_xml
 from sprechzeit.statements.models import CloseRun, Statement
 from sprechzeit.statements.periods import period_parse
-from sprechzeit.statements.selectors import entities_with_cadence
+from sprechzeit.statements.selectors import entities_with_cadence, statement_xrechnung
 
 PERIOD_HELP = "2026-10 (month), 2026-Q3 (quarter) or 2026-10-H1 / 2026-10-H2 (half month)"
 
@@ -105,9 +104,7 @@ class Command(BaseCommand):
             statement = services.statement_render_pdf(statement_id=statement.pk)
             stem = f"{statement.legal_entity_id}_{statement.number}"
             (out / f"{stem}.xml").write_bytes(bytes(statement.xml or b""))
-            (out / f"{stem}_xrechnung.xml").write_bytes(
-                cii_xml(statement.data, flavour="xrechnung")
-            )
+            (out / f"{stem}_xrechnung.xml").write_bytes(statement_xrechnung(statement=statement))
             (out / f"{stem}.pdf").write_bytes(bytes(statement.pdf or b""))
             count += 1
         self.stdout.write(f"{count} document(s) written to {out}.")

@@ -1,0 +1,25 @@
+"""The room socket's service calls that answer with what it pushes, each run as one
+database hop (`realtime.base.db`): the service, then the state the browsers get (the end
+frame with its summary is `realtime.ending`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sprechzeit.consultations.models import Consultation
+from sprechzeit.consultations.protocol import MeterState
+from sprechzeit.consultations.selectors import meter_state
+from sprechzeit.consultations.services.metering import (
+    consultation_extend,
+    consultation_pause,
+    consultation_resume,
+)
+
+
+def extend_state(consultation: Consultation, now: datetime) -> MeterState:
+    return meter_state(consultation_extend(consultation=consultation, now=now))
+
+
+def pause_state(consultation: Consultation, pause: bool, now: datetime) -> MeterState:
+    service = consultation_pause if pause else consultation_resume
+    return meter_state(service(consultation=consultation, client=consultation.client, now=now))
