@@ -10,6 +10,7 @@ milliseconds per credit note (docs/statements.md has the measurement). Setting
 from __future__ import annotations
 
 import functools
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -84,6 +85,11 @@ class SchematronValidator:
         return found
 
 
+# One Saxon run at a time per process: the admin's actions run in threads of the web
+# server, and the compiled stylesheet is shared.
+_schematron_lock = threading.Lock()
+
+
 @functools.cache
 def schematron_validator() -> SchematronValidator:
     """The process's one compiled EN 16931 Schematron (compiled on first use)."""
@@ -96,4 +102,6 @@ def document_problems(xml: bytes) -> list[str]:
     problems = xsd_errors(xml)
     if problems or not getattr(settings, "STATEMENTS_SCHEMATRON_AT_ISSUE", True):
         return problems
-    return [f"{failure.id}: {failure.text}" for failure in schematron_validator().failures(xml)]
+    with _schematron_lock:
+        failures = schematron_validator().failures(xml)
+    return [f"{failure.id}: {failure.text}" for failure in failures]
