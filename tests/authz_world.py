@@ -27,6 +27,7 @@ from sprechzeit.core.money import Money
 from sprechzeit.legal.services import legal_documents_start
 from sprechzeit.payments.models import ProviderKind
 from sprechzeit.payments.services import payments
+from sprechzeit.payments.services.sandbox import sandbox_deliver
 from sprechzeit.payments.tests.factories import channel, provider_config
 from sprechzeit.payouts import services as payouts
 from sprechzeit.payouts.models import PayoutPolicy
@@ -111,6 +112,15 @@ def world_create() -> World:
         cancel_url="/c",
         webhook_url="/h",
     )
+    credited = payments.payment_start(
+        client_account=scene.client,
+        policy=policy,
+        amount=Money(2000, "EUR"),
+        return_url="/r/{id}",
+        cancel_url="/c",
+        webhook_url="/h",
+    )
+    sandbox_deliver(payment=credited, event_type="payment.succeeded")
     users: dict[str, User] = {
         "client_a": scene.client.user,
         "client_b": client_b.user,
@@ -127,6 +137,7 @@ def world_create() -> World:
     user_a = scene.client.user
     kwargs: dict[str, dict[str, Any]] = {
         "payments:result": {"payment_id": payment.pk},
+        "payments:receipt": {"payment_id": credited.pk},
         "payments:sandbox_checkout": {"payment_id": payment.pk},
         "payments:webhook": {"config_id": config.pk},
         "consultations:voice": {"config_id": uuid.uuid4(), "step": "start"},
@@ -153,6 +164,7 @@ def world_create() -> World:
     }
     owners = {
         "payments:result": frozenset({"client_a"}),
+        "payments:receipt": frozenset({"client_a"}),
         "payments:sandbox_checkout": frozenset({"client_a"}),
         "consultations:room": frozenset({"client_a", "partner_1"}),
         "consultations:rate": frozenset({"client_a"}),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import io
 import re
 import smtplib
 import uuid
@@ -18,6 +19,7 @@ from django.conf import settings
 from django.core import mail
 from django.core.mail import EmailMessage as DjangoMessage
 from django.test import Client
+from pypdf import PdfReader
 
 from sprechzeit.accounts import roles
 from sprechzeit.accounts.models import User
@@ -212,6 +214,16 @@ def test_top_up_receipt_sent_once_with_the_figures(django_capture_on_commit_call
         assert needle in html
     host_, path = link(text, r"/guthaben/")
     assert browser.get(path, headers={"host": host_}).status_code == 200
+    # the PDF receipt is attached
+    [(name, content, mime)] = receipt.attachments
+    assert (name.startswith("Beleg_"), name.endswith(".pdf"), mime) == (
+        True,
+        True,
+        "application/pdf",
+    )
+    pdf_text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(content)).pages)
+    assert "Zahlungsbeleg" in pdf_text
+    assert "25,00" in pdf_text
     assert_ledger_sound()
 
 

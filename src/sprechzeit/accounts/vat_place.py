@@ -20,11 +20,13 @@ in production); an ID the checker does not confirm counts as none: German VAT.
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Final, Protocol
 
 from django.conf import settings
 from django.db import models
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from stdnum.eu import vat as eu_vat
 
@@ -129,3 +131,25 @@ def place_of_supply(
         if confirmed:
             return ClientVatCase.REVERSE_CHARGE
     return ClientVatCase.DOMESTIC
+
+
+def vat_case_text(*, case: str, rate: Decimal, vat_id: str) -> str:
+    """What a client's documents (receipts, the consumption statement) say about VAT
+    in the VAT case `case` (`rate`: the platform's German rate)."""
+    if case == ClientVatCase.NOT_TAXABLE:
+        return gettext(
+            "Beratungsleistungen an Empfänger mit Wohnsitz oder Sitz außerhalb der EU sind "
+            "in Deutschland nicht steuerbar (§ 3a Abs. 4 UStG); Ihre Beratungen werden ohne "
+            "deutsche Umsatzsteuer berechnet."
+        )
+    if case == ClientVatCase.REVERSE_CHARGE:
+        return gettext(
+            "Steuerschuldnerschaft des Leistungsempfängers (Reverse Charge, Art. 196 "
+            "MwStSystRL): Ihre Beratungen werden ohne deutsche Umsatzsteuer berechnet; "
+            "USt-IdNr. des Leistungsempfängers: %(vat_id)s."
+        ) % {"vat_id": vat_id}
+    percent = f"{rate:.0f}" if rate == rate.to_integral_value() else f"{rate}".replace(".", ",")
+    return gettext(
+        "Die Preise Ihrer Beratungen enthalten %(rate)s %% Umsatzsteuer; sie entsteht mit "
+        "jeder Beratung und steht in Ihrer monatlichen Verbrauchsübersicht."
+    ) % {"rate": percent}

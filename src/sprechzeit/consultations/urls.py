@@ -14,6 +14,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("beratung/<uuid:consultation_id>/bewerten/", views.rating_submit, name="rate"),
     path("beratungen/", views.records_client, name="records"),
     path("beratungen.csv", views.records_client_csv, name="records_csv"),
+    path("beratungen/verbrauch/", views.consumption_client, name="consumption"),
     path("berater/anfragen/", views.partner_requests, name="partner_requests"),
     path("berater/status/", views.partner_presence, name="partner_presence"),
     path("berater/abrechnung/", views.records_partner, name="partner_records"),

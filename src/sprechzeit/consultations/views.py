@@ -11,12 +11,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from sprechzeit.accounts.models import ClientAccount, Listing, Partner
 from sprechzeit.consultations import records, services
+from sprechzeit.consultations.consumption import consumption_for_client
 from sprechzeit.consultations.errors import ConsultationError
 from sprechzeit.consultations.models import Consultation, PartnerPresence
 from sprechzeit.consultations.offer import consultation_offer
@@ -26,6 +28,7 @@ from sprechzeit.consultations.selectors import (
     partner_availability,
     transcript,
 )
+from sprechzeit.core import clock
 from sprechzeit.core.http import back_on_domain_error
 from sprechzeit.core.inputs import ids_parse
 from sprechzeit.core.net import client_address
@@ -179,6 +182,23 @@ def records_client_csv(request: PlatformRequest) -> HttpResponse:
     client = _client_of(request)
     rows = records.records_for_client(client=client, month=_month(request))
     return _csv(records.records_csv(rows, for_partner=False), "einzelverbindungen.csv")
+
+
+@login_required
+@require_GET
+def consumption_client(request: PlatformRequest) -> HttpResponse:
+    """The client's monthly consumption statement (`?monat=JJJJ-MM`, default: this month)."""
+    client = _client_of(request)
+    month = _month(request) or timezone.localtime(clock.now()).strftime("%Y-%m")
+    return render(
+        request,
+        "consultations/consumption.html",
+        {
+            "consumption": consumption_for_client(client=client, month=month),
+            "account": client,
+            "entity": client.platform.legal_entity,
+        },
+    )
 
 
 def _records_page(

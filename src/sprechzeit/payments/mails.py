@@ -10,6 +10,7 @@ from celery import shared_task
 from django.db import transaction
 from django.urls import reverse
 
+from sprechzeit.notifications.models import OutboundMail
 from sprechzeit.notifications.rendering import platform_link
 from sprechzeit.notifications.services import mail_send
 from sprechzeit.payments.models import Dispute, Payment, RefundRequest, RefundRequestStatus
@@ -24,7 +25,7 @@ def payment_receipt_on_commit(*, payment: Payment) -> None:
 
 def payment_receipt_send(*, payment_id: uuid.UUID | str) -> None:
     """The receipt of a credited top-up: amount, method, time, reference, the operator
-    (with VAT ID) and the balance now."""
+    (with VAT ID) and the balance now; the PDF receipt attached (`payments.receipts`)."""
     payment = (
         Payment.objects.select_related("platform__legal_entity", "client_account__user")
         .filter(pk=payment_id, credited_at__isnull=False)
@@ -32,7 +33,11 @@ def payment_receipt_send(*, payment_id: uuid.UUID | str) -> None:
     )
     if payment is None:
         return
+    from sprechzeit.payments.receipts import receipt_filename, receipt_pdf  # noqa: PLC0415
+
     account = payment.client_account
+    if OutboundMail.objects.filter(key=f"payment-receipt:{payment.pk}").exists():
+        return  # sent already: do not render the PDF again
     mail_send(
         platform=payment.platform,
         to=account.user,
@@ -46,6 +51,7 @@ def payment_receipt_send(*, payment_id: uuid.UUID | str) -> None:
             "wallet_url": platform_link(payment.platform, reverse("payments:wallet")),
         },
         key=f"payment-receipt:{payment.pk}",
+        attachments=[(receipt_filename(payment), receipt_pdf(payment), "application/pdf")],
     )
 
 

@@ -173,6 +173,9 @@ class Payment(models.Model):
     fingerprint = models.CharField(_("Zahlungsmerkmal"), max_length=128, blank=True, default="")
     failure_reason = models.CharField(_("Fehlergrund"), max_length=200, blank=True, default="")
     credited_at = models.DateTimeField(_("gutgeschrieben am"), null=True, blank=True)
+    # The client's VAT case in force when the top-up was credited (accounts/vat_place.py):
+    # what its receipt says about VAT; empty for top-ups credited before it was kept.
+    vat_case = models.CharField(_("Umsatzsteuerfall"), max_length=20, blank=True, default="")
     refunded_minor = models.PositiveBigIntegerField(_("erstattet (Cent)"), default=0)
     charged_back_minor = models.PositiveBigIntegerField(_("zurückgebucht (Cent)"), default=0)
     created_at = models.DateTimeField(_("angelegt"))

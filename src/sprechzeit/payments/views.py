@@ -197,6 +197,22 @@ def result_page(
     )
 
 
+@client_required
+def receipt_download(
+    request: HttpRequest, account: ClientAccount, payment_id: uuid.UUID
+) -> HttpResponse:
+    """The PDF receipt of the client's own credited top-up (others': not found)."""
+    from sprechzeit.payments.receipts import receipt_filename, receipt_pdf  # noqa: PLC0415
+
+    payment = selectors.payment_of(account, payment_id=payment_id)
+    if payment is None or payment.credited_at is None:
+        raise Http404(_("Für diese Zahlung gibt es keinen Beleg."))
+    response = HttpResponse(receipt_pdf(payment), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{receipt_filename(payment)}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 @require_POST
 @client_required
 @back_on_domain_error("payments:wallet")

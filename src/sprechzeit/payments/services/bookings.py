@@ -41,7 +41,7 @@ def payment_credit(payment: Payment, *, now: datetime) -> None:
     config = payment.provider_config
     clearing = clearing_account(config)
     # A new country or VAT ID applies from this top-up on (accounts/vat_place.py).
-    client_vat_case_apply(account=payment.client_account)
+    payment.vat_case = client_vat_case_apply(account=payment.client_account)
     wallets.wallet_credit(
         client_account=payment.client_account,
         amount=payment.amount,

@@ -14,7 +14,7 @@ from sprechzeit.core.money import Money
 from sprechzeit.platforms.models import LegalEntity
 from sprechzeit.statements import errors
 from sprechzeit.statements.documents.cii import cii_xml
-from sprechzeit.statements.documents.validation import xsd_errors
+from sprechzeit.statements.documents.validation import document_problems
 from sprechzeit.statements.models import (
     Adjustment,
     PartnerTaxProfile,
@@ -188,10 +188,11 @@ def statement_data(
 
 
 def statement_xml_checked(data: dict[str, Any]) -> bytes:
-    """The CII XML of frozen `data`, checked against the XSD; raises `DocumentInvalid`
-    (with the first problems) rather than issue a document that fails it."""
+    """The CII XML of frozen `data`, checked against the XSD and the EN 16931
+    Schematron; raises `DocumentInvalid` (with the first problems) rather than issue a
+    document that fails them (cancellations: their original passed the same checks)."""
     xml = cii_xml(data)
-    problems = xsd_errors(xml)
+    problems = document_problems(xml)
     if problems:
         raise errors.DocumentInvalid(number=data["number"], problems=problems[:5])
     return xml

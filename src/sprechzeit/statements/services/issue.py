@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Final
+from datetime import date
+from typing import Any, Final
 
 from django.db import transaction
 
@@ -20,12 +21,9 @@ from sprechzeit.core.db import rows_update_each
 from sprechzeit.ledger import services as ledger
 from sprechzeit.ledger.services import TransferSpec
 from sprechzeit.statements import selectors
-from sprechzeit.statements.documents.assembly import (
-    statement_data,
-    statement_lines,
-    statement_xml_checked,
-)
+from sprechzeit.statements.documents.assembly import statement_data, statement_lines
 from sprechzeit.statements.documents.cii import cii_xml
+from sprechzeit.statements.documents.validation import document_problems
 from sprechzeit.statements.locks import numbers_take_against_duplicates
 from sprechzeit.statements.mails import statements_issued_on_commit
 from sprechzeit.statements.models import (
@@ -34,7 +32,7 @@ from sprechzeit.statements.models import (
     Statement,
     StatementSection,
 )
-from sprechzeit.statements.payability import payout_outlook, payout_terms
+from sprechzeit.statements.payability import PayoutTerms, payout_outlook, payout_terms
 from sprechzeit.statements.periods import today
 from sprechzeit.statements.services.bookings import reverse_charge_spec, vat_spec
 from sprechzeit.statements.vat import DocumentTotals, VatStatus, document_totals
@@ -54,9 +52,10 @@ def statement_issue(*, statement_id: int) -> Statement:
 
 def statements_issue(*, statement_ids: Sequence[int]) -> list[Statement]:
     """Issue drafts or held credit notes, all in one transaction: numbers, frozen data,
-    CII XML (checked against the XSD) and the VAT bookings commit together or not at
-    all. A partner without complete data keeps a held statement with the reason; issued
-    or cancelled statements are returned unchanged.
+    CII XML (checked against the XSD and the EN 16931 Schematron) and the VAT bookings
+    commit together or not at all. A partner without complete data, or a note whose
+    XML fails either check, keeps a held statement with the reason (and takes no
+    number); issued or cancelled statements are returned unchanged.
 
     Locks: the statements' rows (FOR UPDATE, primary-key order, so a racing run waits
     and then finds them issued), then each series' counter.
@@ -110,9 +109,30 @@ def statements_issue(*, statement_ids: Sequence[int]) -> list[Statement]:
                 due.append((statement, profile))
         if held:
             rows_update_each(held, ["status", "held_reason"])
-        if due:
-            _issue_due(due, sections, adjustments)
+        while due:
+            try:
+                # a savepoint: a note failing its checks gives every number back
+                with transaction.atomic():
+                    _issue_due(due, sections, adjustments)
+                break
+            except _DocumentsFailed as failed:
+                for statement in failed.reasons:
+                    statement.status = Statement.Status.HELD
+                rows_update_each(list(failed.reasons), ["status", "held_reason"])
+                due = [pair for pair in due if pair[0] not in failed.reasons]
         return statements
+
+
+INVALID_REASON: Final = "Die E-Rechnung besteht die Prüfung nach EN 16931 nicht: "
+
+
+class _DocumentsFailed(Exception):
+    """Some notes' XML failed the XSD or the Schematron; `reasons` holds them, each
+    statement with its `held_reason` set."""
+
+    def __init__(self, reasons: dict[Statement, str]) -> None:
+        super().__init__(f"{len(reasons)} documents failed")
+        self.reasons = reasons
 
 
 ISSUED_FIELDS: Final = [
@@ -153,12 +173,49 @@ def _vat_specs(
     return [spec for spec in specs if spec is not None]
 
 
+def _document_data(
+    statement: Statement,
+    profile: PartnerTaxProfile,
+    sections: list[StatementSection],
+    adjustments: list[Adjustment],
+    entity_terms: PayoutTerms,
+    *,
+    number: str,
+    issue_date: date,
+) -> tuple[DocumentTotals, dict[str, Any]]:
+    """A note's totals and the frozen data its documents print."""
+    platform_lines, adjustment_lines, data_lines = statement_lines(statement, sections, adjustments)
+    totals = document_totals(
+        lines=platform_lines,
+        adjustments=adjustment_lines,
+        status=VatStatus(profile.vat_status),
+        currency=statement.currency,
+    )
+    outlook = payout_outlook(
+        profile=profile,
+        carried_forward_minor=entity_terms.carried_forward_minor.get(statement.partner_id, 0),
+        amount_minor=totals.gross.minor,
+        threshold_minor=entity_terms.threshold_minor,
+    )
+    data = statement_data(
+        statement=statement,
+        profile=profile,
+        totals=totals,
+        lines=data_lines,
+        number=number,
+        issue_date=issue_date,
+        payout=outlook.as_data(),
+    )
+    return totals, data
+
+
 def _issue_due(
     due: list[tuple[Statement, PartnerTaxProfile]],
     sections: dict[int, list[StatementSection]],
     adjustments: dict[int, list[Adjustment]],
 ) -> None:
-    """Caller holds the transaction and the statements' row locks."""
+    """Caller holds the transaction (a savepoint of its own) and the statements' row
+    locks. Raises `_DocumentsFailed`, before writing anything, when a note's XML fails."""
     issue_date = today()
     now = clock.now()
     per_series: dict[int, int] = defaultdict(int)
@@ -180,36 +237,26 @@ def _issue_due(
         for entity_id in sorted(per_series)
     }
     vat_specs: list[TransferSpec] = []
+    failed: dict[Statement, str] = {}
     for statement, profile in due:
         seq = firsts[statement.legal_entity_id]
         firsts[statement.legal_entity_id] += 1
         number = number_text(year=issue_date.year, seq=seq)
-        platform_lines, adjustment_lines, data_lines = statement_lines(
-            statement, sections[statement.pk], adjustments[statement.pk]
-        )
-        totals = document_totals(
-            lines=platform_lines,
-            adjustments=adjustment_lines,
-            status=VatStatus(profile.vat_status),
-            currency=statement.currency,
-        )
-        entity_terms = terms[statement.legal_entity_id]
-        outlook = payout_outlook(
-            profile=profile,
-            carried_forward_minor=entity_terms.carried_forward_minor.get(statement.partner_id, 0),
-            amount_minor=totals.gross.minor,
-            threshold_minor=entity_terms.threshold_minor,
-        )
-        data = statement_data(
-            statement=statement,
-            profile=profile,
-            totals=totals,
-            lines=data_lines,
+        totals, data = _document_data(
+            statement,
+            profile,
+            sections[statement.pk],
+            adjustments[statement.pk],
+            terms[statement.legal_entity_id],
             number=number,
             issue_date=issue_date,
-            payout=outlook.as_data(),
         )
-        xml = statement_xml_checked(data)
+        xml = cii_xml(data)
+        problems = document_problems(xml)
+        if problems:
+            statement.held_reason = (INVALID_REASON + " | ".join(problems))[:300]
+            failed[statement] = statement.held_reason
+            continue
         vat_specs += _vat_specs(statement, profile, totals)
         statement.status = Statement.Status.ISSUED
         statement.held_reason = ""
@@ -227,6 +274,8 @@ def _issue_due(
         statement.xml_sha256 = hashlib.sha256(xml).hexdigest()
         statement.xrechnung = cii_xml(data, flavour="xrechnung")
         statement.xrechnung_sha256 = hashlib.sha256(statement.xrechnung).hexdigest()
+    if failed:
+        raise _DocumentsFailed(failed)
     rows_update_each([statement for statement, _p in due], ISSUED_FIELDS)
     if vat_specs:
         ledger.transfers_post_linked(transfers=vat_specs)

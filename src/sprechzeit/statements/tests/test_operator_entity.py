@@ -103,3 +103,36 @@ def test_every_document_names_register_and_managing_directors(
         registered = buyer.findtext(f"{{{RAM}}}SpecifiedLegalOrganization/{{{RAM}}}ID")
         assert registered == "Amtsgericht Berlin-Charlottenburg HRB 123456 B"
     assert_ledger_sound()
+
+
+def test_note_failing_the_schematron_is_held_with_the_reason() -> None:
+    """The operator entity's name is empty: the XSD accepts the empty BT-44, the
+    EN 16931 Schematron (BR-07) does not, so the note is held, takes no number and
+    books nothing."""
+    s = busy_scene()
+    entity = s.platform.legal_entity
+    name = entity.name
+    entity.name = ""
+    entity.save()
+    tax_profile(s.partner, VatStatus.REGULAR)
+    settled(s, seconds=600, when=at(2026, 10, 5))
+    with clock.frozen_at(at(2026, 11, 2)):
+        run = services.statements_close(period="2026-10")
+    statement = Statement.objects.get(partner=s.partner)
+    assert (run.issued, run.held) == (0, 1)
+    assert statement.status == Statement.Status.HELD
+    assert statement.held_reason.startswith("Die E-Rechnung besteht die Prüfung nach EN 16931")
+    assert "BR-07" in statement.held_reason
+    assert statement.number is None
+    assert statement.xml is None
+    assert not Transfer.objects.filter(purpose__startswith="credit_note_vat").exists()
+    assert_ledger_sound()
+    # fixed: released with the series' first number (the failed run took none)
+    entity.name = name
+    entity.save()
+    with clock.frozen_at(at(2026, 11, 3)):
+        (issued,) = services.statements_release_held()
+    assert issued.status == Statement.Status.ISSUED
+    assert issued.held_reason == ""
+    assert issued.number_seq == 1
+    assert_ledger_sound()
