@@ -30,39 +30,10 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from stdnum.eu import vat as eu_vat
 
+from sprechzeit.core.countries import EU_MEMBER_STATES
+
 HOME: Final = "DE"
-# The EU member states (ISO 3166-1 alpha-2; Greece is "GR" here, "EL" in VAT IDs).
-EU: Final = frozenset(
-    [
-        "AT",
-        "BE",
-        "BG",
-        "CY",
-        "CZ",
-        "DE",
-        "DK",
-        "EE",
-        "ES",
-        "FI",
-        "FR",
-        "GR",
-        "HR",
-        "HU",
-        "IE",
-        "IT",
-        "LT",
-        "LU",
-        "LV",
-        "MT",
-        "NL",
-        "PL",
-        "PT",
-        "RO",
-        "SE",
-        "SI",
-        "SK",
-    ]
-)
+EU: Final = EU_MEMBER_STATES
 
 
 class ClientVatCase(models.TextChoices):

@@ -18,39 +18,9 @@ from typing import Final
 from babel import Locale
 from django.utils.translation import gettext as _
 
+from sprechzeit.core.countries import EU_MEMBER_STATES
 from sprechzeit.statements.vat import VatStatus
 
-EU_MEMBER_STATES: Final = frozenset(
-    [
-        "AT",
-        "BE",
-        "BG",
-        "CY",
-        "CZ",
-        "DE",
-        "DK",
-        "EE",
-        "ES",
-        "FI",
-        "FR",
-        "GR",
-        "HR",
-        "HU",
-        "IE",
-        "IT",
-        "LT",
-        "LU",
-        "LV",
-        "MT",
-        "NL",
-        "PL",
-        "PT",
-        "RO",
-        "SE",
-        "SI",
-        "SK",
-    ]
-)
 # Greece's VAT IDs start with EL; Northern Ireland trades goods as XI (not used here).
 VAT_PREFIX: Final = {"GR": "EL"}
 EU_VAT_PREFIXES: Final = frozenset(VAT_PREFIX.get(code, code) for code in EU_MEMBER_STATES)

@@ -16,6 +16,7 @@ from stdnum.exceptions import ValidationError as StdnumError
 
 from sprechzeit.accounts.models import Partner
 from sprechzeit.core import clock
+from sprechzeit.core.countries import EU_MEMBER_STATES
 from sprechzeit.statements import errors
 from sprechzeit.statements.models import PartnerTaxProfile
 from sprechzeit.statements.services.bank_account import (
@@ -23,7 +24,7 @@ from sprechzeit.statements.services.bank_account import (
     iban_problem,
     tax_profile_change_record,
 )
-from sprechzeit.statements.tax_status import EU_MEMBER_STATES, EU_VAT_PREFIXES, status_problems
+from sprechzeit.statements.tax_status import EU_VAT_PREFIXES, status_problems
 from sprechzeit.statements.vat import VatStatus
 
 
