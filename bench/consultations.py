@@ -50,6 +50,7 @@ from sprechzeit.consultations.protocol import RoomCommand
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "consultations.json"
+BENCH_HOST = "127.0.0.1"
 RATE_MINOR = 200
 _HEARTBEAT: RoomCommand = {"type": "heartbeat"}
 # The browser's heartbeat frame (`consultations.protocol`), encoded once.
@@ -119,7 +120,7 @@ def setup(n: int, rung: int, paid_seconds: int) -> list[tuple[Any, str]]:
     from sprechzeit.consultations.tariff import Tariff, tariff_max_seconds, tariff_rate  # noqa: PLC0415
     from sprechzeit.core.money import Money  # noqa: PLC0415
     from sprechzeit.ledger.models import AccountPurpose  # noqa: PLC0415
-    from sprechzeit.platforms.models import LegalEntity, Platform  # noqa: PLC0415
+    from sprechzeit.platforms.models import LegalEntity, Platform, PlatformDomain  # noqa: PLC0415
     from sprechzeit.wallets import services as wallets  # noqa: PLC0415
 
     tariff = Tariff(rate_minor=RATE_MINOR)
@@ -134,6 +135,10 @@ def setup(n: int, rung: int, paid_seconds: int) -> list[tuple[Any, str]]:
         contact_email="b@example.com",
         legal_entity=entity,
     )
+    # The sockets come in on 127.0.0.1: this rung's platform's own host (accounts.access
+    # counts clients only on their platform's host; the server's NETWORK_HOSTS leave it out).
+    PlatformDomain.objects.filter(host=BENCH_HOST).delete()
+    PlatformDomain.objects.create(platform=platform, host=BENCH_HOST, is_primary=True)
     from sprechzeit.consultations.models import PlatformTariffPolicy  # noqa: PLC0415
 
     PlatformTariffPolicy.objects.create(platform=platform, request_timeout_seconds=3600)
@@ -165,7 +170,7 @@ def setup(n: int, rung: int, paid_seconds: int) -> list[tuple[Any, str]]:
             session[BACKEND_SESSION_KEY] = backend
             session[HASH_SESSION_KEY] = user.get_session_auth_hash()
             # As a login would: partner sessions count only on their login's host.
-            session[SESSION_HOST_KEY] = "127.0.0.1"
+            session[SESSION_HOST_KEY] = BENCH_HOST
             session.create()
             cookies.append(f"{settings.SESSION_COOKIE_NAME}={session.session_key}")
         scenes.append(((client, listing), "\t".join(cookies)))
@@ -410,6 +415,7 @@ def main() -> None:
         "REDIS_URL": redis_url,
         "SPRECHZEIT_MODE": "test",
         "DB_CONN_MAX_AGE": "60",
+        "NETWORK_HOSTS": "testserver",  # 127.0.0.1 is the bench platform's host
     }
     os.environ.update({"DATABASE_URL": url, "REDIS_URL": redis_url, "SPRECHZEIT_MODE": "test"})
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sprechzeit.config.settings")
