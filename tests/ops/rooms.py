@@ -10,6 +10,8 @@ import asyncio
 import json
 import ssl
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,8 @@ from sprechzeit.consultations.services import consultation_accept, consultation_
 from sprechzeit.consultations.tests.factories import Scene, scene
 from sprechzeit.platforms.models import PlatformDomain
 from sprechzeit.platforms.tests.factories import platform_create
+from tests.ops.cluster import Cluster
+from tests.ops.redis_server import RedisServer, redis_server
 
 # As the room script (room.js): heartbeat interval, and the wait before a new connection.
 HEARTBEAT_SECONDS = 10.0
@@ -34,6 +38,24 @@ RECONNECT_SECONDS = 2.0
 # The nodes' environment for rooms through nginx: https://localhost is a platform's host
 # (its `PlatformDomain`), not one of the network's (clients count only on their platform's).
 ROOM_ENVIRONMENT = {"NETWORK_HOSTS": "127.0.0.1"}
+
+
+@contextmanager
+def room_cluster(folder: Path, *, database_url: str) -> Iterator[tuple[Cluster, RedisServer]]:
+    """Two nodes behind nginx for rooms, on a Redis of the test's own (a test may stop it)."""
+    with (
+        redis_server(folder / "redis") as redis,
+        Cluster.start(
+            folder,
+            database_url=database_url,
+            nodes=2,
+            redis_url=redis.url,
+            extra_environment=ROOM_ENVIRONMENT,
+        ) as cluster,
+    ):
+        yield cluster, redis
+
+
 # In production the session cookie is host-only with the __Host- prefix.
 COOKIE_NAME = "__Host-sessionid"
 

@@ -17,15 +17,14 @@ import pytest
 
 from sprechzeit.consultations.models import Consultation
 from sprechzeit.ledger.tests.helpers import assert_ledger_sound
-from tests.ops.cluster import Cluster, wait_until
-from tests.ops.redis_server import redis_server
+from tests.ops.cluster import wait_until
 from tests.ops.rooms import (
     HEARTBEAT_SECONDS,
     RECONNECT_SECONDS,
-    ROOM_ENVIRONMENT,
     RoomSocket,
     live_consultation,
     node_connections,
+    room_cluster,
 )
 from tests.ops.test_cluster import database_url_of_test
 
@@ -42,16 +41,7 @@ def settled(consultation: Consultation) -> Consultation:
 
 
 def test_a_killed_node_costs_the_client_a_reconnect_not_the_outage(tmp_path: Path) -> None:
-    with (
-        redis_server(tmp_path / "redis") as redis,
-        Cluster.start(
-            tmp_path,
-            database_url=database_url_of_test(),
-            nodes=2,
-            redis_url=redis.url,
-            extra_environment=ROOM_ENVIRONMENT,
-        ) as cluster,
-    ):
+    with room_cluster(tmp_path, database_url=database_url_of_test()) as (cluster, _redis):
         live = live_consultation(secret_key=cluster.environment["SECRET_KEY"])
         consultation = live.consultation
         assert consultation.started_at is not None

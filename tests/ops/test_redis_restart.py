@@ -16,9 +16,13 @@ import pytest
 from sprechzeit.consultations.models import Consultation
 from sprechzeit.consultations.tests.factories import wallet_available
 from sprechzeit.ledger.tests.helpers import assert_ledger_sound
-from tests.ops.cluster import Cluster, wait_until
-from tests.ops.redis_server import redis_server
-from tests.ops.rooms import BALANCE_MINOR, ROOM_ENVIRONMENT, RoomSocket, live_consultation
+from tests.ops.cluster import wait_until
+from tests.ops.rooms import (
+    BALANCE_MINOR,
+    RoomSocket,
+    live_consultation,
+    room_cluster,
+)
 from tests.ops.test_cluster import database_url_of_test
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -27,16 +31,7 @@ DOWN_SECONDS = 3.0
 
 
 def test_a_redis_restart_mid_consultation_recovers_and_books_once(tmp_path: Path) -> None:
-    with (
-        redis_server(tmp_path / "redis") as redis,
-        Cluster.start(
-            tmp_path,
-            database_url=database_url_of_test(),
-            nodes=2,
-            redis_url=redis.url,
-            extra_environment=ROOM_ENVIRONMENT,
-        ) as cluster,
-    ):
+    with room_cluster(tmp_path, database_url=database_url_of_test()) as (cluster, redis):
         live = live_consultation(secret_key=cluster.environment["SECRET_KEY"])
         consultation = live.consultation
         assert consultation.started_at is not None
