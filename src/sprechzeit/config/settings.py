@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "sprechzeit.ledger",
     "sprechzeit.wallets",
     "sprechzeit.payments",
+    "sprechzeit.collections",
     "sprechzeit.consultations",
     "sprechzeit.statements",
     "sprechzeit.payouts",
