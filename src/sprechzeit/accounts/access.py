@@ -142,6 +142,9 @@ URL_RULES: Final[dict[str, Rule]] = {
     "payments:self_exclude": clients("Self-exclusion"),
     "payments:refund_request": clients("Request a refund"),
     "payments:sandbox_checkout": clients("Sandbox checkout of a payment", owned=True),
+    # --- risk (collections): the client's debt page
+    "site:debt": clients("Debt after a chargeback: dunning, instalments, pay"),
+    "site:debt_plan": clients("Accept or decline an offered instalment plan"),
     "consultations:start": clients("Request a consultation"),
     "consultations:rate": clients("Rate a consultation", owned=True),
     "consultations:records": clients("Consultation history"),

@@ -83,6 +83,7 @@ ROLE_PERMISSIONS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
         ("wallets", "view_walletstate"),
         ("wallets", "change_walletstate"),  # unblock, write off a receivable
         ("wallets", "view_welcomecreditgrant"),
+        *_view("collections", "dunningplan", "risksettings", "writeoff"),
     ),
     ACCOUNTING: (
         *_view("platforms", "platform", "legalentity"),
@@ -117,6 +118,7 @@ ROLE_PERMISSIONS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
         DOWNLOAD_STATEMENT,
         *_view("payouts", "payoutrun", "payout", "bankline", "payoutpolicy"),
         DOWNLOAD_SEPA,
+        *_view("collections", "writeoff"),  # the write-offs of dunning, for the books
     ),
     ADMIN: (
         *_edit("platforms", "platform", "platformdomain", "legalentity"),
@@ -132,6 +134,7 @@ ROLE_PERMISSIONS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
         *_edit("payments", "providerconfig", "channelpolicy"),
         *_edit("wallets", "walletsettings"),
         *_edit("payouts", "payoutpolicy"),
+        *_edit("collections", "dunningplan", "risksettings"),
         # Legal texts: "add" issues a new version; nobody changes or deletes one.
         ("legal", "add_legaldocument"),
         *_view("legal", "legaldocument", "consent"),

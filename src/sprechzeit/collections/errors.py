@@ -44,7 +44,9 @@ class RefundDecided(CollectionsError):
 
 class RefundAmountInvalid(CollectionsError):
     code = "refund_amount_invalid"
-    default_message = _("Der Betrag muss größer als null sein und darf den beantragten nicht übersteigen.")
+    default_message = _(
+        "Der Betrag muss größer als null sein und darf den beantragten nicht übersteigen."
+    )
 
 
 class FourEyesRequired(CollectionsError):
@@ -91,7 +93,9 @@ class InstalmentPlanInvalid(CollectionsError):
 class InstalmentPlanExists(CollectionsError):
     code = "instalment_plan_exists"
     http_status = 409
-    default_message = _("Für diesen Mahnfall gibt es schon einen laufenden oder angebotenen Ratenplan.")
+    default_message = _(
+        "Für diesen Mahnfall gibt es schon einen laufenden oder angebotenen Ratenplan."
+    )
 
 
 class NothingOwed(CollectionsError):

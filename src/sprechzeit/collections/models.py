@@ -42,8 +42,12 @@ class RiskSettings(models.Model):
         default=10000,
         help_text=_("Erstattungen über diesem Betrag gibt eine zweite Person frei."),
     )
-    dispute_sla_hours = models.PositiveIntegerField(_("Frist für Rückbuchungen (Stunden)"), default=72)
-    refund_sla_hours = models.PositiveIntegerField(_("Frist für Erstattungen (Stunden)"), default=48)
+    dispute_sla_hours = models.PositiveIntegerField(
+        _("Frist für Rückbuchungen (Stunden)"), default=72
+    )
+    refund_sla_hours = models.PositiveIntegerField(
+        _("Frist für Erstattungen (Stunden)"), default=48
+    )
 
     class Meta:
         verbose_name = _("Risiko-Einstellungen")
@@ -119,20 +123,14 @@ class DunningPlan(models.Model):
     """Per platform: reminder mails at these days after the case opened, then the
     write-off. Checked before every run (`services.dunning.plan_problems`)."""
 
-    platform = models.OneToOneField(
-        Platform, on_delete=models.CASCADE, related_name="dunning_plan"
-    )
+    platform = models.OneToOneField(Platform, on_delete=models.CASCADE, related_name="dunning_plan")
     reminder_days = models.JSONField(
         _("Zahlungserinnerungen nach Tagen"),
         default=default_reminder_days,
         help_text=_("Aufsteigende Tage nach Eröffnung, z. B. [7, 14, 28]."),
     )
-    write_off_after_days = models.PositiveIntegerField(
-        _("Abschreibung nach Tagen"), default=60
-    )
-    instalment_grace_days = models.PositiveIntegerField(
-        _("Nachfrist für Raten (Tage)"), default=3
-    )
+    write_off_after_days = models.PositiveIntegerField(_("Abschreibung nach Tagen"), default=60)
+    instalment_grace_days = models.PositiveIntegerField(_("Nachfrist für Raten (Tage)"), default=3)
     enabled = models.BooleanField(_("aktiv"), default=True)
 
     class Meta:

@@ -133,9 +133,7 @@ def debt_of(client_account: ClientAccount) -> Debt | None:
         return None
     case = case_of(client_account)
     plan = (
-        InstalmentPlan.objects.filter(
-            case=case, status__in=[PlanStatus.OFFERED, PlanStatus.ACTIVE]
-        )
+        InstalmentPlan.objects.filter(case=case, status__in=[PlanStatus.OFFERED, PlanStatus.ACTIVE])
         .prefetch_related("instalments")
         .first()
         if case is not None
@@ -147,3 +145,8 @@ def debt_of(client_account: ClientAccount) -> Debt | None:
         if upcoming is not None:
             pay_now = upcoming[1]
     return Debt(owed=owed, case=case, plan=plan, pay_now=pay_now)
+
+
+def disputes_of(client_account: ClientAccount) -> QuerySet[Dispute]:
+    """The client's chargebacks, newest first."""
+    return Dispute.objects.filter(payment__client_account=client_account).order_by("-opened_at")

@@ -23,8 +23,10 @@ def bank_entry_assign(
     *, actor: User, entry: BankEntry, customer_number: str, ip: str | None = None
 ) -> BankEntry:
     """Credit an incoming line waiting for review to the client with this number."""
-    locked = BankEntry.objects.select_for_update().select_related("provider_config__platform").get(
-        pk=entry.pk
+    locked = (
+        BankEntry.objects.select_for_update()
+        .select_related("provider_config__platform")
+        .get(pk=entry.pk)
     )
     if locked.status != BankEntryStatus.REVIEW:
         raise errors.EntryNotOpen()
@@ -52,8 +54,10 @@ def bank_entry_ignore(
     """Set a line aside as not ours to book (a reason is required)."""
     if not reason.strip():
         raise errors.ReasonRequired()
-    locked = BankEntry.objects.select_for_update().select_related("provider_config__platform").get(
-        pk=entry.pk
+    locked = (
+        BankEntry.objects.select_for_update()
+        .select_related("provider_config__platform")
+        .get(pk=entry.pk)
     )
     if locked.status != BankEntryStatus.REVIEW:
         raise errors.EntryNotOpen()

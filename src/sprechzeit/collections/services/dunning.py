@@ -14,6 +14,7 @@ Reminder mails go through `notifications.mail_send` in the platform's brand, onc
 
 from __future__ import annotations
 
+import itertools
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -54,11 +55,13 @@ def plan_problems(plan: DunningPlan) -> list[str]:
     """What makes `plan` impossible to follow (empty: it is sound)."""
     days = plan.reminder_days
     problems = []
-    if not isinstance(days, list) or not days or not all(
-        isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in days
+    if (
+        not isinstance(days, list)
+        or not days
+        or not all(isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in days)
     ):
         problems.append("reminder_days must be a non-empty list of positive whole days")
-    elif any(b <= a for a, b in zip(days, days[1:], strict=False)):
+    elif any(b <= a for a, b in itertools.pairwise(days)):
         problems.append("reminder_days must rise strictly")
     elif plan.write_off_after_days <= days[-1]:
         problems.append("write_off_after_days must come after the last reminder")
@@ -135,7 +138,7 @@ def reminder_send(case: DunningCase, *, step: int, steps: int, now: datetime) ->
             "last": step == steps,
             "entity": entity,
             "customer_number": account.customer_number,
-            "pay_url": platform_link(platform, reverse("payments:wallet") + "#schulden"),
+            "pay_url": platform_link(platform, reverse("site:debt")),
         },
         key=key,
     )
@@ -172,9 +175,9 @@ def cases_open_for_receivables(*, now: datetime) -> int:
     opened = 0
     owing = wallet_selectors.clients_with_receivable()
     active = set(
-        DunningCase.objects.filter(
-            client_account_id__in=owing, status__in=ACTIVE_CASE
-        ).values_list("client_account_id", flat=True)
+        DunningCase.objects.filter(client_account_id__in=owing, status__in=ACTIVE_CASE).values_list(
+            "client_account_id", flat=True
+        )
     )
     disputed = set(
         Dispute.objects.filter(

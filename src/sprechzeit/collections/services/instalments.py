@@ -191,9 +191,11 @@ def plan_refresh(
         plan.closed_at = now
         plan.save(update_fields=["status", "closed_at"])
         return "completed"
-    grace = DunningPlan.objects.filter(platform=case.platform).values_list(
-        "instalment_grace_days", flat=True
-    ).first()
+    grace = (
+        DunningPlan.objects.filter(platform=case.platform)
+        .values_list("instalment_grace_days", flat=True)
+        .first()
+    )
     today = timezone.localdate(now)
     if restart and unpaid[0].due_on + timedelta(days=grace or 0) < today:
         plan.status = PlanStatus.BROKEN

@@ -110,7 +110,11 @@ def refund_decide_approve(
                 "approved_minor": wanted.minor,
                 "first_approval_by": second.approved_by.email if second is not None else None,
                 "refunds": [
-                    {"payment": str(r.payment_id), "channel": r.payment.channel, "minor": r.amount_minor}
+                    {
+                        "payment": str(r.payment_id),
+                        "channel": r.payment.channel,
+                        "minor": r.amount_minor,
+                    }
                     for r in made
                 ],
             },
