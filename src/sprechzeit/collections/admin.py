@@ -17,7 +17,13 @@ from sprechzeit.core.admin import ReadOnlyAdmin
 class DunningPlanForm(forms.ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = DunningPlan
-        fields = ("platform", "reminder_days", "write_off_after_days", "instalment_grace_days", "enabled")
+        fields = (
+            "platform",
+            "reminder_days",
+            "write_off_after_days",
+            "instalment_grace_days",
+            "enabled",
+        )
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -12,9 +12,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-
 from sprechzeit.audit.selectors import history_for
 from sprechzeit.backoffice.http import console_view, staff_ip
+
 from sprechzeit.backoffice.risk.common import actor, owner_of, post_only, queue_rows
 from sprechzeit.collections import selectors
 from sprechzeit.collections.errors import InstalmentPlanInvalid
@@ -93,7 +93,11 @@ def case_instalments(request: HttpRequest, case_id: int) -> HttpResponse:
     )
     messages.success(
         request,
-        (_("Ratenplan angeboten: %(count)s Raten über %(total)s.") if offer else _("Ratenplan vereinbart: %(count)s Raten über %(total)s."))
+        (
+            _("Ratenplan angeboten: %(count)s Raten über %(total)s.")
+            if offer
+            else _("Ratenplan vereinbart: %(count)s Raten über %(total)s.")
+        )
         % {
             "count": plan.count,
             "total": money_text(Money(int(plan.total_minor), plan.case.currency), get_language()),

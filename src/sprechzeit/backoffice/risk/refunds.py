@@ -10,9 +10,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-
 from sprechzeit.audit.selectors import history_for
 from sprechzeit.backoffice.http import console_view, staff_ip
+
 from sprechzeit.backoffice.risk.common import actor, owner_of, post_only, queue_rows
 from sprechzeit.collections import selectors
 from sprechzeit.collections.models import RefundApproval
@@ -31,7 +31,9 @@ def refunds_queue(request: HttpRequest) -> HttpResponse:
     rows = []
     for item in items:
         settings = refunds.risk_settings(platform=item.client_account.platform)
-        [row] = queue_rows([item], opened="created_at", sla=timedelta(hours=settings.refund_sla_hours))
+        [row] = queue_rows(
+            [item], opened="created_at", sla=timedelta(hours=settings.refund_sla_hours)
+        )
         rows.append(
             (
                 row,
@@ -57,7 +59,9 @@ def refund_detail(request: HttpRequest, request_id: int) -> HttpResponse:
     requested = Money(int(item.amount_minor), item.currency)
     refundable = refundable_now(account)
     first = RefundApproval.objects.filter(request=item).select_related("approved_by").first()
-    proposal = Money(int(first.amount_minor), item.currency) if first else min(requested, refundable)
+    proposal = (
+        Money(int(first.amount_minor), item.currency) if first else min(requested, refundable)
+    )
     settings = refunds.risk_settings(platform=account.platform)
     return render(
         request,
@@ -107,7 +111,9 @@ def refund_approve(request: HttpRequest, request_id: int) -> HttpResponse:
     if decision.awaiting_second is not None:
         messages.info(
             request,
-            _("Erste Freigabe gespeichert. Eine zweite Person mit der Rolle Risiko muss bestätigen."),
+            _(
+                "Erste Freigabe gespeichert. Eine zweite Person mit der Rolle Risiko muss bestätigen."
+            ),
         )
     else:
         total = sum(int(r.amount_minor) for r in decision.refunds)

@@ -11,8 +11,8 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-
 from sprechzeit.backoffice.http import console_view, staff_ip
+
 from sprechzeit.backoffice.risk.common import actor, post_only, queue_rows
 from sprechzeit.collections import selectors
 from sprechzeit.collections.services import bank
@@ -71,9 +71,9 @@ def entry_ignore(request: HttpRequest, entry_id: int) -> HttpResponse:
 @post_only("backoffice:risk_unmatched")
 @back_on_domain_error("backoffice:risk_unmatched")
 def inbox_retry(request: HttpRequest, entry_id: int) -> HttpResponse:
-    entry = get_object_or_404(InboxEntry.objects.select_related("provider_config__platform"), pk=entry_id)
-    done = bank.inbox_entry_retry(actor=actor(request), entry=entry, ip=staff_ip(request))
-    messages.info(
-        request, _("Neu verarbeitet: %(status)s") % {"status": done.get_status_display()}
+    entry = get_object_or_404(
+        InboxEntry.objects.select_related("provider_config__platform"), pk=entry_id
     )
+    done = bank.inbox_entry_retry(actor=actor(request), entry=entry, ip=staff_ip(request))
+    messages.info(request, _("Neu verarbeitet: %(status)s") % {"status": done.get_status_display()})
     return redirect("backoffice:risk_unmatched")

@@ -1,0 +1,131 @@
+"""Demo data for the console's risk queues, through the real services on a simulated
+clock (a few days back, so ages, SLA colours and reminders show): on the coaching
+platform two open chargebacks (one of them after spending: the client owes money),
+two refund requests (one small, one above the four-eyes amount), a client in dunning
+who had two reminders, and a client paying an agreed instalment plan of 3 (one paid).
+Called once from the demo history (`demo.history`), without mail."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+
+from sprechzeit.accounts.models import ClientAccount, Listing, User
+from sprechzeit.accounts.services import client_register
+from sprechzeit.collections.services.disputes import dispute_outcome
+from sprechzeit.collections.services.dunning import dunning_run
+from sprechzeit.collections.services.instalments import instalment_plan_create
+from sprechzeit.consultations import services as consultations
+from sprechzeit.consultations.errors import ConsultationError
+from sprechzeit.consultations.models import PartnerPresence
+from sprechzeit.core import clock
+from sprechzeit.core.money import Money
+from sprechzeit.payments.models import Channel, ChannelPolicy, Dispute, DisputeStatus, Payment
+from sprechzeit.payments.services.refunds import refund_request_create
+from sprechzeit.payments.services.sandbox import sandbox_deliver, sandbox_top_up
+from sprechzeit.platforms.models import Platform
+from sprechzeit.wallets.services import wallet_open
+
+RISK_STAFF = "risiko@demo.sprechzeit.de"
+
+
+def _client(platform: Platform, name: str, first_name: str) -> ClientAccount:
+    account = client_register(
+        platform=platform,
+        email=f"{name}@demo.sprechzeit.de",
+        password=None,
+        first_name=first_name,
+    )
+    wallet_open(client_account=account)
+    return account
+
+
+def _top_up(account: ClientAccount, policy: ChannelPolicy, minor: int) -> Payment:
+    return sandbox_top_up(
+        client_account=account, policy=policy, amount=Money(minor, account.platform.currency)
+    )
+
+
+def _consult(account: ClientAccount, listing: Listing, seconds: int) -> None:
+    """A chat consultation of `seconds` that the client pays from the balance."""
+    now = clock.now()
+    consultations.presence_set(partner=listing.partner, status=PartnerPresence.Status.ONLINE)
+    try:
+        consultation = consultations.consultation_request(client=account, listing=listing, now=now)
+        consultation = consultations.consultation_accept(
+            consultation=consultation, partner=listing.partner, now=now + timedelta(seconds=5)
+        )
+        consultations.consultation_end(
+            consultation=consultation, reason="client", now=now + timedelta(seconds=5 + seconds)
+        )
+    except ConsultationError:
+        pass
+    finally:
+        consultations.presence_set(partner=listing.partner, status=PartnerPresence.Status.OFFLINE)
+
+
+def _charged_back(
+    account: ClientAccount, policy: ChannelPolicy, listing: Listing, *, spend: int, key: str
+) -> Dispute:
+    payment = _top_up(account, policy, 2500)
+    if spend:
+        _consult(account, listing, spend)
+    sandbox_deliver(payment=payment, event_type="dispute.opened", dispute_id=f"demo-{key}")
+    return Dispute.objects.get(payment=payment, external_id=f"demo-{key}")
+
+
+def demo_backoffice_risk(*, now: datetime | None = None) -> None:
+    """Seed the risk queues on the coaching platform (once: skipped when done)."""
+    platform = Platform.objects.filter(slug="coaching").first()
+    staff = User.objects.filter(email=RISK_STAFF, platform__isnull=True).first()
+    if platform is None or staff is None:
+        return
+    if ClientAccount.objects.filter(platform=platform, user__email__startswith="risiko-").exists():
+        return
+    policy = ChannelPolicy.objects.get(platform=platform, channel=Channel.SANDBOX)
+    listing = Listing.objects.filter(platform=platform).order_by("pk").first()
+    if listing is None:
+        return
+    now = now or timezone.now()
+    with clock.frozen_at(now - timedelta(days=20)) as moment:
+        dunned = _client(platform, "risiko-mahnung", "Paul")
+        paying = _client(platform, "risiko-raten", "Rita")
+        lost = _charged_back(dunned, policy, listing, spend=1200, key="mahnung")
+        plan_dispute = _charged_back(paying, policy, listing, spend=900, key="raten")
+        dispute_outcome(actor=staff, dispute=lost, outcome=DisputeStatus.LOST, reason="Demo")
+        case = dispute_outcome(
+            actor=staff, dispute=plan_dispute, outcome=DisputeStatus.ACCEPTED, reason="Demo"
+        )
+        moment.tick(days=3)
+        if case is not None:
+            plan = instalment_plan_create(
+                actor=staff,
+                case=case,
+                count=3,
+                interval_days=14,
+                first_due_on=timezone.localdate(clock.now()) + timedelta(days=1),
+                reason="Demo: telefonisch vereinbart",
+            )
+            moment.tick(days=1)
+            first = plan.instalments.order_by("number").first()
+            if first is not None:  # the first instalment, paid on its day
+                _top_up(paying, policy, int(first.amount_minor))
+        moment.tick(days=4)
+        dunning_run()  # day 8: the first reminder
+        moment.tick(days=7)
+        dunning_run()  # day 15: the second
+    with clock.frozen_at(now - timedelta(days=2)):
+        _charged_back(
+            _client(platform, "risiko-offen", "Olga"), policy, listing, spend=1500, key="offen"
+        )
+        _charged_back(
+            _client(platform, "risiko-streit", "Sven"), policy, listing, spend=0, key="streit"
+        )
+    with clock.frozen_at(now - timedelta(days=1)):
+        small = _client(platform, "risiko-erstattung", "Emil")
+        _top_up(small, policy, 3000)
+        refund_request_create(client_account=small, amount=Money(1500, platform.currency))
+        large = _client(platform, "risiko-grosserstattung", "Greta")
+        _top_up(large, policy, 20000)
+        refund_request_create(client_account=large, amount=Money(18000, platform.currency))
