@@ -50,6 +50,10 @@ STAFF: Final[Actors] = frozenset(
     {Actor.SUPPORT, Actor.RISK, Actor.ACCOUNTING, Actor.ADMIN, Actor.SUPERUSER}
 )
 SUPERUSER: Final[Actors] = frozenset({Actor.SUPERUSER})
+# The risk area of the console: its queues; the unmatched-payments queue is reconciling
+# the bank account too (accounting).
+RISK_ONLY: Final[Actors] = frozenset({Actor.RISK})
+RISK_BOOKS: Final[Actors] = frozenset({Actor.RISK, Actor.ACCOUNTING})
 
 
 @dataclass(frozen=True)
@@ -145,6 +149,30 @@ URL_RULES: Final[dict[str, Rule]] = {
     # --- risk (collections): the client's debt page
     "site:debt": clients("Debt after a chargeback: dunning, instalments, pay"),
     "site:debt_plan": clients("Accept or decline an offered instalment plan"),
+    # --- risk (back office): disputes, refunds, unmatched payments, dunning
+    "backoffice:risk_disputes": back_office("Risk: disputes queue", RISK_ONLY),
+    "backoffice:risk_dispute": back_office("Risk: a dispute (evidence, notes, history)", RISK_ONLY),
+    "backoffice:risk_dispute_note": back_office("Risk: note on a dispute", RISK_ONLY),
+    "backoffice:risk_dispute_evidence": back_office("Risk: upload evidence", RISK_ONLY),
+    "backoffice:risk_dispute_outcome": back_office("Risk: decide a dispute", RISK_ONLY),
+    "backoffice:risk_evidence_file": back_office("Risk: download evidence", RISK_ONLY),
+    "backoffice:risk_refunds": back_office("Risk: refund requests queue", RISK_ONLY),
+    "backoffice:risk_refund": back_office("Risk: a refund request", RISK_ONLY),
+    "backoffice:risk_refund_approve": back_office("Risk: approve a refund (four eyes)", RISK_ONLY),
+    "backoffice:risk_refund_reject": back_office("Risk: reject a refund", RISK_ONLY),
+    "backoffice:risk_unmatched": back_office(
+        "Risk: unmatched payments and bank lines", RISK_BOOKS
+    ),
+    "backoffice:risk_entry_assign": back_office("Risk: assign a bank line", RISK_BOOKS),
+    "backoffice:risk_entry_ignore": back_office("Risk: set a bank line aside", RISK_BOOKS),
+    "backoffice:risk_inbox_retry": back_office(
+        "Risk: process a provider notification again", RISK_BOOKS
+    ),
+    "backoffice:risk_dunning": back_office("Risk: dunning cases", RISK_ONLY),
+    "backoffice:risk_case": back_office("Risk: a dunning case", RISK_ONLY),
+    "backoffice:risk_case_instalments": back_office("Risk: agree or offer instalments", RISK_ONLY),
+    "backoffice:risk_case_write_off": back_office("Risk: write a debt off", RISK_ONLY),
+    "backoffice:risk_claim": back_office("Risk: take or hand back a queue item", RISK_BOOKS),
     "consultations:start": clients("Request a consultation"),
     "consultations:rate": clients("Rate a consultation", owned=True),
     "consultations:records": clients("Consultation history"),
