@@ -160,9 +160,7 @@ URL_RULES: Final[dict[str, Rule]] = {
     "backoffice:risk_refund": back_office("Risk: a refund request", RISK_ONLY),
     "backoffice:risk_refund_approve": back_office("Risk: approve a refund (four eyes)", RISK_ONLY),
     "backoffice:risk_refund_reject": back_office("Risk: reject a refund", RISK_ONLY),
-    "backoffice:risk_unmatched": back_office(
-        "Risk: unmatched payments and bank lines", RISK_BOOKS
-    ),
+    "backoffice:risk_unmatched": back_office("Risk: unmatched payments and bank lines", RISK_BOOKS),
     "backoffice:risk_entry_assign": back_office("Risk: assign a bank line", RISK_BOOKS),
     "backoffice:risk_entry_ignore": back_office("Risk: set a bank line aside", RISK_BOOKS),
     "backoffice:risk_inbox_retry": back_office(

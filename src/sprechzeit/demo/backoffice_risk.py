@@ -12,7 +12,11 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from sprechzeit.accounts.models import ClientAccount, Listing, User
-from sprechzeit.accounts.services import client_register
+from sprechzeit.accounts.services import (
+    client_register,
+    email_verification_token,
+    user_verify_email,
+)
 from sprechzeit.collections.services.disputes import dispute_outcome
 from sprechzeit.collections.services.dunning import dunning_run
 from sprechzeit.collections.services.instalments import instalment_plan_create
@@ -129,3 +133,18 @@ def demo_backoffice_risk(*, now: datetime | None = None) -> None:
         large = _client(platform, "risiko-grosserstattung", "Greta")
         _top_up(large, policy, 20000)
         refund_request_create(client_account=large, amount=Money(18000, platform.currency))
+
+
+def demo_chargeback(*, email: str, password: str, spend_seconds: int = 600) -> int:
+    """A new coaching client (confirmed address, `password`) tops up 25 €, consults and
+    is charged back through the sandbox provider: the open dispute's id (the browser
+    suite's arriving chargeback)."""
+    platform = Platform.objects.get(slug="coaching")
+    policy = ChannelPolicy.objects.get(platform=platform, channel=Channel.SANDBOX)
+    listing = Listing.objects.filter(platform=platform).order_by("pk").first()
+    if listing is None:
+        raise LookupError("the demo has no listing on coaching")
+    account = client_register(platform=platform, email=email, password=password, first_name="Carla")
+    wallet_open(client_account=account)
+    user_verify_email(token=email_verification_token(user=account.user), platform=platform)
+    return _charged_back(account, policy, listing, spend=spend_seconds, key=email).pk

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from django.test import Client
 from pypdf import PdfWriter
-
 from sprechzeit.audit.models import AuditEntry
+
 from sprechzeit.collections.models import CaseStatus, DunningCase, PlanStatus
 from sprechzeit.collections.services.refunds import risk_settings
 from sprechzeit.collections.tests.factories import charged_back, eur, spend
@@ -45,11 +45,13 @@ def test_a_dispute_from_queue_to_lost_with_evidence_note_and_claim(staff_client:
     browser, user = staff_client("risk")
     page = browser.get("/backoffice/risiko/rueckbuchungen/", headers=NET).content.decode()
     assert f'data-dispute="{dispute.pk}"' in page
-    assert "30,00" in page and "data-sla=\"ok\"" in page
+    assert "30,00" in page and 'data-sla="ok"' in page
     base = f"/backoffice/risiko/rueckbuchungen/{dispute.pk}/"
     assert browser.get(base, headers=NET).status_code == 200
     before = _entries()
-    browser.post(f"/backoffice/risiko/zustaendig/dispute/{dispute.pk}/", {"owner": "me"}, headers=NET)
+    browser.post(
+        f"/backoffice/risiko/zustaendig/dispute/{dispute.pk}/", {"owner": "me"}, headers=NET
+    )
     assert _entries() == before + 1
     browser.post(f"{base}notiz/", {"text": "Nutzung belegt"}, headers=NET)
     response = browser.post(
@@ -181,13 +183,47 @@ def test_dunning_case_instalments_and_the_debt_page(staff_client: Any) -> None:
 
 
 def test_the_unmatched_queue_links_the_statement_upload(staff_client: Any) -> None:
-    browser, _user = staff_client("risk")
-    page = browser.get("/backoffice/risiko/ungeklaert/", headers=NET).content.decode()
-    assert "/admin/payments/bankstatement/upload/" in page
+    risk, _user = staff_client("risk")
+    page = risk.get("/backoffice/risiko/ungeklaert/", headers=NET).content.decode()
     assert "Keine ungeklärten Umsätze." in page
+    assert "/admin/payments/bankstatement/upload/" not in page  # not risk's to upload
+    books, _user = staff_client("accounting")
+    page = books.get("/backoffice/risiko/ungeklaert/", headers=NET).content.decode()
+    assert "/admin/payments/bankstatement/upload/" in page
 
 
 @pytest.mark.parametrize("role", ["support", "accounting"])
 def test_other_roles_do_not_see_the_risk_queues(staff_client: Any, role: str) -> None:
     browser, _user = staff_client(role)
     assert browser.get("/backoffice/risiko/rueckbuchungen/", headers=NET).status_code in (403, 404)
+
+
+def test_an_unmatched_bank_line_is_assigned_from_the_queue(staff_client: Any) -> None:
+    from pathlib import Path  # noqa: PLC0415
+
+    from sprechzeit.payments.models import BankEntry, BankEntryStatus, ProviderKind  # noqa: PLC0415
+    from sprechzeit.payments.services import bank  # noqa: PLC0415
+    from sprechzeit.payments.tests.factories import (  # noqa: PLC0415
+        platform_with_channels,
+        provider_config,
+    )
+
+    platform = platform_with_channels()
+    config = provider_config(platform, ProviderKind.BANK_TRANSFER)
+    anna = client(platform)
+    data = Path(__file__).resolve().parents[2] / "payments/tests/data/camt053_topups_returns.xml"
+    bank.statement_import(config=config, file_name="a.xml", content=data.read_bytes())
+    entry = BankEntry.objects.get(amount_minor=1000, status=BankEntryStatus.REVIEW)
+    browser, _user = staff_client("accounting")
+    page = browser.get("/backoffice/risiko/ungeklaert/", headers=NET).content.decode()
+    assert f'data-entry="{entry.pk}"' in page and "10,00" in page
+    browser.post(
+        f"/backoffice/risiko/ungeklaert/umsatz/{entry.pk}/zuordnen/",
+        {"customer_number": anna.customer_number},
+        headers=NET,
+    )
+    entry.refresh_from_db()
+    assert entry.status == BankEntryStatus.CREDITED
+    assert wallets.wallet_balance(client_account=anna).paid == eur(1000)
+    assert AuditEntry.objects.get().action == "bank_entry.assign"
+    assert_ledger_sound()
