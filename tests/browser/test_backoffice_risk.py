@@ -124,7 +124,8 @@ def test_risk_staff_walk_chargeback_dunning_instalments_and_a_partial_refund(
         )
     reminders = _reminders(demo_server)
     assert len(reminders) == 2
-    assert "Erinnerung 1 von 3" in reminders[0] and "Erinnerung 2 von 3" in reminders[1]
+    assert "Erinnerung 1 von 3" in reminders[0]
+    assert "Erinnerung 2 von 3" in reminders[1]
     _ledger_ok(demo_server)
 
     # An instalment plan of 3, agreed in the console.

@@ -1,11 +1,12 @@
-"""After a credit to a client (a debt payment, an instalment, a won dispute) the
-client's dunning case ticks off what is paid and closes when nothing is owed."""
+"""After a credit paid off (part of) a client's debt (a debt payment, an instalment, a
+won dispute) the client's dunning case ticks off what is paid and closes when nothing is
+owed (`wallets.signals.receivable_settled`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sprechzeit.wallets.signals import balance_credited
+from sprechzeit.wallets.signals import receivable_settled
 
 
 def _on_credit(*, client_account_id: int, **_kwargs: Any) -> None:
@@ -15,4 +16,4 @@ def _on_credit(*, client_account_id: int, **_kwargs: Any) -> None:
 
 
 def connect() -> None:
-    balance_credited.connect(_on_credit, dispatch_uid="collections.dunning_refresh")
+    receivable_settled.connect(_on_credit, dispatch_uid="collections.dunning_refresh")

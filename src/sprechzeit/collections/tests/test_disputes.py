@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from PIL import Image
+from PIL import Image, PngImagePlugin
 from pypdf import PdfWriter
 
 from sprechzeit.audit.models import AuditEntry
@@ -41,8 +41,11 @@ def _pdf(pages: int = 1, extra: bytes = b"") -> bytes:
 
 
 def _png() -> bytes:
+    """A PNG with a text chunk, which re-encoding drops."""
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", "secret-metadata")
     out = io.BytesIO()
-    Image.new("RGB", (40, 30), (200, 10, 10)).save(out, format="PNG")
+    Image.new("RGB", (40, 30), (200, 10, 10)).save(out, format="PNG", pnginfo=info)
     return out.getvalue()
 
 
@@ -123,7 +126,8 @@ def test_notes_and_evidence_are_kept_and_audited_once_each() -> None:
     )
     assert png.content_type == "image/png"
     assert png.file_name.endswith(".png")
-    assert bytes(png.content) != _png()  # re-encoded, not kept as sent
+    assert b"secret-metadata" in _png()
+    assert b"secret-metadata" not in bytes(png.content)  # re-encoded, not kept as sent
     actions = sorted(history_for(dispute).values_list("action", flat=True))
     assert actions == ["dispute.evidence", "dispute.evidence", "dispute.note"]
 

@@ -27,7 +27,7 @@ from sprechzeit.wallets.services.accounts import (
     wallet_check_currency,
     wallet_for,
 )
-from sprechzeit.wallets.signals import balance_credited_on_commit
+from sprechzeit.wallets.signals import balance_credited_on_commit, receivable_settled_on_commit
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +109,9 @@ def wallet_credit(
     if to_wallet:
         # The available balance rose: a live consultation may go on (after commit).
         balance_credited_on_commit(client_account_id=client_account.pk)
+    if to_receivable:
+        # A debt (partly) paid: dunning ticks off instalments, settles its case.
+        receivable_settled_on_commit(client_account_id=client_account.pk)
     return WalletCredit(
         to_receivable=to_receivable, to_wallet=to_wallet, replayed=False, unblocked=unblocked
     )
