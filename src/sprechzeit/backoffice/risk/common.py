@@ -12,6 +12,7 @@ from typing import Any
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from sprechzeit.audit.selectors import owners_of
 from sprechzeit.audit.services import queue_claim, target_key
@@ -105,5 +106,5 @@ def claim(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     owner = None if request.POST.get("owner") == "none" else me
     queue_claim(actor=me, target=item, owner=owner, ip=staff_ip(request))
     if kind in DETAIL_ARG:
-        return redirect(back, **{DETAIL_ARG[kind]: pk})
+        return redirect(reverse(back, kwargs={DETAIL_ARG[kind]: pk}))
     return redirect(back)

@@ -74,6 +74,7 @@ def test_lost_or_accepted_keeps_the_debit_and_the_client_enters_dunning(outcome:
     assert _partner_payables() == payables  # the partner's share is never touched
     [entry] = history_for(dispute)
     assert entry.action == "dispute.outcome"
+    assert entry.after is not None
     assert entry.after["status"] == outcome
     assert entry.after["dunning_case"] == case.pk
     assert AuditEntry.objects.count() == 1
@@ -99,7 +100,9 @@ def test_won_restores_the_debit_settles_the_receivable_and_unblocks() -> None:
     payment.refresh_from_db()
     assert payment.charged_back_minor == 0
     assert not DunningCase.objects.exists()
-    assert history_for(dispute).get().after["restored_minor"] == 3000
+    after = history_for(dispute).get().after
+    assert after is not None
+    assert after["restored_minor"] == 3000
     assert "abgewiesen" in payment_selectors.payment_rows(account)[0].status
     assert_ledger_sound()
 

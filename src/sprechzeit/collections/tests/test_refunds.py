@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from sprechzeit.accounts.models import ClientAccount
 from sprechzeit.audit.models import AuditEntry
 from sprechzeit.collections import errors
 from sprechzeit.collections.models import RefundApproval
@@ -26,7 +27,7 @@ from sprechzeit.wallets import services as wallets
 pytestmark = pytest.mark.django_db
 
 
-def _client_with(minor: int) -> object:
+def _client_with(minor: int) -> ClientAccount:
     platform, _config, policy = sandbox_setup()
     account = client(platform)
     sandbox_top_up(client_account=account, policy=policy, amount=eur(minor))
@@ -53,6 +54,8 @@ def test_a_request_above_what_is_left_is_refused_clearly_then_approved_in_part()
     request.refresh_from_db()
     assert request.status == RefundRequestStatus.APPROVED
     entry = AuditEntry.objects.get()
+    assert entry.after is not None
+    assert entry.before is not None
     assert (entry.action, entry.after["approved_minor"]) == ("refund.approve", 5)
     assert entry.before["requested_minor"] == 1000
     assert wallets.wallet_balance(client_account=account).paid == eur(0)
