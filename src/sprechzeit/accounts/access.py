@@ -149,28 +149,6 @@ URL_RULES: Final[dict[str, Rule]] = {
     # --- risk (collections): the client's debt page
     "site:debt": clients("Debt after a chargeback: dunning, instalments, pay"),
     "site:debt_plan": clients("Accept or decline an offered instalment plan"),
-    # --- risk (back office): disputes, refunds, unmatched payments, dunning
-    "backoffice:risk_disputes": back_office("Risk: disputes queue", RISK_ONLY),
-    "backoffice:risk_dispute": back_office("Risk: a dispute (evidence, notes, history)", RISK_ONLY),
-    "backoffice:risk_dispute_note": back_office("Risk: note on a dispute", RISK_ONLY),
-    "backoffice:risk_dispute_evidence": back_office("Risk: upload evidence", RISK_ONLY),
-    "backoffice:risk_dispute_outcome": back_office("Risk: decide a dispute", RISK_ONLY),
-    "backoffice:risk_evidence_file": back_office("Risk: download evidence", RISK_ONLY),
-    "backoffice:risk_refunds": back_office("Risk: refund requests queue", RISK_ONLY),
-    "backoffice:risk_refund": back_office("Risk: a refund request", RISK_ONLY),
-    "backoffice:risk_refund_approve": back_office("Risk: approve a refund (four eyes)", RISK_ONLY),
-    "backoffice:risk_refund_reject": back_office("Risk: reject a refund", RISK_ONLY),
-    "backoffice:risk_unmatched": back_office("Risk: unmatched payments and bank lines", RISK_BOOKS),
-    "backoffice:risk_entry_assign": back_office("Risk: assign a bank line", RISK_BOOKS),
-    "backoffice:risk_entry_ignore": back_office("Risk: set a bank line aside", RISK_BOOKS),
-    "backoffice:risk_inbox_retry": back_office(
-        "Risk: process a provider notification again", RISK_BOOKS
-    ),
-    "backoffice:risk_dunning": back_office("Risk: dunning cases", RISK_ONLY),
-    "backoffice:risk_case": back_office("Risk: a dunning case", RISK_ONLY),
-    "backoffice:risk_case_instalments": back_office("Risk: agree or offer instalments", RISK_ONLY),
-    "backoffice:risk_case_write_off": back_office("Risk: write a debt off", RISK_ONLY),
-    "backoffice:risk_claim": back_office("Risk: take or hand back a queue item", RISK_BOOKS),
     "consultations:start": clients("Request a consultation"),
     "consultations:rate": clients("Rate a consultation", owned=True),
     "consultations:records": clients("Consultation history"),
@@ -205,6 +183,38 @@ URL_RULES: Final[dict[str, Rule]] = {
         "Download a credit note (back office)", _holding(roles.DOWNLOAD_STATEMENT)
     ),
     "payouts:staff_file": back_office("SEPA file of a payout run", _holding(roles.DOWNLOAD_SEPA)),
+    # --- back office: the console (backoffice app) ------------------------------------
+    "backoffice:home": back_office("Console: dashboard (money figures: see the CSV rule)", STAFF),
+    "backoffice:dashboard_csv": back_office(
+        "Console: dashboard figures (CSV)", frozenset({Actor.RISK, Actor.ACCOUNTING, Actor.ADMIN})
+    ),
+    "backoffice:audit": back_office("Console: audit trail", frozenset({Actor.ADMIN})),
+    "backoffice:audit_csv": back_office("Console: audit trail (CSV)", frozenset({Actor.ADMIN})),
+    # --- back office: risk (disputes, refunds, bank lines, dunning) ------------------------
+    "backoffice:risk_disputes": back_office("Risk: disputes queue", RISK_ONLY),
+    "backoffice:risk_dispute": back_office("Risk: a dispute (evidence, notes, history)", RISK_ONLY),
+    "backoffice:risk_dispute_note": back_office("Risk: note on a dispute", RISK_ONLY),
+    "backoffice:risk_dispute_evidence": back_office("Risk: upload evidence", RISK_ONLY),
+    "backoffice:risk_dispute_outcome": back_office("Risk: decide a dispute", RISK_ONLY),
+    "backoffice:risk_evidence_file": back_office("Risk: download evidence", RISK_ONLY),
+    "backoffice:risk_refunds": back_office("Risk: refund requests queue", RISK_ONLY),
+    "backoffice:risk_refund": back_office("Risk: a refund request", RISK_ONLY),
+    "backoffice:risk_refund_approve": back_office("Risk: approve a refund (four eyes)", RISK_ONLY),
+    "backoffice:risk_refund_reject": back_office("Risk: reject a refund", RISK_ONLY),
+    "backoffice:risk_unmatched": back_office("Risk: unmatched payments and bank lines", RISK_BOOKS),
+    "backoffice:risk_entry_assign": back_office("Risk: assign a bank line", RISK_BOOKS),
+    "backoffice:risk_entry_ignore": back_office("Risk: set a bank line aside", RISK_BOOKS),
+    "backoffice:risk_inbox_retry": back_office(
+        "Risk: process a provider notification again", RISK_BOOKS
+    ),
+    "backoffice:risk_dunning": back_office("Risk: dunning cases", RISK_ONLY),
+    "backoffice:risk_case": back_office("Risk: a dunning case", RISK_ONLY),
+    "backoffice:risk_case_instalments": back_office("Risk: agree or offer instalments", RISK_ONLY),
+    "backoffice:risk_case_write_off": back_office("Risk: write a debt off", RISK_ONLY),
+    "backoffice:risk_claim": back_office("Risk: take or hand back a queue item", RISK_BOOKS),
+    # --- back office: support (messages, ratings, client file, goodwill) ---------------------
+    # --- back office: partners (applications, listings, partner file, payout runs) ----------
+    # --- Django admin (superusers' raw data; staff by their roles' permissions) --------------
     "admin:login": Rule("Admin: log-in (redirects)", network=EVERYONE),
     "admin:logout": back_office("Admin: log-out", STAFF),
     "admin:index": back_office("Admin: index", STAFF),
