@@ -22,10 +22,11 @@ from sprechzeit.accounts.enrolment import staff_invite
 from sprechzeit.accounts.models import User
 from sprechzeit.accounts.services import email_verification_token, staff_create
 from sprechzeit.accounts.tests.factories import client_create, login_verified, partner_with_listing
+from sprechzeit.collections.models import DisputeEvidence, DunningCase
 from sprechzeit.core import clock
 from sprechzeit.core.money import Money
 from sprechzeit.legal.services import legal_documents_start
-from sprechzeit.payments.models import ProviderKind
+from sprechzeit.payments.models import Dispute, ProviderKind, RefundRequest
 from sprechzeit.payments.services import payments
 from sprechzeit.payments.services.sandbox import sandbox_deliver
 from sprechzeit.payments.tests.factories import channel, provider_config
@@ -92,6 +93,51 @@ def _money_scene() -> tuple[Any, Any, Statement, Any]:
     assert run.file is not None
     statement = Statement.objects.get(partner=scene.partner)
     return scene, consultation, statement, run
+
+
+def _risk_objects(payment: Any, staff: User) -> dict[str, dict[str, Any]]:
+    """The risk queues' objects (rows only, nothing booked: client A stays unblocked): a
+    dispute with a piece of evidence, a refund request, a dunning case."""
+    now = clock.now()
+    dispute = Dispute.objects.create(
+        payment=payment, external_id="authz", amount_minor=500, opened_at=now
+    )
+    evidence = DisputeEvidence.objects.create(
+        dispute=dispute,
+        uploaded_by=staff,
+        file_name="beleg.pdf",
+        content_type="application/pdf",
+        content=b"%PDF-1.4",
+        size=10,
+        sha256="0" * 64,
+        uploaded_at=now,
+    )
+    account = payment.client_account
+    request = RefundRequest.objects.create(
+        client_account=account, amount_minor=500, currency="EUR", created_at=now
+    )
+    case = DunningCase.objects.create(
+        platform=account.platform,
+        client_account=account,
+        currency="EUR",
+        owed_at_open_minor=500,
+        opened_at=now,
+        cycle_started_at=now,
+    )
+    return {
+        "backoffice:risk_dispute": {"dispute_id": dispute.pk},
+        "backoffice:risk_dispute_note": {"dispute_id": dispute.pk},
+        "backoffice:risk_dispute_evidence": {"dispute_id": dispute.pk},
+        "backoffice:risk_dispute_outcome": {"dispute_id": dispute.pk},
+        "backoffice:risk_evidence_file": {"evidence_id": evidence.pk},
+        "backoffice:risk_refund": {"request_id": request.pk},
+        "backoffice:risk_refund_approve": {"request_id": request.pk},
+        "backoffice:risk_refund_reject": {"request_id": request.pk},
+        "backoffice:risk_case": {"case_id": case.pk},
+        "backoffice:risk_case_instalments": {"case_id": case.pk},
+        "backoffice:risk_case_write_off": {"case_id": case.pk},
+        "backoffice:risk_claim": {"kind": "dispute", "pk": dispute.pk},
+    }
 
 
 def world_create() -> World:
@@ -162,6 +208,7 @@ def world_create() -> World:
         "admin:app_list": {"app_label": "accounts"},
         "media": {"path": "nichts.png"},
     }
+    kwargs.update(_risk_objects(credited, users["risk"]))
     owners = {
         "payments:result": frozenset({"client_a"}),
         "payments:receipt": frozenset({"client_a"}),

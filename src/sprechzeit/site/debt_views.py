@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from sprechzeit.accounts.models import ClientAccount
 from sprechzeit.collections.models import InstalmentPlan, PlanStatus
@@ -44,11 +43,13 @@ def debt_page(request: HttpRequest, account: ClientAccount) -> HttpResponse:
     )
 
 
-@require_POST
 @client_required
 @back_on_domain_error("site:debt")
 def debt_plan_answer(request: HttpRequest, account: ClientAccount) -> HttpResponse:
-    """The client accepts or declines the instalment plan offered to them."""
+    """The client accepts or declines the instalment plan offered to them (a GET goes
+    to the debt page)."""
+    if request.method != "POST":
+        return redirect("site:debt")
     plan = InstalmentPlan.objects.filter(
         pk=request.POST.get("plan", "0") if request.POST.get("plan", "").isdigit() else 0,
         case__client_account=account,

@@ -14,12 +14,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+
+from sprechzeit.accounts.models import User
 from sprechzeit.audit.selectors import owners_of
 from sprechzeit.audit.services import queue_claim, target_key
 from sprechzeit.backoffice.http import console_view, staff_ip
 from sprechzeit.backoffice.queues import age_text, sla_colour
-
-from sprechzeit.accounts.models import User
 from sprechzeit.collections.models import DunningCase
 from sprechzeit.core import clock
 from sprechzeit.payments.models import BankEntry, Dispute, InboxEntry, RefundRequest

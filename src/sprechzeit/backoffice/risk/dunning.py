@@ -12,9 +12,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+
 from sprechzeit.audit.selectors import history_for
 from sprechzeit.backoffice.http import console_view, staff_ip
-
 from sprechzeit.backoffice.risk.common import actor, owner_of, post_only, queue_rows
 from sprechzeit.collections import selectors
 from sprechzeit.collections.errors import InstalmentPlanInvalid

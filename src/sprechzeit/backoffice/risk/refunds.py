@@ -10,9 +10,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+
 from sprechzeit.audit.selectors import history_for
 from sprechzeit.backoffice.http import console_view, staff_ip
-
 from sprechzeit.backoffice.risk.common import actor, owner_of, post_only, queue_rows
 from sprechzeit.collections import selectors
 from sprechzeit.collections.models import RefundApproval

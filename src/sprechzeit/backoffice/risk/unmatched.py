@@ -11,8 +11,8 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from sprechzeit.backoffice.http import console_view, staff_ip
 
+from sprechzeit.backoffice.http import console_view, staff_ip
 from sprechzeit.backoffice.risk.common import actor, post_only, queue_rows
 from sprechzeit.collections import selectors
 from sprechzeit.collections.services import bank

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from django.test import Client
 from pypdf import PdfWriter
-from sprechzeit.audit.models import AuditEntry
 
+from sprechzeit.audit.models import AuditEntry
 from sprechzeit.collections.models import CaseStatus, DunningCase, PlanStatus
 from sprechzeit.collections.services.refunds import risk_settings
 from sprechzeit.collections.tests.factories import charged_back, eur, spend
