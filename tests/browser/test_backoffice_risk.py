@@ -75,7 +75,7 @@ def _client_pays(page: Page, server: LiveServer, amount: str) -> None:
     expect(page.get_by_label(re.compile("Betrag in Euro"))).to_have_value(amount)
     page.locator("#debt-pay button[type=submit]").click()
     page.get_by_role("button", name="Zahlung erfolgreich").click()
-    expect(page.locator("body")).to_contain_text("erfolgreich")
+    expect(page.get_by_test_id("payment-status")).to_have_attribute("data-status", "succeeded")
 
 
 def test_risk_staff_walk_chargeback_dunning_instalments_and_a_partial_refund(
@@ -96,7 +96,7 @@ def test_risk_staff_walk_chargeback_dunning_instalments_and_a_partial_refund(
     staff.locator(f'tr[data-dispute="{dispute_id}"] a').click()
     staff.get_by_role("button", name="Übernehmen").click()
     expect(staff.get_by_test_id("owner")).to_contain_text(RISK_EMAIL)
-    staff.get_by_label(re.compile("^Beleg")).set_input_files(
+    staff.get_by_label(re.compile(r"^Beleg \(PDF")).set_input_files(
         {"name": "chat.pdf", "mimeType": "application/pdf", "buffer": _pdf()}
     )
     staff.get_by_label("Beschreibung").fill("Chatverlauf der Beratung")
