@@ -119,10 +119,11 @@ def demo_backoffice_risk(*, now: datetime | None = None) -> None:
         dunning_run()  # day 8: the first reminder
         moment.tick(days=7)
         dunning_run()  # day 15: the second
-    with clock.frozen_at(now - timedelta(days=2)):
+    with clock.frozen_at(now - timedelta(days=4)):  # past the 72 h deadline: "überfällig"
         _charged_back(
             _client(platform, "risiko-offen", "Olga"), policy, listing, spend=1500, key="offen"
         )
+    with clock.frozen_at(now - timedelta(hours=60)):  # in the last quarter: "bald fällig"
         _charged_back(
             _client(platform, "risiko-streit", "Sven"), policy, listing, spend=0, key="streit"
         )
