@@ -51,8 +51,9 @@ def _top_up(account: ClientAccount, policy: ChannelPolicy, minor: int) -> Paymen
     )
 
 
-def _consult(account: ClientAccount, listing: Listing, seconds: int) -> None:
-    """A chat consultation of `seconds` that the client pays from the balance."""
+def _consult(account: ClientAccount, listing: Listing, seconds: int) -> int:
+    """A chat consultation of `seconds` that the client pays from the balance (1 if it
+    took place)."""
     now = clock.now()
     consultations.presence_set(partner=listing.partner, status=PartnerPresence.Status.ONLINE)
     try:
@@ -64,39 +65,43 @@ def _consult(account: ClientAccount, listing: Listing, seconds: int) -> None:
             consultation=consultation, reason="client", now=now + timedelta(seconds=5 + seconds)
         )
     except ConsultationError:
-        pass
+        return 0
     finally:
         consultations.presence_set(partner=listing.partner, status=PartnerPresence.Status.OFFLINE)
+    return 1
 
 
 def _charged_back(
     account: ClientAccount, policy: ChannelPolicy, listing: Listing, *, spend: int, key: str
-) -> Dispute:
+) -> tuple[Dispute, int]:
+    """A top-up of 25 €, a consultation of `spend` seconds (if any), then the provider's
+    chargeback: the open dispute and the number of consultations held."""
     payment = _top_up(account, policy, 2500)
-    if spend:
-        _consult(account, listing, spend)
+    held = _consult(account, listing, spend) if spend else 0
     sandbox_deliver(payment=payment, event_type="dispute.opened", dispute_id=f"demo-{key}")
-    return Dispute.objects.get(payment=payment, external_id=f"demo-{key}")
+    return Dispute.objects.get(payment=payment, external_id=f"demo-{key}"), held
 
 
-def demo_backoffice_risk(*, now: datetime | None = None) -> None:
-    """Seed the risk queues on the coaching platform (once: skipped when done)."""
+def demo_backoffice_risk(*, now: datetime | None = None) -> int:
+    """Seed the risk queues on the coaching platform (once: skipped when done); returns
+    the number of consultations it held (the history's report counts them)."""
     platform = Platform.objects.filter(slug="coaching").first()
     staff = User.objects.filter(email=RISK_STAFF, platform__isnull=True).first()
     if platform is None or staff is None:
-        return
+        return 0
     if ClientAccount.objects.filter(platform=platform, user__email__startswith="risiko-").exists():
-        return
+        return 0
     policy = ChannelPolicy.objects.get(platform=platform, channel=Channel.SANDBOX)
     listing = Listing.objects.filter(platform=platform).order_by("pk").first()
     if listing is None:
-        return
+        return 0
     now = now or timezone.now()
     with clock.frozen_at(now - timedelta(days=20)) as moment:
         dunned = _client(platform, "risiko-mahnung", "Paul")
         paying = _client(platform, "risiko-raten", "Rita")
-        lost = _charged_back(dunned, policy, listing, spend=1200, key="mahnung")
-        plan_dispute = _charged_back(paying, policy, listing, spend=900, key="raten")
+        lost, held = _charged_back(dunned, policy, listing, spend=1200, key="mahnung")
+        plan_dispute, more = _charged_back(paying, policy, listing, spend=900, key="raten")
+        held += more
         dispute_outcome(actor=staff, dispute=lost, outcome=DisputeStatus.LOST, reason="Demo")
         case = dispute_outcome(
             actor=staff, dispute=plan_dispute, outcome=DisputeStatus.ACCEPTED, reason="Demo"
@@ -120,9 +125,9 @@ def demo_backoffice_risk(*, now: datetime | None = None) -> None:
         moment.tick(days=7)
         dunning_run()  # day 15: the second
     with clock.frozen_at(now - timedelta(days=4)):  # past the 72 h deadline: "überfällig"
-        _charged_back(
+        held += _charged_back(
             _client(platform, "risiko-offen", "Olga"), policy, listing, spend=1500, key="offen"
-        )
+        )[1]
     with clock.frozen_at(now - timedelta(hours=60)):  # in the last quarter: "bald fällig"
         _charged_back(
             _client(platform, "risiko-streit", "Sven"), policy, listing, spend=0, key="streit"
@@ -134,6 +139,7 @@ def demo_backoffice_risk(*, now: datetime | None = None) -> None:
         large = _client(platform, "risiko-grosserstattung", "Greta")
         _top_up(large, policy, 20000)
         refund_request_create(client_account=large, amount=Money(18000, platform.currency))
+    return held
 
 
 def demo_chargeback(*, email: str, password: str, spend_seconds: int = 600) -> int:
@@ -148,4 +154,4 @@ def demo_chargeback(*, email: str, password: str, spend_seconds: int = 600) -> i
     account = client_register(platform=platform, email=email, password=password, first_name="Carla")
     wallet_open(client_account=account)
     user_verify_email(token=email_verification_token(user=account.user), platform=platform)
-    return _charged_back(account, policy, listing, spend=spend_seconds, key=email).pk
+    return _charged_back(account, policy, listing, spend=spend_seconds, key=email)[0].pk

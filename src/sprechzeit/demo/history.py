@@ -168,7 +168,7 @@ def _history(*, partners: list[Partner]) -> HistoryReport:
                             rng, client, rng.choice(listings), moment, report
                         )
             day += timedelta(days=1)
-    demo_backoffice_risk()  # the console's risk queues: disputes, refunds, dunning
+    report.consultations += demo_backoffice_risk()  # the risk queues: disputes, refunds, dunning
     period = first_day.strftime("%Y-%m")
     try:
         statements_close(period=period)
