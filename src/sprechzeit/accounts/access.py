@@ -52,8 +52,11 @@ STAFF: Final[Actors] = frozenset(
 SUPERUSER: Final[Actors] = frozenset({Actor.SUPERUSER})
 # The risk area of the console: its queues; the unmatched-payments queue is reconciling
 # the bank account too (accounting).
+# The admin role reads every queue but decides nothing there.
 RISK_ONLY: Final[Actors] = frozenset({Actor.RISK})
+RISK_READ: Final[Actors] = frozenset({Actor.RISK, Actor.ADMIN})
 RISK_BOOKS: Final[Actors] = frozenset({Actor.RISK, Actor.ACCOUNTING})
+RISK_BOOKS_READ: Final[Actors] = frozenset({Actor.RISK, Actor.ACCOUNTING, Actor.ADMIN})
 
 
 @dataclass(frozen=True)
@@ -191,24 +194,26 @@ URL_RULES: Final[dict[str, Rule]] = {
     "backoffice:audit": back_office("Console: audit trail", frozenset({Actor.ADMIN})),
     "backoffice:audit_csv": back_office("Console: audit trail (CSV)", frozenset({Actor.ADMIN})),
     # --- back office: risk (disputes, refunds, bank lines, dunning) ------------------------
-    "backoffice:risk_disputes": back_office("Risk: disputes queue", RISK_ONLY),
-    "backoffice:risk_dispute": back_office("Risk: a dispute (evidence, notes, history)", RISK_ONLY),
+    "backoffice:risk_disputes": back_office("Risk: disputes queue", RISK_READ),
+    "backoffice:risk_dispute": back_office("Risk: a dispute (evidence, notes, history)", RISK_READ),
     "backoffice:risk_dispute_note": back_office("Risk: note on a dispute", RISK_ONLY),
     "backoffice:risk_dispute_evidence": back_office("Risk: upload evidence", RISK_ONLY),
     "backoffice:risk_dispute_outcome": back_office("Risk: decide a dispute", RISK_ONLY),
-    "backoffice:risk_evidence_file": back_office("Risk: download evidence", RISK_ONLY),
-    "backoffice:risk_refunds": back_office("Risk: refund requests queue", RISK_ONLY),
-    "backoffice:risk_refund": back_office("Risk: a refund request", RISK_ONLY),
+    "backoffice:risk_evidence_file": back_office("Risk: download evidence", RISK_READ),
+    "backoffice:risk_refunds": back_office("Risk: refund requests queue", RISK_READ),
+    "backoffice:risk_refund": back_office("Risk: a refund request", RISK_READ),
     "backoffice:risk_refund_approve": back_office("Risk: approve a refund (four eyes)", RISK_ONLY),
     "backoffice:risk_refund_reject": back_office("Risk: reject a refund", RISK_ONLY),
-    "backoffice:risk_unmatched": back_office("Risk: unmatched payments and bank lines", RISK_BOOKS),
+    "backoffice:risk_unmatched": back_office(
+        "Risk: unmatched payments and bank lines", RISK_BOOKS_READ
+    ),
     "backoffice:risk_entry_assign": back_office("Risk: assign a bank line", RISK_BOOKS),
     "backoffice:risk_entry_ignore": back_office("Risk: set a bank line aside", RISK_BOOKS),
     "backoffice:risk_inbox_retry": back_office(
         "Risk: process a provider notification again", RISK_BOOKS
     ),
-    "backoffice:risk_dunning": back_office("Risk: dunning cases", RISK_ONLY),
-    "backoffice:risk_case": back_office("Risk: a dunning case", RISK_ONLY),
+    "backoffice:risk_dunning": back_office("Risk: dunning cases", RISK_READ),
+    "backoffice:risk_case": back_office("Risk: a dunning case", RISK_READ),
     "backoffice:risk_case_instalments": back_office("Risk: agree or offer instalments", RISK_ONLY),
     "backoffice:risk_case_write_off": back_office("Risk: write a debt off", RISK_ONLY),
     "backoffice:risk_claim": back_office("Risk: take or hand back a queue item", RISK_BOOKS),
