@@ -7,18 +7,16 @@ check passes after each step."""
 
 from __future__ import annotations
 
-import base64
 import io
 import re
-import time
 
 import pytest
-from django_otp.oath import totp
 from playwright.sync_api import Browser, Page, expect
 from pypdf import PdfWriter
 
-from sprechzeit.demo.seed import DEMO_PASSWORD, DEMO_TOTP_SECRET, STAFF
+from sprechzeit.demo.seed import DEMO_PASSWORD, STAFF
 from tests.browser.conftest import LiveServer, screenshot_path
+from tests.browser.staff import staff_login
 
 pytestmark = pytest.mark.browser
 
@@ -34,24 +32,6 @@ def _ledger_ok(server: LiveServer) -> None:
 
 def _shell(server: LiveServer, code: str) -> str:
     return server.sprechzeit("shell", "-c", code).strip()
-
-
-def _staff_login(page: Page, server: LiveServer) -> None:
-    """Log in with the demo's TOTP; a code another test used in this time step is
-    refused (replay protection), so try the next step once."""
-    for attempt in range(2):
-        page.goto(server.url(None, "/anmelden/?next=/backoffice/risiko/rueckbuchungen/"))
-        page.get_by_label("E-Mail").fill(RISK_EMAIL)
-        page.get_by_label("Passwort").fill(DEMO_PASSWORD)
-        page.get_by_role("button", name="Anmelden").click()
-        code = totp(base64.b32decode(DEMO_TOTP_SECRET))
-        page.get_by_label("Sechsstelliger Code").fill(f"{code:06d}")
-        page.get_by_role("button", name="Bestätigen").click()
-        if "/backoffice/" in page.url:
-            return
-        if attempt == 0:
-            time.sleep(31 - time.time() % 30)
-    raise AssertionError(f"staff log-in failed at {page.url}")
 
 
 def _pdf() -> bytes:
@@ -88,7 +68,7 @@ def test_risk_staff_walk_chargeback_dunning_instalments_and_a_partial_refund(
     ).splitlines()[-1]
     _ledger_ok(demo_server)
     staff = browser.new_page(viewport={"width": 1280, "height": 900})
-    _staff_login(staff, demo_server)
+    staff_login(staff, demo_server, RISK_EMAIL, next_path="/backoffice/risiko/rueckbuchungen/")
 
     # The chargeback in the queue, taken, evidenced, decided lost.
     expect(staff.locator(f'tr[data-dispute="{dispute_id}"]')).to_contain_text(CLIENT)
