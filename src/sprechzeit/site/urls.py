@@ -1,6 +1,13 @@
 from django.urls import path
 
-from sprechzeit.site import account_views, auth_views, legal_views, security_views, views
+from sprechzeit.site import (
+    account_views,
+    auth_views,
+    legal_views,
+    rating_views,
+    security_views,
+    views,
+)
 
 app_name = "site"
 
@@ -9,6 +16,7 @@ urlpatterns = [
     path("berater/", views.directory, name="directory"),
     path("berater/<slug:slug>/", views.listing_detail, name="listing"),
     path("berater/<slug:slug>/status/", views.listing_status, name="listing_status"),
+    path("berater/<slug:slug>/melden/", rating_views.rating_report_view, name="rating_report"),
     path("impressum/", views.impressum, name="impressum"),
     path("agb/", legal_views.terms, name="terms"),
     path("datenschutz/", legal_views.privacy, name="privacy"),
