@@ -31,7 +31,9 @@ def _staff_login(browser: Browser, server: LiveServer, email: str) -> Page:
     page.get_by_label("Passwort").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Anmelden").click()
     for attempt in range(2):
-        page.get_by_label("Sechsstelliger Code").fill(f"{totp(base64.b32decode(DEMO_TOTP_SECRET)):06d}")
+        page.get_by_label("Sechsstelliger Code").fill(
+            f"{totp(base64.b32decode(DEMO_TOTP_SECRET)):06d}"
+        )
         page.get_by_role("button", name="Bestätigen").click()
         page.wait_for_load_state()
         if "/backoffice/" in page.url or attempt:

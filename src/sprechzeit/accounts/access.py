@@ -225,9 +225,17 @@ URL_RULES: Final[dict[str, Rule]] = {
             ("backoffice:support_client_action", "Client file: an action", _CLIENT_FILE_ACTORS),
             ("backoffice:support_client_unblock", "Client file: unblock", _UNBLOCKERS),
             ("backoffice:support_client_close", "Client file: close the account", _SUPPORT_DESK),
-            ("backoffice:support_client_transcript", "Chat transcript (read logged)", _SUPPORT_DESK),
+            (
+                "backoffice:support_client_transcript",
+                "Chat transcript (read logged)",
+                _SUPPORT_DESK,
+            ),
             ("backoffice:support_goodwill", "Goodwill credits (queue)", _CLIENT_FILE_ACTORS),
-            ("backoffice:support_goodwill_decide", "Goodwill credit: approve, reject", _CLIENT_FILE_ACTORS),
+            (
+                "backoffice:support_goodwill_decide",
+                "Goodwill credit: approve, reject",
+                _CLIENT_FILE_ACTORS,
+            ),
         )
     },
 }

@@ -20,9 +20,27 @@ CLIENT_EMAIL = "klient@demo.sprechzeit.de"
 SUPPORT_EMAIL = "support@demo.sprechzeit.de"
 MESSAGES = (
     # platform, sender, subject, text, hours ago
-    ("coaching", CLIENT_EMAIL, "Aufladung nicht angekommen", "Ich habe gestern 25 € aufgeladen, sehe sie aber nicht.", 3),
-    ("coaching", "interessent@example.com", "Gibt es Gutscheine?", "Kann ich eine Beratung verschenken?", 30),
-    ("karten", CLIENT_EMAIL, "Gespräch brach ab", "Mitten im Gespräch war die Verbindung weg – bekomme ich die Minuten zurück?", 20),
+    (
+        "coaching",
+        CLIENT_EMAIL,
+        "Aufladung nicht angekommen",
+        "Ich habe gestern 25 € aufgeladen, sehe sie aber nicht.",
+        3,
+    ),
+    (
+        "coaching",
+        "interessent@example.com",
+        "Gibt es Gutscheine?",
+        "Kann ich eine Beratung verschenken?",
+        30,
+    ),
+    (
+        "karten",
+        CLIENT_EMAIL,
+        "Gespräch brach ab",
+        "Mitten im Gespräch war die Verbindung weg – bekomme ich die Minuten zurück?",
+        20,
+    ),
 )
 
 

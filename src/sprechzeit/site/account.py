@@ -14,7 +14,7 @@ from sprechzeit.accounts.models import ClientAccount
 from sprechzeit.consultations.models import ChatMessage, Consultation, Rating
 from sprechzeit.core import clock
 from sprechzeit.legal.selectors import consents_of
-from sprechzeit.payments.models import Payment, RefundRequest
+from sprechzeit.payments.models import Payment
 from sprechzeit.support.services.closure import (
     Closure,
     ConsultationStillOpen,

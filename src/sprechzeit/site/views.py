@@ -33,13 +33,13 @@ from sprechzeit.platforms.selectors import host_port, platform_url, platforms_ac
 from sprechzeit.platforms.services import contact_message_submit
 from sprechzeit.site.auth_views import BACKEND, send_verification_email
 from sprechzeit.site.forms import ContactForm, SignupForm
-from sprechzeit.support.models import RatingReport
 from sprechzeit.site.selectors import (
     DirectoryFilter,
     listing_entry,
     listing_reviews,
     listings_directory,
 )
+from sprechzeit.support.models import RatingReport
 from sprechzeit.wallets.errors import WalletError
 from sprechzeit.wallets.services import wallet_check_spend, wallet_open
 

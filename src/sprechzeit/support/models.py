@@ -32,7 +32,11 @@ class ContactReply(models.Model):
     )
     body = models.TextField(_("Antwort"), max_length=10000)
     mail = models.ForeignKey(
-        OutboundMail, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("E-Mail")
+        OutboundMail,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("E-Mail"),
     )
     created_at = models.DateTimeField(_("gesendet am"))
 
@@ -166,7 +170,9 @@ class GoodwillCredit(models.Model):
         verbose_name_plural = _("Kulanzgutschriften")
         ordering = ["-requested_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(amount_minor__gt=0), name="goodwill_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(amount_minor__gt=0), name="goodwill_amount_positive"
+            ),
             # A second approver is a different person.
             models.CheckConstraint(
                 condition=~Q(status="booked")

@@ -135,7 +135,9 @@ def clients_find(*, platform: Platform, query: str) -> list[ClientAccount]:
         match |= Q(pk=int(words))
     if " " in words:
         first, _sep, last = words.partition(" ")
-        match |= Q(user__first_name__icontains=first.strip(), user__last_name__icontains=last.strip())
+        match |= Q(
+            user__first_name__icontains=first.strip(), user__last_name__icontains=last.strip()
+        )
     return list(
         ClientAccount.objects.filter(match, platform=platform)
         .select_related("user", "platform")
@@ -175,9 +177,7 @@ def client_file(account: ClientAccount) -> ClientFile:
         payments=payment_rows(account),
         refund_requests=list(refund_requests_of(account)[:20]),
         consultations=consultations,
-        notes=list(
-            StaffNote.objects.filter(client_account=account).select_related("author")[:50]
-        ),
+        notes=list(StaffNote.objects.filter(client_account=account).select_related("author")[:50]),
         goodwill=list(
             GoodwillCredit.objects.filter(client_account=account).select_related(
                 "requested_by", "decided_by"

@@ -13,11 +13,11 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-
-from sprechzeit.accounts.models import ClientAccount, User
 from sprechzeit.audit.selectors import history_for
 from sprechzeit.backoffice.http import console_view, staff_ip
 from sprechzeit.backoffice.nav import allowed
+
+from sprechzeit.accounts.models import ClientAccount, User
 from sprechzeit.backoffice.support.forms import GoodwillForm, SearchForm
 from sprechzeit.backoffice.support.queues import GOODWILL_SLA, queue_rows
 from sprechzeit.consultations.models import Consultation
@@ -99,7 +99,9 @@ def client_action(request: HttpRequest, pk: int) -> HttpResponse:
     post = request.POST
     action, reason = post.get("action", ""), post.get("reason", "")
     if action == "note":
-        support.staff_note_add(actor=staff, client_account=account, text=post.get("text", ""), ip=ip)
+        support.staff_note_add(
+            actor=staff, client_account=account, text=post.get("text", ""), ip=ip
+        )
     elif action == "block":
         support.staff_client_block(actor=staff, client_account=account, reason=reason, ip=ip)
     elif action == "pin_unlock":
@@ -112,7 +114,11 @@ def client_action(request: HttpRequest, pk: int) -> HttpResponse:
         )
     elif action == "exclusion":
         support.staff_exclusion_extend(
-            actor=staff, client_account=account, until=_until(post.get("until", "")), reason=reason, ip=ip
+            actor=staff,
+            client_account=account,
+            until=_until(post.get("until", "")),
+            reason=reason,
+            ip=ip,
         )
     elif action == "refund":
         raw = post.get("amount", "").strip()
@@ -135,7 +141,9 @@ def client_action(request: HttpRequest, pk: int) -> HttpResponse:
         if credit.status == GoodwillCredit.Status.PENDING:
             messages.warning(
                 request,
-                _("Der Betrag übersteigt Ihr Freigabelimit: die Gutschrift wartet auf eine zweite Freigabe."),
+                _(
+                    "Der Betrag übersteigt Ihr Freigabelimit: die Gutschrift wartet auf eine zweite Freigabe."
+                ),
             )
             return redirect("backoffice:support_client", pk=account.pk)
     else:

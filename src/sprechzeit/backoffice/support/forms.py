@@ -23,4 +23,6 @@ class SearchForm(forms.Form):
 class GoodwillForm(forms.Form):
     kind = forms.ChoiceField(label=_("Art"), choices=GoodwillCredit.Kind.choices)
     amount = forms.CharField(label=_("Betrag"), max_length=20)
-    reason = forms.CharField(label=_("Begründung"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("Begründung"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )

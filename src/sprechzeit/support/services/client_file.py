@@ -100,9 +100,7 @@ def staff_client_unblock(
 
 
 @transaction.atomic
-def staff_pin_unlock(
-    *, actor: User, client_account: ClientAccount, ip: str | None = None
-) -> bool:
+def staff_pin_unlock(*, actor: User, client_account: ClientAccount, ip: str | None = None) -> bool:
     """Lift the phone PIN's lock (`accounts.phone_pin`); False when it was not locked."""
     require_role(actor, FILE_ROLES)
     unlocked = client_pin_unlock(account=client_account, by=actor.email)
@@ -150,7 +148,12 @@ def staff_deposit_limit(
 
 @transaction.atomic
 def staff_exclusion_extend(
-    *, actor: User, client_account: ClientAccount, until: datetime, reason: str, ip: str | None = None
+    *,
+    actor: User,
+    client_account: ClientAccount,
+    until: datetime,
+    reason: str,
+    ip: str | None = None,
 ) -> datetime:
     """Exclude the client until `until`: only ever later than now and than any exclusion
     in force (ExclusionNotLonger otherwise); nobody shortens one."""
@@ -192,7 +195,10 @@ def staff_refund_request(
         "client.refund_request",
         client_account,
         before=None,
-        after={"refund_request": request.pk, "amount": str(Money(request.amount_minor, request.currency))},
+        after={
+            "refund_request": request.pk,
+            "amount": str(Money(request.amount_minor, request.currency)),
+        },
         reason=why,
         ip=ip,
     )

@@ -99,7 +99,8 @@ def test_hidden_ratings_leave_the_profile_and_the_average() -> None:
     good = rated(s, 5, "Toll")
     bad = rated(s, 1, "Betrüger!")
     entry = listing_entry(s.platform, slug=s.listing.slug)
-    assert entry is not None and (entry.rating_avg, entry.rating_count) == (3.0, 2)
+    assert entry is not None
+    assert (entry.rating_avg, entry.rating_count) == (3.0, 2)
 
     report = rating_report(reporter=s.client.user, rating=bad, reason="offensive")
     with pytest.raises(errors.ReportExists):
@@ -113,17 +114,20 @@ def test_hidden_ratings_leave_the_profile_and_the_average() -> None:
         rating_hide(actor=agent, rating=bad, reason=" ")
     rating_hide(actor=agent, rating=bad, reason="Beleidigung", ip="10.0.0.2")
     entry = listing_entry(s.platform, slug=s.listing.slug)
-    assert entry is not None and (entry.rating_avg, entry.rating_count) == (5.0, 1)
+    assert entry is not None
+    assert (entry.rating_avg, entry.rating_count) == (5.0, 1)
     assert list(listing_reviews(s.listing)) == [good]
     summary = listing_rating_summary(listing=s.listing)
     assert (summary.count, summary.average, summary.recent) == (1, Decimal("5.0"), [good])
     report.refresh_from_db()
-    assert report.outcome == RatingReport.Outcome.HIDDEN and report.resolved_by == agent
+    assert report.outcome == RatingReport.Outcome.HIDDEN
+    assert report.resolved_by == agent
     assert not reported_ratings().exists()
 
     rating_restore(actor=agent, rating=bad, reason="Nach Prüfung zulässig")
     entry = listing_entry(s.platform, slug=s.listing.slug)
-    assert entry is not None and entry.rating_count == 2
+    assert entry is not None
+    assert entry.rating_count == 2
     assert [e.action for e in history_for(bad).order_by("at", "id")] == [
         "rating.hide",
         "rating.restore",

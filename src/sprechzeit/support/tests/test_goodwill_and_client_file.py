@@ -68,7 +68,9 @@ def test_goodwill_within_the_limit_is_booked_at_once_on_the_right_account() -> N
     transfers = Transfer.objects.filter(reference__startswith="goodwill:").select_related(
         "debit_account", "credit_account"
     )
-    assert sorted((t.purpose, t.debit_account.purpose, t.credit_account.purpose) for t in transfers) == [
+    assert sorted(
+        (t.purpose, t.debit_account.purpose, t.credit_account.purpose) for t in transfers
+    ) == [
         ("goodwill_bonus", AccountPurpose.PROMOTION_EXPENSE, AccountPurpose.CLIENT_BONUS),
         ("goodwill_paid", AccountPurpose.PROMOTION_EXPENSE, AccountPurpose.CLIENT_WALLET),
     ]
@@ -85,7 +87,12 @@ def test_goodwill_over_the_limit_waits_for_a_second_approver_whose_limit_covers_
         staff(roles.ADMIN),
     )
     credit = goodwill_request(
-        actor=agent, client_account=client, amount=eur(5000), kind=BONUS, reason="Ärger", ip="10.1.1.1"
+        actor=agent,
+        client_account=client,
+        amount=eur(5000),
+        kind=BONUS,
+        reason="Ärger",
+        ip="10.1.1.1",
     )
     assert credit.status == GoodwillCredit.Status.PENDING
     assert wallets.wallet_balance(client_account=client).bonus == eur(0)
@@ -173,8 +180,10 @@ def test_limits_only_stricter_at_once_and_exclusions_only_longer() -> None:
     assert wallets.wallet_deposit_limit(client_account=client) == eur(10000)
     raised = staff_deposit_limit(actor=agent, client_account=client, limit=eur(50000), reason="x")
     # Raising waits for the platform's cooling-off, for staff as for the client.
-    assert raised.current == eur(10000) and raised.pending == eur(50000)
-    assert raised.pending_from is not None and raised.pending_from > clock.now()
+    assert raised.current == eur(10000)
+    assert raised.pending == eur(50000)
+    assert raised.pending_from is not None
+    assert raised.pending_from > clock.now()
     until = clock.now() + timedelta(days=30)
     staff_exclusion_extend(actor=agent, client_account=client, until=until, reason="Bitte")
     with pytest.raises(errors.ExclusionNotLonger):
@@ -198,7 +207,8 @@ def test_refund_request_on_behalf_and_closing_the_account() -> None:
         staff_client_close(actor=staff(roles.RISK), client_account=client, reason="x")
     RefundRequest.objects.all().delete()
     closure = staff_client_close(actor=agent, client_account=client, reason="Wunsch der Kundin")
-    assert closure.refund_request is not None and closure.refund_request.amount_minor == 3000
+    assert closure.refund_request is not None
+    assert closure.refund_request.amount_minor == 3000
     client.user.refresh_from_db()
     assert not client.user.is_active
     assert [e.action for e in AuditEntry.objects.order_by("id")] == [
@@ -220,7 +230,9 @@ def test_transcripts_for_support_and_admin_only_and_every_read_logged() -> None:
         transcript_read(actor=staff(roles.RISK), consultation=consultation)
     agent = staff(roles.SUPPORT)
     for _ in range(2):
-        assert [m.body for m in transcript_read(actor=agent, consultation=consultation)] == ["Hallo"]
+        assert [m.body for m in transcript_read(actor=agent, consultation=consultation)] == [
+            "Hallo"
+        ]
     assert AuditEntry.objects.filter(action="client.transcript_read").count() == 2
 
 
