@@ -5,6 +5,7 @@ audit entry in its own transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from django.db import transaction
@@ -39,8 +40,8 @@ def _audit(
     action: str,
     account: ClientAccount,
     *,
-    before: dict[str, object] | None,
-    after: dict[str, object] | None,
+    before: Mapping[str, object] | None,
+    after: Mapping[str, object] | None,
     reason: str = "",
     ip: str | None,
 ) -> None:
