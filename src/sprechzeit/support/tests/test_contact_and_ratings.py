@@ -17,7 +17,6 @@ from sprechzeit.audit.selectors import history_for
 from sprechzeit.consultations.selectors import listing_rating_summary
 from sprechzeit.consultations.tests.factories import scene
 from sprechzeit.platforms.tests.factories import platform_create
-from sprechzeit.site.selectors import listing_entry, listing_reviews
 from sprechzeit.support import errors
 from sprechzeit.support.models import RatingReport
 from sprechzeit.support.selectors import contact_client, contact_thread, reported_ratings
@@ -98,9 +97,7 @@ def test_hidden_ratings_leave_the_profile_and_the_average() -> None:
     s = scene(balance_minor=5000)
     good = rated(s, 5, "Toll")
     bad = rated(s, 1, "Betrüger!")
-    entry = listing_entry(s.platform, slug=s.listing.slug)
-    assert entry is not None
-    assert (entry.rating_avg, entry.rating_count) == (3.0, 2)
+    assert listing_rating_summary(listing=s.listing).count == 2
 
     report = rating_report(reporter=s.client.user, rating=bad, reason="offensive")
     with pytest.raises(errors.ReportExists):
@@ -113,10 +110,6 @@ def test_hidden_ratings_leave_the_profile_and_the_average() -> None:
     with pytest.raises(errors.ReasonRequired):
         rating_hide(actor=agent, rating=bad, reason=" ")
     rating_hide(actor=agent, rating=bad, reason="Beleidigung", ip="10.0.0.2")
-    entry = listing_entry(s.platform, slug=s.listing.slug)
-    assert entry is not None
-    assert (entry.rating_avg, entry.rating_count) == (5.0, 1)
-    assert list(listing_reviews(s.listing)) == [good]
     summary = listing_rating_summary(listing=s.listing)
     assert (summary.count, summary.average, summary.recent) == (1, Decimal("5.0"), [good])
     report.refresh_from_db()
@@ -125,9 +118,7 @@ def test_hidden_ratings_leave_the_profile_and_the_average() -> None:
     assert not reported_ratings().exists()
 
     rating_restore(actor=agent, rating=bad, reason="Nach Prüfung zulässig")
-    entry = listing_entry(s.platform, slug=s.listing.slug)
-    assert entry is not None
-    assert entry.rating_count == 2
+    assert listing_rating_summary(listing=s.listing).count == 2
     assert [e.action for e in history_for(bad).order_by("at", "id")] == [
         "rating.hide",
         "rating.restore",
