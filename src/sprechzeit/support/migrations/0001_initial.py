@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0005_listing_photo_reencoded'),
-        ('consultations', '0006_rating_hidden_at_rating_hidden_reason'),
+        ('consultations', '0006_rating_hidden'),
         ('notifications', '0001_initial'),
         ('platforms', '0006_platform_logo_reencoded'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
