@@ -13,11 +13,11 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+
+from sprechzeit.accounts.models import ClientAccount, User
 from sprechzeit.audit.selectors import history_for
 from sprechzeit.backoffice.http import console_view, staff_ip
 from sprechzeit.backoffice.nav import allowed
-
-from sprechzeit.accounts.models import ClientAccount, User
 from sprechzeit.backoffice.support.forms import GoodwillForm, SearchForm
 from sprechzeit.backoffice.support.queues import GOODWILL_SLA, queue_rows
 from sprechzeit.consultations.models import Consultation

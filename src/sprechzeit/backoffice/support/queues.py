@@ -11,12 +11,12 @@ from django.contrib import messages
 from django.db import models
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+
+from sprechzeit.accounts.models import User
 from sprechzeit.audit.selectors import history_for, owners_of
 from sprechzeit.audit.services import queue_claim, target_key
 from sprechzeit.backoffice.http import staff_ip
 from sprechzeit.backoffice.queues import age_text, sla_colour
-
-from sprechzeit.accounts.models import User
 from sprechzeit.core import clock
 
 # How long an item may wait before it is late (the last quarter shows as "due").

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 from django.utils.translation import gettext_lazy as _
-from sprechzeit.backoffice.nav import NavEntry
 
+from sprechzeit.backoffice.nav import NavEntry
 from sprechzeit.backoffice.support import clients, views
 
 urlpatterns: list[URLPattern] = [

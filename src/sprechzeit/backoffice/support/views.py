@@ -8,9 +8,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
-from sprechzeit.backoffice.http import console_view, staff_ip
 
 from sprechzeit.accounts.models import User
+from sprechzeit.backoffice.http import console_view, staff_ip
 from sprechzeit.backoffice.support.forms import ReplyForm
 from sprechzeit.backoffice.support.queues import (
     CONTACT_SLA,

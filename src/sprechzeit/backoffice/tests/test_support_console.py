@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 from django.core import mail
+
 from sprechzeit.audit.models import AuditEntry
 from sprechzeit.backoffice.tests.conftest import StaffClient
-
 from sprechzeit.consultations.models import Consultation, Rating
 from sprechzeit.consultations.services import (
     chat_message_create,
@@ -113,7 +113,7 @@ def test_the_client_file_per_role_and_transcripts_logged(staff_client: StaffClie
     assert 'name="action"' not in page
     assert accounting.get(transcript).status_code in (403, 404)
     search = accounting.get(
-        "/backoffice/support/kunden/", {"platform": s.platform.pk, "q": s.client.user.email}
+        "/backoffice/support/kunden/", {"platform": str(s.platform.pk), "q": s.client.user.email}
     ).content.decode()
     assert f'href="{file_url}"' in search
     support, agent = staff_client("support")
