@@ -62,5 +62,5 @@ def claim_from_post(request: HttpRequest, item: models.Model) -> bool:
     assert isinstance(request.user, User)
     owner = request.user if action == "claim" else None
     queue_claim(actor=request.user, target=item, owner=owner, ip=staff_ip(request))
-    messages.success(request, _("Übernommen.") if owner else _("Freigegeben."))
+    messages.success(request, _("Übernommen.") if owner else _("Abgegeben."))
     return True
