@@ -5,16 +5,14 @@ shows it. The ledger check passes after each."""
 
 from __future__ import annotations
 
-import base64
 import re
-import time
 
 import pytest
-from django_otp.oath import totp
 from playwright.sync_api import Browser, Page, expect
 
-from sprechzeit.demo.seed import CLIENT_EMAIL, DEMO_PASSWORD, DEMO_TOTP_SECRET
+from sprechzeit.demo.seed import CLIENT_EMAIL
 from tests.browser.conftest import LiveServer, screenshot_path
+from tests.browser.staff import staff_login
 
 pytestmark = pytest.mark.browser
 
@@ -23,23 +21,8 @@ ADMIN = "admin@demo.sprechzeit.de"
 
 
 def _staff_login(browser: Browser, server: LiveServer, email: str) -> Page:
-    """Log a staff member in on the network host. A code already used in this 30-second
-    step (another test logged the same person in) is refused: then wait for the next."""
     page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(server.url(None, "/backoffice/"))
-    page.get_by_label("E-Mail").fill(email)
-    page.get_by_label("Passwort").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
-    for attempt in range(2):
-        page.get_by_label("Sechsstelliger Code").fill(
-            f"{totp(base64.b32decode(DEMO_TOTP_SECRET)):06d}"
-        )
-        page.get_by_role("button", name="Bestätigen").click()
-        page.wait_for_load_state()
-        if "/backoffice/" in page.url or attempt:
-            break
-        time.sleep(31 - time.time() % 30)
-    expect(page).to_have_url(re.compile(r"/backoffice/"))
+    staff_login(page, server, email)
     return page
 
 
