@@ -170,6 +170,11 @@ URL_RULES: Final[dict[str, Rule]] = {
     "payouts:list": partners("Payouts"),
     # Partners and staff (those with a second factor).
     "site:recovery_codes": Rule("Recovery codes", platform=PARTNER, network=PARTNER | STAFF),
+    # --- partners: onboarding (issue 13)
+    "site:partner_apply": public("Become a partner: the application form"),
+    "site:partner_apply_done": public("Become a partner: application sent"),
+    "site:partner_invitation": public("Partner invitation: password and authenticator (link)"),
+    "partner:onboarding": partners("Onboarding: partner terms, self-billing, tax and bank data"),
     # The back office, on the network's hosts only.
     "site:staff_invitation": Rule("Staff invitation (one-time link)", network=EVERYONE),
     "statements:staff_download": back_office(

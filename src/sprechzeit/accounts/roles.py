@@ -66,6 +66,8 @@ ROLE_PERMISSIONS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
         ("accounts", "view_listing"),
         ("accounts", "change_listing"),
         ("accounts", "view_category"),
+        # Partner onboarding: applications and listing reviews (the console).
+        *_edit("partners", "partnerapplication", "listingrevision"),
         *_view("consultations", "consultation", "rating", "chatmessage", "partnerpresence"),
         *_view("legal", "legaldocument", "consent"),
         *_view("notifications", "outboundmail"),
@@ -117,6 +119,9 @@ ROLE_PERMISSIONS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
         DOWNLOAD_STATEMENT,
         *_view("payouts", "payoutrun", "payout", "bankline", "payoutpolicy"),
         DOWNLOAD_SEPA,
+        # Partner adjustments (bonus, correction, penalty; a second approver above the
+        # limit) and payout runs (start, mark sent) in the console.
+        *_edit("partners", "adjustmentrequest", "payoutrunsent"),
     ),
     ADMIN: (
         *_edit("platforms", "platform", "platformdomain", "legalentity"),
@@ -132,6 +137,16 @@ ROLE_PERMISSIONS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
         *_edit("payments", "providerconfig", "channelpolicy"),
         *_edit("wallets", "walletsettings"),
         *_edit("payouts", "payoutpolicy"),
+        # Partners: onboarding, listing reviews, adjustments, suspension (the console).
+        *_edit(
+            "partners",
+            "partnerapplication",
+            "listingrevision",
+            "adjustmentrequest",
+            "partnersettings",
+        ),
+        *_view("statements", "adjustment", "statement", "partnertaxprofile"),
+        *_view("payouts", "payoutrun", "payout"),
         # Legal texts: "add" issues a new version; nobody changes or deletes one.
         ("legal", "add_legaldocument"),
         *_view("legal", "legaldocument", "consent"),

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "sprechzeit.consultations",
     "sprechzeit.statements",
     "sprechzeit.payouts",
+    "sprechzeit.partners",
     "sprechzeit.accounting",
     "sprechzeit.site.apps.SiteConfig",
     "sprechzeit.partner",

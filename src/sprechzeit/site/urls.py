@@ -1,6 +1,13 @@
 from django.urls import path
 
-from sprechzeit.site import account_views, auth_views, legal_views, security_views, views
+from sprechzeit.site import (
+    account_views,
+    auth_views,
+    legal_views,
+    partner_views,
+    security_views,
+    views,
+)
 
 app_name = "site"
 
@@ -15,6 +22,13 @@ urlpatterns = [
     path("widerruf/", legal_views.withdrawal, name="withdrawal"),
     path("kontakt/", views.contact, name="contact"),
     path("kontakt/danke/", views.contact_done, name="contact_done"),
+    path("berater-werden/", partner_views.apply, name="partner_apply"),
+    path("berater-werden/danke/", partner_views.apply_done, name="partner_apply_done"),
+    path(
+        "berater-werden/einladung/<str:token>/",
+        partner_views.invitation,
+        name="partner_invitation",
+    ),
     path("anmelden/", auth_views.login_view, name="login"),
     path("anmelden/code/", auth_views.login_2fa, name="login_2fa"),
     path("abmelden/", views.logout_view, name="logout"),
