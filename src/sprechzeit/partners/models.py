@@ -35,7 +35,7 @@ class PartnerSettings(models.Model):
     )
     review_listing_edits = models.BooleanField(
         _("Profiländerungen vor Veröffentlichung prüfen"),
-        default=True,
+        default=False,
         help_text=_("Texte und Fotos gehen erst nach Freigabe durch Mitarbeiter online."),
     )
     adjustment_limit_minor = models.PositiveIntegerField(

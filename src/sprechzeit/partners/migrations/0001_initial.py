@@ -67,7 +67,7 @@ class Migration(migrations.Migration):
             name='PartnerSettings',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('review_listing_edits', models.BooleanField(default=True, help_text='Texte und Fotos gehen erst nach Freigabe durch Mitarbeiter online.', verbose_name='Profiländerungen vor Veröffentlichung prüfen')),
+                ('review_listing_edits', models.BooleanField(default=False, help_text='Texte und Fotos gehen erst nach Freigabe durch Mitarbeiter online.', verbose_name='Profiländerungen vor Veröffentlichung prüfen')),
                 ('adjustment_limit_minor', models.PositiveIntegerField(default=10000, verbose_name='Anpassungen ab diesem Betrag brauchen eine zweite Freigabe (Cent)')),
                 ('platform', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='partner_settings', to='platforms.platform')),
             ],
