@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('accounts', '0006_partner_suspended_at_partner_suspended_reason'),
+        ('accounts', '0006_partner_suspended'),
         ('payouts', '0004_payoutrun_download_sepa'),
         ('platforms', '0006_platform_logo_reencoded'),
         ('statements', '0008_statement_xrechnung_archived'),

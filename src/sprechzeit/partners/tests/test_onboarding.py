@@ -96,6 +96,7 @@ def test_accept_invites_and_the_onboarding_ends_in_a_listing_awaiting_review(
     assert AuditEntry.objects.filter(action="partner.application_accept").count() == 1
     listing = accepted.listing
     assert listing is not None and not listing.is_published
+    partner.user.refresh_from_db()
     assert partner.user.check_password(PASSWORD)
     consents = {c.purpose: c for c in Consent.objects.filter(user=partner.user)}
     assert set(consents) == {"partner_terms", "self_billing"}
@@ -126,10 +127,13 @@ def test_the_invitation_is_one_time_and_refuses_a_wrong_code_or_weak_password(
         )
     token = invitation_token()
     device = services.invitation_device(invitation=services.invitation_open(token=token))
-    with pytest.raises(WrongCode):
-        services.invitation_accept(token=token, password=PASSWORD, code="000000")
     with pytest.raises(errors.PasswordRefused):
         services.invitation_accept(token=token, password="123", code=totp_now(device))
+    with pytest.raises(WrongCode):
+        services.invitation_accept(token=token, password=PASSWORD, code="000000")
+    device.refresh_from_db()
+    assert device.throttling_failure_count == 1  # the wrong code counted
+    device.throttle_reset()  # as if the throttle's delay had passed
     services.invitation_accept(token=token, password=PASSWORD, code=totp_now(device))
     with pytest.raises(errors.PartnerInvitationInvalid):
         services.invitation_open(token=token)
