@@ -181,6 +181,84 @@ URL_RULES: Final[dict[str, Rule]] = {
         "Download a credit note (back office)", _holding(roles.DOWNLOAD_STATEMENT)
     ),
     "payouts:staff_file": back_office("SEPA file of a payout run", _holding(roles.DOWNLOAD_SEPA)),
+    # --- back office: the console (backoffice app) ------------------------------------
+    "backoffice:home": back_office("Console: dashboard (money figures: see the CSV rule)", STAFF),
+    "backoffice:dashboard_csv": back_office(
+        "Console: dashboard figures (CSV)", frozenset({Actor.RISK, Actor.ACCOUNTING, Actor.ADMIN})
+    ),
+    "backoffice:audit": back_office("Console: audit trail", frozenset({Actor.ADMIN})),
+    "backoffice:audit_csv": back_office("Console: audit trail (CSV)", frozenset({Actor.ADMIN})),
+    # --- back office: risk (disputes, refunds, bank lines, dunning) ------------------------
+    # --- back office: support (messages, ratings, client file, goodwill) ---------------------
+    # --- back office: partners (applications, listings, partner file, payout runs) ----------
+    "backoffice:partners_applications": back_office(
+        "Console: partner applications (queue)", frozenset({Actor.SUPPORT, Actor.ADMIN})
+    ),
+    "backoffice:partners_application": back_office(
+        "Console: one partner application", frozenset({Actor.SUPPORT, Actor.ADMIN})
+    ),
+    "backoffice:partners_application_accept": back_office(
+        "Console: accept an application (invite)", frozenset({Actor.SUPPORT, Actor.ADMIN})
+    ),
+    "backoffice:partners_application_reject": back_office(
+        "Console: reject an application", frozenset({Actor.SUPPORT, Actor.ADMIN})
+    ),
+    "backoffice:partners_application_claim": back_office(
+        "Console: take over an application", frozenset({Actor.SUPPORT, Actor.ADMIN})
+    ),
+    "backoffice:partners_revisions": back_office(
+        "Console: listings and edits awaiting review", frozenset({Actor.SUPPORT, Actor.ADMIN})
+    ),
+    "backoffice:partners_revision": back_office(
+        "Console: one listing revision", frozenset({Actor.SUPPORT, Actor.ADMIN})
+    ),
+    "backoffice:partners_revision_approve": back_office(
+        "Console: approve a listing revision", frozenset({Actor.SUPPORT, Actor.ADMIN})
+    ),
+    "backoffice:partners_revision_reject": back_office(
+        "Console: reject a listing revision", frozenset({Actor.SUPPORT, Actor.ADMIN})
+    ),
+    "backoffice:partners_revision_claim": back_office(
+        "Console: take over a listing revision", frozenset({Actor.SUPPORT, Actor.ADMIN})
+    ),
+    "backoffice:partners_partners": back_office(
+        "Console: partner files (search)",
+        frozenset({Actor.SUPPORT, Actor.ACCOUNTING, Actor.ADMIN}),
+    ),
+    "backoffice:partners_partner": back_office(
+        "Console: one partner file (earnings, statements, payouts, adjustments)",
+        frozenset({Actor.SUPPORT, Actor.ACCOUNTING, Actor.ADMIN}),
+    ),
+    "backoffice:partners_adjustment_create": back_office(
+        "Console: enter a partner adjustment", frozenset({Actor.ACCOUNTING, Actor.ADMIN})
+    ),
+    "backoffice:partners_adjustment_approve": back_office(
+        "Console: approve an adjustment (second person)",
+        frozenset({Actor.ACCOUNTING, Actor.ADMIN}),
+    ),
+    "backoffice:partners_adjustment_reject": back_office(
+        "Console: reject an adjustment (second person)",
+        frozenset({Actor.ACCOUNTING, Actor.ADMIN}),
+    ),
+    "backoffice:partners_suspend": back_office(
+        "Console: suspend a partner", frozenset({Actor.ADMIN})
+    ),
+    "backoffice:partners_reactivate": back_office(
+        "Console: reactivate a partner", frozenset({Actor.ADMIN})
+    ),
+    "backoffice:partners_payout_runs": back_office(
+        "Console: payout runs", frozenset({Actor.ACCOUNTING})
+    ),
+    "backoffice:partners_payout_run_start": back_office(
+        "Console: start a payout run", frozenset({Actor.ACCOUNTING})
+    ),
+    "backoffice:partners_payout_run_file": back_office(
+        "Console: SEPA file of a payout run", frozenset({Actor.ACCOUNTING})
+    ),
+    "backoffice:partners_payout_run_sent": back_office(
+        "Console: mark a payout run sent to the bank", frozenset({Actor.ACCOUNTING})
+    ),
+    # --- Django admin (superusers' raw data; staff by their roles' permissions) --------------
     "admin:login": Rule("Admin: log-in (redirects)", network=EVERYONE),
     "admin:logout": back_office("Admin: log-out", STAFF),
     "admin:index": back_office("Admin: index", STAFF),
