@@ -85,7 +85,11 @@ def test_an_application_becomes_a_live_listing(browser: Browser, demo_server: Li
     expect(staff.get_by_text("die Einladung ist verschickt")).to_be_visible()
 
     # 3. The applicant follows the invitation.
-    invitation = next(m for m in reversed(demo_server.mails()) if "selma.test@example.com" in m and "/berater-werden/einladung/" in m)
+    invitation = next(
+        m
+        for m in reversed(demo_server.mails())
+        if "selma.test@example.com" in m and "/berater-werden/einladung/" in m
+    )
     found = re.search(r"/berater-werden/einladung/[A-Za-z0-9_\-]+/", invitation)
     assert found is not None
     partner = browser.new_page(viewport={"width": 1280, "height": 900})
@@ -98,7 +102,9 @@ def test_an_application_becomes_a_live_listing(browser: Browser, demo_server: Li
     expect(partner.get_by_test_id("recovery-codes").locator("li")).to_have_count(10)
     partner.get_by_role("link", name="Weiter").click()
     expect(partner).to_have_url(demo_server.url("coaching", "/partner/einrichtung/"))
-    expect(partner.get_by_role("heading", name="Vereinbarung über das Gutschriftsverfahren")).to_be_visible()
+    expect(
+        partner.get_by_role("heading", name="Vereinbarung über das Gutschriftsverfahren")
+    ).to_be_visible()
     partner.get_by_label("Ich stimme den Beraterbedingungen zu.").check()
     partner.get_by_label("Ich stimme dem Gutschriftsverfahren zu").check()
     partner.get_by_role("button", name="Zustimmen und weiter").click()

@@ -133,5 +133,7 @@ def partner_file(*, partner: Partner, today: date) -> PartnerFile:
 
 def payout_runs_recent(*, limit: int = 30) -> list[tuple[PayoutRun, PayoutRunSent | None]]:
     runs = list(PayoutRun.objects.select_related("legal_entity").order_by("-created_at")[:limit])
-    sent = {s.run_id: s for s in PayoutRunSent.objects.filter(run__in=runs).select_related("sent_by")}
+    sent = {
+        s.run_id: s for s in PayoutRunSent.objects.filter(run__in=runs).select_related("sent_by")
+    }
     return [(run, sent.get(run.pk)) for run in runs]

@@ -51,7 +51,9 @@ def apply(request: PlatformRequest) -> HttpResponse:
     }
     if request.method == "POST":
         if form.is_spam():  # a filled honeypot: store nothing, tell a bot nothing useful
-            return render(request, "site/partner_apply.html", {**context, "refused": True}, status=400)
+            return render(
+                request, "site/partner_apply.html", {**context, "refused": True}, status=400
+            )
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -70,7 +72,10 @@ def apply(request: PlatformRequest) -> HttpResponse:
                 )
             except ApplicationRateLimited:
                 return render(
-                    request, "site/partner_apply.html", {**context, "rate_limited": True}, status=429
+                    request,
+                    "site/partner_apply.html",
+                    {**context, "rate_limited": True},
+                    status=429,
                 )
             except ApplicationInvalid as exc:
                 form.add_error(None, str(exc.message))

@@ -28,7 +28,9 @@ class AcceptForm(forms.Form):
 
 class RejectForm(forms.Form):
     reason = forms.CharField(
-        label=gettext_lazy("Begründung (intern; die Absage an die Person ist höflich und allgemein)"),
+        label=gettext_lazy(
+            "Begründung (intern; die Absage an die Person ist höflich und allgemein)"
+        ),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
@@ -36,7 +38,9 @@ class RejectForm(forms.Form):
 
 @console_view
 def application_list(request: HttpRequest) -> HttpResponse:
-    rows = queue_rows(list(selectors.applications_open()), opened="submitted_at", sla=APPLICATION_SLA)
+    rows = queue_rows(
+        list(selectors.applications_open()), opened="submitted_at", sla=APPLICATION_SLA
+    )
     return render(
         request,
         "backoffice/partners/applications.html",

@@ -63,7 +63,9 @@ def adjustment_create(request: HttpRequest, pk: int) -> HttpResponse:
     if platform is None:
         raise Http404
     assert isinstance(request.user, User)
-    amount = amount_parse(request.POST.get("amount", ""), currency=platform.currency, field="amount")
+    amount = amount_parse(
+        request.POST.get("amount", ""), currency=platform.currency, field="amount"
+    )
     adjustment = services.adjustment_request(
         partner=partner,
         platform=platform,
@@ -87,7 +89,9 @@ def adjustment_create(request: HttpRequest, pk: int) -> HttpResponse:
 @back_on_domain_error("backoffice:partners_partners")
 def adjustment_approve(request: HttpRequest, pk: int) -> HttpResponse:
     assert isinstance(request.user, User)
-    adjustment = services.adjustment_approve(request_id=pk, actor=request.user, ip=staff_ip(request))
+    adjustment = services.adjustment_approve(
+        request_id=pk, actor=request.user, ip=staff_ip(request)
+    )
     messages.success(request, _("Anpassung freigegeben und gebucht."))
     return redirect("backoffice:partners_partner", pk=adjustment.partner_id)
 
@@ -98,7 +102,10 @@ def adjustment_approve(request: HttpRequest, pk: int) -> HttpResponse:
 def adjustment_reject(request: HttpRequest, pk: int) -> HttpResponse:
     assert isinstance(request.user, User)
     adjustment = services.adjustment_reject(
-        request_id=pk, actor=request.user, reason=request.POST.get("reason", ""), ip=staff_ip(request)
+        request_id=pk,
+        actor=request.user,
+        reason=request.POST.get("reason", ""),
+        ip=staff_ip(request),
     )
     messages.success(request, _("Anpassung abgelehnt."))
     return redirect("backoffice:partners_partner", pk=adjustment.partner_id)
@@ -111,7 +118,10 @@ def partner_suspend(request: HttpRequest, pk: int) -> HttpResponse:
     partner = get_object_or_404(Partner, pk=pk)
     assert isinstance(request.user, User)
     services.partner_suspend(
-        partner=partner, actor=request.user, reason=request.POST.get("reason", ""), ip=staff_ip(request)
+        partner=partner,
+        actor=request.user,
+        reason=request.POST.get("reason", ""),
+        ip=staff_ip(request),
     )
     messages.success(request, _("Gesperrt: offline, keine Beratungen, Profile verborgen."))
     return redirect("backoffice:partners_partner", pk=pk)
@@ -124,7 +134,10 @@ def partner_reactivate(request: HttpRequest, pk: int) -> HttpResponse:
     partner = get_object_or_404(Partner, pk=pk)
     assert isinstance(request.user, User)
     services.partner_reactivate(
-        partner=partner, actor=request.user, reason=request.POST.get("reason", ""), ip=staff_ip(request)
+        partner=partner,
+        actor=request.user,
+        reason=request.POST.get("reason", ""),
+        ip=staff_ip(request),
     )
     messages.success(request, _("Entsperrt: die Profile sind wieder sichtbar."))
     return redirect("backoffice:partners_partner", pk=pk)

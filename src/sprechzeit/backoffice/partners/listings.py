@@ -63,7 +63,10 @@ def revision_approve(request: HttpRequest, pk: int) -> HttpResponse:
 def revision_reject(request: HttpRequest, pk: int) -> HttpResponse:
     assert isinstance(request.user, User)
     services.revision_reject(
-        revision_id=pk, actor=request.user, reason=request.POST.get("reason", ""), ip=staff_ip(request)
+        revision_id=pk,
+        actor=request.user,
+        reason=request.POST.get("reason", ""),
+        ip=staff_ip(request),
     )
     messages.success(request, _("Abgelehnt; das Profil zeigt weiter die bisherige Fassung."))
     return redirect("backoffice:partners_revisions")

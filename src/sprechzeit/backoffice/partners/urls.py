@@ -75,9 +75,7 @@ urlpatterns: list[URLPattern] = [
     ),
     path("partner/auszahlungen/", payouts.run_list, name="partners_payout_runs"),
     path("partner/auszahlungen/starten/", payouts.run_start, name="partners_payout_run_start"),
-    path(
-        "partner/auszahlungen/<int:pk>/datei/", payouts.run_file, name="partners_payout_run_file"
-    ),
+    path("partner/auszahlungen/<int:pk>/datei/", payouts.run_file, name="partners_payout_run_file"),
     path(
         "partner/auszahlungen/<int:pk>/uebergeben/",
         payouts.run_sent,

@@ -7,7 +7,6 @@ import itertools
 import re
 
 from django.core import mail as outbox
-
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from sprechzeit.accounts.models import Category, Partner, User
@@ -70,7 +69,7 @@ def invitation_token() -> str:
     once sent) as sent."""
     queued = OutboundMail.objects.filter(template="partner_invitation").order_by("-created_at")
     texts = [mail.body_text for mail in queued[:1]] + [
-        message.body
+        str(message.body)
         for message in reversed(outbox.outbox)
         if message.extra_headers.get("X-Sprechzeit-Mail") == "partner_invitation"
     ]

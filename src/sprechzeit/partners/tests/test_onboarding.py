@@ -9,6 +9,7 @@ from django.core import mail
 from django.test import Client
 
 from sprechzeit.accounts.errors import WrongCode
+from sprechzeit.accounts.selectors import listings_published
 from sprechzeit.accounts.tests.factories import totp_now
 from sprechzeit.audit.models import AuditEntry
 from sprechzeit.legal.models import Consent
@@ -22,7 +23,6 @@ from sprechzeit.partners.tests.factories import (
     platform_with_texts,
     staff,
 )
-from sprechzeit.site.selectors import DirectoryFilter, listings_directory
 from sprechzeit.statements.models import PartnerTaxProfile
 
 pytestmark = pytest.mark.django_db
@@ -51,7 +51,8 @@ def test_an_application_is_stored_bounded_and_the_applicant_gets_a_receipt(
         )
     stored.refresh_from_db()
     assert stored.email == "eve@example.com"
-    assert "\x00" not in stored.about and len(stored.about) == 2000
+    assert "\x00" not in stored.about
+    assert len(stored.about) == 2000
     assert len(stored.sample_text) == 3000
     assert stored.status == PartnerApplication.Status.NEW
     receipt = mail.outbox[-1]
@@ -63,23 +64,51 @@ def test_too_short_texts_a_bad_address_and_too_many_applications_are_refused() -
     platform = platform_with_texts()
     with pytest.raises(errors.ApplicationInvalid):
         services.application_submit(
-            platform=platform, first_name="A", last_name="B", email="a@example.com",
-            display_name="A", about="kurz", sample_text="kurz", categories=[], ip="1.2.3.4",
+            platform=platform,
+            first_name="A",
+            last_name="B",
+            email="a@example.com",
+            display_name="A",
+            about="kurz",
+            sample_text="kurz",
+            categories=[],
+            ip="1.2.3.4",
         )
     with pytest.raises(errors.ApplicationInvalid):
         services.application_submit(
-            platform=platform, first_name="A", last_name="B", email="not-an-address",
-            display_name="A", about="x" * 50, sample_text="x" * 50, categories=[], ip="1.2.3.4",
+            platform=platform,
+            first_name="A",
+            last_name="B",
+            email="not-an-address",
+            display_name="A",
+            about="x" * 50,
+            sample_text="x" * 50,
+            categories=[],
+            ip="1.2.3.4",
         )
     for _attempt in range(3):
         services.application_submit(
-            platform=platform, first_name="A", last_name="B", email="a@example.com",
-            display_name="A", about="x" * 50, sample_text="x" * 50, categories=[], ip="1.2.3.5",
+            platform=platform,
+            first_name="A",
+            last_name="B",
+            email="a@example.com",
+            display_name="A",
+            about="x" * 50,
+            sample_text="x" * 50,
+            categories=[],
+            ip="1.2.3.5",
         )
     with pytest.raises(errors.ApplicationRateLimited):
         services.application_submit(
-            platform=platform, first_name="A", last_name="B", email="a@example.com",
-            display_name="A", about="x" * 50, sample_text="x" * 50, categories=[], ip="1.2.3.5",
+            platform=platform,
+            first_name="A",
+            last_name="B",
+            email="a@example.com",
+            display_name="A",
+            about="x" * 50,
+            sample_text="x" * 50,
+            categories=[],
+            ip="1.2.3.5",
         )
 
 
@@ -95,7 +124,8 @@ def test_accept_invites_and_the_onboarding_ends_in_a_listing_awaiting_review(
     assert accepted.status == PartnerApplication.Status.ONBOARDED
     assert AuditEntry.objects.filter(action="partner.application_accept").count() == 1
     listing = accepted.listing
-    assert listing is not None and not listing.is_published
+    assert listing is not None
+    assert not listing.is_published
     partner.user.refresh_from_db()
     assert partner.user.check_password(PASSWORD)
     consents = {c.purpose: c for c in Consent.objects.filter(user=partner.user)}
@@ -106,15 +136,16 @@ def test_accept_invites_and_the_onboarding_ends_in_a_listing_awaiting_review(
     profile = PartnerTaxProfile.objects.get(partner=partner)
     assert profile.self_billing_accepted_at == consents["self_billing"].at
     assert profile.self_billing_version == f"v{consents['self_billing'].document.version}"
-    assert listings_directory(platform, DirectoryFilter()) == []
+    assert not listings_published(platform).exists()
 
     revision = ListingRevision.objects.get(listing=listing)
     assert revision.kind == ListingRevision.Kind.INITIAL
     services.revision_approve(revision_id=revision.pk, actor=actor, ip="198.51.100.1")
-    assert [e.listing.pk for e in listings_directory(platform, DirectoryFilter())] == [listing.pk]
+    assert [listing.pk for listing in listings_published(platform)] == [listing.pk]
     assert AuditEntry.objects.filter(action="listing.revision_approve").count() == 1
     page = Client().get(f"/berater/{listing.slug}/", headers={"host": f"{platform.slug}.localhost"})
-    assert page.status_code == 200 and "Bea – Karten" in page.content.decode()
+    assert page.status_code == 200
+    assert "Bea – Karten" in page.content.decode()
 
 
 def test_the_invitation_is_one_time_and_refuses_a_wrong_code_or_weak_password(
@@ -157,7 +188,8 @@ def test_reject_sends_a_polite_mail_and_a_decided_application_cannot_be_decided_
     assert rejection.extra_headers["X-Sprechzeit-Mail"] == "partner_application_rejected"
     assert "Textprobe zu knapp" not in rejection.body  # the internal reason stays internal
     entry = AuditEntry.objects.get(action="partner.application_reject")
-    assert entry.reason == "Textprobe zu knapp" and entry.actor == actor
+    assert entry.reason == "Textprobe zu knapp"
+    assert entry.actor == actor
     with pytest.raises(errors.ApplicationDecided):
         services.application_accept(application_id=pending.pk, actor=actor, rate_minor=199)
     assert AuditEntry.objects.filter(action__startswith="partner.application").count() == 1

@@ -41,7 +41,9 @@ def test_the_page_is_linked_from_the_footer_and_an_application_is_confirmed(
     page = browser.get("/berater-werden/", headers=_host(platform))
     assert page.status_code == 200
     text = page.content.decode()
-    assert "Berater werden bei" in text and "Kartenlegen" in text and "Beraterbedingungen" in text
+    assert "Berater werden bei" in text
+    assert "Kartenlegen" in text
+    assert "Beraterbedingungen" in text
     category = Category.objects.get(platform=platform)
     form = {
         "first_name": "Eve",
@@ -54,7 +56,8 @@ def test_the_page_is_linked_from_the_footer_and_an_application_is_confirmed(
     }
     with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
         sent = browser.post("/berater-werden/", form, headers=_host(platform))
-    assert sent.status_code == 302 and sent["Location"] == "/berater-werden/danke/"
+    assert sent.status_code == 302
+    assert sent["Location"] == "/berater-werden/danke/"
     stored = PartnerApplication.objects.get()
     assert stored.last_name == "<script>x</script>"  # kept as text, escaped wherever shown
     assert list(stored.categories.all()) == [category]
@@ -63,11 +66,13 @@ def test_the_page_is_linked_from_the_footer_and_an_application_is_confirmed(
     done = browser.get("/berater-werden/danke/", headers=_host(platform))
     assert "Vielen Dank für Ihre Bewerbung" in done.content.decode()
     bot = browser.post("/berater-werden/", {**form, "website": "spam"}, headers=_host(platform))
-    assert bot.status_code == 400 and PartnerApplication.objects.count() == 1
+    assert bot.status_code == 400
+    assert PartnerApplication.objects.count() == 1
     too_long = browser.post(
         "/berater-werden/", {**form, "about": "x" * 2001}, headers=_host(platform)
     )
-    assert too_long.status_code == 400 and PartnerApplication.objects.count() == 1
+    assert too_long.status_code == 400
+    assert PartnerApplication.objects.count() == 1
 
 
 def test_the_invitation_and_the_onboarding_in_the_portal(
@@ -94,20 +99,25 @@ def test_the_invitation_and_the_onboarding_in_the_portal(
     assert mismatch.status_code == 400
     done = browser.post(
         url,
-        {"password": "ein-gutes-passwort-1", "password_again": "ein-gutes-passwort-1", "token": code},
+        {
+            "password": "ein-gutes-passwort-1",
+            "password_again": "ein-gutes-passwort-1",
+            "token": code,
+        },
         headers=_host(platform),
     )
-    assert done.status_code == 302 and done["Location"] == "/sicherheit/wiederherstellungscodes/"
+    assert done.status_code == 302
+    assert done["Location"] == "/sicherheit/wiederherstellungscodes/"
     codes = browser.get("/sicherheit/wiederherstellungscodes/", headers=_host(platform))
     assert "/partner/einrichtung/" in codes.content.decode()
     assert browser.get(url, headers=_host(platform)).status_code == 400  # used up
 
     terms = browser.get("/partner/einrichtung/", headers=_host(platform)).content.decode()
-    assert "Vereinbarung über das Gutschriftsverfahren" in terms and "§ 14 Abs. 2" in terms
-    one_box = browser.post(
-        "/partner/einrichtung/", {"accept_terms": "on"}, headers=_host(platform)
-    )
-    assert one_box.status_code == 400 and not Consent.objects.exists()
+    assert "Vereinbarung über das Gutschriftsverfahren" in terms
+    assert "§ 14 Abs. 2" in terms
+    one_box = browser.post("/partner/einrichtung/", {"accept_terms": "on"}, headers=_host(platform))
+    assert one_box.status_code == 400
+    assert not Consent.objects.exists()
     browser.post(
         "/partner/einrichtung/",
         {"accept_terms": "on", "accept_self_billing": "on"},
