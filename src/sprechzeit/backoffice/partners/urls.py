@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from sprechzeit.backoffice.nav import NavEntry
 from sprechzeit.backoffice.partners import applications, file, listings, payouts
 
-SECTION = _("Berater")
+SECTION = pgettext_lazy("plural", "Berater")
 
 urlpatterns: list[URLPattern] = [
     path("partner/bewerbungen/", applications.application_list, name="partners_applications"),
