@@ -124,6 +124,7 @@ ROLE_PERMISSIONS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
         # Partner adjustments (bonus, correction, penalty; a second approver above the
         # limit) and payout runs (start, mark sent) in the console.
         *_edit("partners", "adjustmentrequest", "payoutrunsent"),
+        ("statements", "add_adjustment"),  # the admin's "add" leads to the console
     ),
     ADMIN: (
         *_edit("platforms", "platform", "platformdomain", "legalentity"),
@@ -147,6 +148,7 @@ ROLE_PERMISSIONS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
             "adjustmentrequest",
             "partnersettings",
         ),
+        ("statements", "add_adjustment"),  # the admin's "add" leads to the console
         *_view("statements", "partnertaxprofile"),
         # The money, read-only: the operator's administrator sees what the platforms earn.
         *_view("ledger", "account", "transfer"),

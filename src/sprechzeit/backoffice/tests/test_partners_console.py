@@ -204,3 +204,15 @@ def test_accounting_starts_a_payout_run_downloads_it_and_marks_it_sent(
     assert_ledger_sound()
     support, _ = staff_client("support")
     assert support.get("/backoffice/partner/auszahlungen/", headers=NET).status_code == 403
+
+
+@pytest.mark.parametrize("role", ["admin", "accounting"])
+def test_adding_an_adjustment_in_the_admin_leads_to_the_partner_file(
+    staff_client: StaffClient, role: str
+) -> None:
+    browser, _user = staff_client(role)
+    answer = browser.get("/admin/statements/adjustment/add/", headers=NET)
+    assert answer.status_code == 302
+    assert answer["Location"] == "/backoffice/partner/berater/"
+    support, _ = staff_client("support")
+    assert support.get("/admin/statements/adjustment/add/", headers=NET).status_code == 403
