@@ -5,7 +5,10 @@ services only; idempotent (nothing is added when applications exist)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sprechzeit.accounts.models import Category, Listing, User
+from sprechzeit.core import clock
 from sprechzeit.core.money import Money
 from sprechzeit.notifications.services import mail_muted
 from sprechzeit.partners import services
@@ -57,6 +60,9 @@ APPLICANTS = (
 )
 
 
+AGES_DAYS = (6, 4, 1, 3)  # the applications' ages: late, due, in time (SLA: five days)
+
+
 def demo_backoffice_partners() -> int:
     """Seed the partners queues once; returns how many applications were created."""
     if PartnerApplication.objects.exists():
@@ -65,29 +71,33 @@ def demo_backoffice_partners() -> int:
     support = User.objects.get(email="support@demo.sprechzeit.de", platform__isnull=True)
     accounting = User.objects.get(email="buchhaltung@demo.sprechzeit.de", platform__isnull=True)
     platforms = {p.slug: p for p in Platform.objects.filter(slug__in=["coaching", "karten"])}
+    now = clock.now()
     with mail_muted():
         made = []
         for n, (slug, first, last, display, category, about, sample) in enumerate(APPLICANTS):
             platform = platforms[slug]
-            made.append(
-                services.application_submit(
-                    platform=platform,
-                    first_name=first,
-                    last_name=last,
-                    email=f"{first.lower()}.{last.lower()}@example.com",
-                    display_name=display,
-                    about=about,
-                    sample_text=sample,
-                    categories=list(Category.objects.filter(platform=platform, name=category)),
-                    ip=f"192.0.2.{10 + n}",
+            # Different ages, so the queue shows every SLA colour (late, due, in time).
+            with clock.frozen_at(now - timedelta(days=AGES_DAYS[n])):
+                made.append(
+                    services.application_submit(
+                        platform=platform,
+                        first_name=first,
+                        last_name=last,
+                        email=f"{first.lower()}.{last.lower()}@example.com",
+                        display_name=display,
+                        about=about,
+                        sample_text=sample,
+                        categories=list(Category.objects.filter(platform=platform, name=category)),
+                        ip=f"192.0.2.{10 + n}",
+                    )
                 )
-            )
         services.application_reject(
             application_id=made[-1].pk,
             actor=support,
             reason="Zu wenig Erfahrung; die Textprobe verspricht ein Ergebnis.",
         )
-        _listing_edit_pending(platforms["karten"])
+        with clock.frozen_at(now - timedelta(days=1, hours=18)):
+            _listing_edit_pending(platforms["karten"])
         _adjustments(accounting=accounting, admin=admin)
     return len(made)
 
