@@ -38,7 +38,12 @@ def revision_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "revision": revision,
             "listing": revision.listing,
             "owner": owner_of(revision),
-            "history": history_for(revision.listing),
+            # The revision's own entries (who took it) and the listing's (decisions).
+            "history": sorted(
+                [*history_for(revision), *history_for(revision.listing)],
+                key=lambda entry: (entry.at, entry.pk),
+                reverse=True,  # newest first, like every history
+            ),
         },
     )
 
