@@ -14,8 +14,9 @@ import pytest
 from django_otp.oath import totp
 from playwright.sync_api import Browser, Page, expect
 
-from sprechzeit.demo.seed import DEMO_PASSWORD, DEMO_TOTP_SECRET, STAFF
+from sprechzeit.demo.seed import STAFF
 from tests.browser.conftest import LiveServer, screenshot_path
+from tests.browser.staff import staff_login
 
 pytestmark = pytest.mark.browser
 
@@ -29,8 +30,8 @@ def _code(secret_b32: str) -> str:
 
 
 def _second_factor(page: Page, secret_b32: str, button: str) -> None:
-    """Enter the current code; if this step's code was just used by another test's log-in
-    (a code counts once), wait for the next one."""
+    """Enter the current code of the partner's new authenticator (retried once with the
+    next step's code, should the first arrive as its step ends)."""
     field = page.get_by_label("Sechsstelliger Code")
     for _attempt in range(2):
         field.fill(_code(secret_b32))
@@ -40,15 +41,6 @@ def _second_factor(page: Page, secret_b32: str, button: str) -> None:
             return
         time.sleep(31 - time.time() % 30)
     raise AssertionError("second factor refused twice")
-
-
-def _staff_login(page: Page, server: LiveServer, email: str, path: str) -> None:
-    page.goto(server.url(None, f"/anmelden/?next={path}"))
-    page.get_by_label("E-Mail").fill(email)
-    page.get_by_label("Passwort").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
-    _second_factor(page, DEMO_TOTP_SECRET, "Bestätigen")
-    expect(page).to_have_url(server.url(None, path))
 
 
 def test_an_application_becomes_a_live_listing(browser: Browser, demo_server: LiveServer) -> None:
@@ -76,7 +68,7 @@ def test_an_application_becomes_a_live_listing(browser: Browser, demo_server: Li
 
     # 2. Support accepts it in the console.
     staff = browser.new_page(viewport={"width": 1280, "height": 900})
-    _staff_login(staff, demo_server, STAFF[1][0], "/backoffice/partner/bewerbungen/")
+    staff_login(staff, demo_server, STAFF[1][0], next_path="/backoffice/partner/bewerbungen/")
     staff.screenshot(path=screenshot_path("backoffice-partner-applications"), full_page=True)
     staff.get_by_role("link", name=NAME).click()
     expect(staff.get_by_text("Eine neue Stelle ist eine Einladung")).to_be_visible()
