@@ -19,7 +19,8 @@ from sprechzeit.core.inputs import form_status
 from sprechzeit.partner.access import partner_required
 from sprechzeit.partner.earnings import earnings_between, earnings_chart
 from sprechzeit.partner.forms import ListingForm
-from sprechzeit.partners.services import listing_edit_submit
+from sprechzeit.partners.selectors import revision_pending
+from sprechzeit.partners.services import listing_edit_submit, onboarding_open
 
 
 @partner_required
@@ -37,6 +38,7 @@ def dashboard(request: HttpRequest, partner: Partner) -> HttpResponse:
             "charts": earnings_chart(partner=partner, month=today),
             "month_label": today,
             "listings": partner.listings.select_related("platform").order_by("platform__name"),
+            "onboarding_open": onboarding_open(partner=partner) is not None,
         },
     )
 
@@ -118,6 +120,11 @@ def listing_edit(request: HttpRequest, partner: Partner, listing_id: int) -> Htt
     return render(
         request,
         "partner/listing_edit.html",
-        {"listing": listing, "form": form, "preview": preview},
+        {
+            "listing": listing,
+            "form": form,
+            "preview": preview,
+            "pending": revision_pending(listing=listing),
+        },
         status=form_status(form),
     )

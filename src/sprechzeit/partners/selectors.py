@@ -8,7 +8,7 @@ from datetime import date
 
 from django.db.models import Count, QuerySet, Sum
 
-from sprechzeit.accounts.models import Partner
+from sprechzeit.accounts.models import Listing, Partner
 from sprechzeit.consultations.models import Consultation
 from sprechzeit.core.money import Money
 from sprechzeit.ledger.models import AccountPurpose
@@ -48,6 +48,13 @@ def revisions_pending() -> QuerySet[ListingRevision]:
         .select_related("listing__platform", "listing__partner__user")
         .order_by("submitted_at", "pk")
     )
+
+
+def revision_pending(*, listing: Listing) -> ListingRevision | None:
+    """The listing's revision waiting for review, if any (the portal says so)."""
+    return ListingRevision.objects.filter(
+        listing=listing, status=ListingRevision.Status.PENDING
+    ).first()
 
 
 def adjustments_pending() -> QuerySet[AdjustmentRequest]:
