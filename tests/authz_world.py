@@ -27,6 +27,7 @@ from sprechzeit.consultations.models import Rating
 from sprechzeit.core import clock
 from sprechzeit.core.money import Money
 from sprechzeit.legal.services import legal_documents_start
+from sprechzeit.partners.models import ListingRevision, PartnerApplication
 from sprechzeit.payments.models import Dispute, ProviderKind, RefundRequest
 from sprechzeit.payments.services import payments
 from sprechzeit.payments.services.sandbox import sandbox_deliver
@@ -199,7 +200,27 @@ def world_create() -> World:
     invited = staff_create(email="neu@example.com", password=None, role=roles.SUPPORT)
     device = TOTPDevice.objects.create(user=users["superuser"], name="Test", confirmed=True)
     user_a = scene.client.user
+    # --- partners (issue 13): an application and a listing revision waiting for review
+    application = PartnerApplication.objects.create(
+        platform=a,
+        first_name="Bea",
+        last_name="Bewerberin",
+        email="bea@example.com",
+        display_name="Bea",
+        about="Erfahrung",
+        sample_text="Probe",
+        submitted_at=datetime(2026, 11, 1, tzinfo=UTC),
+    )
+    revision = ListingRevision.objects.create(
+        listing=scene.listing,
+        display_name="Neu",
+        submitted_at=datetime(2026, 11, 1, tzinfo=UTC),
+    )
     kwargs: dict[str, dict[str, Any]] = {
+        "backoffice:partners_application": {"pk": application.pk},
+        "backoffice:partners_revision": {"pk": revision.pk},
+        "backoffice:partners_partner": {"pk": scene.partner.pk},
+        "backoffice:partners_payout_run_file": {"pk": run.pk},
         "payments:result": {"payment_id": payment.pk},
         "payments:receipt": {"payment_id": credited.pk},
         "payments:sandbox_checkout": {"payment_id": payment.pk},

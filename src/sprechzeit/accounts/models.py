@@ -193,6 +193,10 @@ class Partner(models.Model):
     # Calls are connected to this number on every platform, so it lives here, not per listing.
     phone_number = models.CharField(_("Telefonnummer"), max_length=32, blank=True)
     is_vetted = models.BooleanField(_("geprüft"), default=False)
+    # Suspended by staff (partners.services.partner_suspend): cannot go online or take
+    # consultations, and the listings are hidden, until reactivated.
+    suspended_at = models.DateTimeField(_("gesperrt seit"), null=True, blank=True)
+    suspended_reason = models.CharField(_("Grund der Sperre"), max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

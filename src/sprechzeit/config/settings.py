@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "sprechzeit.consultations",
     "sprechzeit.statements",
     "sprechzeit.payouts",
+    "sprechzeit.partners",
     "sprechzeit.accounting",
     "sprechzeit.support",
     "sprechzeit.site.apps.SiteConfig",

@@ -29,6 +29,7 @@ from sprechzeit.accounts.services import (
     user_verify_email,
 )
 from sprechzeit.consultations.models import VoiceConfig
+from sprechzeit.demo.backoffice_partners import demo_backoffice_partners
 from sprechzeit.legal.services import consents_record_signup, legal_documents_start
 from sprechzeit.payments.services.setup import platform_payments_default
 from sprechzeit.platforms.models import LegalEntity, Platform
@@ -227,6 +228,7 @@ def demo_seed() -> SeedSummary:
             client_set_pin(account=account, pin=DEMO_PHONE_PIN)
             summary.created += 1
     _staff_seed(summary)
+    summary.created += demo_backoffice_partners()
     return summary
 
 

@@ -11,7 +11,6 @@ from django.views.decorators.http import require_POST
 
 from sprechzeit.accounts.errors import RateOutOfRange
 from sprechzeit.accounts.models import Listing, Partner
-from sprechzeit.accounts.services import listing_update
 from sprechzeit.consultations.models import PartnerPresence
 from sprechzeit.consultations.selectors import partner_availability
 from sprechzeit.consultations.services import presence_set
@@ -20,6 +19,8 @@ from sprechzeit.core.inputs import form_status
 from sprechzeit.partner.access import partner_required
 from sprechzeit.partner.earnings import earnings_between, earnings_chart
 from sprechzeit.partner.forms import ListingForm
+from sprechzeit.partners.selectors import revision_pending
+from sprechzeit.partners.services import listing_edit_submit, onboarding_open
 
 
 @partner_required
@@ -37,6 +38,7 @@ def dashboard(request: HttpRequest, partner: Partner) -> HttpResponse:
             "charts": earnings_chart(partner=partner, month=today),
             "month_label": today,
             "listings": partner.listings.select_related("platform").order_by("platform__name"),
+            "onboarding_open": onboarding_open(partner=partner) is not None,
         },
     )
 
@@ -93,7 +95,7 @@ def listing_edit(request: HttpRequest, partner: Partner, listing_id: int) -> Htt
             }
         else:
             try:
-                listing_update(
+                revision = listing_edit_submit(
                     listing=listing,
                     display_name=data["display_name"],
                     headline=data["headline"],
@@ -105,11 +107,24 @@ def listing_edit(request: HttpRequest, partner: Partner, listing_id: int) -> Htt
             except RateOutOfRange:
                 form.add_error("rate", form.fields["rate"].help_text)
             else:
-                messages.success(request, _("Ihr Profil ist gespeichert."))
+                messages.success(
+                    request,
+                    _("Ihr Profil ist gespeichert.")
+                    if revision is None
+                    else _(
+                        "Ihr Preis gilt ab sofort. Texte, Kategorien und Foto prüfen wir; "
+                        "bis zur Freigabe zeigt Ihr Profil die bisherige Fassung."
+                    ),
+                )
                 return redirect("partner:listing_edit", listing_id=listing.pk)
     return render(
         request,
         "partner/listing_edit.html",
-        {"listing": listing, "form": form, "preview": preview},
+        {
+            "listing": listing,
+            "form": form,
+            "preview": preview,
+            "pending": revision_pending(listing=listing),
+        },
         status=form_status(form),
     )

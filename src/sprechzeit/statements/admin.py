@@ -7,9 +7,11 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -237,5 +239,13 @@ class AdjustmentAdmin(admin.ModelAdmin[Adjustment]):
     )
     readonly_fields = [field.name for field in Adjustment._meta.fields]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
+    def add_view(
+        self, request: HttpRequest, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        """An adjustment is booked on the ledger, with a reason and, above the platform's
+        limit, a second approver: that happens in the console's partner file, not in a
+        raw form (the roles holding `add_adjustment` are sent there)."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        messages.info(request, _("Anpassungen werden in der Beraterakte erfasst."))
+        return redirect("backoffice:partners_partners")

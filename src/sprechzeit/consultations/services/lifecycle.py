@@ -98,7 +98,7 @@ def _request_check(*, client: ClientAccount, listing: Listing) -> None:
     platform = listing.platform
     if client.platform_id != listing.platform_id:
         raise WrongPlatform()
-    if not listing.is_published:
+    if not listing.is_published or listing.partner.suspended_at is not None:
         raise PartnerUnavailable()
     if not platform.rate_min_minor <= listing.rate_minor <= platform.rate_max_minor:
         raise TariffOutOfRange(
