@@ -20,7 +20,6 @@ from sprechzeit.consultations.models import Consultation
 from sprechzeit.consultations.selectors import client_pseudonym
 from sprechzeit.platforms.models import Platform
 
-
 MEDIUM_LABELS = {
     "chat": _("Chat"),
     "phone": _("Telefon"),
