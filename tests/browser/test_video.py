@@ -240,3 +240,74 @@ def test_video_between_two_browsers_cut_off_at_the_paid_second(
     assert violations == [], violations
     partner.context.close()
     client.context.close()
+
+
+FALLBACK_PARTNER = PARTNERS[4].email  # Madame Sophia on Kartenlegen (no other test uses her)
+FALLBACK_SETUP = (
+    SETUP.replace('"coaching"', '"karten"')
+    .replace('"miriam-roth"', '"madame-sophia"')
+    .replace(CLIENT_EMAIL, "nora.ohnekamera@example.com")
+)
+
+
+def test_without_a_camera_the_video_falls_back_to_chat_in_the_same_consultation(
+    browser: Browser, demo_server: LiveServer
+) -> None:
+    """The suite's usual browser has no fake devices: the client's browser refuses or
+    finds no camera, says so, and both go on chatting in the same consultation."""
+    demo_server.sprechzeit("shell", "-c", FALLBACK_SETUP)
+    partner = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    client = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    ).new_page()
+    partner.goto(demo_server.url("karten", "/anmelden/"))
+    partner.get_by_label("E-Mail").fill(FALLBACK_PARTNER)
+    partner.get_by_label("Passwort").fill(DEMO_PASSWORD)
+    partner.get_by_role("button", name="Anmelden").click()
+    partner.get_by_label("Sechsstelliger Code").fill(
+        f"{totp(base64.b32decode(DEMO_TOTP_SECRET)):06d}"
+    )
+    partner.get_by_role("button", name="Bestätigen").click()
+    partner.goto(demo_server.url("karten", reverse("consultations:partner_requests")))
+    partner.get_by_role("button", name="Online gehen").click()
+    expect(partner.locator("#presence")).to_contain_text("online")
+
+    client.goto(demo_server.url("karten", "/anmelden/"))
+    client.get_by_label("E-Mail").fill("nora.ohnekamera@example.com")
+    client.get_by_label("Passwort").fill(CLIENT_PASSWORD)
+    client.get_by_role("button", name="Anmelden").click()
+    client.goto(demo_server.url("karten", "/berater/madame-sophia/"))
+    client.get_by_role("button", name="Video starten").click()
+    client.get_by_label(
+        "Ich verlange ausdrücklich, dass die Beratung sofort beginnt", exact=False
+    ).check()
+    client.get_by_role("button", name="Kostenpflichtig starten").click()
+    partner.get_by_role("button", name="Annehmen").click()
+    expect(partner.locator("#video-permission")).to_be_visible()
+    expect(client.locator("#meter-status")).to_have_text("läuft")
+
+    client.get_by_role("button", name="Kamera und Mikrofon freigeben").click()
+    # A clear message on this side, the reason on the other; the video controls go away.
+    expect(client.locator("#video-message")).to_contain_text("Die Beratung geht als Chat weiter")
+    expect(partner.locator("#video-message")).to_have_text(
+        "Beim Gegenüber klappt das Video nicht. Die Beratung geht als Chat weiter."
+    )
+    for page in (client, partner):
+        expect(page.locator("#video-permission")).to_be_hidden()
+        expect(page.locator("#video-stage")).to_be_hidden()
+    client.screenshot(path=screenshot_path("video-fallback-phone"), full_page=True)
+    # The same consultation goes on as a chat, and the meter keeps running.
+    client.get_by_placeholder("Ihre Nachricht …").fill("Dann eben schriftlich.")
+    client.get_by_role("button", name="Senden").click()
+    expect(partner.locator("#chat-log")).to_contain_text("Dann eben schriftlich.")
+    expect(client.locator("#meter-status")).to_have_text("läuft")
+    client.get_by_role("button", name="Beratung beenden").click()
+    expect(partner.locator("#meter-status")).to_contain_text("beendet", timeout=10_000)
+
+    client.goto(demo_server.url("karten", reverse("consultations:records")))
+    row = client.get_by_role("row").filter(has_text="Madame Sophia").first
+    expect(row).to_contain_text("Video, als Chat weitergeführt")
+    check = demo_server.sprechzeit("ledger", "check")
+    assert "OK" in check.upper()
+    partner.context.close()
+    client.context.close()
