@@ -178,6 +178,7 @@ def test_video_between_two_browsers_cut_off_at_the_paid_second(
     expect(client.locator("#video-status")).to_contain_text("sobald der Berater angenommen hat")
 
     expect(partner.locator("#request-list .request-new")).to_have_count(1)
+    expect(partner.locator("#request-list .request-new")).to_contain_text("Video")
     partner.get_by_role("button", name="Annehmen").click()
     expect(partner.get_by_role("heading", name="Beratung")).to_be_visible()
     partner.get_by_role("button", name="Kamera und Mikrofon freigeben").click()
