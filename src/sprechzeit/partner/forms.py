@@ -32,7 +32,7 @@ class ListingForm(forms.Form):
     )
     video_enabled = forms.BooleanField(label=_("Videoberatung anbieten"), required=False)
     video_rate = forms.CharField(
-        label=_("Videopreis pro Minute (€)"),
+        label=_("Minutenpreis für Video (€)"),
         max_length=8,
         required=False,
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
