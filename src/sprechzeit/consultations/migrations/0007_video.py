@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('consultations', '0005_outage_gaps'),
+        ('consultations', '0006_rating_hidden'),
     ]
 
     operations = [
