@@ -35,7 +35,12 @@ from sprechzeit.payments.models import Channel, ChannelPolicy
 from sprechzeit.payments.services.sandbox import sandbox_top_up
 from sprechzeit.platforms.models import Platform
 from sprechzeit.statements.errors import PeriodAlreadyClosed
-from sprechzeit.statements.services import statements_close, tax_profile_save
+from sprechzeit.legal.services import legal_documents_start
+from sprechzeit.statements.services import (
+    self_billing_accept,
+    statements_close,
+    tax_profile_save,
+)
 from sprechzeit.statements.vat import VatStatus
 from sprechzeit.wallets.services import wallet_open, welcome_credit_after_verification
 
@@ -126,6 +131,9 @@ def _history(*, partners: list[Partner]) -> HistoryReport:
             self_billing_accepted_at=datetime.combine(first_day, time(9), tzinfo=zone),
             self_billing_version="2026-01",
         )
+        for listing in partner.listings.select_related("platform"):
+            legal_documents_start(platform=listing.platform)
+        self_billing_accept(partner=partner)
     for platform in Platform.objects.filter(slug__in=["coaching", "karten"]).order_by("slug"):
         policy = ChannelPolicy.objects.get(platform=platform, channel=Channel.SANDBOX)
         listings = list(

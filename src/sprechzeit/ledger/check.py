@@ -9,7 +9,8 @@ Proves, per currency and account:
 - Σ debits = Σ credits, posted and pending;
 - no flagged account breaks its limit; no hot account carries a limit;
 - no id is both booked and remembered as failed;
-- the insert-only triggers are in place.
+- the insert-only triggers are in place (the ledger's and every table of
+  `ledger.insert_only.INSERT_ONLY_TABLES`, and the issued statements').
 
 The replay runs as aggregate queries in the database, so it reads each transfer once
 and holds only per-account sums in memory.
@@ -20,8 +21,10 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Final
 
 from sprechzeit.core.db import is_postgres, rows_fetch
+from sprechzeit.ledger.insert_only import INSERT_ONLY_TABLES, trigger_names
 from sprechzeit.ledger.selectors import accounts_counters
 
 _CHECKS = (
@@ -234,14 +237,40 @@ def _before(first: object, second: object) -> bool:
     return str(first) < str(second)
 
 
+# Triggers of other GoBD tables made in their own style (statements 0002).
+_OTHER_TRIGGERS: Final = {
+    "legal_legaldocument": ({"legal_legaldocument_immutable"}, {"legal_legaldocument_immutable"}),
+    "statements_statement": (
+        {"statements_statement_immutable"},
+        {"statements_statement_no_update", "statements_statement_no_delete"},
+    ),
+    "statements_statementsection": (
+        {"statements_section_immutable"},
+        {
+            "statements_section_no_insert",
+            "statements_section_no_update",
+            "statements_section_no_delete",
+        },
+    ),
+}
+
+
 def _missing_triggers() -> list[str]:
-    if is_postgres():
-        wanted = {"ledger_transfer_insert_only", "ledger_transfer_no_truncate"}
-        sql = "SELECT tgname FROM pg_trigger WHERE tgrelid = 'ledger_transfer'::regclass"
-    else:
-        wanted = {"ledger_transfer_no_update", "ledger_transfer_no_delete"}
+    """`table: trigger` for each insert-only trigger the database lacks."""
+    postgres = is_postgres()
+    if postgres:
         sql = (
-            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'ledger_transfer'"
+            "SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+            " WHERE NOT t.tgisinternal"
         )
-    present = {str(row[0]) for row in rows_fetch(sql)}
-    return sorted(wanted - present)
+    else:
+        sql = "SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger'"
+    present = {(str(table), str(name)) for table, name in rows_fetch(sql)}
+    wanted = {
+        (table, name)
+        for table in INSERT_ONLY_TABLES
+        for name in trigger_names(table, postgres=postgres)
+    }
+    for table, (pg_names, sqlite_names) in _OTHER_TRIGGERS.items():
+        wanted |= {(table, name) for name in (pg_names if postgres else sqlite_names)}
+    return sorted(f"{table}: {name}" for table, name in wanted - present)

@@ -20,6 +20,11 @@ from typing import Any
 
 from django.db import connections
 
+# Insert-only triggers for any table (migrations): see `sprechzeit.ledger.insert_only`.
+from sprechzeit.ledger.insert_only import insert_only_operations
+
+__all__ = ["insert_only_operations", "ledger_maintenance", "register_sqlite_guard"]
+
 _state = threading.local()
 
 

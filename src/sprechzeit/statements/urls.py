@@ -15,6 +15,11 @@ urlpatterns = [
         name="download",
     ),
     path(
+        "partner/gutschriften/<int:pk>/widerspruch/",
+        views.statement_objection,
+        name="objection",
+    ),
+    path(
         "verwaltung/gutschriften/<int:pk>/<str:kind>/",
         views.staff_download,
         name="staff_download",

@@ -23,6 +23,7 @@ from sprechzeit.statements.services.close import (
     statements_release_held,
 )
 from sprechzeit.statements.services.issue import statement_issue, statements_issue
+from sprechzeit.statements.services.objection import statement_object
 from sprechzeit.statements.services.pdf import statement_render_pdf
 from sprechzeit.statements.services.tax_profile import (
     self_billing_accept,
@@ -38,6 +39,7 @@ __all__ = [
     "statement_cancel",
     "statement_data",
     "statement_issue",
+    "statement_object",
     "statement_render_pdf",
     "statements_close",
     "statements_close_due",
