@@ -127,7 +127,9 @@ def sqlite_sql(
 def _columns(schema_editor: Any, table: str) -> list[str]:
     connection = schema_editor.connection
     with connection.cursor() as cursor:
-        return [column.name for column in connection.introspection.get_table_description(cursor, table)]
+        return [
+            column.name for column in connection.introspection.get_table_description(cursor, table)
+        ]
 
 
 def insert_only_operations(

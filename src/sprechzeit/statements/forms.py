@@ -9,7 +9,6 @@ from django.utils.translation import gettext_lazy as _
 from sprechzeit.statements.vat import VatStatus
 
 
-
 class TaxProfileForm(forms.Form):
     legal_name = forms.CharField(label=_("Name / Firma"), max_length=200)
     street = forms.CharField(label=_("Straße"), max_length=200)

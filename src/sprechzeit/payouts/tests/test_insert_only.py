@@ -114,7 +114,9 @@ def test_adjustments_and_tax_history_are_insert_only() -> None:
     tax_profile(s.partner, VatStatus.REGULAR)
     change = TaxProfileChange.objects.filter(partner=s.partner).first()
     assert change is not None
-    refused("UPDATE statements_taxprofilechange SET vat_status = 'non_eu' WHERE id = %s", [change.pk])
+    refused(
+        "UPDATE statements_taxprofilechange SET vat_status = 'non_eu' WHERE id = %s", [change.pk]
+    )
     refused("DELETE FROM statements_taxprofilechange WHERE id = %s", [change.pk])
     with clock.frozen_at(at(2026, 10, 6)):
         adjustment = statements.adjustment_create(

@@ -155,5 +155,8 @@ def self_billing_accept(*, partner: Partner, ip: str | None = None) -> list[Cons
     if given:
         PartnerTaxProfile.objects.filter(
             partner=partner, self_billing_accepted_at__isnull=True
-        ).update(self_billing_accepted_at=given[0].at, self_billing_version=str(given[0].document.version))
+        ).update(
+            self_billing_accepted_at=given[0].at,
+            self_billing_version=str(given[0].document.version),
+        )
     return given

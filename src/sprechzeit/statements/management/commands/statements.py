@@ -37,7 +37,9 @@ class Command(BaseCommand):
         export.add_argument("--period", required=True, help=PERIOD_HELP)
         export.add_argument("--out", required=True, type=Path)
         sub.add_parser("render-pdfs", help="Render missing PDFs of issued documents.")
-        release = sub.add_parser("release-held", help="Issue held statements whose data is complete.")
+        release = sub.add_parser(
+            "release-held", help="Issue held statements whose data is complete."
+        )
         release.add_argument("--late-override", default="", metavar="REASON")
         cancel = sub.add_parser("cancel", help="Cancel an issued credit note (384) and reissue.")
         cancel.add_argument("--id", type=int, required=True, help="Statement id")
@@ -69,9 +71,7 @@ class Command(BaseCommand):
                     + (f", reissued as {replacement.number}" if replacement else "")
                 )
             else:
-                released = services.statements_release_held(
-                    late_override=options["late_override"]
-                )
+                released = services.statements_release_held(late_override=options["late_override"])
                 issued = [s for s in released if s.status == Statement.Status.ISSUED]
                 self.stdout.write(f"{len(issued)} of {len(released)} held statement(s) issued.")
         except errors.StatementError as exc:
