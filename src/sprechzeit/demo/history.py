@@ -30,12 +30,12 @@ from sprechzeit.consultations.simulation import CLIENT_HOMES
 from sprechzeit.core import clock
 from sprechzeit.core.errors import DomainError
 from sprechzeit.core.money import Money
+from sprechzeit.legal.services import legal_documents_start
 from sprechzeit.notifications.services import mail_muted
 from sprechzeit.payments.models import Channel, ChannelPolicy
 from sprechzeit.payments.services.sandbox import sandbox_top_up
 from sprechzeit.platforms.models import Platform
 from sprechzeit.statements.errors import PeriodAlreadyClosed
-from sprechzeit.legal.services import legal_documents_start
 from sprechzeit.statements.services import (
     self_billing_accept,
     statements_close,

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from sprechzeit.accounts.models import Partner
 from sprechzeit.core import clock
 from sprechzeit.statements import errors
-from sprechzeit.statements.models import Objection, Statement
+from sprechzeit.statements.models import Objection
 from sprechzeit.statements.services.cancel import (
     cancel_locked,
     issued_credit_note_locked,

@@ -17,10 +17,10 @@ from sprechzeit.consultations.services import (
 )
 from sprechzeit.consultations.tests.factories import Scene, scene, top_up
 from sprechzeit.core import clock
-from sprechzeit.statements.models import PartnerTaxProfile
 from sprechzeit.legal.models import LegalDocument
 from sprechzeit.legal.services import legal_document_issue
 from sprechzeit.legal.texts import starter_texts
+from sprechzeit.statements.models import PartnerTaxProfile
 from sprechzeit.statements.services import self_billing_accept, tax_profile_save
 from sprechzeit.statements.vat import VatStatus
 

@@ -87,7 +87,8 @@ def test_consent_counts_per_issuing_entity() -> None:
     # consent to the second operator's agreement: the note is issued
     self_billing_consent(s.partner)
     consent = self_billing_consent_for(user=s.partner.user, legal_entity_id=other.legal_entity_id)
-    assert consent is not None and consent.document.platform == other
+    assert consent is not None
+    assert consent.document.platform == other
     with clock.frozen_at(at(2026, 11, 3)):
         (issued,) = services.statements_release_held()
     assert issued.status == Statement.Status.ISSUED

@@ -118,9 +118,10 @@ def test_partner_enters_tax_data_with_checks() -> None:
     legal_documents_start(platform=s.platform)
     page = client.post("/partner/steuerdaten/", form)
     consent = self_billing_consent_for(user=s.partner.user, legal_entity_id=entity_id)
-    assert consent is not None and consent.document.platform == s.platform
+    assert consent is not None
+    assert consent.document.platform == s.platform
     assert profile.__class__.objects.get(pk=profile.pk).self_billing_version == "1"
-    assert "Gutschriftsverfahren mit".encode() in page.content
+    assert b"Gutschriftsverfahren mit" in page.content
     assert profile.iban_verified_at is not None
 
 
