@@ -352,7 +352,10 @@ class Objection(models.Model):
         OWN_INVOICE = "own_invoice", _("eigene Rechnung des Beraters")
 
     statement = models.OneToOneField(
-        Statement, on_delete=models.PROTECT, related_name="objection", verbose_name=_("Gutschrift")
+        Statement,
+        on_delete=models.PROTECT,
+        related_name="objection",
+        verbose_name=pgettext_lazy("credit note", "Gutschrift"),
     )
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="+")
     reason = models.TextField(_("Begründung"))
