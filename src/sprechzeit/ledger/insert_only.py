@@ -39,6 +39,8 @@ INSERT_ONLY_TABLES: Final = (
     "payouts_payout",
     "payouts_payout_statements",
     "payouts_bankline",
+    "accounting_clientinvoice",
+    "accounting_clientinvoicecounter",
 )
 
 _OWNER_ONLY: Final = """
