@@ -163,7 +163,7 @@ def _invoice(
     entity: LegalEntity = client.platform.legal_entity
     category, exemption_code, note = CATEGORIES[case]
     rate = consultations[0].platform.vat_rate if category == "S" else 0
-    lines = [
+    lines: list[dict[str, Any]] = [
         {
             "kind": "consultation",
             "name": f"Beratung mit {c.listing.display_name}",
@@ -173,7 +173,7 @@ def _invoice(
         }
         for c in consultations
     ]
-    net = sum(int(line["amount_minor"]) for line in lines)
+    net = sum((c.amount_minor or 0) - (c.vat_minor or 0) for c in consultations)
     vat = round_half_up(Fraction(net) * Fraction(rate) / 100)
     booked = sum(c.vat_minor or 0 for c in consultations)
     issue_date = today()

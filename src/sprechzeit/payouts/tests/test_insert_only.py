@@ -34,12 +34,12 @@ from sprechzeit.statements.vat import VatStatus
 pytestmark = pytest.mark.django_db
 
 
-def refused(sql: str, params: list[object]) -> None:
+def refused(sql: str, params: list[int]) -> None:
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params)
 
 
-def allowed(sql: str, params: list[object]) -> None:
+def allowed(sql: str, params: list[int]) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params)
 
