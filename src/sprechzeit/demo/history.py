@@ -26,6 +26,8 @@ from sprechzeit.accounts.services import (
 from sprechzeit.consultations import services as consultations
 from sprechzeit.consultations.errors import ConsultationError
 from sprechzeit.consultations.models import Consultation, PartnerPresence
+from sprechzeit.accounting.billing import client_billing_save
+from sprechzeit.accounting.invoices import client_invoices_issue
 from sprechzeit.consultations.simulation import CLIENT_HOMES
 from sprechzeit.core import clock
 from sprechzeit.core.errors import DomainError
@@ -91,6 +93,7 @@ class HistoryReport:
     top_ups: int = 0
     ratings: int = 0
     statements_period: str = ""
+    client_invoices: int = 0
 
 
 def _month_start(day: date) -> date:
@@ -157,6 +160,21 @@ def _history(*, partners: list[Partner]) -> HistoryReport:
                     token=email_verification_token(user=account.user), platform=platform
                 )
                 welcome_credit_after_verification(client_account=account)
+                if vat_id:  # a business: its invoice address, for the monthly invoice
+                    client_billing_save(
+                        client=account,
+                        country=country,
+                        vat_id=vat_id,
+                        is_business=True,
+                        name=f"Demo-Firma {n + 1}",
+                        street="Geschäftsstraße 1",
+                        postal_code={"AT": "1010", "CH": "8001", "US": "10001"}.get(
+                            country, "10115"
+                        ),
+                        city={"AT": "Wien", "CH": "Zürich", "US": "New York"}.get(
+                            country, "Berlin"
+                        ),
+                    )
             clients.append(account)
         day = first_day
         while day < today:
@@ -181,6 +199,7 @@ def _history(*, partners: list[Partner]) -> HistoryReport:
         report.statements_period = period
     except PeriodAlreadyClosed:
         pass  # already closed (a demo re-seeded by hand): nothing to do
+    report.client_invoices = len(client_invoices_issue(month=period).issued)
     return report
 
 
