@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.utils import timezone
 
+from sprechzeit.accounting.billing import client_billing_save
+from sprechzeit.accounting.invoices import client_invoices_issue
 from sprechzeit.accounts.models import ClientAccount, Listing, Partner
 from sprechzeit.accounts.services import (
     client_register,
@@ -26,8 +28,6 @@ from sprechzeit.accounts.services import (
 from sprechzeit.consultations import services as consultations
 from sprechzeit.consultations.errors import ConsultationError
 from sprechzeit.consultations.models import Consultation, PartnerPresence
-from sprechzeit.accounting.billing import client_billing_save
-from sprechzeit.accounting.invoices import client_invoices_issue
 from sprechzeit.consultations.simulation import CLIENT_HOMES
 from sprechzeit.core import clock
 from sprechzeit.core.errors import DomainError

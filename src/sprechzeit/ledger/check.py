@@ -9,8 +9,8 @@ Proves, per currency and account:
 - Σ debits = Σ credits, posted and pending;
 - no flagged account breaks its limit; no hot account carries a limit;
 - no id is both booked and remembered as failed;
-- the insert-only triggers are in place (the ledger's and every table of
-  `ledger.insert_only.INSERT_ONLY_TABLES`, and the issued statements').
+- the insert-only triggers are in place (the ledger's, every table of
+  `ledger.guard.INSERT_ONLY_TABLES`, the issued statements' and the legal texts').
 
 The replay runs as aggregate queries in the database, so it reads each transfer once
 and holds only per-account sums in memory.
@@ -24,7 +24,7 @@ from datetime import datetime
 from typing import Final
 
 from sprechzeit.core.db import is_postgres, rows_fetch
-from sprechzeit.ledger.insert_only import INSERT_ONLY_TABLES, trigger_names
+from sprechzeit.ledger.guard import INSERT_ONLY_TABLES, insert_only_missing
 from sprechzeit.ledger.selectors import accounts_counters
 
 _CHECKS = (
@@ -256,21 +256,18 @@ _OTHER_TRIGGERS: Final = {
 
 
 def _missing_triggers() -> list[str]:
-    """`table: trigger` for each insert-only trigger the database lacks."""
+    """The name of each insert-only trigger the database lacks: the ledger's own, every
+    table of `guard.INSERT_ONLY_TABLES` (registered by the apps), and the issued
+    statements' and legal texts' triggers."""
     postgres = is_postgres()
     if postgres:
-        sql = (
-            "SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
-            " WHERE NOT t.tgisinternal"
-        )
+        wanted = {"ledger_transfer_insert_only", "ledger_transfer_no_truncate"}
+        sql = "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
     else:
-        sql = "SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger'"
-    present = {(str(table), str(name)) for table, name in rows_fetch(sql)}
-    wanted = {
-        (table, name)
-        for table in INSERT_ONLY_TABLES
-        for name in trigger_names(table, postgres=postgres)
-    }
-    for table, (pg_names, sqlite_names) in _OTHER_TRIGGERS.items():
-        wanted |= {(table, name) for name in (pg_names if postgres else sqlite_names)}
-    return sorted(f"{table}: {name}" for table, name in wanted - present)
+        wanted = {"ledger_transfer_no_update", "ledger_transfer_no_delete"}
+        sql = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+    for pg_names, sqlite_names in _OTHER_TRIGGERS.values():
+        wanted |= pg_names if postgres else sqlite_names
+    present = {str(row[0]) for row in rows_fetch(sql)}
+    others = [name for table in INSERT_ONLY_TABLES for name in insert_only_missing(table)]
+    return sorted(wanted - present) + others

@@ -1,9 +1,13 @@
-"""Insert-only tables at the database level, for any app (GoBD: booked and issued
-records are corrected by new records, never changed or deleted).
+"""Insert-only tables that still allow named changes, for any app (GoBD: booked and
+issued records are corrected by new records, never changed or deleted).
 
-`insert_only_operations(table, mutable=…, rule=…)` returns the migration operations that
-create the triggers, on PostgreSQL and SQLite, in the style of `ledger_transfer`'s
-(ledger 0002 + 0003):
+`ledger.guard.insert_only_operation(table)` refuses every UPDATE. Some records must still
+move in a narrow way (a counter counts up, a payout's state follows the bank, a run's
+file is written once): `insert_only_operations(table, mutable=…, rule=…)` returns the
+migration operations for those, with the same trigger names as the guard's (so
+`guard.insert_only_missing` and `sprechzeit ledger check` find them; register the
+table with `guard.insert_only_register` in the app's `ready()`), on PostgreSQL and
+SQLite:
 
 - DELETE is refused (and TRUNCATE on PostgreSQL);
 - UPDATE is refused, unless only the `mutable` columns change and `rule` (an SQL
@@ -12,13 +16,10 @@ create the triggers, on PostgreSQL and SQLite, in the style of `ledger_transfer`
 - the maintenance switch of `sprechzeit.ledger.guard` (`flush` only) opens them, on
   PostgreSQL only for a member of the table owner's role (ledger 0003).
 
-Trigger names: PostgreSQL `<table>_insert_only` and `<table>_no_truncate` (function
-`<table>_refuse_change()`); SQLite `<table>_no_update` and `<table>_no_delete`.
-`sprechzeit ledger check` reports every table of `INSERT_ONLY_TABLES` whose triggers are
-missing (a later migration that makes Django rebuild such a table on SQLite drops them,
-and must create them again). On SQLite the frozen columns are the table's columns when
-the migration runs: a column added later is frozen only when the triggers are made
-again.
+Without `mutable` and `rule` it is the guard's operation. On SQLite the frozen columns
+are the table's columns when the migration runs: a column added later is frozen only
+when the triggers are made again (a migration that makes Django rebuild the table on
+SQLite drops them anyway and must make them again).
 """
 
 from __future__ import annotations
@@ -28,20 +29,7 @@ from typing import Any, Final
 
 from django.db import migrations
 
-# Every table made insert-only with these triggers; `ledger check` wants them present.
-INSERT_ONLY_TABLES: Final = (
-    "ledger_transfer",
-    "statements_adjustment",
-    "statements_numbercounter",
-    "statements_taxprofilechange",
-    "statements_objection",
-    "payouts_payoutrun",
-    "payouts_payout",
-    "payouts_payout_statements",
-    "payouts_bankline",
-    "accounting_clientinvoice",
-    "accounting_clientinvoicecounter",
-)
+from sprechzeit.ledger.guard import insert_only_operation
 
 _OWNER_ONLY: Final = """
         IF NOT pg_has_role(
@@ -51,13 +39,6 @@ _OWNER_ONLY: Final = """
                 TG_TABLE_NAME, TG_OP, current_user
                 USING ERRCODE = 'insufficient_privilege';
         END IF;"""
-
-
-def trigger_names(table: str, *, postgres: bool) -> set[str]:
-    """The triggers that make `table` insert-only on the backend."""
-    if postgres:
-        return {f"{table}_insert_only", f"{table}_no_truncate"}
-    return {f"{table}_no_update", f"{table}_no_delete"}
 
 
 def _postgres_allowed(mutable: Sequence[str], rule: str) -> str:
@@ -95,7 +76,7 @@ CREATE TRIGGER {table}_insert_only
     FOR EACH ROW EXECUTE FUNCTION {table}_refuse_change()
 """,
         f"""
-CREATE TRIGGER {table}_no_truncate
+CREATE TRIGGER {table}_insert_only_truncate
     BEFORE TRUNCATE ON {table}
     FOR EACH STATEMENT EXECUTE FUNCTION {table}_refuse_change()
 """,
@@ -114,12 +95,12 @@ def sqlite_sql(
     allowed = " AND ".join(parts) or "0"
     return [
         f"""
-    CREATE TRIGGER {table}_no_update BEFORE UPDATE ON {table}
+    CREATE TRIGGER {table}_insert_only_update BEFORE UPDATE ON {table}
     WHEN NOT sprechzeit_ledger_maintenance() AND NOT ({allowed})
     BEGIN SELECT RAISE(ABORT, '{table} is insert-only: UPDATE refused'); END;
     """,
         f"""
-    CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table}
+    CREATE TRIGGER {table}_insert_only_delete BEFORE DELETE ON {table}
     WHEN NOT sprechzeit_ledger_maintenance()
     BEGIN SELECT RAISE(ABORT, '{table} is insert-only: DELETE refused'); END;
     """,
@@ -138,6 +119,8 @@ def insert_only_operations(
     table: str, *, mutable: Sequence[str] = (), rule: str = ""
 ) -> list[migrations.RunPython]:
     """The migration operations that make `table` insert-only (see the module doc)."""
+    if not mutable and not rule:
+        return [insert_only_operation(table)]
 
     def forward(apps: Any, schema_editor: Any) -> None:
         vendor = schema_editor.connection.vendor
@@ -154,14 +137,14 @@ def insert_only_operations(
     def backward(apps: Any, schema_editor: Any) -> None:
         if schema_editor.connection.vendor == "postgresql":
             statements = [
-                f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}",
+                f"DROP TRIGGER IF EXISTS {table}_insert_only_truncate ON {table}",
                 f"DROP TRIGGER IF EXISTS {table}_insert_only ON {table}",
                 f"DROP FUNCTION IF EXISTS {table}_refuse_change()",
             ]
         else:
             statements = [
-                f"DROP TRIGGER IF EXISTS {table}_no_update;",
-                f"DROP TRIGGER IF EXISTS {table}_no_delete;",
+                f"DROP TRIGGER IF EXISTS {table}_insert_only_update;",
+                f"DROP TRIGGER IF EXISTS {table}_insert_only_delete;",
             ]
         for statement in statements:
             schema_editor.execute(statement, params=None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.db import migrations
 
-from sprechzeit.ledger.guard import insert_only_operations
+from sprechzeit.ledger.insert_only import insert_only_operations
 
 
 class Migration(migrations.Migration):
