@@ -14,13 +14,15 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from sprechzeit.accounts.models import Partner
+from sprechzeit.accounts.models import Partner, User
+from sprechzeit.audit.services import audit_record
 from sprechzeit.core import clock
 from sprechzeit.statements import errors
-from sprechzeit.statements.models import Objection
+from sprechzeit.statements.models import Objection, Statement
 from sprechzeit.statements.services.cancel import (
     cancel_locked,
     issued_credit_note_locked,
+    replacement_issue,
 )
 
 REASON_MAX = 2000
@@ -49,3 +51,47 @@ def statement_object(
         ip=ip or None,
         cancellation=cancellation,
     )
+
+
+@transaction.atomic
+def objection_resolve(
+    *, objection_id: int, actor: User, resolution: str, note: str = "", ip: str | None = None
+) -> Objection:
+    """Staff record how an objection was settled, once: `reissued` issues a new credit
+    note of the cancelled note's period and content with the partner's current data
+    (after agreeing it with the partner); `own_invoice` records that the partner invoiced
+    the amount themselves (its number in `note`; booked by the accountant). One audit
+    entry. Raises `ObjectionInvalid` when it is resolved already or `resolution` is
+    unknown."""
+    objection = (
+        Objection.objects.select_for_update().select_related("statement").get(pk=objection_id)
+    )
+    if objection.resolved_at is not None or resolution not in Objection.Resolution.values:
+        raise errors.ObjectionInvalid(objection=objection_id)
+    replacement = None
+    if resolution == Objection.Resolution.REISSUED:
+        original = Statement.objects.select_related("partner__user", "legal_entity").get(
+            pk=objection.statement_id
+        )
+        replacement = replacement_issue(original)
+    before = {"resolution": "", "resolved_at": None}
+    objection.resolution = resolution
+    objection.resolution_note = note.strip()[:300]
+    objection.resolved_at = clock.now()
+    objection.replacement = replacement
+    objection.save(update_fields=["resolution", "resolution_note", "resolved_at", "replacement"])
+    audit_record(
+        actor=actor,
+        action="statement.objection_resolve",
+        target=objection,
+        before=before,
+        after={
+            "resolution": resolution,
+            "resolved_at": objection.resolved_at,
+            "replacement": replacement.number if replacement is not None else None,
+            "replacement_status": replacement.status if replacement is not None else None,
+        },
+        reason=objection.resolution_note,
+        ip=ip,
+    )
+    return objection

@@ -12,7 +12,9 @@ from django.core.management.base import CommandError
 from django.db import DatabaseError, connection, transaction
 from django.test import Client
 
-from sprechzeit.accounts.services import listing_create
+from sprechzeit.accounts import roles
+from sprechzeit.accounts.services import listing_create, staff_create
+from sprechzeit.audit.selectors import history_for
 from sprechzeit.core import clock
 from sprechzeit.ledger.models import Transfer
 from sprechzeit.ledger.tests.helpers import assert_ledger_sound
@@ -230,4 +232,40 @@ def test_the_close_uses_the_tax_status_of_the_period() -> None:
     assert note.vat_minor > 0
     assert note.vat_minor == round(note.net_minor * 0.19)
     assert b"<ram:CategoryCode>S</ram:CategoryCode>" in bytes(note.xml or b"")
+    assert_ledger_sound()
+
+
+@pytest.mark.parametrize("how", [Objection.Resolution.REISSUED, Objection.Resolution.OWN_INVOICE])
+def test_staff_resolve_an_objection_once_with_an_audit_entry(how: str) -> None:
+    note, _client = _issued_note()
+    with clock.frozen_at(at(2026, 11, 5)):
+        objection = services.statement_object(
+            partner=note.partner, statement_id=note.pk, reason="Falscher Zeitraum", ip=None
+        )
+    staff = staff_create(email="buchhaltung@example.com", password=None, role=roles.ACCOUNTING)
+    assert staff.has_perm("statements.change_objection")
+    with clock.frozen_at(at(2026, 11, 9)):
+        resolved = services.objection_resolve(
+            objection_id=objection.pk, actor=staff, resolution=how, note="RE-4711", ip="10.0.0.9"
+        )
+    assert resolved.resolution == how
+    assert resolved.resolved_at is not None
+    issued = Statement.objects.filter(
+        partner=note.partner, kind=Statement.Kind.CREDIT_NOTE, status=Statement.Status.ISSUED
+    )
+    if how == Objection.Resolution.REISSUED:
+        (replacement,) = issued
+        assert resolved.replacement == replacement
+        assert replacement.gross_minor == note.gross_minor
+    else:
+        assert not issued.exists()
+        assert resolved.replacement is None
+    (entry,) = history_for(resolved)
+    assert (entry.action, entry.actor, entry.reason) == (
+        "statement.objection_resolve",
+        staff,
+        "RE-4711",
+    )
+    with pytest.raises(errors.ObjectionInvalid):
+        services.objection_resolve(objection_id=objection.pk, actor=staff, resolution=how)
     assert_ledger_sound()
