@@ -283,6 +283,4 @@ class ObjectionAdmin(ReadOnlyAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # the change form stays read-only; "change" is the permission of the actions
-        return obj is None and bool(
-            request.user.has_perm("statements.change_objection")
-        )
+        return obj is None and bool(request.user.has_perm("statements.change_objection"))
