@@ -1,5 +1,4 @@
-"""A platform's legal texts (AGB, Datenschutz, Widerrufsbelehrung, the partners'
-self-billing agreement) as versioned,
+"""A platform's legal texts (AGB, Datenschutz, Widerrufsbelehrung) as versioned,
 immutable documents, and who consented to which version when.
 
 A new version is a new row (`services.legal_document_issue`); the database refuses to
@@ -23,9 +22,9 @@ class LegalDocument(models.Model):
         TERMS = "terms", _("AGB")
         PRIVACY = "privacy", _("Datenschutzerklärung")
         WITHDRAWAL = "withdrawal", _("Widerrufsbelehrung")
-        # The agreement that the operator bills a partner's services by credit note
-        # (§ 14 Abs. 2 Satz 2 UStG), issued per platform; consent counts per issuing entity.
-        SELF_BILLING = "self_billing", _("Vereinbarung zum Gutschriftsverfahren")
+        # For partners (onboarding, `partners.services.onboarding_terms_accept`).
+        PARTNER_TERMS = "partner_terms", _("Beraterbedingungen")
+        SELF_BILLING = "self_billing", _("Vereinbarung über das Gutschriftsverfahren")
 
     platform = models.ForeignKey(
         Platform,
@@ -66,7 +65,9 @@ class LegalDocument(models.Model):
                 fields=["platform", "kind", "version"], name="legaldocument_version_unique"
             ),
             models.CheckConstraint(
-                condition=Q(kind__in=["terms", "privacy", "withdrawal", "self_billing"]),
+                condition=Q(
+                    kind__in=["terms", "privacy", "withdrawal", "partner_terms", "self_billing"]
+                ),
                 name="legaldocument_kind_known",
             ),
             models.CheckConstraint(condition=Q(version__gte=1), name="legaldocument_version_pos"),
@@ -89,8 +90,10 @@ class Consent(models.Model):
         SIGNUP = "signup", _("Registrierung")
         # § 356 Abs. 4/5 BGB: start at once, right of withdrawal lapses with the service.
         WITHDRAWAL_WAIVER = "withdrawal_waiver", _("Sofortiger Beginn, Widerrufsrecht erlischt")
-        # A partner agrees to self-billing for the issuing entity of the document's
-        # platform (`legal.services.self_billing_consent_record`).
+        # A partner's onboarding: the partner terms and the self-billing agreement
+        # (§ 14 Abs. 2 Satz 2 UStG), each against the platform's version in force; the
+        # platform's legal entity is the issuing entity the agreement is with.
+        PARTNER_TERMS = "partner_terms", _("Beraterbedingungen")
         SELF_BILLING = "self_billing", _("Gutschriftsverfahren")
 
     user = models.ForeignKey(
@@ -116,7 +119,9 @@ class Consent(models.Model):
         indexes = [models.Index(fields=["user", "purpose"], name="consent_user_purpose")]
         constraints = [
             models.CheckConstraint(
-                condition=Q(purpose__in=["signup", "withdrawal_waiver", "self_billing"]),
+                condition=Q(
+                    purpose__in=["signup", "withdrawal_waiver", "partner_terms", "self_billing"]
+                ),
                 name="consent_purpose_known",
             )
         ]

@@ -1,5 +1,4 @@
-"""Starting texts for a platform's AGB, privacy notice, Widerrufsbelehrung and the
-partners' self-billing agreement.
+"""Starting texts for a platform's AGB, privacy notice and Widerrufsbelehrung.
 
 The demo seeds them and a new platform may start from them; the operator's lawyer owns
 the real wording and issues it as a new version in the back office. Placeholders are
@@ -11,6 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sprechzeit.legal.partner_texts import (
+    PARTNER_TERMS_DE,
+    PARTNER_TERMS_EN,
+    SELF_BILLING_DE,
+    SELF_BILLING_EN,
+)
 from sprechzeit.platforms.models import Platform
 
 
@@ -156,27 +161,8 @@ If you want to withdraw from the contract, please complete and return this form.
 To {entity}, {address}, e-mail: {email}: I/We hereby give notice that I/we withdraw from my/our contract for the provision of the following service: … / Ordered on: … / Name of consumer(s): … / Address of consumer(s): … / Date: …"""
 
 
-SELF_BILLING_DE = """## § 1 Gutschriftsverfahren
-Die {entity}, {address}, rechnet Ihre Beratungsleistungen über {platform} monatlich durch Gutschrift ab (§ 14 Abs. 2 Satz 2 UStG). Sie stellen uns für diese Leistungen keine eigene Rechnung.
-
-## § 2 Inhalt der Gutschrift
-Die Gutschrift nennt Ihren Namen, Ihre Anschrift, Ihre Steuernummer oder USt-IdNr., den Zeitraum, die Leistungen und das Entgelt sowie die Umsatzsteuer nach dem Umsatzsteuerstatus, den Sie uns angeben. Änderungen Ihres Status teilen Sie uns sofort mit.
-
-## § 3 Widerspruch
-Sie können einer Gutschrift im Partnerbereich widersprechen. Mit dem Widerspruch verliert sie ihre Wirkung als Rechnung (§ 14 Abs. 2 Satz 3 UStG); wir stornieren sie und klären den Betrag mit Ihnen, gegebenenfalls durch Ihre eigene Rechnung."""
-
-SELF_BILLING_EN = """## § 1 Self-billing
-{entity}, {address}, bills your consultation services on {platform} monthly by self-billed credit note (section 14(2) sentence 2 UStG). You do not issue your own invoice for these services.
-
-## § 2 Content of the credit note
-The credit note states your name, address, tax number or VAT ID, the period, the services and the fee, and the VAT according to the VAT status you tell us. Tell us at once when your status changes.
-
-## § 3 Objection
-You may object to a credit note in the partner area. The objection ends its effect as an invoice (section 14(2) sentence 3 UStG); we cancel it and settle the amount with you, if need be by your own invoice."""
-
-
 def starter_texts(*, platform: Platform) -> list[StarterText]:
-    """The four starting texts, filled in for `platform` and its legal entity."""
+    """The starting texts (clients' three, partners' two), filled in for `platform` and its legal entity."""
     entity = platform.legal_entity
     values = {
         "platform": platform.name,
@@ -207,8 +193,15 @@ def starter_texts(*, platform: Platform) -> list[StarterText]:
             WITHDRAWAL_EN.format(**values),
         ),
         StarterText(
+            "partner_terms",
+            "Bedingungen für Beraterinnen und Berater",
+            PARTNER_TERMS_DE.format(**values),
+            "Terms for advisers",
+            PARTNER_TERMS_EN.format(**values),
+        ),
+        StarterText(
             "self_billing",
-            "Vereinbarung zum Gutschriftsverfahren",
+            "Vereinbarung über das Gutschriftsverfahren",
             SELF_BILLING_DE.format(**values),
             "Self-billing agreement",
             SELF_BILLING_EN.format(**values),
