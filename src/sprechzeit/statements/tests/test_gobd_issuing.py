@@ -269,3 +269,16 @@ def test_staff_resolve_an_objection_once_with_an_audit_entry(how: str) -> None:
     with pytest.raises(errors.ObjectionInvalid):
         services.objection_resolve(objection_id=objection.pk, actor=staff, resolution=how)
     assert_ledger_sound()
+
+
+def test_the_daily_close_skips_a_period_past_the_deadline_and_closes_the_later_ones() -> None:
+    s = busy_scene()
+    tax_profile(s.partner, VatStatus.REGULAR)
+    settled(s, seconds=600, when=at(2026, 1, 5))  # never closed: past the deadline by August
+    settled(s, seconds=600, when=at(2026, 7, 5))
+    with clock.frozen_at(at(2026, 8, 2)), pytest.raises(errors.PeriodPastDeadline):
+        services.statements_close_due()
+    closed = {note.period_start.month for note in Statement.objects.filter(partner=s.partner)}
+    assert 7 in closed
+    assert 1 not in closed
+    assert_ledger_sound()
