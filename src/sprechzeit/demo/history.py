@@ -134,9 +134,7 @@ def _history(*, partners: list[Partner]) -> HistoryReport:
             self_billing_accepted_at=datetime.combine(first_day, time(9), tzinfo=zone),
             self_billing_version="2026-01",
         )
-        for listing in partner.listings.select_related("platform"):
-            legal_documents_start(platform=listing.platform)
-        self_billing_accept(partner=partner)
+        _self_billing(partner)
     for platform in Platform.objects.filter(slug__in=["coaching", "karten"]).order_by("slug"):
         policy = ChannelPolicy.objects.get(platform=platform, channel=Channel.SANDBOX)
         listings = list(
@@ -161,20 +159,7 @@ def _history(*, partners: list[Partner]) -> HistoryReport:
                 )
                 welcome_credit_after_verification(client_account=account)
                 if vat_id:  # a business: its invoice address, for the monthly invoice
-                    client_billing_save(
-                        client=account,
-                        country=country,
-                        vat_id=vat_id,
-                        is_business=True,
-                        name=f"Demo-Firma {n + 1}",
-                        street="Geschäftsstraße 1",
-                        postal_code={"AT": "1010", "CH": "8001", "US": "10001"}.get(
-                            country, "10115"
-                        ),
-                        city={"AT": "Wien", "CH": "Zürich", "US": "New York"}.get(
-                            country, "Berlin"
-                        ),
-                    )
+                    _business_billing(account, n, country, vat_id)
             clients.append(account)
         day = first_day
         while day < today:
@@ -201,6 +186,26 @@ def _history(*, partners: list[Partner]) -> HistoryReport:
         pass  # already closed (a demo re-seeded by hand): nothing to do
     report.client_invoices = len(client_invoices_issue(month=period).issued)
     return report
+
+
+def _self_billing(partner: Partner) -> None:
+    """The partner agrees to self-billing with each operator of their platforms."""
+    for listing in partner.listings.select_related("platform"):
+        legal_documents_start(platform=listing.platform)
+    self_billing_accept(partner=partner)
+
+
+def _business_billing(account: ClientAccount, n: int, country: str, vat_id: str) -> None:
+    client_billing_save(
+        client=account,
+        country=country,
+        vat_id=vat_id,
+        is_business=True,
+        name=f"Demo-Firma {n + 1}",
+        street="Geschäftsstraße 1",
+        postal_code={"AT": "1010", "CH": "8001", "US": "10001"}.get(country, "10115"),
+        city={"AT": "Wien", "CH": "Zürich", "US": "New York"}.get(country, "Berlin"),
+    )
 
 
 def _top_up(client: ClientAccount, policy: ChannelPolicy, minor: int, moment: datetime) -> int:
