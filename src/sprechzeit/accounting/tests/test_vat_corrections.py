@@ -85,3 +85,17 @@ def test_bonus_minutes_and_write_offs_carry_no_vat() -> None:
     assert figures.kz81_basis == (1990 - 318) * 2 - (500 - 80) - (1990 - 318)
     assert figures.reconciled, figures.ledger
     assert_ledger_sound()
+
+
+def test_the_month_end_task_books_the_corrections_once() -> None:
+    from sprechzeit.accounting.tasks import month_end  # noqa: PLC0415
+
+    with clock.frozen_at(at(2026, 10, 1)):
+        s = scene(balance_minor=2000, rate_minor=199)
+        _bonus(s, 500)
+    settled(s, seconds=600, when=at(2026, 10, 5))
+    with clock.frozen_at(at(2026, 11, 1, 4)):
+        assert month_end.delay().get() == "2026-10: 1 correction(s), 0 invoice(s), 0 held"
+        month_end.delay().get()
+    assert Transfer.objects.filter(purpose=PURPOSE).count() == 1
+    assert_ledger_sound()
