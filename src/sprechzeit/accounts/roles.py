@@ -85,6 +85,7 @@ ROLE_PERMISSIONS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
         ("wallets", "view_walletstate"),
         ("wallets", "change_walletstate"),  # unblock, write off a receivable
         ("wallets", "view_welcomecreditgrant"),
+        *_view("collections", "dunningplan", "risksettings", "writeoff"),
     ),
     ACCOUNTING: (
         *_view("platforms", "platform", "legalentity"),
@@ -122,6 +123,7 @@ ROLE_PERMISSIONS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
         DOWNLOAD_STATEMENT,
         *_view("payouts", "payoutrun", "payout", "bankline", "payoutpolicy"),
         DOWNLOAD_SEPA,
+        *_view("collections", "writeoff"),  # the write-offs of dunning, for the books
     ),
     ADMIN: (
         *_edit("platforms", "platform", "platformdomain", "legalentity"),
@@ -137,6 +139,7 @@ ROLE_PERMISSIONS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
         *_edit("payments", "providerconfig", "channelpolicy"),
         *_edit("wallets", "walletsettings"),
         *_edit("payouts", "payoutpolicy"),
+        *_edit("collections", "dunningplan", "risksettings"),
         # The money, read-only: the operator's administrator sees what the platforms earn.
         *_view("ledger", "account", "transfer"),
         *_view("payments", "payment", "dispute", "refundrequest", "refund"),
