@@ -16,6 +16,8 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from sprechzeit.accounting.invoices import client_invoices_issue
+from sprechzeit.accounting.models import ClientBilling, ClientInvoice
 from sprechzeit.accounts import roles
 from sprechzeit.accounts.access import Actor
 from sprechzeit.accounts.enrolment import staff_invite
@@ -95,6 +97,18 @@ def _money_scene() -> tuple[Any, Any, Statement, Any]:
         run = payouts.payout_run_create(legal_entity=entity)
     assert run.file is not None
     statement = Statement.objects.get(partner=scene.partner)
+    # client A buys as a business: its October invoice (EN 16931, type 380)
+    ClientBilling.objects.create(
+        client=scene.client,
+        is_business=True,
+        name="Muster GmbH",
+        street="Marktplatz 1",
+        postal_code="80331",
+        city="München",
+        updated_at=clock.now(),
+    )
+    with clock.frozen_at(at(2026, 11, 3)):
+        client_invoices_issue(month="2026-10")
     return scene, consultation, statement, run
 
 
@@ -230,6 +244,8 @@ def world_create() -> World:
         "consultations:room": {"consultation_id": consultation.pk},
         "consultations:rate": {"consultation_id": consultation.pk},
         "statements:download": {"pk": statement.pk, "kind": "pdf"},
+        "statements:objection": {"pk": statement.pk},
+        "accounting:client_invoice": {"pk": ClientInvoice.objects.get(client=scene.client).pk},
         "statements:staff_download": {"pk": statement.pk, "kind": "pdf"},
         "payouts:staff_file": {"pk": run.pk},
         "partner:listing_edit": {"listing_id": scene.listing.pk},
@@ -269,6 +285,8 @@ def world_create() -> World:
         "consultations:rate": frozenset({"client_a"}),
         "partner:listing_edit": frozenset({"partner_1"}),
         "statements:download": frozenset({"partner_1"}),
+        "statements:objection": frozenset({"partner_1"}),
+        "accounting:client_invoice": frozenset({"client_a"}),
     }
     objects = {"consultation": consultation, "platform_a": a, "platform_b": b}
     home_a = frozenset(

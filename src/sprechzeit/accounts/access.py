@@ -188,6 +188,11 @@ URL_RULES: Final[dict[str, Rule]] = {
     "statements:list": partners("Credit notes"),
     "statements:tax_profile": partners("Tax and bank data"),
     "statements:download": partners("Download a credit note", owned=True),
+    # --- docs (#14 point 4): the client's billing details and monthly invoices.
+    "accounting:client_billing": clients("Billing details (country, VAT ID, address)"),
+    "accounting:client_invoice": clients("Download a monthly invoice", owned=True),
+    # --- docs (GoBD, #15 point 6): a partner objects to a credit note.
+    "statements:objection": partners("Object to a credit note", owned=True),
     "payouts:list": partners("Payouts"),
     # Partners and staff (those with a second factor).
     "site:recovery_codes": Rule("Recovery codes", platform=PARTNER, network=PARTNER | STAFF),

@@ -118,7 +118,10 @@ ROLE_PERMISSIONS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
             "partnertaxprofile",
             "taxprofilechange",
             "adjustment",
+            "objection",
         ),
+        # A partner's objection to a credit note: record how it was settled (audited).
+        ("statements", "change_objection"),
         DOWNLOAD_STATEMENT,
         *_view("payouts", "payoutrun", "payout", "bankline", "payoutpolicy"),
         DOWNLOAD_SEPA,
