@@ -17,8 +17,10 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from sprechzeit.accounts.models import User
+from sprechzeit.collections.models import ACTIVE_CASE, DunningCase
 from sprechzeit.consultations.models import Consultation, PartnerPresence
 from sprechzeit.ledger.models import Transfer
+from sprechzeit.partners.models import AdjustmentRequest, ListingRevision, PartnerApplication
 from sprechzeit.payments.models import (
     BankEntry,
     BankEntryStatus,
@@ -32,6 +34,8 @@ from sprechzeit.payments.models import (
     RefundRequestStatus,
 )
 from sprechzeit.platforms.models import ContactMessage, Platform
+from sprechzeit.statements.models import Objection
+from sprechzeit.support.models import GoodwillCredit, RatingReport
 
 CREDITED = Q(status="succeeded", credited_at__isnull=False)
 
@@ -205,6 +209,20 @@ def queue_counts() -> dict[str, int]:
         "inbox": InboxEntry.objects.filter(
             status__in=(InboxStatus.REVIEW, InboxStatus.FAILED)
         ).count(),
+        "dunning": DunningCase.objects.filter(status__in=ACTIVE_CASE).count(),
+        "ratings": RatingReport.objects.filter(resolved_at__isnull=True)
+        .values("rating_id")
+        .distinct()
+        .count(),
+        "goodwill": GoodwillCredit.objects.filter(status=GoodwillCredit.Status.PENDING).count(),
+        "applications": PartnerApplication.objects.filter(
+            status=PartnerApplication.Status.NEW
+        ).count(),
+        "listings": ListingRevision.objects.filter(status=ListingRevision.Status.PENDING).count(),
+        "adjustments": AdjustmentRequest.objects.filter(
+            status=AdjustmentRequest.Status.PENDING
+        ).count(),
+        "objections": Objection.objects.filter(resolved_at__isnull=True).count(),
     }
 
 
@@ -214,6 +232,13 @@ QUEUE_LABELS: dict[str, str | Promise] = {
     "messages": _("Unbeantwortete Nachrichten"),
     "bank": _("Ungeklärte Bankbuchungen"),
     "inbox": _("Ungeklärte Zahlungsmeldungen"),
+    "dunning": _("Klienten im Mahnverfahren"),
+    "ratings": _("Gemeldete Bewertungen"),
+    "goodwill": _("Kulanz wartet auf Freigabe"),
+    "applications": _("Neue Bewerbungen"),
+    "listings": _("Profile zur Prüfung"),
+    "adjustments": _("Anpassungen warten auf Freigabe"),
+    "objections": _("Widersprüche gegen Gutschriften"),
 }
 
 
