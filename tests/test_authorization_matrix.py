@@ -43,6 +43,7 @@ VIEW_ANSWERS: dict[str, set[int]] = {
     "payments:refund_request": {405},
     "payments:deposit_limit": {405},
     "payments:self_exclude": {405},
+    "site:account_waiver": {405},
     "partner:availability": {405},
     "admin:logout": {405},
     "api:topups": {405},

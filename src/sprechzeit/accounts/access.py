@@ -132,6 +132,9 @@ URL_RULES: Final[dict[str, Rule]] = {
     # The client's own pages, on their platform's host only.
     "site:account": clients("Client account"),
     "site:account_pin": clients("Phone PIN"),
+    # --- experience
+    "site:account_waiver": clients("§ 356 BGB request for phone consultations"),
+    # --- end experience
     "site:account_export": clients("Data export (download)"),
     "site:account_close": clients("Close the account"),
     "payments:wallet": clients("Wallet"),

@@ -38,3 +38,13 @@ def consents_of(*, user: User) -> list[Consent]:
 def withdrawal_waiver_given(*, user: User) -> bool:
     """The client has asked, once, for consultations to start at once (§ 356 Abs. 4/5 BGB)."""
     return Consent.objects.filter(user=user, purpose=Consent.Purpose.WITHDRAWAL_WAIVER).exists()
+
+
+def withdrawal_waiver_of(*, user: User) -> Consent | None:
+    """The client's § 356 BGB request (the first one on record), or None."""
+    return (
+        Consent.objects.filter(user=user, purpose=Consent.Purpose.WITHDRAWAL_WAIVER)
+        .select_related("document")
+        .order_by("at", "pk")
+        .first()
+    )

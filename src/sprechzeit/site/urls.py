@@ -30,6 +30,7 @@ urlpatterns = [
     ),
     path("konto/", account_views.account_page, name="account"),
     path("konto/pin/", account_views.account_pin, name="account_pin"),
+    path("konto/sofortbeginn/", account_views.account_waiver, name="account_waiver"),
     path("konto/daten/", account_views.account_export, name="account_export"),
     path("konto/schliessen/", account_views.account_close, name="account_close"),
     path("registrieren/", views.signup, name="signup"),
