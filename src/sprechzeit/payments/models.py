@@ -442,3 +442,12 @@ class BankEntry(models.Model):
     def __str__(self) -> str:
         sign = "+" if self.credit else "-"
         return f"{sign}{self.amount_minor} {self.reference or self.remittance[:40]}"
+
+
+# Saved payment methods and automatic top-ups (their own module, same app).
+from sprechzeit.payments.saved_models import (  # noqa: E402, F401
+    AutoTopUp,
+    MethodCharge,
+    MethodSetup,
+    SavedMethod,
+)

@@ -86,6 +86,41 @@ def payment_start(
     rules (blocked, self-excluded, deposit limit). The provider call carries the key
     `payment-<id>`, so a retry never opens a second checkout.
     """
+    payment = payment_create_checked(client_account=client_account, policy=policy, amount=amount)
+    try:
+        provider = provider_for(policy.provider_config)
+        result = provider.checkout_create(
+            CheckoutRequest(
+                payment_id=payment.pk,
+                amount=amount,
+                channel=policy.channel,
+                description=f"{client_account.platform.name} {client_account.customer_number}",
+                return_url=return_url.replace("{id}", str(payment.pk)),
+                cancel_url=cancel_url.replace("{id}", str(payment.pk)),
+                webhook_url=webhook_url,
+                customer_email=client_account.user.email,
+                idempotency_key=f"payment-{payment.pk}",
+            )
+        )
+    except errors.PaymentError as exc:
+        # No checkout exists: the payment must not count against the deposit limit.
+        payment.status = PaymentStatus.CANCELED
+        payment.failure_reason = exc.code
+        payment.save(update_fields=["status", "failure_reason"])
+        raise
+    payment.external_id = result.external_id
+    payment.external_ref = result.external_ref
+    payment.redirect_url = result.redirect_url
+    payment.save(update_fields=["external_id", "external_ref", "redirect_url"])
+    return payment
+
+
+def payment_create_checked(
+    *, client_account: ClientAccount, policy: ChannelPolicy, amount: Money
+) -> Payment:
+    """The payment row of a top-up, after every check: the channel (enabled, allowed for
+    this client, not a bank transfer), its limits, and the wallet's rules (blocked,
+    self-excluded, deposit limit) under the wallet lock."""
     if policy.platform_id != client_account.platform_id or not policy.enabled:
         raise errors.ChannelUnavailable(channel=policy.channel)
     if policy not in channels_for(client_account=client_account):
@@ -118,31 +153,6 @@ def payment_start(
             created_at=now,
             updated_at=now,
         )
-    try:
-        provider = provider_for(policy.provider_config)
-        result = provider.checkout_create(
-            CheckoutRequest(
-                payment_id=payment.pk,
-                amount=amount,
-                channel=policy.channel,
-                description=f"{client_account.platform.name} {client_account.customer_number}",
-                return_url=return_url.replace("{id}", str(payment.pk)),
-                cancel_url=cancel_url.replace("{id}", str(payment.pk)),
-                webhook_url=webhook_url,
-                customer_email=client_account.user.email,
-                idempotency_key=f"payment-{payment.pk}",
-            )
-        )
-    except errors.PaymentError as exc:
-        # No checkout exists: the payment must not count against the deposit limit.
-        payment.status = PaymentStatus.CANCELED
-        payment.failure_reason = exc.code
-        payment.save(update_fields=["status", "failure_reason"])
-        raise
-    payment.external_id = result.external_id
-    payment.external_ref = result.external_ref
-    payment.redirect_url = result.redirect_url
-    payment.save(update_fields=["external_id", "external_ref", "redirect_url"])
     return payment
 
 
