@@ -445,9 +445,7 @@ class BankEntry(models.Model):
 
 
 # Saved payment methods and automatic top-ups (their own module, same app).
-from sprechzeit.payments.saved_models import (  # noqa: E402, F401
-    AutoTopUp,
-    MethodCharge,
-    MethodSetup,
-    SavedMethod,
-)
+from sprechzeit.payments.saved_models import AutoTopUp as AutoTopUp  # noqa: E402
+from sprechzeit.payments.saved_models import MethodCharge as MethodCharge  # noqa: E402
+from sprechzeit.payments.saved_models import MethodSetup as MethodSetup  # noqa: E402
+from sprechzeit.payments.saved_models import SavedMethod as SavedMethod  # noqa: E402

@@ -59,6 +59,9 @@ class MethodSetup(models.Model):
     class Meta:
         verbose_name = _("Speichervorgang")
 
+    def __str__(self) -> str:
+        return str(self.pk)
+
 
 class AutoTopUp(models.Model):
     client_account = models.OneToOneField(
@@ -80,6 +83,9 @@ class AutoTopUp(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.client_account_id}: {self.amount_minor}"
+
 
 class MethodCharge(models.Model):
     """A top-up charged to a saved method: by the client's click or automatically (the
@@ -94,3 +100,6 @@ class MethodCharge(models.Model):
 
     class Meta:
         verbose_name = _("Abbuchung eines gespeicherten Zahlungsmittels")
+
+    def __str__(self) -> str:
+        return str(self.payment_id)

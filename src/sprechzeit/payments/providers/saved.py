@@ -110,7 +110,7 @@ class StripeMethods:
     ) -> SetupStart:
         try:
             session = self._client().v1.checkout.sessions.create(
-                params={
+                params={  # type: ignore[arg-type]
                     "mode": "setup",
                     "customer": customer_ref,
                     "currency": "eur",
@@ -161,7 +161,8 @@ class StripeMethods:
                 options={"idempotency_key": call.idempotency_key},
             )
         except stripe.CardError as exc:  # declined, or the bank wants the client present
-            error: Mapping[str, Any] = (exc.json_body or {}).get("error") or {}
+            body: Mapping[str, Any] = exc.json_body if isinstance(exc.json_body, Mapping) else {}
+            error: Mapping[str, Any] = body.get("error") or {}
             return PaymentUpdate(
                 kind=UpdateKind.FAILED,
                 payment_id=call.payment_id,
@@ -260,7 +261,7 @@ class MollieMethods:
             mandate_id = payment.get("mandateId")
             if payment.get("status") != "paid" or not mandate_id:
                 return None
-            customer = MollieCustomer({"id": customer_ref}, client)
+            customer = MollieCustomer({"id": customer_ref}, client)  # type: ignore[no-untyped-call]
             mandate = dict(CustomerMandates(client, customer).get(str(mandate_id)))
         except MollieError as exc:
             raise ProviderUnavailable(provider="mollie", detail=str(exc)) from exc
@@ -288,7 +289,7 @@ class MollieMethods:
     def method_remove(self, *, customer_ref: str, method_ref: str) -> None:
         client = self._client()
         try:
-            customer = MollieCustomer({"id": customer_ref}, client)
+            customer = MollieCustomer({"id": customer_ref}, client)  # type: ignore[no-untyped-call]
             CustomerMandates(client, customer).delete(method_ref)
         except MollieError as exc:
             raise ProviderUnavailable(provider="mollie", detail=str(exc)) from exc

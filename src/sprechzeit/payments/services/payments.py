@@ -142,7 +142,7 @@ def payment_create_checked(
             deposited_this_month=deposited_this_month(client_account=client_account),
         )
         now = clock.now()
-        payment = Payment.objects.create(
+        return Payment.objects.create(
             platform=client_account.platform,
             client_account=client_account,
             provider_config=policy.provider_config,
@@ -153,7 +153,6 @@ def payment_create_checked(
             created_at=now,
             updated_at=now,
         )
-    return payment
 
 
 # --- the state machine --------------------------------------------------------------------
