@@ -134,6 +134,12 @@ URL_RULES: Final[dict[str, Rule]] = {
     "site:account_pin": clients("Phone PIN"),
     # --- experience
     "site:account_waiver": clients("§ 356 BGB request for phone consultations"),
+    "payments:methods": clients("Saved payment methods"),
+    "payments:method_add": clients("Save a payment method"),
+    "payments:method_done": clients("Saving a payment method: back from the provider", owned=True),
+    "payments:method_charge": clients("One-click top-up with a saved method", owned=True),
+    "payments:method_delete": clients("Delete a saved payment method", owned=True),
+    "payments:auto_topup": clients("Automatic top-up"),
     # --- end experience
     "site:account_export": clients("Data export (download)"),
     "site:account_close": clients("Close the account"),

@@ -9,14 +9,18 @@ the provider's notification and the charge's answer interleave.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from django.db import transaction
 from django.db.models import Sum
+from django.urls import reverse
 
 from sprechzeit.accounts.models import ClientAccount
 from sprechzeit.core import clock
+from sprechzeit.core.errors import DomainError
 from sprechzeit.core.money import Money
+from sprechzeit.notifications.rendering import platform_link
 from sprechzeit.payments import errors
 from sprechzeit.payments.models import (
     AutoTopUp,
@@ -36,6 +40,8 @@ from sprechzeit.payments.providers.saved import (
 from sprechzeit.payments.services.payments import payment_apply, payment_create_checked
 from sprechzeit.wallets.locks import wallet_lock_against_stale_balance
 from sprechzeit.wallets.services import wallet_balance
+
+logger = logging.getLogger(__name__)
 
 
 def _customer_ref(client_account: ClientAccount, policy: ChannelPolicy) -> str:
@@ -272,3 +278,22 @@ def auto_topup_check(*, client_account: ClientAccount, webhook_url: str) -> Paym
         webhook_url=webhook_url,
         automatic=True,
     )
+
+
+def auto_topup_when_low(*, client_account: ClientAccount) -> Payment | None:
+    """The automatic top-up as a live consultation asks for it (at its first warning):
+    the provider's webhook goes to the platform's own host. A refusal (deposit limit,
+    self-exclusion, blocked, the provider down) charges nothing and is logged; the
+    consultation then ends at its balance as usual."""
+    rule = AutoTopUp.objects.filter(client_account=client_account, enabled=True).first()
+    if rule is None:
+        return None
+    config_id = rule.method.provider_config_id
+    webhook_url = platform_link(
+        client_account.platform, reverse("payments:webhook", args=[config_id])
+    )
+    try:
+        return auto_topup_check(client_account=client_account, webhook_url=webhook_url)
+    except DomainError as exc:
+        logger.info("automatic top-up of %s refused: %s", client_account.pk, exc.code)
+        return None
