@@ -157,6 +157,8 @@ def world_create() -> World:
         "payments:method_delete": {"method_id": method.pk},
         "consultations:voice": {"config_id": uuid.uuid4(), "step": "start"},
         "consultations:start": {"slug": scene.listing.slug},
+        "consultations:favourite_toggle": {"slug": scene.listing.slug},
+        "consultations:online_alert": {"slug": scene.listing.slug},
         "consultations:room": {"consultation_id": consultation.pk},
         "consultations:rate": {"consultation_id": consultation.pk},
         "statements:download": {"pk": statement.pk, "kind": "pdf"},

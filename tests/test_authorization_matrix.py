@@ -48,6 +48,8 @@ VIEW_ANSWERS: dict[str, set[int]] = {
     "payments:method_charge": {405},
     "payments:method_delete": {405},
     "payments:auto_topup": {405},
+    "consultations:favourite_toggle": {405},
+    "consultations:online_alert": {405},
     "partner:availability": {405},
     "admin:logout": {405},
     "api:topups": {405},

@@ -140,6 +140,9 @@ URL_RULES: Final[dict[str, Rule]] = {
     "payments:method_charge": clients("One-click top-up with a saved method", owned=True),
     "payments:method_delete": clients("Delete a saved payment method", owned=True),
     "payments:auto_topup": clients("Automatic top-up"),
+    "consultations:favourites": clients("Favourite partners"),
+    "consultations:favourite_toggle": clients("Star or unstar a partner"),
+    "consultations:online_alert": clients("Mail me when a partner is online"),
     # --- end experience
     "site:account_export": clients("Data export (download)"),
     "site:account_close": clients("Close the account"),

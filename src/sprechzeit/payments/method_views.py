@@ -15,14 +15,25 @@ from django.views.decorators.http import require_POST
 
 from sprechzeit.accounts.models import ClientAccount
 from sprechzeit.core.http import back_on_domain_error
+from sprechzeit.core.inputs import amount_parse
 from sprechzeit.core.money import Money
-from sprechzeit.payments.models import AutoTopUp, ChannelPolicy, MethodSetup, SavedMethod
+from sprechzeit.payments.models import ChannelPolicy
 from sprechzeit.payments.providers.saved import NEEDS_FIRST_PAYMENT, SAVABLE
+from sprechzeit.payments.saved_models import AutoTopUp, MethodSetup, SavedMethod
 from sprechzeit.payments.selectors import channels_for
 from sprechzeit.payments.services import saved
-from sprechzeit.payments.views import _amount, checkout_urls, client_required
+from sprechzeit.payments.views import checkout_urls, client_required
 
 PAGE = "payments:methods"
+
+
+def _amount(raw: str, account: ClientAccount, field: str) -> Money:
+    return amount_parse(
+        raw,
+        currency=account.platform.currency,
+        field=field,
+        message=_("Bitte geben Sie einen gültigen Betrag ein."),
+    )
 
 
 def _methods(account: ClientAccount) -> list[SavedMethod]:

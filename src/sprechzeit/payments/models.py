@@ -444,8 +444,4 @@ class BankEntry(models.Model):
         return f"{sign}{self.amount_minor} {self.reference or self.remittance[:40]}"
 
 
-# Saved payment methods and automatic top-ups (their own module, same app).
-from sprechzeit.payments.saved_models import AutoTopUp as AutoTopUp  # noqa: E402
-from sprechzeit.payments.saved_models import MethodCharge as MethodCharge  # noqa: E402
-from sprechzeit.payments.saved_models import MethodSetup as MethodSetup  # noqa: E402
-from sprechzeit.payments.saved_models import SavedMethod as SavedMethod  # noqa: E402
+from sprechzeit.payments import saved_models  # noqa: E402, F401 - saved methods, same app

@@ -14,12 +14,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from sprechzeit.accounts.errors import EmailTaken, InvalidVatId
-from sprechzeit.accounts.models import ClientAccount
+from sprechzeit.accounts.models import ClientAccount, Listing
 from sprechzeit.accounts.selectors import categories_of
 from sprechzeit.accounts.services import client_register
 from sprechzeit.accounts.throttles import signup_buckets
 from sprechzeit.consultations.models import VoiceConfig
-from sprechzeit.consultations.selectors import Availability
+from sprechzeit.consultations.selectors import Availability, favourite_state
 from sprechzeit.core.inputs import amount_parse, form_status
 from sprechzeit.core.net import client_address
 from sprechzeit.core.throttle import Throttled, throttle_take
@@ -134,8 +134,20 @@ def listing_detail(request: PlatformRequest, slug: str) -> HttpResponse:
             "reviews": listing_reviews(entry.listing),
             "voice": VoiceConfig.objects.filter(platform=platform, is_active=True).first(),
             "spend_refusal": _spend_refusal(request, platform),
+            "favourite": _favourite(request, entry.listing),
         },
     )
+
+
+def _favourite(request: HttpRequest, listing: Listing) -> dict[str, bool] | None:
+    """For a client of this platform: is the listing starred, does an online alert wait."""
+    account = ClientAccount.objects.filter(
+        user_id=request.user.pk or 0, platform_id=listing.platform_id
+    ).first()
+    if account is None:
+        return None
+    starred, alert_open = favourite_state(client=account, listing=listing)
+    return {"starred": starred, "alert_open": alert_open}
 
 
 def _spend_refusal(request: HttpRequest, platform: Platform) -> str:

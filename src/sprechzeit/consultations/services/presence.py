@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 
 from django.db import transaction
 
 from sprechzeit.accounts.models import Partner
 from sprechzeit.consultations.models import PartnerPresence
 from sprechzeit.consultations.services.common import moment_of, partner_presence_push
+from sprechzeit.consultations.services.favourites import online_alerts_send
 
 
 def presence_set(*, partner: Partner, status: str, now: datetime | None = None) -> PartnerPresence:
@@ -26,4 +28,7 @@ def presence_set(*, partner: Partner, status: str, now: datetime | None = None) 
             presence.missed_in_row = 0
         presence.save(update_fields=["status", "changed_at", "missed_in_row"])
         partner_presence_push(partner)
+        if status == PartnerPresence.Status.ONLINE:
+            # "Tell me when online": each open alert is mailed once, after the commit.
+            transaction.on_commit(partial(online_alerts_send, partner=partner))
     return presence

@@ -16,7 +16,8 @@ from sprechzeit.consultations.realtime import timebase
 from sprechzeit.consultations.realtime.timebase import ManualTimebase
 from sprechzeit.consultations.tests.factories import Scene
 from sprechzeit.consultations.tests.test_realtime import check, live, make_scene, run_until
-from sprechzeit.payments.models import MethodCharge, ProviderKind, SavedMethod
+from sprechzeit.payments.models import ProviderKind
+from sprechzeit.payments.saved_models import MethodCharge, SavedMethod
 from sprechzeit.payments.services import saved
 from sprechzeit.payments.tests.factories import channel, eur, provider_config
 

@@ -22,21 +22,14 @@ from sprechzeit.core.errors import DomainError
 from sprechzeit.core.money import Money
 from sprechzeit.notifications.rendering import platform_link
 from sprechzeit.payments import errors
-from sprechzeit.payments.models import (
-    AutoTopUp,
-    ChannelPolicy,
-    MethodCharge,
-    MethodSetup,
-    Payment,
-    PaymentStatus,
-    SavedMethod,
-)
+from sprechzeit.payments.models import ChannelPolicy, Payment, PaymentStatus
 from sprechzeit.payments.providers.saved import (
     NEEDS_FIRST_PAYMENT,
     SAVABLE,
     ChargeCall,
     methods_for,
 )
+from sprechzeit.payments.saved_models import AutoTopUp, MethodCharge, MethodSetup, SavedMethod
 from sprechzeit.payments.services.payments import payment_apply, payment_create_checked
 from sprechzeit.wallets.locks import wallet_lock_against_stale_balance
 from sprechzeit.wallets.services import wallet_balance

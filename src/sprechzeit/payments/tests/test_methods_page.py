@@ -8,7 +8,8 @@ import pytest
 from django.test import Client
 
 from sprechzeit.ledger.tests.helpers import assert_ledger_sound
-from sprechzeit.payments.models import AutoTopUp, Payment, PaymentStatus, SavedMethod
+from sprechzeit.payments.models import Payment, PaymentStatus
+from sprechzeit.payments.saved_models import AutoTopUp, SavedMethod
 from sprechzeit.payments.tests.factories import client, eur, sandbox_setup
 from sprechzeit.wallets import services as wallets
 

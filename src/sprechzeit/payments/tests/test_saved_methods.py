@@ -21,15 +21,8 @@ from sprechzeit.accounts.models import ClientAccount
 from sprechzeit.core import clock
 from sprechzeit.ledger.tests.helpers import assert_ledger_sound
 from sprechzeit.payments import errors
-from sprechzeit.payments.models import (
-    AutoTopUp,
-    ChannelPolicy,
-    MethodCharge,
-    Payment,
-    PaymentStatus,
-    ProviderKind,
-    SavedMethod,
-)
+from sprechzeit.payments.models import ChannelPolicy, Payment, PaymentStatus, ProviderKind
+from sprechzeit.payments.saved_models import AutoTopUp, MethodCharge, SavedMethod
 from sprechzeit.payments.services import saved
 from sprechzeit.payments.tests import stripe_helpers as sh
 from sprechzeit.payments.tests.factories import (
