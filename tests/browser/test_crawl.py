@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 import pytest
 from babel.messages.pofile import read_po
 from django.urls import Resolver404, resolve
-from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, ViewportSize
 
 from sprechzeit.demo.seed import CLIENT_EMAIL, DEMO_PASSWORD, PARTNERS
 from tests.browser.axe import axe_source, axe_violations
@@ -138,6 +138,18 @@ def _context(
     return context
 
 
+def _console_errors(page: Page) -> list[str]:
+    """The page's console errors, collected as they come (the caller clears the list)."""
+    seen: list[str] = []
+
+    def listen(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            seen.append(message.text)
+
+    page.on("console", listen)
+    return seen
+
+
 def _check(
     page: Page,
     server: LiveServer,
@@ -145,11 +157,11 @@ def _check(
     path: str,
     combination: tuple[str, str],
     msgids: frozenset[str],
+    console: list[str],
 ) -> list[str]:
     viewport, language = combination
     errors: list[str] = []
     where = f"{platform}{path} [{viewport}, {language}]"
-    console: list[str] = page.console_errors  # type: ignore[attr-defined]
     console.clear()
     response = page.goto(server.url(platform, path))
     if response is None or response.status >= 400:
@@ -188,14 +200,10 @@ def test_every_page_of_the_role(
         c: _context(browser, axe_script, *c, state=state) for c in COMBINATIONS[1:]
     }
     pages: dict[tuple[str, str], Page] = {}
+    console: dict[tuple[str, str], list[str]] = {}
     for combination, context in contexts.items():
         page = context.new_page()
-        errors_seen: list[str] = []
-        page.on(
-            "console",
-            lambda m, seen=errors_seen: seen.append(m.text) if m.type == "error" else None,
-        )
-        page.console_errors = errors_seen  # type: ignore[attr-defined]
+        console[combination] = _console_errors(page)
         pages[combination] = page
     paths = _discover(pages[COMBINATIONS[0]], demo_server, platform)
     assert len(paths) >= 3, paths
@@ -204,7 +212,15 @@ def test_every_page_of_the_role(
         chosen = COMBINATIONS if everything else COMBINATIONS[(index % 2) * 2 : (index % 2) * 2 + 2]
         for combination in chosen:
             errors.extend(
-                _check(pages[combination], demo_server, platform, path, combination, msgids)
+                _check(
+                    pages[combination],
+                    demo_server,
+                    platform,
+                    path,
+                    combination,
+                    msgids,
+                    console[combination],
+                )
             )
     for context in contexts.values():
         context.close()
