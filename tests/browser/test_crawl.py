@@ -44,6 +44,16 @@ MAX_PAGES: Final = 40
 SKIP: Final = re.compile(
     r"^/(abmelden|hooks|ws|admin|backoffice|media|static|api)/|\.(csv|pdf|json)$|/daten/$"
 )
+# Files, not pages (checked by their own tests).
+DOWNLOADS: Final = frozenset(
+    {
+        "statements:download",
+        "payments:receipt",
+        "consultations:records_csv",
+        "consultations:partner_records_csv",
+        "site:account_export",
+    }
+)
 PARTNER_OF: Final = {"coaching": PARTNERS[0].email, "karten": PARTNERS[3].email}
 
 
@@ -94,7 +104,7 @@ def _discover(page: Page, server: LiveServer, platform: str) -> list[str]:
     while queue and len(found) < MAX_PAGES:
         path = queue.popleft()
         view = _view_of(path)
-        if view is None or view in seen_views:
+        if view is None or view in seen_views or view in DOWNLOADS:
             continue
         seen_views.add(view)
         page.goto(server.url(platform, path))
