@@ -59,6 +59,11 @@ app.conf.beat_schedule = {
         "task": "sprechzeit.ledger.tasks.ledger_check_nightly",
         "schedule": crontab(minute=30, hour=3),
     },
+    # Dunning: reminders on their day, instalment plans followed, write-offs (daily).
+    "collections-dunning-run": {
+        "task": "sprechzeit.collections.tasks.dunning_run_due",
+        "schedule": crontab(minute=0, hour=9),
+    },
     "payouts-run": {
         "task": "sprechzeit.payouts.tasks.payout_runs_create",
         "schedule": crontab(minute=0, hour=6, day_of_month="2,17"),

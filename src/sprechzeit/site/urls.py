@@ -1,6 +1,14 @@
 from django.urls import path
 
-from sprechzeit.site import account_views, auth_views, legal_views, security_views, views
+from sprechzeit.site import (
+    account_views,
+    auth_views,
+    debt_views,
+    legal_views,
+    rating_views,
+    security_views,
+    views,
+)
 
 app_name = "site"
 
@@ -9,6 +17,7 @@ urlpatterns = [
     path("berater/", views.directory, name="directory"),
     path("berater/<slug:slug>/", views.listing_detail, name="listing"),
     path("berater/<slug:slug>/status/", views.listing_status, name="listing_status"),
+    path("berater/<slug:slug>/melden/", rating_views.rating_report_view, name="rating_report"),
     path("impressum/", views.impressum, name="impressum"),
     path("agb/", legal_views.terms, name="terms"),
     path("datenschutz/", legal_views.privacy, name="privacy"),
@@ -29,6 +38,8 @@ urlpatterns = [
         name="staff_invitation",
     ),
     path("konto/", account_views.account_page, name="account"),
+    path("guthaben/offen/", debt_views.debt_page, name="debt"),
+    path("guthaben/offen/ratenplan/", debt_views.debt_plan_answer, name="debt_plan"),
     path("konto/pin/", account_views.account_pin, name="account_pin"),
     path("konto/sofortbeginn/", account_views.account_waiver, name="account_waiver"),
     path("konto/daten/", account_views.account_export, name="account_export"),

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0005_listing_photo_reencoded'),
-        ('consultations', '0005_outage_gaps'),
+        ('consultations', '0006_rating_hidden'),
     ]
 
     operations = [

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0005_listing_photo_reencoded'),
-        ('payments', '0003_payment_vat_case'),
+        ('payments', '0004_alter_dispute_status'),
     ]
 
     operations = [
