@@ -33,6 +33,7 @@ from sprechzeit.partners.models import ListingRevision, PartnerApplication
 from sprechzeit.payments.models import Dispute, ProviderKind, RefundRequest
 from sprechzeit.payments.services import payments
 from sprechzeit.payments.services.sandbox import sandbox_deliver
+from sprechzeit.payments.services.saved import method_setup_finish, method_setup_start
 from sprechzeit.payments.tests.factories import channel, provider_config
 from sprechzeit.payouts import services as payouts
 from sprechzeit.payouts.models import PayoutPolicy
@@ -184,6 +185,17 @@ def world_create() -> World:
         webhook_url="/h",
     )
     sandbox_deliver(payment=credited, event_type="payment.succeeded")
+    # A saved (sandbox) method of client A and the setup that saved it.
+    setup, _url = method_setup_start(
+        client_account=scene.client,
+        policy=policy,
+        first_amount=None,
+        return_url="/r/{id}",
+        cancel_url="/c",
+        webhook_url="/h",
+    )
+    method = method_setup_finish(setup=setup)
+    assert method is not None
     users: dict[str, User] = {
         "client_a": scene.client.user,
         "client_b": client_b.user,
@@ -239,8 +251,13 @@ def world_create() -> World:
         "payments:receipt": {"payment_id": credited.pk},
         "payments:sandbox_checkout": {"payment_id": payment.pk},
         "payments:webhook": {"config_id": config.pk},
+        "payments:method_done": {"setup_id": setup.pk},
+        "payments:method_charge": {"method_id": method.pk},
+        "payments:method_delete": {"method_id": method.pk},
         "consultations:voice": {"config_id": uuid.uuid4(), "step": "start"},
         "consultations:start": {"slug": scene.listing.slug},
+        "consultations:favourite_toggle": {"slug": scene.listing.slug},
+        "consultations:online_alert": {"slug": scene.listing.slug},
         "consultations:room": {"consultation_id": consultation.pk},
         "consultations:rate": {"consultation_id": consultation.pk},
         "statements:download": {"pk": statement.pk, "kind": "pdf"},
@@ -281,6 +298,9 @@ def world_create() -> World:
         "payments:result": frozenset({"client_a"}),
         "payments:receipt": frozenset({"client_a"}),
         "payments:sandbox_checkout": frozenset({"client_a"}),
+        "payments:method_done": frozenset({"client_a"}),
+        "payments:method_charge": frozenset({"client_a"}),
+        "payments:method_delete": frozenset({"client_a"}),
         "consultations:room": frozenset({"client_a", "partner_1"}),
         "consultations:rate": frozenset({"client_a"}),
         "partner:listing_edit": frozenset({"partner_1"}),

@@ -148,7 +148,17 @@ def test_client_and_partner_chat_until_the_balance_ends_it(
     expect(client.locator("#rating-form")).to_be_hidden()
     expect(client.locator("#rating-note")).to_be_visible()
     expect(client.locator("#rating-note")).to_contain_text("ab 3 Minuten bezahlter Zeit")
-    expect(partner.locator("#summary-amount")).to_have_text("1,00\xa0€", timeout=10_000)
+    # The partner's summary shows their own share, not the client's 1,00 €.
+    share = demo_server.sprechzeit(
+        "shell",
+        "-c",
+        "from sprechzeit.consultations.models import Consultation; "
+        "print(Consultation.objects.filter(client__user__email='clara@example.com')"
+        ".get().partner_share_minor)",
+    )
+    cents = int(share.strip().splitlines()[-1])
+    assert 0 < cents < 100
+    expect(partner.locator("#summary-amount")).to_have_text(f"0,{cents:02d}\xa0€", timeout=10_000)
     expect(partner.locator("#summary-balance")).to_have_count(0)
     client.screenshot(path=screenshot_path("consultation-ended-phone"), full_page=True)
 

@@ -147,6 +147,18 @@ URL_RULES: Final[dict[str, Rule]] = {
     # The client's own pages, on their platform's host only.
     "site:account": clients("Client account"),
     "site:account_pin": clients("Phone PIN"),
+    # --- experience
+    "site:account_waiver": clients("§ 356 BGB request for phone consultations"),
+    "payments:methods": clients("Saved payment methods"),
+    "payments:method_add": clients("Save a payment method"),
+    "payments:method_done": clients("Saving a payment method: back from the provider", owned=True),
+    "payments:method_charge": clients("One-click top-up with a saved method", owned=True),
+    "payments:method_delete": clients("Delete a saved payment method", owned=True),
+    "payments:auto_topup": clients("Automatic top-up"),
+    "consultations:favourites": clients("Favourite partners"),
+    "consultations:favourite_toggle": clients("Star or unstar a partner"),
+    "consultations:online_alert": clients("Mail me when a partner is online"),
+    # --- end experience
     "site:account_export": clients("Data export (download)"),
     "site:account_close": clients("Close the account"),
     "payments:wallet": clients("Wallet"),

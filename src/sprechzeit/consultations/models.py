@@ -437,3 +437,8 @@ class VoiceCall(models.Model):
 
     def __str__(self) -> str:
         return self.call_sid
+
+
+# Favourites and "tell me when online" alerts (their own module, same app).
+from sprechzeit.consultations.favourite_models import Favourite as Favourite  # noqa: E402
+from sprechzeit.consultations.favourite_models import OnlineAlert as OnlineAlert  # noqa: E402

@@ -67,6 +67,7 @@ class EndSummary(TypedDict):
     reason: str | None
     duration_seconds: int | None
     billed_seconds: int | None
+    # The side's own amount: what the client paid; in the partner's frame their share.
     amount_minor: int | None
     currency: str
     # The client's balance after the booking (paid + bonus − owed); None for the partner.

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Avg, Count, Q, QuerySet
 
-from sprechzeit.accounts.models import Listing, Partner, User
+from sprechzeit.accounts.models import ClientAccount, Listing, Partner, User
 from sprechzeit.consultations import pauses
 from sprechzeit.consultations.errors import ConsultationNotFound, NotParticipant
 from sprechzeit.consultations.meter import RoomPolicy
@@ -21,6 +21,8 @@ from sprechzeit.consultations.models import (
     ChatMessage,
     Consultation,
     ConsultationPause,
+    Favourite,
+    OnlineAlert,
     PartnerPresence,
     PlatformTariffPolicy,
     Rating,
@@ -329,3 +331,45 @@ def platform_for_socket_host(host: str) -> Platform | None:
         return platform_for_host(host=normalise_host(host))
     except DomainError:
         return None
+
+
+@dataclass(frozen=True, slots=True)
+class FavouriteEntry:
+    listing: Listing
+    status: str  # online / busy / offline
+    alert_open: bool
+
+
+def favourites_of(*, client: ClientAccount) -> list[FavouriteEntry]:
+    """The client's starred listings, newest first, with their availability now and
+    whether an online alert waits."""
+    favourites = list(
+        Favourite.objects.filter(client_account=client, listing__is_published=True)
+        .select_related("listing__platform")
+        .order_by("-created_at")
+    )
+    ids = [f.listing_id for f in favourites]
+    status = listings_availability(client.platform, listing_ids=ids)
+    alerts = set(
+        OnlineAlert.objects.filter(
+            client_account=client, listing_id__in=ids, sent_at__isnull=True
+        ).values_list("listing_id", flat=True)
+    )
+    return [
+        FavouriteEntry(
+            listing=f.listing,
+            status=status.get(f.listing_id, Availability.OFFLINE),
+            alert_open=f.listing_id in alerts,
+        )
+        for f in favourites
+    ]
+
+
+def favourite_state(*, client: ClientAccount, listing: Listing) -> tuple[bool, bool]:
+    """(starred, an online alert waits) for one listing."""
+    return (
+        Favourite.objects.filter(client_account=client, listing=listing).exists(),
+        OnlineAlert.objects.filter(
+            client_account=client, listing=listing, sent_at__isnull=True
+        ).exists(),
+    )

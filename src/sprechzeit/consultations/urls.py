@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from sprechzeit.consultations import views
+from sprechzeit.consultations import favourite_views, views
 from sprechzeit.consultations.telephony.views import voice_webhook
 
 app_name = "consultations"
@@ -19,5 +19,16 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("berater/status/", views.partner_presence, name="partner_presence"),
     path("berater/abrechnung/", views.records_partner, name="partner_records"),
     path("berater/abrechnung.csv", views.records_partner_csv, name="partner_records_csv"),
+    path("favoriten/", favourite_views.favourites_page, name="favourites"),
+    path(
+        "berater/<slug:slug>/merken/",
+        favourite_views.favourite_toggle_view,
+        name="favourite_toggle",
+    ),
+    path(
+        "berater/<slug:slug>/online-melden/",
+        favourite_views.online_alert_view,
+        name="online_alert",
+    ),
     path("verfuegbarkeit/", views.availability, name="availability"),
 ]

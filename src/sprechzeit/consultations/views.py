@@ -146,6 +146,9 @@ def _room_texts(role: str) -> dict[str, object]:
     return {
         "ended": _("Die Beratung ist beendet."),
         "settling": _("Die Abrechnung wird gebucht …"),
+        "reconnected": _(
+            "Verbindung wiederhergestellt. Die %s Sekunden ohne Verbindung werden nicht berechnet."
+        ),
         "warning": warning,
         "live": _("läuft"),
         "paused": _("Zähler pausiert: Guthaben wird aufgeladen …"),

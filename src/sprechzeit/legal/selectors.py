@@ -66,3 +66,13 @@ def self_billing_entities(*, user_ids: list[int]) -> set[tuple[int, int]]:
         .values_list("user_id", "document__platform__legal_entity_id")
         .distinct()
     )
+
+
+def withdrawal_waiver_of(*, user: User) -> Consent | None:
+    """The client's § 356 BGB request (the first one on record), or None."""
+    return (
+        Consent.objects.filter(user=user, purpose=Consent.Purpose.WITHDRAWAL_WAIVER)
+        .select_related("document")
+        .order_by("at", "pk")
+        .first()
+    )

@@ -70,3 +70,18 @@ class UpdateNeedsReview(PaymentError):
     amount or currency mismatch): the inbox entry waits for staff."""
 
     code = "needs_review"
+
+
+class MethodNotSavable(PaymentError):
+    code = "method_not_savable"
+    http_status = 409
+    default_message = _("Dieses Zahlungsmittel kann nicht gespeichert oder genutzt werden.")
+
+
+class AutoTopUpInvalid(PaymentError):
+    code = "auto_topup_invalid"
+    http_status = 400
+    default_message = _(
+        "Bitte prüfen Sie Schwelle, Betrag und Monatsgrenze: der Betrag muss größer als "
+        "null sein und darf die Monatsgrenze nicht übersteigen."
+    )

@@ -443,3 +443,6 @@ class BankEntry(models.Model):
     def __str__(self) -> str:
         sign = "+" if self.credit else "-"
         return f"{sign}{self.amount_minor} {self.reference or self.remittance[:40]}"
+
+
+from sprechzeit.payments import saved_models  # noqa: E402, F401 - saved methods, same app

@@ -15,12 +15,17 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from sprechzeit.accounts.errors import InvalidPin
 from sprechzeit.accounts.models import ClientAccount, User
 from sprechzeit.accounts.services import client_set_pin
 from sprechzeit.core import clock
 from sprechzeit.core.errors import DomainError
+from sprechzeit.core.net import client_address
+from sprechzeit.legal.errors import WithdrawalWaiverMissing
+from sprechzeit.legal.selectors import withdrawal_waiver_of
+from sprechzeit.legal.services import withdrawal_waiver_ensure
 from sprechzeit.site.account import client_account_close, client_data_export
 from sprechzeit.site.forms import CloseAccountForm, PinForm
 from sprechzeit.wallets.services import wallet_balance
@@ -51,8 +56,28 @@ def account_page(request: HttpRequest, account: ClientAccount) -> HttpResponse:
             "account": account,
             "balance": wallet_balance(client_account=account),
             "pin_form": PinForm(initial={"phone_number": account.phone_number}),
+            "waiver": withdrawal_waiver_of(user=account.user),
         },
     )
+
+
+@require_POST
+@client_required
+def account_waiver(request: HttpRequest, account: ClientAccount) -> HttpResponse:
+    """The § 356 BGB request given on the account page: phone consultations (which cannot
+    show the start confirmation) need it before the first call; chats ask on their own."""
+    try:
+        withdrawal_waiver_ensure(
+            user=account.user,
+            platform=account.platform,
+            given=request.POST.get("withdrawal_waiver") == "on",
+            ip=client_address(request),
+        )
+    except WithdrawalWaiverMissing as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Ihre Bestätigung ist gespeichert."))
+    return redirect("site:account")
 
 
 @client_required
@@ -74,7 +99,12 @@ def account_pin(request: HttpRequest, account: ClientAccount) -> HttpResponse:
     return render(
         request,
         "site/account.html",
-        {"account": account, "balance": wallet_balance(client_account=account), "pin_form": form},
+        {
+            "account": account,
+            "balance": wallet_balance(client_account=account),
+            "pin_form": form,
+            "waiver": withdrawal_waiver_of(user=account.user),
+        },
         status=200 if request.method == "GET" else 400,
     )
 

@@ -49,6 +49,7 @@ urlpatterns = [
     path("guthaben/offen/", debt_views.debt_page, name="debt"),
     path("guthaben/offen/ratenplan/", debt_views.debt_plan_answer, name="debt_plan"),
     path("konto/pin/", account_views.account_pin, name="account_pin"),
+    path("konto/sofortbeginn/", account_views.account_waiver, name="account_waiver"),
     path("konto/daten/", account_views.account_export, name="account_export"),
     path("konto/schliessen/", account_views.account_close, name="account_close"),
     path("registrieren/", views.signup, name="signup"),

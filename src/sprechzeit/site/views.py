@@ -14,12 +14,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from sprechzeit.accounts.errors import EmailTaken, InvalidVatId
-from sprechzeit.accounts.models import ClientAccount
+from sprechzeit.accounts.models import ClientAccount, Listing
 from sprechzeit.accounts.selectors import categories_of
 from sprechzeit.accounts.services import client_register
 from sprechzeit.accounts.throttles import signup_buckets
 from sprechzeit.consultations.models import VoiceConfig
-from sprechzeit.consultations.selectors import Availability
+from sprechzeit.consultations.selectors import Availability, favourite_state
 from sprechzeit.consultations.services.video import listing_video_offer
 from sprechzeit.core.inputs import amount_parse, form_status
 from sprechzeit.core.net import client_address
@@ -137,12 +137,24 @@ def listing_detail(request: PlatformRequest, slug: str) -> HttpResponse:
             "voice": VoiceConfig.objects.filter(platform=platform, is_active=True).first(),
             "spend_refusal": _spend_refusal(request, platform),
             "video_rate": listing_video_offer(entry.listing),
+            "favourite": _favourite(request, entry.listing),
             # A client of this platform may report a review (support.services.rating_report).
             "can_report": getattr(request.user, "kind", "") == "client"
             and request.user.platform_id == platform.pk,  # type: ignore[union-attr]
             "report_reasons": RatingReport.Reason.choices,
         },
     )
+
+
+def _favourite(request: HttpRequest, listing: Listing) -> dict[str, bool] | None:
+    """For a client of this platform: is the listing starred, does an online alert wait."""
+    account = ClientAccount.objects.filter(
+        user_id=request.user.pk or 0, platform_id=listing.platform_id
+    ).first()
+    if account is None:
+        return None
+    starred, alert_open = favourite_state(client=account, listing=listing)
+    return {"starred": starred, "alert_open": alert_open}
 
 
 def _spend_refusal(request: HttpRequest, platform: Platform) -> str:

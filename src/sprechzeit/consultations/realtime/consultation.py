@@ -354,6 +354,14 @@ class ConsultationConsumer(VideoRoom):
                 "prefetch of consultation %s failed", self.consultation.pk, exc_info=True
             )
 
+    async def _auto_topup(self) -> None:
+        """The client's automatic top-up, if set, at a warning (beside the meter); the
+        credit extends the consultation through the wallet's credit signal."""
+        try:
+            await db(hops.auto_topup, self.consultation.client_id)
+        except Exception:
+            logger.warning("auto top-up of %s failed", self.consultation.pk, exc_info=True)
+
     async def _cut_off(self, paid: int, at_second: float) -> None:
         """The exact second: both screens hear the end at once (the amount is the rating
         function's, exactly what settlement books), then the end is booked."""
@@ -430,6 +438,8 @@ class ConsultationConsumer(VideoRoom):
                 return
             if step.prefetch:
                 self._spawn(self._prefetch())
+            if step.warnings and self.role == "client":
+                self._spawn(self._auto_topup())
             for warning in step.warnings:
                 await self.send_json(warning)
             if step.snapshot is not None:

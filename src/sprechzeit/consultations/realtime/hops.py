@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sprechzeit.accounts.models import ClientAccount
 from sprechzeit.consultations.models import Consultation
 from sprechzeit.consultations.protocol import MeterState
 from sprechzeit.consultations.selectors import meter_state
@@ -14,6 +15,7 @@ from sprechzeit.consultations.services.metering import (
     consultation_pause,
     consultation_resume,
 )
+from sprechzeit.payments.services.saved import auto_topup_when_low
 
 
 def extend_state(consultation: Consultation, now: datetime) -> MeterState:
@@ -23,3 +25,9 @@ def extend_state(consultation: Consultation, now: datetime) -> MeterState:
 def pause_state(consultation: Consultation, pause: bool, now: datetime) -> MeterState:
     service = consultation_pause if pause else consultation_resume
     return meter_state(service(consultation=consultation, client=consultation.client, now=now))
+
+
+def auto_topup(client_id: int) -> None:
+    """The client's automatic top-up at a warning (payments.services.saved)."""
+    account = ClientAccount.objects.select_related("platform", "user").get(pk=client_id)
+    auto_topup_when_low(client_account=account)

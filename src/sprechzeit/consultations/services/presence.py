@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 
 from django.db import transaction
 
@@ -10,6 +11,7 @@ from sprechzeit.accounts.errors import PartnerSuspended
 from sprechzeit.accounts.models import Partner
 from sprechzeit.consultations.models import PartnerPresence
 from sprechzeit.consultations.services.common import moment_of, partner_presence_push
+from sprechzeit.consultations.services.favourites import online_alerts_send
 
 
 def presence_set(*, partner: Partner, status: str, now: datetime | None = None) -> PartnerPresence:
@@ -29,4 +31,7 @@ def presence_set(*, partner: Partner, status: str, now: datetime | None = None) 
             presence.missed_in_row = 0
         presence.save(update_fields=["status", "changed_at", "missed_in_row"])
         partner_presence_push(partner)
+        if status == PartnerPresence.Status.ONLINE:
+            # "Tell me when online": each open alert is mailed once, after the commit.
+            transaction.on_commit(partial(online_alerts_send, partner=partner))
     return presence

@@ -36,6 +36,7 @@ from sprechzeit.consultations.errors import (
 )
 from sprechzeit.consultations.models import Consultation, VoiceCall, VoiceConfig
 from sprechzeit.core import clock
+from sprechzeit.legal.selectors import withdrawal_waiver_given
 
 MAX_WRONG_PINS: Final = 3
 # Call statuses that are not the end of the partner's leg.
@@ -241,6 +242,10 @@ def voice_extension(*, config: VoiceConfig, params: Mapping[str, str]) -> VoiceR
             return _extension_wrong(config, call)
         if not listing.partner.phone_number:
             return _partner_unreachable()
+        if not withdrawal_waiver_given(user=call.client.user):
+            # § 356 Abs. 4/5 BGB: no paid consultation, by phone either, before the client
+            # has asked on the website for an immediate start (nothing is held or booked).
+            return _waiver_missing()
         started = _consultation_start(call.client, listing)
         if isinstance(started, VoiceResponse):
             return started
@@ -260,6 +265,14 @@ def _extension_wrong(config: VoiceConfig, call: VoiceCall) -> VoiceResponse:
         _("Diese Durchwahl gibt es leider nicht.")
         + " "
         + _("Bitte geben Sie die Durchwahl Ihres Beraters ein, gefolgt von der Raute."),
+    )
+
+
+def _waiver_missing() -> VoiceResponse:
+    return _goodbye(
+        _(
+            "Vor Ihrer ersten Beratung bestätigen Sie bitte auf unserer Website unter Mein Konto, dass die Beratung sofort beginnen soll und Ihr Widerrufsrecht damit erlischt. Es wurde nichts berechnet. Auf Wiederhören."
+        )
     )
 
 

@@ -43,7 +43,7 @@ def _in_memory_layer(settings: Any) -> None:
 
 async def test_cut_off_announces_then_sums_up_without_rating(manual_clock: ManualTimebase) -> None:
     s = await make_scene(balance_minor=500, rate_minor=200)
-    _consultation, client, partner = await live(s, manual_clock)
+    consultation, client, partner = await live(s, manual_clock)
     await run_until(manual_clock, [client, partner], 151, step=1)
     ended = await client.expect("ended")
     assert ended["summary"] is None  # announced on the second, before the booking
@@ -59,7 +59,11 @@ async def test_cut_off_announces_then_sums_up_without_rating(manual_clock: Manua
         180,
     )
     partner_summary = (await partner.expect("settled"))["summary"]
-    assert partner_summary["amount_minor"] == 500
+    # The partner sees their own share of the 5,00 €, never what the client paid.
+    booked = await database_sync_to_async(Consultation.objects.get)(pk=consultation.pk)
+    assert booked.partner_share_minor is not None
+    assert 0 < booked.partner_share_minor < 500
+    assert partner_summary["amount_minor"] == booked.partner_share_minor
     assert partner_summary["balance_minor"] is None  # the client's balance is not the partner's
     assert partner_summary["rateable"] is False
     assert await check(s) == 0
@@ -81,7 +85,10 @@ async def test_client_end_sums_up_with_balance_and_rating_form(
     assert (summary["billed_seconds"], summary["amount_minor"]) == (200, 667)
     assert summary["balance_minor"] == 333
     assert (summary["rateable"], summary["rated"]) == (True, False)
-    assert (await partner.expect("ended"))["summary"]["balance_minor"] is None
+    partner_ended = (await partner.expect("ended"))["summary"]
+    assert partner_ended["balance_minor"] is None
+    booked = await database_sync_to_async(Consultation.objects.get)(pk=consultation.pk)
+    assert partner_ended["amount_minor"] == booked.partner_share_minor != 667
     assert await check(s) == 333
     await client.close()
     await partner.close()

@@ -13,6 +13,8 @@ from sprechzeit.consultations.models import Consultation, VoiceCall, VoiceConfig
 from sprechzeit.consultations.tests.factories import Scene, scene, wallet_available
 from sprechzeit.ledger.models import Transfer
 from sprechzeit.ledger.tests.helpers import assert_ledger_sound
+from sprechzeit.legal.models import Consent
+from sprechzeit.legal.services import legal_documents_start, withdrawal_waiver_ensure
 
 pytestmark = pytest.mark.django_db
 
@@ -40,11 +42,14 @@ class Phone:
         )
 
 
-def voice_setup(balance_minor: int = 500) -> tuple[Scene, VoiceConfig]:
+def voice_setup(balance_minor: int = 500, *, waiver: bool = True) -> tuple[Scene, VoiceConfig]:
     s = scene(balance_minor=balance_minor, rate_minor=200)
     s.listing.extension = "123"
     s.listing.save(update_fields=["extension"])
     client_set_pin(account=s.client, pin=PIN)
+    legal_documents_start(platform=s.platform)
+    if waiver:  # § 356 BGB: given on the account page before the first call
+        withdrawal_waiver_ensure(user=s.client.user, platform=s.platform, given=True, ip=None)
     config = VoiceConfig.objects.create(
         platform=s.platform, phone_number="+4930999", auth_token=TOKEN
     )
@@ -165,3 +170,48 @@ def test_forged_unknown_and_unsigned_requests_are_refused() -> None:
     other = VoiceConfig(pk=None, platform=s.platform, auth_token=TOKEN)
     other.pk = "00000000-0000-0000-0000-000000000000"
     assert Phone(other, "CA-y").post("incoming").status_code == 404
+
+
+def test_no_phone_consultation_before_the_withdrawal_waiver_then_after_it() -> None:
+    """§ 356 Abs. 4/5 BGB holds for calls as for chats: without the client's request for
+    an immediate start the call ends before anything is held; once given on the account
+    page, the next call is connected."""
+    s, config = voice_setup(balance_minor=500, waiver=False)
+    phone = Phone(config, "CA-no-waiver")
+    phone.post("incoming")
+    phone.post("customer", Digits=s.client.customer_number)
+    phone.post("pin", Digits=PIN)
+    refused = twiml_of(phone.post("extension", Digits="123"))
+    assert "Mein Konto" in refused
+    assert "Widerrufsrecht" in refused
+    assert "<Hangup" in refused
+    assert "<Dial" not in refused
+    assert not Consultation.objects.exists()
+    assert wallet_available(s.client) == 500
+
+    browser = Client(HTTP_HOST=f"{s.platform.slug}.localhost")
+    browser.force_login(s.client.user)
+    page = browser.get("/konto/").content.decode()
+    assert 'action="/konto/sofortbeginn/"' in page
+    assert 'name="withdrawal_waiver"' in page
+    unticked = browser.post("/konto/sofortbeginn/", {}, follow=True)
+    assert "Bitte bestätigen Sie" in unticked.content.decode()
+    assert not Consent.objects.filter(purpose=Consent.Purpose.WITHDRAWAL_WAIVER).exists()
+    given = browser.post(
+        "/konto/sofortbeginn/", {"withdrawal_waiver": "on"}, REMOTE_ADDR="198.51.100.9", follow=True
+    )
+    assert "Ihre Bestätigung ist gespeichert" in given.content.decode()
+    assert 'action="/konto/sofortbeginn/"' not in given.content.decode()
+    waiver = Consent.objects.get(purpose=Consent.Purpose.WITHDRAWAL_WAIVER)
+    assert (waiver.user_id, waiver.document.kind, waiver.ip) == (
+        s.client.user_id,
+        "withdrawal",
+        "198.51.100.9",
+    )
+
+    again = Phone(config, "CA-with-waiver")
+    again.post("incoming")
+    again.post("customer", Digits=s.client.customer_number)
+    again.post("pin", Digits=PIN)
+    assert "<Dial" in twiml_of(again.post("extension", Digits="123"))
+    assert Consultation.objects.filter(client=s.client, channel="phone").count() == 1

@@ -86,41 +86,7 @@ def payment_start(
     rules (blocked, self-excluded, deposit limit). The provider call carries the key
     `payment-<id>`, so a retry never opens a second checkout.
     """
-    if policy.platform_id != client_account.platform_id or not policy.enabled:
-        raise errors.ChannelUnavailable(channel=policy.channel)
-    if policy not in channels_for(client_account=client_account):
-        raise errors.ChannelUnavailable(channel=policy.channel)
-    if policy.channel == Channel.BANK_TRANSFER:
-        raise errors.ChannelUnavailable(channel=policy.channel)
-    # Paying (part of) a debt may be below the channel's minimum (an instalment).
-    owed = wallets.wallet_balance(client_account=client_account).receivable
-    debt = amount.currency == owed.currency and 0 < amount.minor <= owed.minor
-    if amount.currency != client_account.platform.currency or not (
-        (debt or policy.min_minor <= amount.minor) and amount.minor <= policy.max_minor
-    ):
-        raise errors.AmountOutOfRange(
-            amount_minor=amount.minor, min_minor=policy.min_minor, max_minor=policy.max_minor
-        )
-    with transaction.atomic():
-        # Under the wallet lock: two checkouts at once cannot both pass the limit.
-        wallet_lock_against_stale_balance(client_account=client_account)
-        wallets.wallet_check_deposit(
-            client_account=client_account,
-            amount=amount,
-            deposited_this_month=deposited_this_month(client_account=client_account),
-        )
-        now = clock.now()
-        payment = Payment.objects.create(
-            platform=client_account.platform,
-            client_account=client_account,
-            provider_config=policy.provider_config,
-            channel=policy.channel,
-            amount_minor=amount.minor,
-            currency=amount.currency,
-            fee_minor=policy.fee_for(amount).minor,
-            created_at=now,
-            updated_at=now,
-        )
+    payment = payment_create_checked(client_account=client_account, policy=policy, amount=amount)
     try:
         provider = provider_for(policy.provider_config)
         result = provider.checkout_create(
@@ -147,6 +113,49 @@ def payment_start(
     payment.redirect_url = result.redirect_url
     payment.save(update_fields=["external_id", "external_ref", "redirect_url"])
     return payment
+
+
+def payment_create_checked(
+    *, client_account: ClientAccount, policy: ChannelPolicy, amount: Money
+) -> Payment:
+    """The payment row of a top-up, after every check: the channel (enabled, allowed for
+    this client, not a bank transfer), its limits, and the wallet's rules (blocked,
+    self-excluded, deposit limit) under the wallet lock."""
+    if policy.platform_id != client_account.platform_id or not policy.enabled:
+        raise errors.ChannelUnavailable(channel=policy.channel)
+    if policy not in channels_for(client_account=client_account):
+        raise errors.ChannelUnavailable(channel=policy.channel)
+    if policy.channel == Channel.BANK_TRANSFER:
+        raise errors.ChannelUnavailable(channel=policy.channel)
+    # Paying (part of) a debt may be below the channel's minimum (an instalment).
+    owed = wallets.wallet_balance(client_account=client_account).receivable
+    debt = amount.currency == owed.currency and 0 < amount.minor <= owed.minor
+    if amount.currency != client_account.platform.currency or not (
+        (debt or policy.min_minor <= amount.minor) and amount.minor <= policy.max_minor
+    ):
+        raise errors.AmountOutOfRange(
+            amount_minor=amount.minor, min_minor=policy.min_minor, max_minor=policy.max_minor
+        )
+    with transaction.atomic():
+        # Under the wallet lock: two checkouts at once cannot both pass the limit.
+        wallet_lock_against_stale_balance(client_account=client_account)
+        wallets.wallet_check_deposit(
+            client_account=client_account,
+            amount=amount,
+            deposited_this_month=deposited_this_month(client_account=client_account),
+        )
+        now = clock.now()
+        return Payment.objects.create(
+            platform=client_account.platform,
+            client_account=client_account,
+            provider_config=policy.provider_config,
+            channel=policy.channel,
+            amount_minor=amount.minor,
+            currency=amount.currency,
+            fee_minor=policy.fee_for(amount).minor,
+            created_at=now,
+            updated_at=now,
+        )
 
 
 # --- the state machine --------------------------------------------------------------------

@@ -46,7 +46,8 @@
     show("end-summary", true);
     text("summary-reason", texts.reasons[endState.reason] || endState.reason || "–");
     if (endState.duration_seconds !== null) { text("summary-duration", clockText(endState.duration_seconds)); }
-    if (endState.amount_minor !== null) { text("summary-amount", money(endState.amount_minor)); }
+    // The state's amount is the client's: the partner's summary waits for their share.
+    if (endState.amount_minor !== null && room.dataset.role === "client") { text("summary-amount", money(endState.amount_minor)); }
     var summary = message.summary;
     if (!summary) { return; }
     show("summary-booking", false);
@@ -112,6 +113,24 @@
           lastMeterAt = Date.now();
         }
         $("meter-status").textContent = paused ? texts.paused : texts.live;
+        break;
+      case "reconnected":
+        // A side was gone (gap_seconds, not billed): the meter stood still meanwhile and
+        // the cut-off moved. Take the server's state and count on from the return moment
+        // (gap_started_at + gap_seconds, the server's clock): elapsed = paid - remaining.
+        if (ended) { break; }
+        state = message.state;
+        paused = !!state.paused;
+        if (state.cut_off_at && message.gap_started_at) {
+          var back = Date.parse(message.gap_started_at) + message.gap_seconds * 1000;
+          var elapsed = Math.max(0, state.paid_seconds - (Date.parse(state.cut_off_at) - back) / 1000);
+          var estimate = Math.round(rate * Math.floor(elapsed) / 60);
+          lastMeter = { elapsed_seconds: elapsed, paid_seconds: state.paid_seconds,
+            cost_minor: lastMeter ? Math.min(lastMeter.cost_minor, estimate) : estimate };
+          lastMeterAt = Date.now();
+        }
+        $("meter-status").textContent = texts.reconnected.replace("%s", Math.round(message.gap_seconds));
+        render();
         break;
       case "meter":
         paused = message.paused;
