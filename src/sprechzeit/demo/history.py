@@ -182,14 +182,18 @@ def _history(*, partners: list[Partner]) -> HistoryReport:
             day += timedelta(days=1)
     report.consultations += demo_backoffice_risk()  # the risk queues: disputes, refunds, dunning
     backoffice_support_seed()  # the support desk's queues (demo/backoffice_support.py)
-    period = first_day.strftime("%Y-%m")
+    _month_end(report, first_day.strftime("%Y-%m"))
+    return report
+
+
+def _month_end(report: HistoryReport, period: str) -> None:
+    """Close the history month's credit notes and issue its business clients' invoices."""
     try:
         statements_close(period=period)
         report.statements_period = period
     except PeriodAlreadyClosed:
         pass  # already closed (a demo re-seeded by hand): nothing to do
     report.client_invoices = len(client_invoices_issue(month=period).issued)
-    return report
 
 
 def _self_billing(partner: Partner) -> None:
