@@ -29,6 +29,7 @@ class ApplicationForm(forms.Form):
     categories = forms.ModelMultipleChoiceField(
         label=_("Ihre Themen"),
         queryset=Category.objects.none(),
+        required=False,  # a platform may have no categories yet
         widget=forms.CheckboxSelectMultiple,
     )
     about = forms.CharField(
