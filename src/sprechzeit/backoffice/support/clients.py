@@ -66,6 +66,7 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
     may = {name: allowed(request, f"backoffice:{name}") for name in ACTION_URLS}
     may["transcripts"] = allowed(request, "backoffice:support_client_transcript")
     may["messages"] = allowed(request, "backoffice:support_message")
+    may["refunds"] = allowed(request, "backoffice:risk_refund")  # risk's refund queue
     return render(
         request,
         "backoffice/support/client.html",

@@ -20,12 +20,13 @@ from sprechzeit.consultations.services import (
 )
 from sprechzeit.consultations.tests.factories import scene
 from sprechzeit.ledger.tests.helpers import assert_ledger_sound
+from sprechzeit.payments.models import RefundRequest
 from sprechzeit.platforms.tests.factories import platform_create
 from sprechzeit.support.models import GoodwillCredit
 from sprechzeit.support.services import rating_report
 from sprechzeit.support.tests.factories import contact_message, rated
 from sprechzeit.wallets import services as wallets
-from sprechzeit.wallets.tests.factories import client_with_wallet, eur
+from sprechzeit.wallets.tests.factories import client_with_wallet, eur, fund
 
 pytestmark = pytest.mark.django_db
 
@@ -143,8 +144,20 @@ def test_client_file_actions_and_their_refusals(staff_client: StaffClient) -> No
     risk, _ = staff_client("risk")
     assert risk.post(f"{url}entsperren/", {"reason": "geklärt"}).status_code == 302
     assert "data-blocked" not in risk.get(url).content.decode()
+    # A refund request on the client's behalf joins risk's refund queue, linked from the file.
+    fund(client, 2000)
+    support.post(action, {"action": "refund", "amount": "12,50", "reason": "telefonisch"})
+    request = RefundRequest.objects.get(client_account=client)
+    assert request.amount_minor == 1250
+    assert f'href="/backoffice/risiko/erstattungen/{request.pk}/"' in risk.get(url).content.decode()
     actions = list(AuditEntry.objects.order_by("id").values_list("action", flat=True))
-    assert actions == ["client.note", "client.block", "client.exclusion", "client.unblock"]
+    assert actions == [
+        "client.note",
+        "client.block",
+        "client.exclusion",
+        "client.unblock",
+        "client.refund_request",
+    ]
 
 
 def test_goodwill_over_the_support_limit_needs_a_second_approver(
