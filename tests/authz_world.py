@@ -23,6 +23,7 @@ from sprechzeit.accounts.models import User
 from sprechzeit.accounts.services import email_verification_token, staff_create
 from sprechzeit.accounts.tests.factories import client_create, login_verified, partner_with_listing
 from sprechzeit.collections.models import DisputeEvidence, DunningCase
+from sprechzeit.consultations.models import Rating
 from sprechzeit.core import clock
 from sprechzeit.core.money import Money
 from sprechzeit.legal.services import legal_documents_start
@@ -36,6 +37,7 @@ from sprechzeit.payouts.tests.factories import at, busy_scene, close_month, sett
 from sprechzeit.platforms.models import ContactMessage
 from sprechzeit.platforms.tests.factories import legal_entity_create, platform_create
 from sprechzeit.statements.models import Statement
+from sprechzeit.support.models import GoodwillCredit
 
 HOSTS = {"a": "a.localhost", "b": "b.localhost", "net": "127.0.0.1"}
 STAFF_ROLES = {
@@ -177,7 +179,23 @@ def world_create() -> World:
     for actor, role in STAFF_ROLES.items():
         users[actor] = staff_create(email=f"{actor}@example.com", password=None, role=role)
     # Support's contact messages, so their change form is opened with a real object.
-    ContactMessage.objects.create(platform=a, email="x@example.com", subject="Frage", message="?")
+    contact = ContactMessage.objects.create(
+        platform=a, email="x@example.com", subject="Frage", message="?"
+    )
+    # --- support: a rating of A's consultation and a goodwill credit waiting for approval
+    rating = Rating.objects.create(
+        consultation=consultation, listing=scene.listing, stars=3, created_at=clock.now()
+    )
+    goodwill = GoodwillCredit.objects.create(
+        client_account=scene.client,
+        kind=GoodwillCredit.Kind.BONUS,
+        amount_minor=5000,
+        currency="EUR",
+        reason="Test",
+        status=GoodwillCredit.Status.PENDING,
+        requested_by=users["support"],
+        requested_at=clock.now(),
+    )
     invited = staff_create(email="neu@example.com", password=None, role=roles.SUPPORT)
     device = TOTPDevice.objects.create(user=users["superuser"], name="Test", confirmed=True)
     user_a = scene.client.user
@@ -207,6 +225,19 @@ def world_create() -> World:
         "admin:otp_totp_totpdevice_qrcode": {"pk": device.pk},
         "admin:app_list": {"app_label": "accounts"},
         "media": {"path": "nichts.png"},
+        # --- support
+        "site:rating_report": {"slug": scene.listing.slug},
+        "backoffice:support_message": {"pk": contact.pk},
+        "backoffice:support_rating": {"pk": rating.pk},
+        "backoffice:support_client": {"pk": scene.client.pk},
+        "backoffice:support_client_action": {"pk": scene.client.pk},
+        "backoffice:support_client_unblock": {"pk": scene.client.pk},
+        "backoffice:support_client_close": {"pk": scene.client.pk},
+        "backoffice:support_client_transcript": {
+            "pk": scene.client.pk,
+            "consultation_id": consultation.pk,
+        },
+        "backoffice:support_goodwill_decide": {"pk": goodwill.pk},
     }
     kwargs.update(_risk_objects(credited, users["risk"]))
     owners = {

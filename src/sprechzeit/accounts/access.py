@@ -103,6 +103,14 @@ def _holding(*perms: tuple[str, str]) -> Actors:
     }
 
 
+# --- support: who works which part of the support desk (support.services checks again)
+_SUPPORT_DESK: Final[Actors] = frozenset({Actor.SUPPORT, Actor.ADMIN})
+_CLIENT_FILE_READERS: Final[Actors] = frozenset(
+    {Actor.SUPPORT, Actor.RISK, Actor.ACCOUNTING, Actor.ADMIN}
+)
+_CLIENT_FILE_ACTORS: Final[Actors] = frozenset({Actor.SUPPORT, Actor.RISK, Actor.ADMIN})
+_UNBLOCKERS: Final[Actors] = frozenset({Actor.RISK, Actor.ADMIN})
+
 # The URLconf the table is about (a test's own URLconf is not checked against it).
 URLCONF: Final = "sprechzeit.config.urls"
 
@@ -170,6 +178,9 @@ URL_RULES: Final[dict[str, Rule]] = {
     "partner:dashboard": partners("Partner portal"),
     "partner:availability": partners("Set availability"),
     "partner:listing_edit": partners("Edit a listing", owned=True),
+    # --- support: reported ratings (clients on the profile, partners in the portal)
+    "site:rating_report": clients("Report a rating"),
+    "partner:ratings": partners("Ratings (report one)"),
     "consultations:partner_requests": partners("Requests"),
     "consultations:partner_presence": partners("Set status"),
     "consultations:partner_records": partners("Earnings"),
@@ -245,6 +256,32 @@ URL_RULES: Final[dict[str, Rule]] = {
     # there) and the catch-all (a 404 for staff, the log-in for visitors).
     "admin:django.views.generic.base.RedirectView": back_office("Admin: old object link", STAFF),
     "admin:django.contrib.admin.sites.catch_all_view": back_office("Admin: unknown page", STAFF),
+    # --- support: contact messages, reported ratings, client files, goodwill (console)
+    **{
+        name: back_office(what, actors)
+        for name, what, actors in (
+            ("backoffice:support_messages", "Contact messages (queue)", _SUPPORT_DESK),
+            ("backoffice:support_message", "Contact message: thread, reply", _SUPPORT_DESK),
+            ("backoffice:support_ratings", "Reported ratings (queue)", _SUPPORT_DESK),
+            ("backoffice:support_rating", "Reported rating: hide, keep, restore", _SUPPORT_DESK),
+            ("backoffice:support_clients", "Find a client", _CLIENT_FILE_READERS),
+            ("backoffice:support_client", "Client file", _CLIENT_FILE_READERS),
+            ("backoffice:support_client_action", "Client file: an action", _CLIENT_FILE_ACTORS),
+            ("backoffice:support_client_unblock", "Client file: unblock", _UNBLOCKERS),
+            ("backoffice:support_client_close", "Client file: close the account", _SUPPORT_DESK),
+            (
+                "backoffice:support_client_transcript",
+                "Chat transcript (read logged)",
+                _SUPPORT_DESK,
+            ),
+            ("backoffice:support_goodwill", "Goodwill credits (queue)", _CLIENT_FILE_ACTORS),
+            (
+                "backoffice:support_goodwill_decide",
+                "Goodwill credit: approve, reject",
+                _CLIENT_FILE_ACTORS,
+            ),
+        )
+    },
 }
 
 # Answered by ops.middleware.OpsEndpointsMiddleware before any URL is resolved (no host,

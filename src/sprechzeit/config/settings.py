@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "sprechzeit.statements",
     "sprechzeit.payouts",
     "sprechzeit.accounting",
+    "sprechzeit.support",
     "sprechzeit.site.apps.SiteConfig",
     "sprechzeit.partner",
     "sprechzeit.backoffice",
@@ -344,6 +345,10 @@ SPRECHZEIT_THROTTLES: dict[str, tuple[int, int]] = {
 # Phone PIN lock (accounts/phone_pin.py): this many wrong PINs within the window (seconds),
 # over all calls, lock the client's phone access until a new PIN or support unlocks it.
 SPRECHZEIT_PHONE_PIN_LOCK: tuple[int, int] = (5, 24 * 60 * 60)
+# Goodwill credits (support.services.goodwill): the most each staff role may book alone,
+# in minor units; above it a second, different staff member whose limit covers the
+# amount approves. A role not listed may book none.
+SPRECHZEIT_GOODWILL_LIMITS: dict[str, int] = {"support": 2000, "risk": 10000, "admin": 50000}
 # Large free-mail providers: the welcome credit's per-domain velocity limit skips them
 # (their users are many different people); the per-address limit still applies.
 SPRECHZEIT_FREEMAIL_DOMAINS: tuple[str, ...] = (

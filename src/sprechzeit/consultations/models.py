@@ -333,6 +333,10 @@ class Rating(models.Model):
     )
     text = models.TextField(blank=True)
     created_at = models.DateTimeField()
+    # Hidden by staff (a report upheld): off the profile and out of the average
+    # (`VISIBLE_RATING`); the rating itself stays, restorable.
+    hidden_at = models.DateTimeField(_("ausgeblendet am"), null=True, blank=True)
+    hidden_reason = models.CharField(_("Grund der Ausblendung"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("Bewertung")

@@ -31,6 +31,7 @@ from sprechzeit.core import clock
 from sprechzeit.core.errors import DomainError
 from sprechzeit.core.money import Money
 from sprechzeit.demo.backoffice_risk import demo_backoffice_risk
+from sprechzeit.demo.backoffice_support import backoffice_support_seed
 from sprechzeit.notifications.services import mail_muted
 from sprechzeit.payments.models import Channel, ChannelPolicy
 from sprechzeit.payments.services.sandbox import sandbox_top_up
@@ -169,6 +170,7 @@ def _history(*, partners: list[Partner]) -> HistoryReport:
                         )
             day += timedelta(days=1)
     report.consultations += demo_backoffice_risk()  # the risk queues: disputes, refunds, dunning
+    backoffice_support_seed()  # the support desk's queues (demo/backoffice_support.py)
     period = first_day.strftime("%Y-%m")
     try:
         statements_close(period=period)

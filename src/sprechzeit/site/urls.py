@@ -5,6 +5,7 @@ from sprechzeit.site import (
     auth_views,
     debt_views,
     legal_views,
+    rating_views,
     security_views,
     views,
 )
@@ -16,6 +17,7 @@ urlpatterns = [
     path("berater/", views.directory, name="directory"),
     path("berater/<slug:slug>/", views.listing_detail, name="listing"),
     path("berater/<slug:slug>/status/", views.listing_status, name="listing_status"),
+    path("berater/<slug:slug>/melden/", rating_views.rating_report_view, name="rating_report"),
     path("impressum/", views.impressum, name="impressum"),
     path("agb/", legal_views.terms, name="terms"),
     path("datenschutz/", legal_views.privacy, name="privacy"),
