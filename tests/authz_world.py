@@ -16,6 +16,8 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from sprechzeit.accounting.invoices import client_invoices_issue
+from sprechzeit.accounting.models import ClientBilling, ClientInvoice
 from sprechzeit.accounts import roles
 from sprechzeit.accounts.access import Actor
 from sprechzeit.accounts.enrolment import staff_invite
@@ -27,6 +29,7 @@ from sprechzeit.consultations.models import Rating
 from sprechzeit.core import clock
 from sprechzeit.core.money import Money
 from sprechzeit.legal.services import legal_documents_start
+from sprechzeit.partners.models import ListingRevision, PartnerApplication
 from sprechzeit.payments.models import Dispute, ProviderKind, RefundRequest
 from sprechzeit.payments.services import payments
 from sprechzeit.payments.services.sandbox import sandbox_deliver
@@ -94,6 +97,18 @@ def _money_scene() -> tuple[Any, Any, Statement, Any]:
         run = payouts.payout_run_create(legal_entity=entity)
     assert run.file is not None
     statement = Statement.objects.get(partner=scene.partner)
+    # client A buys as a business: its October invoice (EN 16931, type 380)
+    ClientBilling.objects.create(
+        client=scene.client,
+        is_business=True,
+        name="Muster GmbH",
+        street="Marktplatz 1",
+        postal_code="80331",
+        city="München",
+        updated_at=clock.now(),
+    )
+    with clock.frozen_at(at(2026, 11, 3)):
+        client_invoices_issue(month="2026-10")
     return scene, consultation, statement, run
 
 
@@ -199,7 +214,27 @@ def world_create() -> World:
     invited = staff_create(email="neu@example.com", password=None, role=roles.SUPPORT)
     device = TOTPDevice.objects.create(user=users["superuser"], name="Test", confirmed=True)
     user_a = scene.client.user
+    # --- partners (issue 13): an application and a listing revision waiting for review
+    application = PartnerApplication.objects.create(
+        platform=a,
+        first_name="Bea",
+        last_name="Bewerberin",
+        email="bea@example.com",
+        display_name="Bea",
+        about="Erfahrung",
+        sample_text="Probe",
+        submitted_at=datetime(2026, 11, 1, tzinfo=UTC),
+    )
+    revision = ListingRevision.objects.create(
+        listing=scene.listing,
+        display_name="Neu",
+        submitted_at=datetime(2026, 11, 1, tzinfo=UTC),
+    )
     kwargs: dict[str, dict[str, Any]] = {
+        "backoffice:partners_application": {"pk": application.pk},
+        "backoffice:partners_revision": {"pk": revision.pk},
+        "backoffice:partners_partner": {"pk": scene.partner.pk},
+        "backoffice:partners_payout_run_file": {"pk": run.pk},
         "payments:result": {"payment_id": payment.pk},
         "payments:receipt": {"payment_id": credited.pk},
         "payments:sandbox_checkout": {"payment_id": payment.pk},
@@ -209,6 +244,8 @@ def world_create() -> World:
         "consultations:room": {"consultation_id": consultation.pk},
         "consultations:rate": {"consultation_id": consultation.pk},
         "statements:download": {"pk": statement.pk, "kind": "pdf"},
+        "statements:objection": {"pk": statement.pk},
+        "accounting:client_invoice": {"pk": ClientInvoice.objects.get(client=scene.client).pk},
         "statements:staff_download": {"pk": statement.pk, "kind": "pdf"},
         "payouts:staff_file": {"pk": run.pk},
         "partner:listing_edit": {"listing_id": scene.listing.pk},
@@ -248,6 +285,8 @@ def world_create() -> World:
         "consultations:rate": frozenset({"client_a"}),
         "partner:listing_edit": frozenset({"partner_1"}),
         "statements:download": frozenset({"partner_1"}),
+        "statements:objection": frozenset({"partner_1"}),
+        "accounting:client_invoice": frozenset({"client_a"}),
     }
     objects = {"consultation": consultation, "platform_a": a, "platform_b": b}
     home_a = frozenset(

@@ -188,9 +188,19 @@ URL_RULES: Final[dict[str, Rule]] = {
     "statements:list": partners("Credit notes"),
     "statements:tax_profile": partners("Tax and bank data"),
     "statements:download": partners("Download a credit note", owned=True),
+    # --- docs (#14 point 4): the client's billing details and monthly invoices.
+    "accounting:client_billing": clients("Billing details (country, VAT ID, address)"),
+    "accounting:client_invoice": clients("Download a monthly invoice", owned=True),
+    # --- docs (GoBD, #15 point 6): a partner objects to a credit note.
+    "statements:objection": partners("Object to a credit note", owned=True),
     "payouts:list": partners("Payouts"),
     # Partners and staff (those with a second factor).
     "site:recovery_codes": Rule("Recovery codes", platform=PARTNER, network=PARTNER | STAFF),
+    # --- partners: onboarding (issue 13)
+    "site:partner_apply": public("Become a partner: the application form"),
+    "site:partner_apply_done": public("Become a partner: application sent"),
+    "site:partner_invitation": public("Partner invitation: password and authenticator (link)"),
+    "partner:onboarding": partners("Onboarding: partner terms, self-billing, tax and bank data"),
     # The back office, on the network's hosts only.
     "site:staff_invitation": Rule("Staff invitation (one-time link)", network=EVERYONE),
     "statements:staff_download": back_office(
@@ -230,6 +240,73 @@ URL_RULES: Final[dict[str, Rule]] = {
     "backoffice:risk_claim": back_office("Risk: take or hand back a queue item", RISK_BOOKS),
     # --- back office: support (messages, ratings, client file, goodwill) ---------------------
     # --- back office: partners (applications, listings, partner file, payout runs) ----------
+    "backoffice:partners_applications": back_office(
+        "Console: partner applications (queue)", frozenset({Actor.SUPPORT, Actor.ADMIN})
+    ),
+    "backoffice:partners_application": back_office(
+        "Console: one partner application", frozenset({Actor.SUPPORT, Actor.ADMIN})
+    ),
+    "backoffice:partners_application_accept": back_office(
+        "Console: accept an application (invite)", frozenset({Actor.SUPPORT, Actor.ADMIN})
+    ),
+    "backoffice:partners_application_reject": back_office(
+        "Console: reject an application", frozenset({Actor.SUPPORT, Actor.ADMIN})
+    ),
+    "backoffice:partners_application_claim": back_office(
+        "Console: take over an application", frozenset({Actor.SUPPORT, Actor.ADMIN})
+    ),
+    "backoffice:partners_revisions": back_office(
+        "Console: listings and edits awaiting review", frozenset({Actor.SUPPORT, Actor.ADMIN})
+    ),
+    "backoffice:partners_revision": back_office(
+        "Console: one listing revision", frozenset({Actor.SUPPORT, Actor.ADMIN})
+    ),
+    "backoffice:partners_revision_approve": back_office(
+        "Console: approve a listing revision", frozenset({Actor.SUPPORT, Actor.ADMIN})
+    ),
+    "backoffice:partners_revision_reject": back_office(
+        "Console: reject a listing revision", frozenset({Actor.SUPPORT, Actor.ADMIN})
+    ),
+    "backoffice:partners_revision_claim": back_office(
+        "Console: take over a listing revision", frozenset({Actor.SUPPORT, Actor.ADMIN})
+    ),
+    "backoffice:partners_partners": back_office(
+        "Console: partner files (search)",
+        frozenset({Actor.SUPPORT, Actor.ACCOUNTING, Actor.ADMIN}),
+    ),
+    "backoffice:partners_partner": back_office(
+        "Console: one partner file (earnings, statements, payouts, adjustments)",
+        frozenset({Actor.SUPPORT, Actor.ACCOUNTING, Actor.ADMIN}),
+    ),
+    "backoffice:partners_adjustment_create": back_office(
+        "Console: enter a partner adjustment", frozenset({Actor.ACCOUNTING, Actor.ADMIN})
+    ),
+    "backoffice:partners_adjustment_approve": back_office(
+        "Console: approve an adjustment (second person)",
+        frozenset({Actor.ACCOUNTING, Actor.ADMIN}),
+    ),
+    "backoffice:partners_adjustment_reject": back_office(
+        "Console: reject an adjustment (second person)",
+        frozenset({Actor.ACCOUNTING, Actor.ADMIN}),
+    ),
+    "backoffice:partners_suspend": back_office(
+        "Console: suspend a partner", frozenset({Actor.ADMIN})
+    ),
+    "backoffice:partners_reactivate": back_office(
+        "Console: reactivate a partner", frozenset({Actor.ADMIN})
+    ),
+    "backoffice:partners_payout_runs": back_office(
+        "Console: payout runs", frozenset({Actor.ACCOUNTING})
+    ),
+    "backoffice:partners_payout_run_start": back_office(
+        "Console: start a payout run", frozenset({Actor.ACCOUNTING})
+    ),
+    "backoffice:partners_payout_run_file": back_office(
+        "Console: SEPA file of a payout run", frozenset({Actor.ACCOUNTING})
+    ),
+    "backoffice:partners_payout_run_sent": back_office(
+        "Console: mark a payout run sent to the bank", frozenset({Actor.ACCOUNTING})
+    ),
     # --- Django admin (superusers' raw data; staff by their roles' permissions) --------------
     "admin:login": Rule("Admin: log-in (redirects)", network=EVERYONE),
     "admin:logout": back_office("Admin: log-out", STAFF),

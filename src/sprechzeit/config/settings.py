@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "sprechzeit.consultations",
     "sprechzeit.statements",
     "sprechzeit.payouts",
+    "sprechzeit.partners",
     "sprechzeit.accounting",
     "sprechzeit.support",
     "sprechzeit.site.apps.SiteConfig",
@@ -284,6 +285,13 @@ else:
 # Threads per server process for the consultation sockets' database work (PostgreSQL).
 # Few on purpose: ORM work holds the interpreter lock and would starve the event loop.
 CONSULTATION_DB_THREADS = 2
+
+# Video consultations: the ICE servers handed to the two participants of a video
+# consultation (consultations/media.py); TURN credentials are signed with the secret.
+WEBRTC_STUN_URLS = list(ENV.webrtc_stun_urls)
+WEBRTC_TURN_URLS = list(ENV.webrtc_turn_urls)
+WEBRTC_TURN_SECRET = ENV.webrtc_turn_secret
+WEBRTC_TURN_TTL_SECONDS = ENV.webrtc_turn_ttl_seconds
 
 # Celery: with a broker, real workers and beat; without one, tasks run eagerly in-process.
 CELERY_BROKER_URL = ENV.celery_broker_url or "memory://"

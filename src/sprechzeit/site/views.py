@@ -20,6 +20,7 @@ from sprechzeit.accounts.services import client_register
 from sprechzeit.accounts.throttles import signup_buckets
 from sprechzeit.consultations.models import VoiceConfig
 from sprechzeit.consultations.selectors import Availability
+from sprechzeit.consultations.services.video import listing_video_offer
 from sprechzeit.core.inputs import amount_parse, form_status
 from sprechzeit.core.net import client_address
 from sprechzeit.core.throttle import Throttled, throttle_take
@@ -135,6 +136,7 @@ def listing_detail(request: PlatformRequest, slug: str) -> HttpResponse:
             "reviews": listing_reviews(entry.listing),
             "voice": VoiceConfig.objects.filter(platform=platform, is_active=True).first(),
             "spend_refusal": _spend_refusal(request, platform),
+            "video_rate": listing_video_offer(entry.listing),
             # A client of this platform may report a review (support.services.rating_report).
             "can_report": getattr(request.user, "kind", "") == "client"
             and request.user.platform_id == platform.pk,  # type: ignore[union-attr]
