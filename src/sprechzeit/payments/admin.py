@@ -193,20 +193,13 @@ class RefundRequestAdmin(ReadOnlyAdmin):
     )
     list_filter = ("status",)
     inlines = (RefundInline,)
-    actions = ("approve", "reject")
+    # Approving is the console's (backoffice:risk_refund): in part, never above what is
+    # refundable, four eyes above the platform's amount, audited. Not here.
+    actions = ("reject",)
 
     def has_decide_permission(self, request: HttpRequest) -> bool:
         """Refunds are the risk role's decision (`accounts.roles`)."""
         return bool(request.user.has_perm("payments.change_refundrequest"))
-
-    @admin.action(description=_("Erstattung genehmigen und auszahlen"), permissions=["decide"])
-    def approve(self, request: HttpRequest, queryset: QuerySet[RefundRequest]) -> None:
-        for refund_request in queryset.filter(status=RefundRequestStatus.REQUESTED):
-            try:
-                refunds.refund_request_approve(request=refund_request, staff=str(request.user))
-            except DomainError as exc:
-                self.message_user(request, str(exc.message), messages.ERROR)
-        self.message_user(request, _("Erledigt."), messages.SUCCESS)
 
     @admin.action(description=_("Erstattung ablehnen"), permissions=["decide"])
     def reject(self, request: HttpRequest, queryset: QuerySet[RefundRequest]) -> None:

@@ -39,8 +39,9 @@ def test_only_risk_decides_refunds_chargebacks_blocks_and_write_offs(role: str, 
         *PaymentAdmin(Payment, admin.site).get_actions(request),
         *WalletStateAdmin(WalletState, admin.site).get_actions(request),
     }
-    for action in ("approve", "reject", "record_chargeback", "unblock", "write_off"):
+    for action in ("reject", "record_chargeback", "unblock", "write_off"):
         assert (action in offered) is may, action
+    assert "approve" not in offered  # approved in the console only (four eyes, audit)
 
 
 def test_no_role_edits_a_payment_or_a_wallets_limits_in_a_form() -> None:
