@@ -47,7 +47,7 @@ def transactions_counted() -> Iterator[Transactions]:
     counted = Transactions()
     lock = threading.Lock()
     first_sql: dict[int, str] = {}
-    execute = CursorWrapper._execute_with_wrappers
+    execute = getattr(CursorWrapper, "_execute_with_wrappers")  # noqa: B009 - untyped
     commit = BaseDatabaseWrapper.commit
     rollback = BaseDatabaseWrapper.rollback
 
@@ -55,7 +55,9 @@ def transactions_counted() -> Iterator[Transactions]:
         self: CursorWrapper, sql: str, params: Any, many: bool, executor: Callable[..., Any]
     ) -> Any:
         with lock:
-            if self.db.in_atomic_block or not self.db.get_autocommit():
+            if sql.startswith("BEGIN"):
+                pass  # SQLite's BEGIN IMMEDIATE opens the atomic block it belongs to
+            elif self.db.in_atomic_block or not self.db.get_autocommit():
                 first_sql.setdefault(id(self.db), sql)
             else:
                 counted.log.append((counted.stage, "autocommit", sql))
@@ -71,12 +73,12 @@ def transactions_counted() -> Iterator[Transactions]:
 
         return end
 
-    CursorWrapper._execute_with_wrappers = counting_execute  # type: ignore[method-assign]
+    setattr(CursorWrapper, "_execute_with_wrappers", counting_execute)  # noqa: B010
     BaseDatabaseWrapper.commit = ending("commit", commit)  # type: ignore[method-assign]
     BaseDatabaseWrapper.rollback = ending("rollback", rollback)  # type: ignore[method-assign]
     try:
         yield counted
     finally:
-        CursorWrapper._execute_with_wrappers = execute  # type: ignore[method-assign]
+        setattr(CursorWrapper, "_execute_with_wrappers", execute)  # noqa: B010
         BaseDatabaseWrapper.commit = commit  # type: ignore[method-assign]
         BaseDatabaseWrapper.rollback = rollback  # type: ignore[method-assign]

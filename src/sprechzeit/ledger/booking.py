@@ -425,8 +425,11 @@ def _lock_and_look_up(
             resolved[py_uuid(row[0])] = row[1]
         return accounts, known, resolved
     sorted_ids = sorted(set(account_ids))
-    statements = [_PG_LOCK_SQL, _KNOWN_SQL.replace("{in}", "= ANY(%s)")]
-    params: list[Any] = [sorted_ids, sorted_ids, list(ids), list(ids)]
+    statements = [_PG_LOCK_SQL, _KNOWN_SQL.replace("{in}", "= ANY(%s::uuid[])")]
+    # The ids as one array literal: psycopg's per-element quoting of ten thousand UUIDs
+    # costs more than the look-up itself.
+    id_array = "{" + ",".join(map(str, ids)) + "}"
+    params: list[Any] = [sorted_ids, sorted_ids, id_array, id_array]
     if pending_ids:
         statements.append(_RESOLVED_SQL.replace("{in}", "= ANY(%s)"))
         params.append(list(pending_ids))
@@ -732,6 +735,10 @@ def _write(
     postgres = is_postgres()
     ops = connection.ops
 
+    # UUIDs as the backend stores them (`core.db.db_uuid`, without its per-call look-up
+    # of the connection: a batch has tens of thousands).
+    as_db: Any = (lambda value: value) if postgres else (lambda value: value.hex)
+
     def row(result: TransferResult, digest: str, meta: str) -> tuple[Any, ...]:
         created_at: Any = result.created_at
         expires_at: Any = result.expires_at
@@ -739,7 +746,7 @@ def _write(
             created_at = ops.adapt_datetimefield_value(created_at)
             expires_at = ops.adapt_datetimefield_value(expires_at)
         return (
-            db_uuid(result.id),
+            as_db(result.id),
             str(result.kind),
             result.debit_account_id,
             result.credit_account_id,
@@ -748,9 +755,9 @@ def _write(
             result.purpose,
             result.reference,
             meta,
-            None if result.pending_id is None else db_uuid(result.pending_id),
+            None if result.pending_id is None else as_db(result.pending_id),
             expires_at,
-            None if result.batch_id is None else db_uuid(result.batch_id),
+            None if result.batch_id is None else as_db(result.batch_id),
             digest,
             created_at,
         )
@@ -826,8 +833,7 @@ def _write(
     with connection.cursor() as cursor:
         if copy_rows:
             with cursor.cursor.copy(f"COPY ledger_transfer ({columns}) FROM STDIN") as copy:
-                for entry in zip(results, hashes, metadata, strict=True):
-                    copy.write_row(row(*entry))
+                copy.write(_copy_text(results, hashes, metadata))
         if postgres:
             cursor.execute(
                 "; ".join(sql for sql, _ in statements),
@@ -840,6 +846,56 @@ def _write(
             )
             for sql, params in statements:
                 cursor.execute(sql, params)
+
+
+def _copy_escape(value: str) -> str:
+    """A value in COPY's text format (backslash, tab and line breaks escaped)."""
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        value = (
+            value.replace("\\", "\\\\")
+            .replace("\t", "\\t")
+            .replace("\n", "\\n")
+            .replace("\r", "\\r")
+        )
+    return value
+
+
+def _copy_text(results: list[TransferResult], hashes: list[str], metadata: list[str]) -> str:
+    """The transfers as one COPY text payload, in `_TRANSFER_COLUMNS` order: built with
+    str operations, several times faster than psycopg's per-value `write_row`."""
+    esc = _copy_escape
+    lines = []
+    # One call books at one moment under one batch id: format them once.
+    created = results[0].created_at
+    created_text = created.isoformat()
+    batch_id = results[0].batch_id
+    batch_text = "\\N" if batch_id is None else str(batch_id)
+    for result, digest, meta in zip(results, hashes, metadata, strict=True):
+        pending = result.pending_id
+        expires = result.expires_at
+        batch = result.batch_id
+        lines.append(
+            "\t".join(
+                (
+                    str(result.id),
+                    str(result.kind),
+                    str(result.debit_account_id),
+                    str(result.credit_account_id),
+                    str(result.amount.minor),
+                    esc(result.amount.currency),
+                    esc(result.purpose),
+                    esc(result.reference),
+                    esc(meta),
+                    "\\N" if pending is None else str(pending),
+                    "\\N" if expires is None else expires.isoformat(),
+                    batch_text if batch == batch_id else str(batch),
+                    digest,
+                    created_text if result.created_at == created else result.created_at.isoformat(),
+                )
+            )
+        )
+    lines.append("")
+    return "\n".join(lines)
 
 
 def _deltas(state: _AccountState) -> tuple[int, int, int, int, int]:

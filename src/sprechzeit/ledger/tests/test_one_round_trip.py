@@ -245,3 +245,36 @@ def test_sigkill_while_booking_singles_leaves_a_sound_ledger() -> None:
     assert booked >= 50
     services.hot_accounts_fold()
     assert_ledger_sound()
+
+
+@pytest.mark.django_db
+def test_the_copy_path_stores_tabs_line_breaks_and_backslashes_exactly() -> None:
+    """Batches from 50 transfers go in as one COPY text payload built by hand
+    (`booking._copy_text`): what needs escaping there comes back unchanged."""
+    wallet = funded_wallet(10_000)
+    revenue = system(AccountPurpose.PLATFORM_REVENUE)
+    awkward = "a\tb\nc\\d\re \\N ü"
+    specs = [
+        TransferSpec(
+            id=new_id(),
+            debit_account=wallet,
+            credit_account=revenue,
+            amount=eur(n + 1),
+            purpose=awkward[: n % 12],
+            reference=f"{awkward}:{n}",
+            metadata={"note": awkward, "n": n},
+        )
+        for n in range(60)
+    ]
+    services.transfers_post_linked(transfers=specs)
+    stored = {t.id: t for t in Transfer.objects.filter(pk__in=[spec.id for spec in specs])}
+    for n, spec in enumerate(specs):
+        row = stored[spec.id]
+        assert (row.purpose, row.reference, row.metadata, row.amount) == (
+            awkward[: n % 12],
+            f"{awkward}:{n}",
+            {"note": awkward, "n": n},
+            n + 1,
+        )
+    services.hot_accounts_fold()
+    assert_ledger_sound()
