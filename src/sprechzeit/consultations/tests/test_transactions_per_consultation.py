@@ -18,17 +18,20 @@ from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
+from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.cache import cache
 
+from sprechzeit.accounts.middleware import HostBoundSessionMiddleware, WebSocketAccessMiddleware
 from sprechzeit.accounts.sessions import SESSION_HOST_KEY
-from sprechzeit.config.asgi import application
+from sprechzeit.accounts.socket_auth import auth_middleware_stack
 from sprechzeit.consultations.models import Consultation
 from sprechzeit.consultations.realtime import timebase
 from sprechzeit.consultations.realtime.timebase import ManualTimebase
+from sprechzeit.consultations.routing import websocket_urlpatterns
 from sprechzeit.consultations.services import consultation_accept, consultation_request
 from sprechzeit.consultations.tests.factories import Scene, scene
 from sprechzeit.core.dbcount import Transactions, transactions_counted
@@ -36,6 +39,13 @@ from sprechzeit.ledger.tests.helpers import assert_ledger_sound
 from sprechzeit.platforms.models import PlatformDomain
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+# The WebSocket stack of `config.asgi` (which this layer may not import) around the room.
+application = auth_middleware_stack(
+    HostBoundSessionMiddleware(
+        WebSocketAccessMiddleware(URLRouter(websocket_urlpatterns), routes=websocket_urlpatterns)
+    )
+)
 
 HOST = "beratung.example.com"
 PAID_SECONDS = 180
@@ -107,7 +117,9 @@ async def _drain(communicator: WebsocketCommunicator) -> None:
         await communicator.receive_json_from()
 
 
-async def one_consultation(clock: ManualTimebase, counted: Transactions, s: Scene, cookies: tuple[str, str]) -> str:
+async def one_consultation(
+    clock: ManualTimebase, counted: Transactions, s: Scene, cookies: tuple[str, str]
+) -> str:
     counted.stage = "request"
     consultation = await database_sync_to_async(consultation_request)(
         client=s.client, listing=s.listing, now=clock.now()
@@ -137,9 +149,7 @@ async def one_consultation(clock: ManualTimebase, counted: Transactions, s: Scen
 async def test_a_consultation_costs_at_most_twelve_transactions(clock: ManualTimebase) -> None:
     s, client_cookie, partner_cookie = await database_sync_to_async(_set_up)()
     with transactions_counted() as counted:
-        consultation_id = await one_consultation(
-            clock, counted, s, (client_cookie, partner_cookie)
-        )
+        consultation_id = await one_consultation(clock, counted, s, (client_cookie, partner_cookie))
     print(counted.render())  # noqa: T201 - shown when the pin fails
     settled = await database_sync_to_async(Consultation.objects.get)(pk=consultation_id)
     assert (settled.status, settled.duration_seconds, settled.amount_minor) == (
