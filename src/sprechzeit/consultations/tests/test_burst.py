@@ -16,6 +16,7 @@ from sprechzeit.consultations.models import Consultation
 from sprechzeit.consultations.realtime import booking
 from sprechzeit.consultations.services import burst, consultation_accept, consultation_request
 from sprechzeit.consultations.services.burst import EndRequest, consultations_end_many
+from sprechzeit.consultations.services.metering import consultation_end_and_settle_locked
 from sprechzeit.consultations.tests.factories import scene, wallet_available
 from sprechzeit.core.dbcount import transactions_counted
 from sprechzeit.ledger.tests.helpers import assert_ledger_sound
@@ -71,7 +72,7 @@ def test_a_burst_settles_every_live_consultation_in_one_transaction() -> None:
 @pytest.mark.django_db(transaction=True)
 def test_a_failing_burst_books_each_end_on_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
     live = live_ones(3)
-    real = burst.consultation_end_and_settle_locked
+    real = consultation_end_and_settle_locked
     calls = {"n": 0}
 
     def second_fails(**kwargs: Any) -> None:
