@@ -229,7 +229,7 @@ def test_every_url_has_a_rule_and_every_rule_a_url() -> None:
 def test_admin_pages_follow_the_roles_permissions() -> None:
     """Each admin page of a model is open to the roles holding its permission, on the
     network's host only; a page of a model no role may see is the superuser's."""
-    rule = access.rule_for("admin:payouts_payoutrun_changelist")
+    rule = access.rule_for("admin:payouts_bankline_changelist")
     assert rule is not None
     assert rule.network == {access.Actor.ACCOUNTING, access.Actor.SUPERUSER}
     assert rule.platform == frozenset()

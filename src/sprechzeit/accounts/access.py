@@ -176,6 +176,17 @@ URL_RULES: Final[dict[str, Rule]] = {
         "Download a credit note (back office)", _holding(roles.DOWNLOAD_STATEMENT)
     ),
     "payouts:staff_file": back_office("SEPA file of a payout run", _holding(roles.DOWNLOAD_SEPA)),
+    # --- back office: the console (backoffice app) ------------------------------------
+    "backoffice:home": back_office("Console: dashboard (money figures: see the CSV rule)", STAFF),
+    "backoffice:dashboard_csv": back_office(
+        "Console: dashboard figures (CSV)", frozenset({Actor.RISK, Actor.ACCOUNTING, Actor.ADMIN})
+    ),
+    "backoffice:audit": back_office("Console: audit trail", frozenset({Actor.ADMIN})),
+    "backoffice:audit_csv": back_office("Console: audit trail (CSV)", frozenset({Actor.ADMIN})),
+    # --- back office: risk (disputes, refunds, bank lines, dunning) ------------------------
+    # --- back office: support (messages, ratings, client file, goodwill) ---------------------
+    # --- back office: partners (applications, listings, partner file, payout runs) ----------
+    # --- Django admin (superusers' raw data; staff by their roles' permissions) --------------
     "admin:login": Rule("Admin: log-in (redirects)", network=EVERYONE),
     "admin:logout": back_office("Admin: log-out", STAFF),
     "admin:index": back_office("Admin: index", STAFF),

@@ -11,7 +11,8 @@ authorization matrix test and docs/security.md are generated from both.
 - accounting: reads the ledger, payments, wallets, statements and payouts, downloads
   credit notes and SEPA files, reconciles the bank account (imports statements, assigns
   incoming transfers); decides nothing about a client.
-- admin: the platforms' configuration, partners and listings; not a superuser (staff
+- admin: the platforms' configuration, partners and listings; reads the money and the
+  audit trail; not a superuser (staff
   accounts and their invitations are the operator's: `sprechzeit staff invite`).
 """
 
@@ -45,7 +46,8 @@ ROLE_SUMMARY: Final[dict[str, str]] = {
     ACCOUNTING: "reads ledger, payments, wallets, statements, payouts; downloads credit notes "
     "and SEPA files; reconciles the bank account",
     ADMIN: "platform configuration (platforms, domains, legal entities, tariffs, payment "
-    "channels, wallet and payout settings), partners and listings; not a superuser",
+    "channels, wallet and payout settings), partners and listings; reads the money (ledger, "
+    "payments, wallets, statements, payouts) and the audit trail; not a superuser",
 }
 
 # Custom permissions (declared in the models' Meta): the money files and the decisions.
@@ -132,6 +134,12 @@ ROLE_PERMISSIONS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
         *_edit("payments", "providerconfig", "channelpolicy"),
         *_edit("wallets", "walletsettings"),
         *_edit("payouts", "payoutpolicy"),
+        # The money, read-only: the operator's administrator sees what the platforms earn.
+        *_view("ledger", "account", "transfer"),
+        *_view("payments", "payment", "dispute", "refundrequest", "refund"),
+        *_view("wallets", "walletstate"),
+        *_view("statements", "statement", "adjustment", "closerun"),
+        *_view("payouts", "payoutrun", "payout"),
         # Legal texts: "add" issues a new version; nobody changes or deletes one.
         ("legal", "add_legaldocument"),
         *_view("legal", "legaldocument", "consent"),

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "sprechzeit.accounts",
     "sprechzeit.legal",
     "sprechzeit.notifications",
+    "sprechzeit.audit",
     "sprechzeit.ledger",
     "sprechzeit.wallets",
     "sprechzeit.payments",
@@ -56,6 +57,7 @@ INSTALLED_APPS = [
     "sprechzeit.accounting",
     "sprechzeit.site.apps.SiteConfig",
     "sprechzeit.partner",
+    "sprechzeit.backoffice",
     "sprechzeit.api",
     "sprechzeit.demo",
 ]
@@ -104,6 +106,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "sprechzeit.platforms.context_processors.platform",
+                "sprechzeit.backoffice.context.console",
             ],
         },
     },

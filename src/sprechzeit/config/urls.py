@@ -11,6 +11,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("sprechzeit.api.urls")),
+    path("backoffice/", include("sprechzeit.backoffice.urls")),
     path("", include("sprechzeit.wallets.urls")),
     path("", include("sprechzeit.payments.urls")),
     path("", include("sprechzeit.consultations.urls")),

@@ -1,9 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ConsultationsConfig(AppConfig):
     name = "sprechzeit.consultations"
     label = "consultations"
+    verbose_name = _("Beratungen")
 
     def ready(self) -> None:
         from sprechzeit.consultations import receivers  # noqa: PLC0415 - needs the registry

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.db.backends.signals import connection_created
+from django.utils.translation import gettext_lazy as _
 
 from sprechzeit.ledger.guard import register_sqlite_guard
 
@@ -15,7 +16,7 @@ def _on_connect(sender: Any, connection: Any, **kwargs: Any) -> None:
 class LedgerConfig(AppConfig):
     name = "sprechzeit.ledger"
     label = "ledger"
-    verbose_name = "Ledger"
+    verbose_name = _("Hauptbuch")
 
     def ready(self) -> None:
         # The SQLite side of the insert-only triggers needs its function on every connection.

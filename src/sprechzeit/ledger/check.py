@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sprechzeit.core.db import is_postgres, rows_fetch
+from sprechzeit.ledger.guard import INSERT_ONLY_TABLES, insert_only_missing
 from sprechzeit.ledger.selectors import accounts_counters
 
 _CHECKS = (
@@ -244,4 +245,5 @@ def _missing_triggers() -> list[str]:
             "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'ledger_transfer'"
         )
     present = {str(row[0]) for row in rows_fetch(sql)}
-    return sorted(wanted - present)
+    others = [name for table in INSERT_ONLY_TABLES for name in insert_only_missing(table)]
+    return sorted(wanted - present) + others

@@ -162,8 +162,18 @@ def test_a_superuser_still_manages_rights() -> None:
         ),
         (
             roles.ADMIN,
-            ["platforms.change_platform", "payments.change_providerconfig"],
-            ["payouts.download_sepa", "statements.download_statement", "ledger.view_transfer"],
+            [
+                "platforms.change_platform",
+                "payments.change_providerconfig",
+                "ledger.view_transfer",  # reads the money, decides nothing about it
+                "payments.view_payment",
+            ],
+            [
+                "payouts.download_sepa",
+                "statements.download_statement",
+                "payments.change_refundrequest",
+                "wallets.change_walletstate",
+            ],
         ),
     ],
 )
