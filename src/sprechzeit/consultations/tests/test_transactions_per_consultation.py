@@ -103,7 +103,7 @@ async def _socket(consultation_id: str, cookie: str) -> WebsocketCommunicator:
 
 
 async def _until(communicator: WebsocketCommunicator, kind: str) -> dict[str, Any]:
-    for _ in range(200):
+    for _ in range(1000):  # up to 20 s: the settlement runs in a thread of its own
         if await communicator.receive_nothing(timeout=0.02, interval=0.005):
             continue
         message: dict[str, Any] = await communicator.receive_json_from()
