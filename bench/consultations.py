@@ -405,10 +405,9 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = parser.parse_args()
     base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/sprechzeit")
-    # A socket timeout above channels_redis' 5 s blocking receive (redis-py 8 defaults to 5 s).
-    redis_url = os.environ.get(
-        "REDIS_URL", "redis://127.0.0.1:6379/9?socket_timeout=30&max_connections=5000"
-    )
+    # No query parameters: the Celery worker's client (kombu) refuses them; the channel
+    # layer's socket timeout (above channels_redis' 5 s blocking receive) is in settings.
+    redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/9")
     url, dbname = scratch_url(base)
     admin_exec(base, f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
     admin_exec(base, f'CREATE DATABASE "{dbname}"')
