@@ -54,6 +54,32 @@ VIEW_ANSWERS: dict[str, set[int]] = {
     "admin:autocomplete": {403},
     "admin:django.contrib.admin.sites.catch_all_view": {404},
     "admin:payments_bankentry_assign": {404},
+    # --- support: form actions (POST only)
+    "site:rating_report": {405},
+    "backoffice:support_client_action": {405},
+    "backoffice:support_client_unblock": {405},
+    "backoffice:support_client_close": {405},
+    "backoffice:support_goodwill_decide": {405},
+    # --- partners (issue 13): an invitation token that names nothing; POST-only actions
+    "site:partner_invitation": {400},
+    **{
+        f"backoffice:partners_{name}": {405}
+        for name in (
+            "application_accept",
+            "application_reject",
+            "application_claim",
+            "revision_approve",
+            "revision_reject",
+            "revision_claim",
+            "adjustment_create",
+            "adjustment_approve",
+            "adjustment_reject",
+            "suspend",
+            "reactivate",
+            "payout_run_start",
+            "payout_run_sent",
+        )
+    },
 }
 # POSTs (the rest is requested with GET): a rating names its consultation.
 POSTS: dict[str, dict[str, str]] = {"consultations:rate": {"stars": "5", "text": "gut"}}

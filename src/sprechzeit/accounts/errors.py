@@ -58,3 +58,12 @@ class WrongCode(DomainError):
     default_message = _(
         "Dieser Code stimmt nicht. Bitte geben Sie den aktuellen Code aus Ihrer App ein."
     )
+
+
+class PartnerSuspended(DomainError):
+    code = "partner_suspended"
+    http_status = 409
+    default_message = _(
+        "Ihr Beraterkonto ist gesperrt: Sie können nicht online gehen und keine "
+        "Beratungen annehmen. Bitte wenden Sie sich an den Betreiber."
+    )

@@ -68,6 +68,8 @@ ROLE_PERMISSIONS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
         ("accounts", "view_listing"),
         ("accounts", "change_listing"),
         ("accounts", "view_category"),
+        # Partner onboarding: applications and listing reviews (the console).
+        *_edit("partners", "partnerapplication", "listingrevision"),
         *_view("consultations", "consultation", "rating", "chatmessage", "partnerpresence"),
         *_view("legal", "legaldocument", "consent"),
         *_view("notifications", "outboundmail"),
@@ -85,6 +87,7 @@ ROLE_PERMISSIONS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
         ("wallets", "view_walletstate"),
         ("wallets", "change_walletstate"),  # unblock, write off a receivable
         ("wallets", "view_welcomecreditgrant"),
+        *_view("collections", "dunningplan", "risksettings", "writeoff"),
     ),
     ACCOUNTING: (
         *_view("platforms", "platform", "legalentity"),
@@ -115,10 +118,18 @@ ROLE_PERMISSIONS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
             "partnertaxprofile",
             "taxprofilechange",
             "adjustment",
+            "objection",
         ),
+        # A partner's objection to a credit note: record how it was settled (audited).
+        ("statements", "change_objection"),
         DOWNLOAD_STATEMENT,
         *_view("payouts", "payoutrun", "payout", "bankline", "payoutpolicy"),
         DOWNLOAD_SEPA,
+        *_view("collections", "writeoff"),  # the write-offs of dunning, for the books
+        # Partner adjustments (bonus, correction, penalty; a second approver above the
+        # limit) and payout runs (start, mark sent) in the console.
+        *_edit("partners", "adjustmentrequest", "payoutrunsent"),
+        ("statements", "add_adjustment"),  # the admin's "add" leads to the console
     ),
     ADMIN: (
         *_edit("platforms", "platform", "platformdomain", "legalentity"),
@@ -134,6 +145,17 @@ ROLE_PERMISSIONS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
         *_edit("payments", "providerconfig", "channelpolicy"),
         *_edit("wallets", "walletsettings"),
         *_edit("payouts", "payoutpolicy"),
+        *_edit("collections", "dunningplan", "risksettings"),
+        # Partners: onboarding, listing reviews, adjustments, suspension (the console).
+        *_edit(
+            "partners",
+            "partnerapplication",
+            "listingrevision",
+            "adjustmentrequest",
+            "partnersettings",
+        ),
+        ("statements", "add_adjustment"),  # the admin's "add" leads to the console
+        *_view("statements", "partnertaxprofile"),
         # The money, read-only: the operator's administrator sees what the platforms earn.
         *_view("ledger", "account", "transfer"),
         *_view("payments", "payment", "dispute", "refundrequest", "refund"),

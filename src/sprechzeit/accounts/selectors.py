@@ -10,7 +10,12 @@ from sprechzeit.platforms.models import Platform
 
 def listings_published(platform: Platform) -> QuerySet[Listing]:
     return (
-        Listing.objects.filter(platform=platform, is_published=True, partner__user__is_active=True)
+        Listing.objects.filter(
+            platform=platform,
+            is_published=True,
+            partner__user__is_active=True,
+            partner__suspended_at__isnull=True,  # a suspended partner's listings are hidden
+        )
         .select_related("partner__user")
         .prefetch_related("categories")
         .order_by("display_name")

@@ -29,6 +29,8 @@ from sprechzeit.accounts.services import (
     user_verify_email,
 )
 from sprechzeit.consultations.models import VoiceConfig
+from sprechzeit.consultations.services.video import listing_video_set
+from sprechzeit.demo.backoffice_partners import demo_backoffice_partners
 from sprechzeit.legal.services import consents_record_signup, legal_documents_start
 from sprechzeit.payments.services.setup import platform_payments_default
 from sprechzeit.platforms.models import LegalEntity, Platform
@@ -153,6 +155,9 @@ PARTNERS: Final = (
     ),
 )
 
+# Listings that also offer video, at their own rate per minute (cents).
+VIDEO_RATES: Final = {("jonas.keller@demo.sprechzeit.de", "coaching"): 349}
+
 CLIENT_EMAIL: Final = "klient@demo.sprechzeit.de"
 STAFF: Final = (
     ("admin@demo.sprechzeit.de", "admin"),
@@ -227,6 +232,7 @@ def demo_seed() -> SeedSummary:
             client_set_pin(account=account, pin=DEMO_PHONE_PIN)
             summary.created += 1
     _staff_seed(summary)
+    summary.created += demo_backoffice_partners()
     return summary
 
 
@@ -311,6 +317,10 @@ def _partners_seed(summary: SeedSummary, categories: dict[tuple[str, str], Categ
                     + "Ich freue mich auf Ihre Fragen – vertraulich und wertschätzend.",
                     categories=[categories[(slug, c)] for c in cats],
                 )
+                video_rate = VIDEO_RATES.get((spec_partner.email, slug))
+                if video_rate:
+                    listing = Listing.objects.get(partner=partner, platform=platform)
+                    listing_video_set(listing=listing, enabled=True, rate_minor=video_rate)
                 summary.created += 1
 
 

@@ -22,6 +22,9 @@ class LegalDocument(models.Model):
         TERMS = "terms", _("AGB")
         PRIVACY = "privacy", _("Datenschutzerklärung")
         WITHDRAWAL = "withdrawal", _("Widerrufsbelehrung")
+        # For partners (onboarding, `partners.services.onboarding_terms_accept`).
+        PARTNER_TERMS = "partner_terms", _("Beraterbedingungen")
+        SELF_BILLING = "self_billing", _("Vereinbarung über das Gutschriftsverfahren")
 
     platform = models.ForeignKey(
         Platform,
@@ -62,7 +65,9 @@ class LegalDocument(models.Model):
                 fields=["platform", "kind", "version"], name="legaldocument_version_unique"
             ),
             models.CheckConstraint(
-                condition=Q(kind__in=["terms", "privacy", "withdrawal"]),
+                condition=Q(
+                    kind__in=["terms", "privacy", "withdrawal", "partner_terms", "self_billing"]
+                ),
                 name="legaldocument_kind_known",
             ),
             models.CheckConstraint(condition=Q(version__gte=1), name="legaldocument_version_pos"),
@@ -85,6 +90,11 @@ class Consent(models.Model):
         SIGNUP = "signup", _("Registrierung")
         # § 356 Abs. 4/5 BGB: start at once, right of withdrawal lapses with the service.
         WITHDRAWAL_WAIVER = "withdrawal_waiver", _("Sofortiger Beginn, Widerrufsrecht erlischt")
+        # A partner's onboarding: the partner terms and the self-billing agreement
+        # (§ 14 Abs. 2 Satz 2 UStG), each against the platform's version in force; the
+        # platform's legal entity is the issuing entity the agreement is with.
+        PARTNER_TERMS = "partner_terms", _("Beraterbedingungen")
+        SELF_BILLING = "self_billing", _("Gutschriftsverfahren")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -109,7 +119,9 @@ class Consent(models.Model):
         indexes = [models.Index(fields=["user", "purpose"], name="consent_user_purpose")]
         constraints = [
             models.CheckConstraint(
-                condition=Q(purpose__in=["signup", "withdrawal_waiver"]),
+                condition=Q(
+                    purpose__in=["signup", "withdrawal_waiver", "partner_terms", "self_billing"]
+                ),
                 name="consent_purpose_known",
             )
         ]

@@ -10,6 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sprechzeit.legal.partner_texts import (
+    PARTNER_TERMS_DE,
+    PARTNER_TERMS_EN,
+    SELF_BILLING_DE,
+    SELF_BILLING_EN,
+)
 from sprechzeit.platforms.models import Platform
 
 
@@ -156,7 +162,7 @@ To {entity}, {address}, e-mail: {email}: I/We hereby give notice that I/we withd
 
 
 def starter_texts(*, platform: Platform) -> list[StarterText]:
-    """The three starting texts, filled in for `platform` and its legal entity."""
+    """The starting texts (clients' three, partners' two), filled in for `platform` and its legal entity."""
     entity = platform.legal_entity
     values = {
         "platform": platform.name,
@@ -185,6 +191,20 @@ def starter_texts(*, platform: Platform) -> list[StarterText]:
             WITHDRAWAL_DE.format(**values),
             "Withdrawal notice",
             WITHDRAWAL_EN.format(**values),
+        ),
+        StarterText(
+            "partner_terms",
+            "Bedingungen für Beraterinnen und Berater",
+            PARTNER_TERMS_DE.format(**values),
+            "Terms for advisers",
+            PARTNER_TERMS_EN.format(**values),
+        ),
+        StarterText(
+            "self_billing",
+            "Vereinbarung über das Gutschriftsverfahren",
+            SELF_BILLING_DE.format(**values),
+            "Self-billing agreement",
+            SELF_BILLING_EN.format(**values),
         ),
     ]
 

@@ -28,7 +28,7 @@ from sprechzeit.notifications.rendering import mail_render, sender_of
 from sprechzeit.platforms.models import LegalEntity, Platform
 
 # Mails that carry a log-in secret: their bodies are emptied once sent.
-SECRET_TEMPLATES = frozenset({"verify_email", "password_reset"})
+SECRET_TEMPLATES = frozenset({"verify_email", "password_reset", "partner_invitation"})
 Attachment = tuple[str, bytes, str]  # file name, content, MIME type
 
 _muted: contextvars.ContextVar[bool] = contextvars.ContextVar("mail_muted", default=False)

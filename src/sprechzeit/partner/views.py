@@ -11,15 +11,18 @@ from django.views.decorators.http import require_POST
 
 from sprechzeit.accounts.errors import RateOutOfRange
 from sprechzeit.accounts.models import Listing, Partner
-from sprechzeit.accounts.services import listing_update
+from sprechzeit.consultations.errors import ConsultationError
 from sprechzeit.consultations.models import PartnerPresence
 from sprechzeit.consultations.selectors import partner_availability
 from sprechzeit.consultations.services import presence_set
+from sprechzeit.consultations.services.video import listing_video_set
 from sprechzeit.core import clock
 from sprechzeit.core.inputs import form_status
 from sprechzeit.partner.access import partner_required
 from sprechzeit.partner.earnings import earnings_between, earnings_chart
 from sprechzeit.partner.forms import ListingForm
+from sprechzeit.partners.selectors import revision_pending
+from sprechzeit.partners.services import listing_edit_submit, onboarding_open
 
 
 @partner_required
@@ -37,6 +40,7 @@ def dashboard(request: HttpRequest, partner: Partner) -> HttpResponse:
             "charts": earnings_chart(partner=partner, month=today),
             "month_label": today,
             "listings": partner.listings.select_related("platform").order_by("platform__name"),
+            "onboarding_open": onboarding_open(partner=partner) is not None,
         },
     )
 
@@ -76,6 +80,12 @@ def listing_edit(request: HttpRequest, partner: Partner, listing_id: int) -> Htt
         "description": listing.description,
         "rate": f"{listing.rate.amount:.2f}".replace(".", ","),
         "categories": list(listing.categories.all()),
+        "video_enabled": listing.video_enabled,
+        "video_rate": (
+            f"{listing.video_rate_minor / 100:.2f}".replace(".", ",")
+            if listing.video_rate_minor
+            else ""
+        ),
     }
     form = ListingForm(
         request.POST or None, request.FILES or None, listing=listing, initial=initial
@@ -90,10 +100,11 @@ def listing_edit(request: HttpRequest, partner: Partner, listing_id: int) -> Htt
                 "description": data["description"],
                 "rate_minor": data["rate"],
                 "categories": data["categories"],
+                "video_rate_minor": data.get("video_rate") if data.get("video_enabled") else None,
             }
         else:
             try:
-                listing_update(
+                revision = listing_edit_submit(
                     listing=listing,
                     display_name=data["display_name"],
                     headline=data["headline"],
@@ -102,14 +113,35 @@ def listing_edit(request: HttpRequest, partner: Partner, listing_id: int) -> Htt
                     categories=list(data["categories"]),
                     photo=data["photo"],
                 )
+                if "video_enabled" in data:
+                    listing_video_set(
+                        listing=listing,
+                        enabled=data["video_enabled"],
+                        rate_minor=data["video_rate"],
+                    )
             except RateOutOfRange:
                 form.add_error("rate", form.fields["rate"].help_text)
+            except ConsultationError as refused:  # the platform's video limits
+                form.add_error("video_rate", str(refused.message))
             else:
-                messages.success(request, _("Ihr Profil ist gespeichert."))
+                messages.success(
+                    request,
+                    _("Ihr Profil ist gespeichert.")
+                    if revision is None
+                    else _(
+                        "Ihr Preis gilt ab sofort. Texte, Kategorien und Foto prüfen wir; "
+                        "bis zur Freigabe zeigt Ihr Profil die bisherige Fassung."
+                    ),
+                )
                 return redirect("partner:listing_edit", listing_id=listing.pk)
     return render(
         request,
         "partner/listing_edit.html",
-        {"listing": listing, "form": form, "preview": preview},
+        {
+            "listing": listing,
+            "form": form,
+            "preview": preview,
+            "pending": revision_pending(listing=listing),
+        },
         status=form_status(form),
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 
@@ -56,14 +57,18 @@ def _skip_reason(
 
 
 @transaction.atomic(durable=True)
-def payout_run_create(*, legal_entity: LegalEntity) -> PayoutRun:
+def payout_run_create(
+    *, legal_entity: LegalEntity, within: Callable[[PayoutRun], object] | None = None
+) -> PayoutRun:
     """Pay every partner of `legal_entity` whose unpaid issued statements reach the
     threshold and who has a verified IBAN: one pain.001.001.09 file (checked against the
     DK GBIC_5 XSD), each payout booked partner payable → payout in transit.
 
     Locks the entity row first: two runs at once queue, the second finds the statements
     covered. Raises `NothingToPay` (with the skipped partners and why) or
-    `DebtorAccountMissing`; everything else is recorded in `run.skipped`.
+    `DebtorAccountMissing`; everything else is recorded in `run.skipped`. `within` is
+    called with the finished run inside the run's transaction (the console's audit
+    entry commits with the run, or neither does).
     """
     entity = LegalEntity.objects.select_for_update().get(pk=legal_entity.pk)
     if not entity.iban:
@@ -101,6 +106,8 @@ def payout_run_create(*, legal_entity: LegalEntity) -> PayoutRun:
     run.count = len(made)
     run.total_minor = sum(payout.amount_minor for payout, _profile in made)
     run.save(update_fields=["payment_info_id", "file", "file_sha256", "count", "total_minor"])
+    if within is not None:
+        within(run)
     return run
 
 

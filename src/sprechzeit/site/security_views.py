@@ -41,7 +41,7 @@ NEW_CODES_KEY = "sprechzeit_new_recovery_codes"
 INVITATION_KEY = "sprechzeit_staff_invitation"
 
 
-def _authenticator(device: TOTPDevice) -> dict[str, str]:
+def authenticator_of(device: TOTPDevice) -> dict[str, str]:
     """The QR code (SVG, rendered here: the secret never leaves the server) and the key."""
     image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
     return {
@@ -138,7 +138,7 @@ def _invitation_code(
     return render(
         request,
         "site/staff_invitation.html",
-        {"form": form, "step": "code", "invited": invitation.user, **_authenticator(device)},
+        {"form": form, "step": "code", "invited": invitation.user, **authenticator_of(device)},
     )
 
 

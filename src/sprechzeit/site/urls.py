@@ -1,6 +1,15 @@
 from django.urls import path
 
-from sprechzeit.site import account_views, auth_views, legal_views, security_views, views
+from sprechzeit.site import (
+    account_views,
+    auth_views,
+    debt_views,
+    legal_views,
+    partner_views,
+    rating_views,
+    security_views,
+    views,
+)
 
 app_name = "site"
 
@@ -9,12 +18,20 @@ urlpatterns = [
     path("berater/", views.directory, name="directory"),
     path("berater/<slug:slug>/", views.listing_detail, name="listing"),
     path("berater/<slug:slug>/status/", views.listing_status, name="listing_status"),
+    path("berater/<slug:slug>/melden/", rating_views.rating_report_view, name="rating_report"),
     path("impressum/", views.impressum, name="impressum"),
     path("agb/", legal_views.terms, name="terms"),
     path("datenschutz/", legal_views.privacy, name="privacy"),
     path("widerruf/", legal_views.withdrawal, name="withdrawal"),
     path("kontakt/", views.contact, name="contact"),
     path("kontakt/danke/", views.contact_done, name="contact_done"),
+    path("berater-werden/", partner_views.apply, name="partner_apply"),
+    path("berater-werden/danke/", partner_views.apply_done, name="partner_apply_done"),
+    path(
+        "berater-werden/einladung/<str:token>/",
+        partner_views.invitation,
+        name="partner_invitation",
+    ),
     path("anmelden/", auth_views.login_view, name="login"),
     path("anmelden/code/", auth_views.login_2fa, name="login_2fa"),
     path("abmelden/", views.logout_view, name="logout"),
@@ -29,6 +46,8 @@ urlpatterns = [
         name="staff_invitation",
     ),
     path("konto/", account_views.account_page, name="account"),
+    path("guthaben/offen/", debt_views.debt_page, name="debt"),
+    path("guthaben/offen/ratenplan/", debt_views.debt_plan_answer, name="debt_plan"),
     path("konto/pin/", account_views.account_pin, name="account_pin"),
     path("konto/daten/", account_views.account_export, name="account_export"),
     path("konto/schliessen/", account_views.account_close, name="account_close"),

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django.db import transaction
 
+from sprechzeit.accounts.errors import PartnerSuspended
 from sprechzeit.accounts.models import Partner
 from sprechzeit.consultations.models import PartnerPresence
 from sprechzeit.consultations.services.common import moment_of, partner_presence_push
@@ -15,6 +16,8 @@ def presence_set(*, partner: Partner, status: str, now: datetime | None = None) 
     """Set a partner online or offline on every platform; going online clears the count
     of missed requests. Directory pages hear about it after commit."""
     status = PartnerPresence.Status(status)
+    if status == PartnerPresence.Status.ONLINE and partner.suspended_at is not None:
+        raise PartnerSuspended()
     moment = moment_of(now)
     with transaction.atomic():
         presence, _created = PartnerPresence.objects.select_for_update().get_or_create(

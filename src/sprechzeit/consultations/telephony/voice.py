@@ -229,7 +229,12 @@ def voice_extension(*, config: VoiceConfig, params: Mapping[str, str]) -> VoiceR
             raise UnknownCall(call_sid=call.call_sid)
         listing = (
             Listing.objects.select_related("partner", "platform")
-            .filter(platform=config.platform, extension=params.get("Digits", ""), is_published=True)
+            .filter(
+                platform=config.platform,
+                extension=params.get("Digits", ""),
+                is_published=True,
+                partner__suspended_at__isnull=True,
+            )
             .first()
         )
         if listing is None:
