@@ -39,8 +39,8 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/sprechzeit
 bench-ledger: bootstrap
 	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} SPRECHZEIT_MODE=test $(BIN)/python bench/ledger.py
 
-# 500/1,000/2,000 concurrent chat consultations over real WebSockets: 2 uvicorn processes on
-# the Redis channel layer and a Celery worker for settlements (~25 min; ARGS to choose).
+# 500/1,000/2,000/4,000 concurrent chat consultations over real WebSockets: 2 uvicorn processes
+# on the Redis channel layer and a Celery worker for settlements (~1 h; ARGS to choose).
 bench-consultations: bootstrap
 	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/9} SPRECHZEIT_MODE=test $(BIN)/python bench/consultations.py $(ARGS)
 

@@ -3,7 +3,7 @@ the production topology, each cut off by its balance.
 
     make bench-consultations           # or:
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/sprechzeit REDIS_URL=redis://127.0.0.1:6379/9 \
-        python bench/consultations.py --ladder 500,1000,2000 --paid-seconds 180
+        python bench/consultations.py --ladder 500,1000,2000,4000 --paid-seconds 180
 
 The server: `--workers` uvicorn processes (default 2) on the Redis channel layer and
 `--booking-workers` Celery worker processes (default 1; 0 books in the server) for the
@@ -335,6 +335,7 @@ def run_rung(
     from sprechzeit.consultations.models import Consultation  # noqa: PLC0415
     from sprechzeit.ledger.check import ledger_check  # noqa: PLC0415
 
+    load_before = [round(x, 2) for x in os.getloadavg()]
     t = time.time()
     scenes = setup(n, rung, args.paid_seconds)
     setup_s = time.time() - t
@@ -381,6 +382,9 @@ def run_rung(
         # Sockets open and in their rooms; all accepted; `started` heard after the accept.
         **phase_stats,
         "ledger_check_ok": ledger_check().ok,
+        # The machine may be shared: its load when the rung began and ended.
+        "loadavg_before": load_before,
+        "loadavg_after": [round(x, 2) for x in os.getloadavg()],
     }
     print(json.dumps(result))
     return result
@@ -388,7 +392,7 @@ def run_rung(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--ladder", default="500,1000,2000", help="comma-separated N values")
+    parser.add_argument("--ladder", default="500,1000,2000,4000", help="comma-separated N values")
     parser.add_argument("--paid-seconds", type=int, default=180)
     parser.add_argument("--accept-threads", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
@@ -401,10 +405,9 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = parser.parse_args()
     base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/sprechzeit")
-    # A socket timeout above channels_redis' 5 s blocking receive (redis-py 8 defaults to 5 s).
-    redis_url = os.environ.get(
-        "REDIS_URL", "redis://127.0.0.1:6379/9?socket_timeout=30&max_connections=5000"
-    )
+    # No query parameters: the Celery worker's client (kombu) refuses them; the channel
+    # layer's socket timeout (above channels_redis' 5 s blocking receive) is in settings.
+    redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/9")
     url, dbname = scratch_url(base)
     admin_exec(base, f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
     admin_exec(base, f'CREATE DATABASE "{dbname}"')
@@ -507,6 +510,7 @@ def main() -> None:
         "channel_layer": "redis",
         "server": f"uvicorn, {args.workers} worker process(es)",
         "booking_workers": args.booking_workers,
+        "settlement": "ends of a 0.25 s window booked as one burst (tasks.ends)",
         "runs": runs,
         "measured_at": datetime.now(tz=UTC).isoformat(timespec="seconds"),
     }

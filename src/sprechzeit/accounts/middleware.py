@@ -15,8 +15,7 @@ from django.utils.translation import gettext as _
 
 from sprechzeit.accounts import access
 from sprechzeit.accounts.sessions import host_of, session_host_allows
-from sprechzeit.core.errors import DomainError
-from sprechzeit.platforms.selectors import platform_for_host
+from sprechzeit.accounts.socket_auth import SCOPE_PLATFORM, scope_host, socket_platform
 
 # A socket refused by the access table is closed with this code before it is accepted.
 CLOSE_REFUSED = 4403
@@ -114,20 +113,9 @@ class AccessMiddleware:
         return response
 
 
-def _socket_platform(host: str) -> tuple[bool, Any]:
-    """(served, platform) for a socket's host: a network host serves with no platform."""
-    if host in settings.SPRECHZEIT_NETWORK_HOSTS:
-        return True, None
-    try:
-        return True, platform_for_host(host=host)
-    except DomainError:
-        return False, None
-
-
 def _socket_allowed(scope: dict[str, Any], rule: access.Rule | None) -> bool:
-    headers = dict(scope.get("headers", []))
-    host = host_of({"HTTP_HOST": headers.get(b"host", b"").decode("latin-1")})
-    served, platform = _socket_platform(host)
+    # Looked up with the user, in its transaction (`socket_auth.auth_middleware_stack`).
+    served, platform = scope.get(SCOPE_PLATFORM) or socket_platform(scope_host(scope))
     if rule is None or not served:
         return False
     actors = access.actors_of(scope.get("user"), platform=platform)

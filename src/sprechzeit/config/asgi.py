@@ -6,7 +6,6 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sprechzeit.config.settings")
 
-from channels.auth import AuthMiddlewareStack
 from channels.routing import ProtocolTypeRouter, URLRouter
 from channels.security.websocket import AllowedHostsOriginValidator
 from django.conf import settings
@@ -21,6 +20,7 @@ from sprechzeit.accounts.middleware import (  # noqa: E402
     HostBoundSessionMiddleware,
     WebSocketAccessMiddleware,
 )
+from sprechzeit.accounts.socket_auth import auth_middleware_stack  # noqa: E402
 from sprechzeit.config.routing import websocket_urlpatterns  # noqa: E402 - needs apps loaded
 
 # Outside production the app serves its own static files (no collectstatic, no proxy).
@@ -34,7 +34,7 @@ application = ProtocolTypeRouter(
     {
         "http": http_app,
         "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(
+            auth_middleware_stack(
                 HostBoundSessionMiddleware(
                     WebSocketAccessMiddleware(
                         URLRouter(websocket_urlpatterns), routes=websocket_urlpatterns

@@ -27,7 +27,13 @@ def consultation_mails_on_commit(*, consultation: Consultation) -> None:
 
 def consultation_mails_send(*, consultation_id: uuid.UUID | str) -> None:
     """Summary (duration, billed time, price, cost, why it ended, balance left) and, if
-    the balance is low, the low-balance notice."""
+    the balance is low, the low-balance notice. Its reads and both mails' rows are one
+    transaction (each delivery is one more, after commit)."""
+    with transaction.atomic():
+        _mails_send(consultation_id)
+
+
+def _mails_send(consultation_id: uuid.UUID | str) -> None:
     consultation = (
         Consultation.objects.select_related("platform__legal_entity", "client__user", "listing")
         .filter(pk=consultation_id, status=Consultation.Status.SETTLED)

@@ -10,7 +10,7 @@ drivers of the tests and the benchmark share one definition. A `TypedDict` is a 
 
 from __future__ import annotations
 
-from typing import Final, Literal, TypedDict
+from typing import Final, Literal, NotRequired, TypedDict
 
 Role = Literal["client", "partner"]
 ROLES: Final[tuple[Role, Role]] = ("client", "partner")
@@ -341,6 +341,9 @@ class StateEvent(TypedDict):
 class EndEvent(TypedDict):
     type: EndEventType
     state: EndedState
+    # `consultation.ended` of a settled end: each role's summary, computed in the
+    # settlement's transaction, so no socket reads the database to show it.
+    summaries: NotRequired[dict[str, EndSummary | None]]
 
 
 class ReconnectedEvent(TypedDict):

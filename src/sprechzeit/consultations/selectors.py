@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.db import transaction
 from django.db.models import Avg, Count, Q, QuerySet
 
 from sprechzeit.accounts.models import ClientAccount, Listing, Partner, User
@@ -256,7 +257,12 @@ class Room:
 def room_for_user(*, consultation_id: uuid.UUID | str, user: User) -> Room:
     """The consultation, the user's role in it, the platform's timing rules, the
     transcript and the meter's state; `NotParticipant` / `ConsultationNotFound` as
-    `consultation_for_user`."""
+    `consultation_for_user`. One transaction (a socket's connect reads it all at once)."""
+    with transaction.atomic():
+        return _room(consultation_id=consultation_id, user=user)
+
+
+def _room(*, consultation_id: uuid.UUID | str, user: User) -> Room:
     participation = consultation_for_user(consultation_id=consultation_id, user=user)
     consultation = participation.consultation
     policy = policy_for(consultation.platform)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from celery import shared_task
 from django.db import OperationalError
 
 from sprechzeit.consultations import mails  # noqa: F401 - registers its mail task for the worker
 from sprechzeit.consultations.selectors import consultation_by_id
+from sprechzeit.consultations.services.burst import EndRequest, consultations_end_many
 from sprechzeit.consultations.services.lifecycle import consultation_end
 from sprechzeit.consultations.services.reaper import consultations_reap
 from sprechzeit.consultations.telephony import cutoff
@@ -86,4 +88,36 @@ def end_enqueue(
     if not server_cut_off_available():
         return False
     end.apply_async(args=(str(consultation_id), reason, at_second, now.isoformat()))
+    return True
+
+
+@shared_task(
+    name="sprechzeit.consultations.tasks.ends",
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=2,
+    retry_backoff_max=60,
+    max_retries=20,
+)
+def ends(items: list[list[Any]]) -> int:
+    """A burst of announced ends (`end`'s arguments each), booked in one transaction
+    (`services.burst`). Idempotent: a redelivered burst books nothing twice."""
+    return consultations_end_many(
+        ends=[
+            EndRequest(
+                consultation_id=str(consultation_id),
+                reason=str(reason),
+                at_second=None if at_second is None else float(at_second),
+                now=datetime.fromisoformat(str(now)),
+            )
+            for consultation_id, reason, at_second, now in items
+        ]
+    )
+
+
+def ends_enqueue(*, items: list[tuple[str, str, float | None, str]]) -> bool:
+    """Queue one `ends` task for a burst. False (nothing queued) without a worker."""
+    if not server_cut_off_available():
+        return False
+    ends.apply_async(args=([list(item) for item in items],))
     return True

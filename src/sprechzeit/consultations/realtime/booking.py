@@ -14,6 +14,8 @@ from sprechzeit.consultations.realtime.base import db, off_loop
 from sprechzeit.consultations.services.lifecycle import consultation_end
 
 logger = logging.getLogger(__name__)
+# Ends announced within this window go to the worker as one burst.
+BURST_WINDOW_SECONDS = 0.25
 # Running end bookings, referenced so that the event loop does not drop them.
 _BOOKINGS: set[asyncio.Future[None]] = set()
 
@@ -32,22 +34,46 @@ def end_booking_start(
 async def _book(
     consultation: Consultation, reason: str, at_second: float | None, now: datetime
 ) -> None:
-    """With a Celery worker the settlement runs there (`tasks.end`): this process
-    keeps its interpreter for the timers. Without one (demo, tests), or when the
-    broker refuses, it is booked here."""
-    try:
-        if await off_loop(
-            tasks.end_enqueue,
-            consultation_id=consultation.pk,
-            reason=reason,
-            at_second=at_second,
-            now=now,
-        ):
+    """With a Celery worker the settlement runs there: this process keeps its
+    interpreter for the timers. The ends of a short window go as one burst
+    (`tasks.ends`, one transaction for all of them). Without a worker (demo, tests), or
+    when the broker refuses, it is booked here."""
+    if tasks.server_cut_off_available():
+        item = (str(consultation.pk), reason, at_second, now.isoformat())
+        if await _burst_join(item):
             return
-    except Exception:
-        logger.warning(
-            "queueing the end of %s failed; booking here", consultation.pk, exc_info=True
-        )
     await db(
         consultation_end, consultation=consultation, reason=reason, at_second=at_second, now=now
     )
+
+
+# The ends announced in this process during the current window, and the window's
+# outcome (True: queued for the worker).
+_burst: list[tuple[str, str, float | None, str]] = []
+_burst_sent: asyncio.Future[bool] | None = None
+
+
+async def _burst_join(item: tuple[str, str, float | None, str]) -> bool:
+    """Add an end to the current window's burst; True once the burst is queued."""
+    global _burst_sent
+    _burst.append(item)
+    if _burst_sent is None:
+        _burst_sent = asyncio.get_running_loop().create_future()
+        task = asyncio.ensure_future(_burst_send(_burst_sent))
+        _BOOKINGS.add(task)
+        task.add_done_callback(_BOOKINGS.discard)
+    return await asyncio.shield(_burst_sent)
+
+
+async def _burst_send(sent: asyncio.Future[bool]) -> None:
+    global _burst_sent
+    await asyncio.sleep(BURST_WINDOW_SECONDS)
+    items = list(_burst)
+    _burst.clear()
+    _burst_sent = None
+    try:
+        queued = await off_loop(tasks.ends_enqueue, items=items)
+    except Exception:
+        logger.warning("queueing %d ends failed; booking here", len(items), exc_info=True)
+        queued = False
+    sent.set_result(queued)

@@ -34,6 +34,7 @@ from sprechzeit.consultations.protocol import (
     ClosedRequestFrame,
     EndedState,
     EndEvent,
+    EndSummary,
     ErrorFrame,
     HeartbeatAckFrame,
     HelloFrame,
@@ -276,16 +277,22 @@ class ConsultationConsumer(VideoRoom):
 
     async def consultation_ended(self, event: EndEvent) -> None:
         if self._end_announced:
-            await self.send_json(await end_frame("settled", event["state"], role=self.role))
+            frame = await end_frame(
+                "settled", event["state"], role=self.role, summaries=event.get("summaries")
+            )
+            await self.send_json(frame)
             return
-        await self._announce_end(event["state"])
+        await self._announce_end(event["state"], event.get("summaries"))
 
-    async def _announce_end(self, state: EndedState) -> None:
+    async def _announce_end(
+        self, state: EndedState, summaries: dict[str, EndSummary | None] | None = None
+    ) -> None:
         self.meter.status = Status.ENDED
         self._changed.set()
         if not self._end_announced:
             self._end_announced = True
-            await self.send_json(await end_frame("ended", state, role=self.role))
+            frame = await end_frame("ended", state, role=self.role, summaries=summaries)
+            await self.send_json(frame)
 
     async def _closed_request(
         self, kind: Literal["declined", "missed", "cancelled"], event: StateEvent

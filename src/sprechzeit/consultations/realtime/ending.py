@@ -3,6 +3,7 @@ the end is booked (the client's with the new balance and whether it may rate).""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal
 
 from sprechzeit.consultations.models import Consultation
@@ -17,11 +18,19 @@ def _summary(consultation_id: str, role: Role) -> EndSummary | None:
 
 
 async def end_frame(
-    kind: Literal["ended", "settled"], state: EndedState, *, role: Role
+    kind: Literal["ended", "settled"],
+    state: EndedState,
+    *,
+    role: Role,
+    summaries: Mapping[str, EndSummary | None] | None = None,
 ) -> EndFrame:
-    """The frame for `state`; a settled one carries the summary (one read of the
-    database, in its thread), an announced cut-off (status `ended`) none yet."""
+    """The frame for `state`; a settled one carries the summary — the one the
+    settlement's event brought along (`summaries`), else one read of the database in
+    its thread — an announced cut-off (status `ended`) none yet."""
     summary = None
     if state["status"] == Consultation.Status.SETTLED:
-        summary = await db(_summary, state["consultation"], role)
+        if summaries is not None and role in summaries:
+            summary = summaries[role]
+        else:
+            summary = await db(_summary, state["consultation"], role)
     return {"type": kind, "state": state, "summary": summary}

@@ -9,7 +9,7 @@ from sprechzeit.accounts.models import Partner
 from sprechzeit.consultations import events
 from sprechzeit.consultations.errors import InvalidTransition
 from sprechzeit.consultations.models import Consultation
-from sprechzeit.consultations.protocol import StateEventType
+from sprechzeit.consultations.protocol import EndEvent, EndSummary, StateEventType
 from sprechzeit.consultations.selectors import ended_state, meter_state
 from sprechzeit.core import clock
 
@@ -39,10 +39,20 @@ def consultation_state_push(consultation: Consultation, event_type: StateEventTy
 def consultation_ended_push(consultation: Consultation) -> None:
     """After commit: the room hears the booked end (`settled` after a cut-off's
     announcement), the partner's request channel that it is closed."""
-    events.send_on_commit(
-        events.consultation_group(consultation.pk),
-        {"type": "consultation.ended", "state": ended_state(consultation)},
-    )
+    from sprechzeit.consultations.services.summary import consultation_summary  # noqa: PLC0415
+
+    # Both summaries are read here, inside the settlement's transaction (the rooms would
+    # otherwise each read them in a transaction of their own).
+    summaries: dict[str, EndSummary | None] = {
+        role: consultation_summary(consultation=consultation, role=role)
+        for role in ("client", "partner")
+    }
+    event: EndEvent = {
+        "type": "consultation.ended",
+        "state": ended_state(consultation),
+        "summaries": summaries,
+    }
+    events.send_on_commit(events.consultation_group(consultation.pk), event)
     _request_closed_push(consultation)
 
 

@@ -68,18 +68,21 @@ def consultation_request(
     user: User = client.user
     if not user.is_active:
         raise ClientBlocked()
-    billing.client_check_spend(client=client)
-    _request_check(client=client, listing=listing, channel=channel)
-    partner = listing.partner
-    consultation = _consultation_draft(
-        client=client, listing=listing, channel=channel, moment=moment
-    )
-    needed = tariff_first_increment_cost(tariff=consultation.tariff)
-    available = billing.client_available(client=client, currency=listing.platform.currency)
-    if available < needed:
-        raise InsufficientBalance(needed_minor=needed.minor, available_minor=available.minor)
     try:
+        # The checks read in the same transaction as the insert: one commit per request.
         with transaction.atomic(durable=True):
+            partner = listing.partner
+            billing.client_check_spend(client=client)
+            _request_check(client=client, listing=listing, channel=channel)
+            consultation = _consultation_draft(
+                client=client, listing=listing, channel=channel, moment=moment
+            )
+            needed = tariff_first_increment_cost(tariff=consultation.tariff)
+            available = billing.client_available(client=client, currency=listing.platform.currency)
+            if available < needed:
+                raise InsufficientBalance(
+                    needed_minor=needed.minor, available_minor=available.minor
+                )
             consultation.save(force_insert=True)
             events.send_on_commit(
                 events.partner_group(partner.pk),

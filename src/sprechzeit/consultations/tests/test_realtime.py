@@ -3,6 +3,7 @@ manual timebase: the server's meter, warnings, cut-off, extension, disconnects."
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -16,7 +17,7 @@ from django.core.cache import cache
 
 from sprechzeit.consultations import tasks
 from sprechzeit.consultations.models import Consultation
-from sprechzeit.consultations.realtime import timebase
+from sprechzeit.consultations.realtime import booking, timebase
 from sprechzeit.consultations.realtime.timebase import ManualTimebase
 from sprechzeit.consultations.routing import websocket_urlpatterns
 from sprechzeit.consultations.services import consultation_request, consultations_reap
@@ -383,17 +384,19 @@ async def test_with_a_worker_the_cut_off_is_booked_there(
     worker; the worker books exactly the paid time, once even when redelivered."""
     queued: list[tuple[Any, ...]] = []
     monkeypatch.setattr(tasks, "server_cut_off_available", lambda: True)
-    monkeypatch.setattr(tasks.end, "apply_async", lambda args: queued.append(args))
+    # The ends of a window go as one burst (`tasks.ends`, one list of `end`'s arguments).
+    monkeypatch.setattr(tasks.ends, "apply_async", lambda args: queued.append(args))
     s = await make_scene(balance_minor=500, rate_minor=200)
     consultation, client, partner = await live(s, clock)
     await run_until(clock, [client, partner], 153, step=1)
     assert (await client.expect("ended"))["state"]["duration_seconds"] == 150
     await partner.expect("ended")
+    await asyncio.sleep(booking.BURST_WINDOW_SECONDS * 2)
     # Only the client's socket books (the partner heard the announcement in time).
-    assert [(q[1], q[2]) for q in queued] == [("balance", 150.0)]
+    assert [(item[1], item[2]) for burst in queued for item in burst[0]] == [("balance", 150)]
     assert await _status(consultation) == "live"
     for _redelivery in range(2):
-        await database_sync_to_async(tasks.end)(*queued[0])
+        await database_sync_to_async(tasks.ends)(*queued[0])
     assert (await partner.expect("settled"))["state"]["amount_minor"] == 500
     assert await _status(consultation) == "settled"
     assert await check(s) == 0
@@ -408,7 +411,7 @@ async def test_a_refusing_broker_books_in_process(
         raise ConnectionError("broker down")
 
     monkeypatch.setattr(tasks, "server_cut_off_available", lambda: True)
-    monkeypatch.setattr(tasks.end, "apply_async", refuse)
+    monkeypatch.setattr(tasks.ends, "apply_async", refuse)
     s = await make_scene(balance_minor=500, rate_minor=200)
     consultation, client, partner = await live(s, clock)
     await run_until(clock, [client, partner], 50)
