@@ -106,7 +106,9 @@ def demo_history(*, partners: list[Partner]) -> HistoryReport:
     """The history, without mail: its receipts, summaries and credit notes describe a
     past nobody is waiting to hear about (and would flood the demo's console)."""
     with mail_muted():
-        return _history(partners=partners)
+        report = _history(partners=partners)
+        backoffice_support_seed()  # the support desk's queues, once (demo/backoffice_support.py)
+        return report
 
 
 def _history(*, partners: list[Partner]) -> HistoryReport:
@@ -181,7 +183,6 @@ def _history(*, partners: list[Partner]) -> HistoryReport:
                         )
             day += timedelta(days=1)
     report.consultations += demo_backoffice_risk()  # the risk queues: disputes, refunds, dunning
-    backoffice_support_seed()  # the support desk's queues (demo/backoffice_support.py)
     period = first_day.strftime("%Y-%m")
     try:
         statements_close(period=period)
