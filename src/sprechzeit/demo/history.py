@@ -106,7 +106,9 @@ def demo_history(*, partners: list[Partner]) -> HistoryReport:
     """The history, without mail: its receipts, summaries and credit notes describe a
     past nobody is waiting to hear about (and would flood the demo's console)."""
     with mail_muted():
-        return _history(partners=partners)
+        report = _history(partners=partners)
+        backoffice_support_seed()  # the support desk's queues, once (demo/backoffice_support.py)
+        return report
 
 
 def _history(*, partners: list[Partner]) -> HistoryReport:
@@ -181,6 +183,7 @@ def _history(*, partners: list[Partner]) -> HistoryReport:
                         )
             day += timedelta(days=1)
     report.consultations += demo_backoffice_risk()  # the risk queues: disputes, refunds, dunning
+<<<<<<< HEAD
     backoffice_support_seed()  # the support desk's queues (demo/backoffice_support.py)
     _month_end(report, first_day.strftime("%Y-%m"))
     return report
@@ -188,6 +191,9 @@ def _history(*, partners: list[Partner]) -> HistoryReport:
 
 def _month_end(report: HistoryReport, period: str) -> None:
     """Close the history month's credit notes and issue its business clients' invoices."""
+=======
+    period = first_day.strftime("%Y-%m")
+>>>>>>> support
     try:
         statements_close(period=period)
         report.statements_period = period
