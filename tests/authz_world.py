@@ -16,17 +16,21 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from sprechzeit.accounting.invoices import client_invoices_issue
+from sprechzeit.accounting.models import ClientBilling, ClientInvoice
 from sprechzeit.accounts import roles
 from sprechzeit.accounts.access import Actor
 from sprechzeit.accounts.enrolment import staff_invite
 from sprechzeit.accounts.models import User
 from sprechzeit.accounts.services import email_verification_token, staff_create
 from sprechzeit.accounts.tests.factories import client_create, login_verified, partner_with_listing
+from sprechzeit.collections.models import DisputeEvidence, DunningCase
+from sprechzeit.consultations.models import Rating
 from sprechzeit.core import clock
 from sprechzeit.core.money import Money
 from sprechzeit.legal.services import legal_documents_start
 from sprechzeit.partners.models import ListingRevision, PartnerApplication
-from sprechzeit.payments.models import ProviderKind
+from sprechzeit.payments.models import Dispute, ProviderKind, RefundRequest
 from sprechzeit.payments.services import payments
 from sprechzeit.payments.services.sandbox import sandbox_deliver
 from sprechzeit.payments.tests.factories import channel, provider_config
@@ -36,6 +40,7 @@ from sprechzeit.payouts.tests.factories import at, busy_scene, close_month, sett
 from sprechzeit.platforms.models import ContactMessage
 from sprechzeit.platforms.tests.factories import legal_entity_create, platform_create
 from sprechzeit.statements.models import Statement
+from sprechzeit.support.models import GoodwillCredit
 
 HOSTS = {"a": "a.localhost", "b": "b.localhost", "net": "127.0.0.1"}
 STAFF_ROLES = {
@@ -92,7 +97,64 @@ def _money_scene() -> tuple[Any, Any, Statement, Any]:
         run = payouts.payout_run_create(legal_entity=entity)
     assert run.file is not None
     statement = Statement.objects.get(partner=scene.partner)
+    # client A buys as a business: its October invoice (EN 16931, type 380)
+    ClientBilling.objects.create(
+        client=scene.client,
+        is_business=True,
+        name="Muster GmbH",
+        street="Marktplatz 1",
+        postal_code="80331",
+        city="München",
+        updated_at=clock.now(),
+    )
+    with clock.frozen_at(at(2026, 11, 3)):
+        client_invoices_issue(month="2026-10")
     return scene, consultation, statement, run
+
+
+def _risk_objects(payment: Any, staff: User) -> dict[str, dict[str, Any]]:
+    """The risk queues' objects (rows only, nothing booked: client A stays unblocked): a
+    dispute with a piece of evidence, a refund request, a dunning case."""
+    now = clock.now()
+    dispute = Dispute.objects.create(
+        payment=payment, external_id="authz", amount_minor=500, opened_at=now
+    )
+    evidence = DisputeEvidence.objects.create(
+        dispute=dispute,
+        uploaded_by=staff,
+        file_name="beleg.pdf",
+        content_type="application/pdf",
+        content=b"%PDF-1.4",
+        size=10,
+        sha256="0" * 64,
+        uploaded_at=now,
+    )
+    account = payment.client_account
+    request = RefundRequest.objects.create(
+        client_account=account, amount_minor=500, currency="EUR", created_at=now
+    )
+    case = DunningCase.objects.create(
+        platform=account.platform,
+        client_account=account,
+        currency="EUR",
+        owed_at_open_minor=500,
+        opened_at=now,
+        cycle_started_at=now,
+    )
+    return {
+        "backoffice:risk_dispute": {"dispute_id": dispute.pk},
+        "backoffice:risk_dispute_note": {"dispute_id": dispute.pk},
+        "backoffice:risk_dispute_evidence": {"dispute_id": dispute.pk},
+        "backoffice:risk_dispute_outcome": {"dispute_id": dispute.pk},
+        "backoffice:risk_evidence_file": {"evidence_id": evidence.pk},
+        "backoffice:risk_refund": {"request_id": request.pk},
+        "backoffice:risk_refund_approve": {"request_id": request.pk},
+        "backoffice:risk_refund_reject": {"request_id": request.pk},
+        "backoffice:risk_case": {"case_id": case.pk},
+        "backoffice:risk_case_instalments": {"case_id": case.pk},
+        "backoffice:risk_case_write_off": {"case_id": case.pk},
+        "backoffice:risk_claim": {"kind": "dispute", "pk": dispute.pk},
+    }
 
 
 def world_create() -> World:
@@ -132,7 +194,23 @@ def world_create() -> World:
     for actor, role in STAFF_ROLES.items():
         users[actor] = staff_create(email=f"{actor}@example.com", password=None, role=role)
     # Support's contact messages, so their change form is opened with a real object.
-    ContactMessage.objects.create(platform=a, email="x@example.com", subject="Frage", message="?")
+    contact = ContactMessage.objects.create(
+        platform=a, email="x@example.com", subject="Frage", message="?"
+    )
+    # --- support: a rating of A's consultation and a goodwill credit waiting for approval
+    rating = Rating.objects.create(
+        consultation=consultation, listing=scene.listing, stars=3, created_at=clock.now()
+    )
+    goodwill = GoodwillCredit.objects.create(
+        client_account=scene.client,
+        kind=GoodwillCredit.Kind.BONUS,
+        amount_minor=5000,
+        currency="EUR",
+        reason="Test",
+        status=GoodwillCredit.Status.PENDING,
+        requested_by=users["support"],
+        requested_at=clock.now(),
+    )
     invited = staff_create(email="neu@example.com", password=None, role=roles.SUPPORT)
     device = TOTPDevice.objects.create(user=users["superuser"], name="Test", confirmed=True)
     user_a = scene.client.user
@@ -166,6 +244,8 @@ def world_create() -> World:
         "consultations:room": {"consultation_id": consultation.pk},
         "consultations:rate": {"consultation_id": consultation.pk},
         "statements:download": {"pk": statement.pk, "kind": "pdf"},
+        "statements:objection": {"pk": statement.pk},
+        "accounting:client_invoice": {"pk": ClientInvoice.objects.get(client=scene.client).pk},
         "statements:staff_download": {"pk": statement.pk, "kind": "pdf"},
         "payouts:staff_file": {"pk": run.pk},
         "partner:listing_edit": {"listing_id": scene.listing.pk},
@@ -182,7 +262,21 @@ def world_create() -> World:
         "admin:otp_totp_totpdevice_qrcode": {"pk": device.pk},
         "admin:app_list": {"app_label": "accounts"},
         "media": {"path": "nichts.png"},
+        # --- support
+        "site:rating_report": {"slug": scene.listing.slug},
+        "backoffice:support_message": {"pk": contact.pk},
+        "backoffice:support_rating": {"pk": rating.pk},
+        "backoffice:support_client": {"pk": scene.client.pk},
+        "backoffice:support_client_action": {"pk": scene.client.pk},
+        "backoffice:support_client_unblock": {"pk": scene.client.pk},
+        "backoffice:support_client_close": {"pk": scene.client.pk},
+        "backoffice:support_client_transcript": {
+            "pk": scene.client.pk,
+            "consultation_id": consultation.pk,
+        },
+        "backoffice:support_goodwill_decide": {"pk": goodwill.pk},
     }
+    kwargs.update(_risk_objects(credited, users["risk"]))
     owners = {
         "payments:result": frozenset({"client_a"}),
         "payments:receipt": frozenset({"client_a"}),
@@ -191,6 +285,8 @@ def world_create() -> World:
         "consultations:rate": frozenset({"client_a"}),
         "partner:listing_edit": frozenset({"partner_1"}),
         "statements:download": frozenset({"partner_1"}),
+        "statements:objection": frozenset({"partner_1"}),
+        "accounting:client_invoice": frozenset({"client_a"}),
     }
     objects = {"consultation": consultation, "platform_a": a, "platform_b": b}
     home_a = frozenset(

@@ -54,6 +54,12 @@ VIEW_ANSWERS: dict[str, set[int]] = {
     "admin:autocomplete": {403},
     "admin:django.contrib.admin.sites.catch_all_view": {404},
     "admin:payments_bankentry_assign": {404},
+    # --- support: form actions (POST only)
+    "site:rating_report": {405},
+    "backoffice:support_client_action": {405},
+    "backoffice:support_client_unblock": {405},
+    "backoffice:support_client_close": {405},
+    "backoffice:support_goodwill_decide": {405},
     # --- partners (issue 13): an invitation token that names nothing; POST-only actions
     "site:partner_invitation": {400},
     **{

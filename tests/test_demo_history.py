@@ -11,7 +11,9 @@ from sprechzeit.consultations.models import Consultation, Rating
 from sprechzeit.demo.history import demo_history
 from sprechzeit.demo.seed import demo_seed
 from sprechzeit.ledger.check import ledger_check
+from sprechzeit.platforms.models import ContactMessage
 from sprechzeit.statements.models import Statement
+from sprechzeit.support.models import GoodwillCredit, RatingReport, StaffNote
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
@@ -44,6 +46,11 @@ def test_demo_history_creates_consultations_and_last_months_credit_notes() -> No
     assert report_again.consultations == 0
     check = ledger_check()
     assert check.ok, check.render()
+    # --- support: the demo's queues have something to show (demo/backoffice_support.py)
+    assert ContactMessage.objects.filter(handled=False).count() == 3
+    assert RatingReport.objects.filter(resolved_at__isnull=True).count() == 1
+    assert StaffNote.objects.count() == 2
+    assert GoodwillCredit.objects.filter(status=GoodwillCredit.Status.PENDING).count() == 1
 
     # A demo partner finds last month's credit note in the portal.
     statement = issued.first()

@@ -50,6 +50,7 @@ TEXTS: Final[dict[str, str]] = {
     "receivable_settled": "Forderung ausgeglichen",
     "receivable_written_off": "Forderung ausgebucht",
     "welcome_credit": "Startguthaben",
+    "vat_correction_17": "Berichtigung USt § 17 UStG",
 }
 DOCUMENT_PREFIXES: Final[dict[str, str]] = {
     "consultation": "B-",

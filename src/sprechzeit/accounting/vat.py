@@ -15,6 +15,9 @@ reconciled with the ledger (docs/accounting.md).
 - Kz 67: the § 13b VAT deducted as input VAT (equal to Kz 47 + 53).
 - Kz 66: input VAT of the regular partners' credit notes (and their cancellations)
   issued in the period.
+- § 17 corrections (`accounting.vat_corrections`): the VAT booked on bonus-funded minutes
+  and on consumption written off after a chargeback is booked back for its month and
+  taken off Kz 81 (basis and tax).
 - Kz 83: what is payable: the VAT of Kz 81, 86, 47 and 53 less Kz 66 and 67.
 
 Every tax figure also comes straight from the movement of its ledger accounts in the
@@ -35,6 +38,7 @@ from sprechzeit.accounting import mapping
 from sprechzeit.accounting.datev import vat_key
 from sprechzeit.accounting.selectors import POSTED_KINDS, entity_accounts
 from sprechzeit.accounting.services import accounting_period
+from sprechzeit.accounting.vat_corrections import PURPOSE as CORRECTION_PURPOSE
 from sprechzeit.accounts.vat_place import ClientVatCase
 from sprechzeit.consultations.models import Consultation
 from sprechzeit.core.money import round_half_up
@@ -50,7 +54,13 @@ TAX_PURPOSES: Final = (
     AccountPurpose.INPUT_VAT_13B,
     AccountPurpose.INPUT_VAT,
 )
-REVERSE_CHARGE_ACCOUNTS: Final = (AccountPurpose.OUTPUT_VAT_13B, AccountPurpose.INPUT_VAT_13B)
+# Accounts whose bookings may name the month they belong to (`metadata.tax_period`): the
+# § 13b VAT of a note (its service month) and the § 17 corrections of output VAT.
+TAX_MONTH_ACCOUNTS: Final = (
+    AccountPurpose.OUTPUT_VAT_13B,
+    AccountPurpose.INPUT_VAT_13B,
+    AccountPurpose.OUTPUT_VAT,
+)
 
 
 def euros(minor: int) -> str:
@@ -76,6 +86,8 @@ class VatReturn:
     kz53_tax: int = 0
     kz66_input: int = 0
     kz67_input: int = 0
+    # Of Kz 81's tax: what the § 17 corrections took off (bonus minutes, write-offs).
+    kz81_corrections: int = 0
     # The same figures from the ledger accounts' movements in the period.
     ledger: dict[str, int] = field(default_factory=dict)
 
@@ -119,6 +131,7 @@ class VatReturn:
     def lines(self) -> list[str]:
         out = [f"Umsatzsteuer-Voranmeldung {self.period.label}"]
         out += [f"Kz {kz:>9}: {euros(value):>14}" for kz, value in self.kennzahlen().items()]
+        out.append(f"  davon Berichtigungen § 17 UStG (Steuer): {euros(-self.kz81_corrections)}")
         state = "ja" if self.reconciled else "NEIN"
         out.append(f"Mit dem Hauptbuch abgestimmt: {state} {self.ledger}")
         return out
@@ -199,7 +212,7 @@ def _ledger_figures(vat_return: VatReturn, legal_entity: LegalEntity) -> None:
     figures = {}
     for purpose in TAX_PURPOSES:
         ids = set(own.filter(purpose=purpose).values_list("pk", flat=True))
-        when = tax_month if purpose in REVERSE_CHARGE_ACCOUNTS else booked
+        when = tax_month if purpose in TAX_MONTH_ACCOUNTS else booked
         total = 0
         for debit_id, amount in (
             Transfer.objects.filter(Q(debit_account_id__in=ids) | Q(credit_account_id__in=ids))
@@ -212,10 +225,25 @@ def _ledger_figures(vat_return: VatReturn, legal_entity: LegalEntity) -> None:
     vat_return.ledger = figures
 
 
+def _corrections(vat_return: VatReturn, legal_entity: LegalEntity) -> None:
+    """§ 17 corrections booked for the months of the period (`vat_corrections`): Kz 81
+    basis and tax less the net and the VAT of what brought no consideration."""
+    for amount, metadata in Transfer.objects.filter(
+        purpose=CORRECTION_PURPOSE,
+        debit_account__in=entity_accounts(legal_entity=legal_entity),
+        metadata__tax_period__in=_months(vat_return.period),
+    ).values_list("amount", "metadata"):
+        basis = int(metadata.get("basis_minor", 0))
+        vat_return.kz81_basis -= basis - amount
+        vat_return.kz81_tax -= amount
+        vat_return.kz81_corrections += amount
+
+
 def vat_return(*, legal_entity: LegalEntity, period: str) -> VatReturn:
     """The VAT advance return figures of `legal_entity` for `period` (month/quarter)."""
     figures = VatReturn(period=accounting_period(period))
     _consultations(figures, legal_entity)
+    _corrections(figures, legal_entity)
     _statements(figures, legal_entity)
     _ledger_figures(figures, legal_entity)
     return figures

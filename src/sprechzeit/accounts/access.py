@@ -50,6 +50,13 @@ STAFF: Final[Actors] = frozenset(
     {Actor.SUPPORT, Actor.RISK, Actor.ACCOUNTING, Actor.ADMIN, Actor.SUPERUSER}
 )
 SUPERUSER: Final[Actors] = frozenset({Actor.SUPERUSER})
+# The risk area of the console: its queues; the unmatched-payments queue is reconciling
+# the bank account too (accounting).
+# The admin role reads every queue but decides nothing there.
+RISK_ONLY: Final[Actors] = frozenset({Actor.RISK})
+RISK_READ: Final[Actors] = frozenset({Actor.RISK, Actor.ADMIN})
+RISK_BOOKS: Final[Actors] = frozenset({Actor.RISK, Actor.ACCOUNTING})
+RISK_BOOKS_READ: Final[Actors] = frozenset({Actor.RISK, Actor.ACCOUNTING, Actor.ADMIN})
 
 
 @dataclass(frozen=True)
@@ -95,6 +102,14 @@ def _holding(*perms: tuple[str, str]) -> Actors:
         if any(perm in pairs for perm in perms)
     }
 
+
+# --- support: who works which part of the support desk (support.services checks again)
+_SUPPORT_DESK: Final[Actors] = frozenset({Actor.SUPPORT, Actor.ADMIN})
+_CLIENT_FILE_READERS: Final[Actors] = frozenset(
+    {Actor.SUPPORT, Actor.RISK, Actor.ACCOUNTING, Actor.ADMIN}
+)
+_CLIENT_FILE_ACTORS: Final[Actors] = frozenset({Actor.SUPPORT, Actor.RISK, Actor.ADMIN})
+_UNBLOCKERS: Final[Actors] = frozenset({Actor.RISK, Actor.ADMIN})
 
 # The URLconf the table is about (a test's own URLconf is not checked against it).
 URLCONF: Final = "sprechzeit.config.urls"
@@ -142,6 +157,9 @@ URL_RULES: Final[dict[str, Rule]] = {
     "payments:self_exclude": clients("Self-exclusion"),
     "payments:refund_request": clients("Request a refund"),
     "payments:sandbox_checkout": clients("Sandbox checkout of a payment", owned=True),
+    # --- risk (collections): the client's debt page
+    "site:debt": clients("Debt after a chargeback: dunning, instalments, pay"),
+    "site:debt_plan": clients("Accept or decline an offered instalment plan"),
     "consultations:start": clients("Request a consultation"),
     "consultations:rate": clients("Rate a consultation", owned=True),
     "consultations:records": clients("Consultation history"),
@@ -160,6 +178,9 @@ URL_RULES: Final[dict[str, Rule]] = {
     "partner:dashboard": partners("Partner portal"),
     "partner:availability": partners("Set availability"),
     "partner:listing_edit": partners("Edit a listing", owned=True),
+    # --- support: reported ratings (clients on the profile, partners in the portal)
+    "site:rating_report": clients("Report a rating"),
+    "partner:ratings": partners("Ratings (report one)"),
     "consultations:partner_requests": partners("Requests"),
     "consultations:partner_presence": partners("Set status"),
     "consultations:partner_records": partners("Earnings"),
@@ -167,6 +188,11 @@ URL_RULES: Final[dict[str, Rule]] = {
     "statements:list": partners("Credit notes"),
     "statements:tax_profile": partners("Tax and bank data"),
     "statements:download": partners("Download a credit note", owned=True),
+    # --- docs (#14 point 4): the client's billing details and monthly invoices.
+    "accounting:client_billing": clients("Billing details (country, VAT ID, address)"),
+    "accounting:client_invoice": clients("Download a monthly invoice", owned=True),
+    # --- docs (GoBD, #15 point 6): a partner objects to a credit note.
+    "statements:objection": partners("Object to a credit note", owned=True),
     "payouts:list": partners("Payouts"),
     # Partners and staff (those with a second factor).
     "site:recovery_codes": Rule("Recovery codes", platform=PARTNER, network=PARTNER | STAFF),
@@ -189,6 +215,29 @@ URL_RULES: Final[dict[str, Rule]] = {
     "backoffice:audit": back_office("Console: audit trail", frozenset({Actor.ADMIN})),
     "backoffice:audit_csv": back_office("Console: audit trail (CSV)", frozenset({Actor.ADMIN})),
     # --- back office: risk (disputes, refunds, bank lines, dunning) ------------------------
+    "backoffice:risk_disputes": back_office("Risk: disputes queue", RISK_READ),
+    "backoffice:risk_dispute": back_office("Risk: a dispute (evidence, notes, history)", RISK_READ),
+    "backoffice:risk_dispute_note": back_office("Risk: note on a dispute", RISK_ONLY),
+    "backoffice:risk_dispute_evidence": back_office("Risk: upload evidence", RISK_ONLY),
+    "backoffice:risk_dispute_outcome": back_office("Risk: decide a dispute", RISK_ONLY),
+    "backoffice:risk_evidence_file": back_office("Risk: download evidence", RISK_READ),
+    "backoffice:risk_refunds": back_office("Risk: refund requests queue", RISK_READ),
+    "backoffice:risk_refund": back_office("Risk: a refund request", RISK_READ),
+    "backoffice:risk_refund_approve": back_office("Risk: approve a refund (four eyes)", RISK_ONLY),
+    "backoffice:risk_refund_reject": back_office("Risk: reject a refund", RISK_ONLY),
+    "backoffice:risk_unmatched": back_office(
+        "Risk: unmatched payments and bank lines", RISK_BOOKS_READ
+    ),
+    "backoffice:risk_entry_assign": back_office("Risk: assign a bank line", RISK_BOOKS),
+    "backoffice:risk_entry_ignore": back_office("Risk: set a bank line aside", RISK_BOOKS),
+    "backoffice:risk_inbox_retry": back_office(
+        "Risk: process a provider notification again", RISK_BOOKS
+    ),
+    "backoffice:risk_dunning": back_office("Risk: dunning cases", RISK_READ),
+    "backoffice:risk_case": back_office("Risk: a dunning case", RISK_READ),
+    "backoffice:risk_case_instalments": back_office("Risk: agree or offer instalments", RISK_ONLY),
+    "backoffice:risk_case_write_off": back_office("Risk: write a debt off", RISK_ONLY),
+    "backoffice:risk_claim": back_office("Risk: take or hand back a queue item", RISK_BOOKS),
     # --- back office: support (messages, ratings, client file, goodwill) ---------------------
     # --- back office: partners (applications, listings, partner file, payout runs) ----------
     "backoffice:partners_applications": back_office(
@@ -284,6 +333,32 @@ URL_RULES: Final[dict[str, Rule]] = {
     # there) and the catch-all (a 404 for staff, the log-in for visitors).
     "admin:django.views.generic.base.RedirectView": back_office("Admin: old object link", STAFF),
     "admin:django.contrib.admin.sites.catch_all_view": back_office("Admin: unknown page", STAFF),
+    # --- support: contact messages, reported ratings, client files, goodwill (console)
+    **{
+        name: back_office(what, actors)
+        for name, what, actors in (
+            ("backoffice:support_messages", "Contact messages (queue)", _SUPPORT_DESK),
+            ("backoffice:support_message", "Contact message: thread, reply", _SUPPORT_DESK),
+            ("backoffice:support_ratings", "Reported ratings (queue)", _SUPPORT_DESK),
+            ("backoffice:support_rating", "Reported rating: hide, keep, restore", _SUPPORT_DESK),
+            ("backoffice:support_clients", "Find a client", _CLIENT_FILE_READERS),
+            ("backoffice:support_client", "Client file", _CLIENT_FILE_READERS),
+            ("backoffice:support_client_action", "Client file: an action", _CLIENT_FILE_ACTORS),
+            ("backoffice:support_client_unblock", "Client file: unblock", _UNBLOCKERS),
+            ("backoffice:support_client_close", "Client file: close the account", _SUPPORT_DESK),
+            (
+                "backoffice:support_client_transcript",
+                "Chat transcript (read logged)",
+                _SUPPORT_DESK,
+            ),
+            ("backoffice:support_goodwill", "Goodwill credits (queue)", _CLIENT_FILE_ACTORS),
+            (
+                "backoffice:support_goodwill_decide",
+                "Goodwill credit: approve, reject",
+                _CLIENT_FILE_ACTORS,
+            ),
+        )
+    },
 }
 
 # Answered by ops.middleware.OpsEndpointsMiddleware before any URL is resolved (no host,

@@ -247,6 +247,12 @@ class Listing(models.Model):
         help_text=_("Leer: der Standard-Anteil der Plattform gilt."),
     )
     extension = models.CharField(_("Durchwahl"), max_length=6, blank=True)
+    # Video consultations: offered by this listing, at its own rate per minute (within the
+    # platform's video limits, `consultations.video.listing_video_set`).
+    video_enabled = models.BooleanField(_("Videoberatung anbieten"), default=False)
+    video_rate_minor = models.PositiveIntegerField(
+        _("Videopreis pro Minute (Cent)"), null=True, blank=True
+    )
     is_published = models.BooleanField(_("veröffentlicht"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -273,6 +279,13 @@ class Listing(models.Model):
     @property
     def rate(self) -> Money:
         return Money(self.rate_minor, self.platform.currency)
+
+    @property
+    def video_rate(self) -> Money | None:
+        """The video rate when this listing offers video, else None."""
+        if not self.video_enabled or not self.video_rate_minor:
+            return None
+        return Money(self.video_rate_minor, self.platform.currency)
 
 
 class StaffInvitation(models.Model):

@@ -87,6 +87,7 @@ ROLE_PERMISSIONS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
         ("wallets", "view_walletstate"),
         ("wallets", "change_walletstate"),  # unblock, write off a receivable
         ("wallets", "view_welcomecreditgrant"),
+        *_view("collections", "dunningplan", "risksettings", "writeoff"),
     ),
     ACCOUNTING: (
         *_view("platforms", "platform", "legalentity"),
@@ -117,10 +118,14 @@ ROLE_PERMISSIONS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
             "partnertaxprofile",
             "taxprofilechange",
             "adjustment",
+            "objection",
         ),
+        # A partner's objection to a credit note: record how it was settled (audited).
+        ("statements", "change_objection"),
         DOWNLOAD_STATEMENT,
         *_view("payouts", "payoutrun", "payout", "bankline", "payoutpolicy"),
         DOWNLOAD_SEPA,
+        *_view("collections", "writeoff"),  # the write-offs of dunning, for the books
         # Partner adjustments (bonus, correction, penalty; a second approver above the
         # limit) and payout runs (start, mark sent) in the console.
         *_edit("partners", "adjustmentrequest", "payoutrunsent"),
@@ -140,6 +145,7 @@ ROLE_PERMISSIONS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
         *_edit("payments", "providerconfig", "channelpolicy"),
         *_edit("wallets", "walletsettings"),
         *_edit("payouts", "payoutpolicy"),
+        *_edit("collections", "dunningplan", "risksettings"),
         # Partners: onboarding, listing reviews, adjustments, suspension (the console).
         *_edit(
             "partners",

@@ -53,11 +53,21 @@ app.conf.beat_schedule = {
         "task": "sprechzeit.statements.tasks.statements_release_held",
         "schedule": crontab(minute=15, hour="*/6"),
     },
+    # Month end of accounting: § 17 corrections and the business clients' invoices.
+    "accounting-month-end": {
+        "task": "sprechzeit.accounting.tasks.month_end",
+        "schedule": crontab(minute=0, hour=4, day_of_month=1),
+    },
     # The full replay of the ledger, nightly after the period close; a failure is logged as
     # an error and shows in /metrics (sprechzeit_ledger_check_ok 0) for the alert.
     "ledger-check-nightly": {
         "task": "sprechzeit.ledger.tasks.ledger_check_nightly",
         "schedule": crontab(minute=30, hour=3),
+    },
+    # Dunning: reminders on their day, instalment plans followed, write-offs (daily).
+    "collections-dunning-run": {
+        "task": "sprechzeit.collections.tasks.dunning_run_due",
+        "schedule": crontab(minute=0, hour=9),
     },
     "payouts-run": {
         "task": "sprechzeit.payouts.tasks.payout_runs_create",

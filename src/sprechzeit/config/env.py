@@ -214,6 +214,18 @@ class Env:
     mail_link_scheme: str = "https"
     # MAIL_LINK_PORT: port of those links ("": the scheme's default; the demo: 8000).
     mail_link_port: str = ""
+    # --- Video consultations (WebRTC; docs/operations.md, "TURN") ---
+    # WEBRTC_STUN_URLS: comma-separated STUN servers ("stun:turn.example.com:3478");
+    # empty: none (browsers on one network still connect by their host candidates).
+    webrtc_stun_urls: tuple[str, ...] = ()
+    # WEBRTC_TURN_URLS: comma-separated TURN servers ("turn:turn.example.com:3478?
+    # transport=udp,turns:turn.example.com:5349"); needs WEBRTC_TURN_SECRET.
+    webrtc_turn_urls: tuple[str, ...] = ()
+    # WEBRTC_TURN_SECRET: coturn's `static-auth-secret` (use-auth-secret, the shared-secret
+    # REST scheme): the server signs time-limited credentials for the two participants.
+    webrtc_turn_secret: str | None = None
+    # WEBRTC_TURN_TTL_SECONDS: how long such a credential is valid (default 3 hours).
+    webrtc_turn_ttl_seconds: int = 3 * 3600
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -246,6 +258,13 @@ class Env:
         )
         multiproc_dir = environ.get("PROMETHEUS_MULTIPROC_DIR") or None
         pool_max_size, pool_timeout = _pool(environ, raw_age=raw_age)
+        turn_urls = _list(environ.get("WEBRTC_TURN_URLS"), default=())
+        turn_secret = environ.get("WEBRTC_TURN_SECRET") or None
+        if turn_urls and (turn_secret is None or len(turn_secret) < 16):
+            raise ImproperlyConfigured(
+                "WEBRTC_TURN_URLS needs WEBRTC_TURN_SECRET (coturn's static-auth-secret, at "
+                "least 16 characters)."
+            )
         return cls(
             mode=mode,
             secret_key=secret_key,
@@ -285,4 +304,8 @@ class Env:
             db_pool_timeout=pool_timeout,
             mail_link_scheme=environ.get("MAIL_LINK_SCHEME", "https" if production else "http"),
             mail_link_port=environ.get("MAIL_LINK_PORT", "8000" if mode.value == "demo" else ""),
+            webrtc_stun_urls=_list(environ.get("WEBRTC_STUN_URLS"), default=()),
+            webrtc_turn_urls=turn_urls,
+            webrtc_turn_secret=turn_secret,
+            webrtc_turn_ttl_seconds=_seconds(environ, "WEBRTC_TURN_TTL_SECONDS", 3 * 3600),
         )

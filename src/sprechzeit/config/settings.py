@@ -51,11 +51,13 @@ INSTALLED_APPS = [
     "sprechzeit.ledger",
     "sprechzeit.wallets",
     "sprechzeit.payments",
+    "sprechzeit.collections",
     "sprechzeit.consultations",
     "sprechzeit.statements",
     "sprechzeit.payouts",
     "sprechzeit.partners",
     "sprechzeit.accounting",
+    "sprechzeit.support",
     "sprechzeit.site.apps.SiteConfig",
     "sprechzeit.partner",
     "sprechzeit.backoffice",
@@ -284,6 +286,13 @@ else:
 # Few on purpose: ORM work holds the interpreter lock and would starve the event loop.
 CONSULTATION_DB_THREADS = 2
 
+# Video consultations: the ICE servers handed to the two participants of a video
+# consultation (consultations/media.py); TURN credentials are signed with the secret.
+WEBRTC_STUN_URLS = list(ENV.webrtc_stun_urls)
+WEBRTC_TURN_URLS = list(ENV.webrtc_turn_urls)
+WEBRTC_TURN_SECRET = ENV.webrtc_turn_secret
+WEBRTC_TURN_TTL_SECONDS = ENV.webrtc_turn_ttl_seconds
+
 # Celery: with a broker, real workers and beat; without one, tasks run eagerly in-process.
 CELERY_BROKER_URL = ENV.celery_broker_url or "memory://"
 CELERY_TASK_ALWAYS_EAGER = ENV.celery_broker_url is None
@@ -344,6 +353,10 @@ SPRECHZEIT_THROTTLES: dict[str, tuple[int, int]] = {
 # Phone PIN lock (accounts/phone_pin.py): this many wrong PINs within the window (seconds),
 # over all calls, lock the client's phone access until a new PIN or support unlocks it.
 SPRECHZEIT_PHONE_PIN_LOCK: tuple[int, int] = (5, 24 * 60 * 60)
+# Goodwill credits (support.services.goodwill): the most each staff role may book alone,
+# in minor units; above it a second, different staff member whose limit covers the
+# amount approves. A role not listed may book none.
+SPRECHZEIT_GOODWILL_LIMITS: dict[str, int] = {"support": 2000, "risk": 10000, "admin": 50000}
 # Large free-mail providers: the welcome credit's per-domain velocity limit skips them
 # (their users are many different people); the per-address limit still applies.
 SPRECHZEIT_FREEMAIL_DOMAINS: tuple[str, ...] = (

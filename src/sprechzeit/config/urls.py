@@ -16,6 +16,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("sprechzeit.payments.urls")),
     path("", include("sprechzeit.consultations.urls")),
     path("", include("sprechzeit.statements.urls")),
+    path("", include("sprechzeit.accounting.urls")),
     path("", include("sprechzeit.payouts.urls")),
     path("", include("sprechzeit.partner.urls")),
     path("", include("sprechzeit.site.urls")),

@@ -111,3 +111,9 @@ class SimulationRefused(ConsultationError):
         "läuft; im Produktionsmodus würde sie nichts buchen. Bitte mit SPRECHZEIT_MODE=demo "
         "starten."
     )
+
+
+class VideoNotOffered(ConsultationError):
+    code = "video_not_offered"
+    http_status = 409
+    default_message = _("Dieses Profil bietet keine Videoberatung an.")

@@ -61,6 +61,15 @@ class PlatformTariffPolicy(models.Model):
     pause_max_seconds = models.PositiveIntegerField(
         _("Längste Pause je Beratung (Sekunden)"), default=180
     )
+    # Video consultations (WebRTC): allowed at all, and the range of a listing's own video
+    # rate per minute (empty: the platform's price range).
+    video_enabled = models.BooleanField(_("Videoberatungen erlaubt"), default=True)
+    video_rate_min_minor = models.PositiveIntegerField(
+        _("Mindestpreis Video pro Minute (Cent)"), null=True, blank=True
+    )
+    video_rate_max_minor = models.PositiveIntegerField(
+        _("Höchstpreis Video pro Minute (Cent)"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("Tarifregeln")
@@ -122,6 +131,7 @@ class Consultation(models.Model):
     class Channel(models.TextChoices):
         CHAT = "chat", _("Chat")
         PHONE = "phone", _("Telefon")
+        VIDEO = "video", _("Video")
 
     class EndReason(models.TextChoices):
         CLIENT = "client", _("vom Klienten beendet")
@@ -179,6 +189,10 @@ class Consultation(models.Model):
     # the network dropped), rounded up; the gaps themselves are `ConsultationPause` rows
     # of kind `outage` (0: none, and no pause query for a consultation without policy).
     outage_seconds = models.PositiveIntegerField(default=0)
+    # A video consultation whose media failed (refused camera, no device, no connection)
+    # goes on as a chat in the same consultation: when, and why (`media.FALLBACK_REASONS`).
+    media_fallback_at = models.DateTimeField(null=True, blank=True)
+    media_fallback_reason = models.CharField(max_length=16, blank=True)
 
     # The outcome, set when it ends and is settled.
     duration_seconds = models.PositiveIntegerField(null=True, blank=True)
@@ -333,6 +347,10 @@ class Rating(models.Model):
     )
     text = models.TextField(blank=True)
     created_at = models.DateTimeField()
+    # Hidden by staff (a report upheld): off the profile and out of the average
+    # (`VISIBLE_RATING`); the rating itself stays, restorable.
+    hidden_at = models.DateTimeField(_("ausgeblendet am"), null=True, blank=True)
+    hidden_reason = models.CharField(_("Grund der Ausblendung"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("Bewertung")

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 
 from sprechzeit.accounts.models import ClientAccount, Listing
 from sprechzeit.consultations.billing import client_available, client_check_spend
-from sprechzeit.consultations.errors import ClientBlocked
+from sprechzeit.consultations.errors import ClientBlocked, ConsultationError
+from sprechzeit.consultations.models import Consultation
 from sprechzeit.consultations.selectors import policy_for
+from sprechzeit.consultations.services.video import listing_video_rate
 from sprechzeit.consultations.tariff import (
     Tariff,
     tariff_first_increment_cost,
@@ -28,17 +30,27 @@ class StartOffer:
     enough: bool  # the balance pays for the first increment
     welcome: Money | None  # the welcome credit granted to this client, if any
     refusal: str = ""  # why this client may not start now (blocked, self-excluded)
+    channel: str = Consultation.Channel.CHAT  # chat or video (its own rate)
 
     @property
     def minutes(self) -> int:
         return self.seconds // 60
 
 
-def consultation_offer(*, client: ClientAccount, listing: Listing) -> StartOffer:
+def consultation_offer(
+    *, client: ClientAccount, listing: Listing, channel: str = Consultation.Channel.CHAT
+) -> StartOffer:
     platform = listing.platform
     policy = policy_for(platform)
+    refusal = ""
+    rate_minor = listing.rate_minor
+    if channel == Consultation.Channel.VIDEO:
+        try:
+            rate_minor = listing_video_rate(listing)
+        except ConsultationError as exc:
+            refusal = str(exc.message)
     tariff = Tariff(
-        rate_minor=listing.rate_minor,
+        rate_minor=rate_minor,
         currency=platform.currency,
         increment_first=policy.increment_first_seconds,
         increment_next=policy.increment_next_seconds,
@@ -47,7 +59,6 @@ def consultation_offer(*, client: ClientAccount, listing: Listing) -> StartOffer
     )
     available = client_available(client=client, currency=platform.currency)
     grant = WelcomeCreditGrant.objects.filter(client_account=client).first()
-    refusal = ""
     try:
         client_check_spend(client=client)
     except ClientBlocked as exc:
@@ -61,4 +72,5 @@ def consultation_offer(*, client: ClientAccount, listing: Listing) -> StartOffer
         enough=available >= tariff_first_increment_cost(tariff=tariff),
         welcome=Money(grant.amount_minor, grant.currency) if grant else None,
         refusal=refusal,
+        channel=channel,
     )

@@ -97,6 +97,30 @@ class RequestSummary(TypedDict):
     expires_at: str
 
 
+class IceServer(TypedDict, total=False):
+    """One entry of `RTCConfiguration.iceServers`; TURN entries carry a time-limited
+    credential (coturn's shared-secret REST scheme, `consultations.media`)."""
+
+    urls: list[str]
+    username: str
+    credential: str
+
+
+class MediaInfo(TypedDict):
+    """What a participant's browser needs for the video: the ICE servers, and when the
+    TURN credential in them expires (unix seconds; None without TURN)."""
+
+    ice_servers: list[IceServer]
+    expires_at: int | None
+
+
+class MediaState(MediaInfo):
+    """`hello.media` of a video consultation: the ICE servers and whether the media
+    already fell back to chat (`fallback`: the reason, else None)."""
+
+    fallback: str | None
+
+
 # --- the room: /ws/consultations/<id>/, server → browser ----------------------------------
 
 
@@ -107,6 +131,31 @@ class HelloFrame(TypedDict):
     transcript: list[ChatLine]
     warnings: list[int]
     heartbeat_timeout_seconds: int
+    channel: str  # "chat", "video" or "phone"
+    # A video consultation's media (None for chat and phone).
+    media: MediaState | None
+
+
+class SignalFrame(TypedDict, total=False):
+    """WebRTC signalling relayed from the peer: `kind` ready (the peer has its camera and
+    the consultation is live), offer / answer (with `sdp`), ice (with `candidate`, None at
+    the end of the candidates), hangup; `id` numbers the offer it belongs to."""
+
+    type: Literal["signal"]
+    kind: str
+    id: int
+    sdp: str
+    candidate: dict[str, object] | None
+
+
+class MediaFallbackFrame(TypedDict):
+    """The media of a video consultation failed on `role`'s side (`reason`: denied,
+    no_device, failed, unsupported): both screens stop it and go on chatting."""
+
+    type: Literal["media.fallback"]
+    role: Role
+    reason: str
+    at: str
 
 
 class StateFrame(TypedDict):
@@ -195,6 +244,24 @@ class ChatSend(TypedDict):
     body: str
 
 
+class SignalSend(TypedDict, total=False):
+    """Browser → server, relayed to the other participant only (video consultations)."""
+
+    type: Literal["signal"]
+    kind: str
+    id: int
+    sdp: str
+    candidate: dict[str, object] | None
+
+
+class MediaCommand(TypedDict, total=False):
+    """`media.ice` (fresh ICE servers: answered with `media.ice`) or `media.fallback`
+    with `reason` (video consultations)."""
+
+    type: Literal["media.ice", "media.fallback"]
+    reason: str
+
+
 # --- the partner's request channel: /ws/partner/requests/ ---------------------------------
 
 
@@ -238,7 +305,7 @@ class PresenceSet(TypedDict):
     status: str
 
 
-ClientFrame = RoomCommand | ChatSend | RequestAnswer | PresenceSet
+ClientFrame = RoomCommand | ChatSend | SignalSend | MediaCommand | RequestAnswer | PresenceSet
 """Every frame a browser sends (room and request channel)."""
 
 
@@ -292,6 +359,21 @@ class ChatEvent(TypedDict):
     at: str
 
 
+class SignalEvent(TypedDict):
+    """A participant's signalling for the other one; the sender's own socket drops it."""
+
+    type: Literal["media.signal"]
+    sender: Role
+    payload: dict[str, object]
+
+
+class MediaFallbackEvent(TypedDict):
+    type: Literal["media.fallback"]
+    role: Role
+    reason: str
+    at: str
+
+
 class RequestNewEvent(TypedDict):
     type: Literal["request.new"]
     consultation: str
@@ -313,6 +395,8 @@ GroupEvent = (
     | EndEvent
     | ReconnectedEvent
     | ChatEvent
+    | SignalEvent
+    | MediaFallbackEvent
     | RequestNewEvent
     | RequestClosedEvent
     | PresenceChangedEvent

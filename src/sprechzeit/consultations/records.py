@@ -13,11 +13,25 @@ from datetime import datetime
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from sprechzeit.accounts.models import ClientAccount, Partner
 from sprechzeit.consultations.models import Consultation
 from sprechzeit.consultations.selectors import client_pseudonym
 from sprechzeit.platforms.models import Platform
+
+MEDIUM_LABELS = {
+    "chat": _("Chat"),
+    "phone": _("Telefon"),
+    "video": _("Video"),
+    "video_chat": _("Video, als Chat weitergeführt"),
+}
+
+
+def medium_of(consultation: Consultation) -> str:
+    if consultation.channel == Consultation.Channel.VIDEO and consultation.media_fallback_at:
+        return "video_chat"
+    return consultation.channel
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +50,13 @@ class Record:
     amount_minor: int
     partner_share_minor: int
     currency: str
+    # How it was held: "chat", "phone", "video", or "video_chat" (a video whose media
+    # failed and that went on as a chat).
+    medium: str = "chat"
+
+    @property
+    def medium_label(self) -> str:
+        return str(MEDIUM_LABELS.get(self.medium, self.medium))
 
     @property
     def month(self) -> str:
@@ -78,6 +99,7 @@ def _record(consultation: Consultation, *, client_label: str) -> Record:
         amount_minor=consultation.amount_minor or 0,
         partner_share_minor=consultation.partner_share_minor or 0,
         currency=consultation.currency,
+        medium=medium_of(consultation),
     )
 
 
@@ -154,7 +176,7 @@ def records_csv(records: Iterable[Record], *, for_partner: bool) -> str:
             timezone.localtime(record.ended_at).isoformat(timespec="seconds"),
             record.platform,
             record.client if for_partner else record.partner,
-            record.channel,
+            record.medium,
             str(record.duration_seconds),
             str(record.billed_seconds),
             record.tariff,

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Avg, Count, QuerySet
+from django.db.models import Avg, Count, Q, QuerySet
 
 from sprechzeit.accounts.models import Listing, Partner, User
 from sprechzeit.consultations import pauses
@@ -132,6 +132,17 @@ def client_pseudonym(*, consultation: Consultation) -> str:
     return f"K-{digest[:6].upper()}"
 
 
+def visible_ratings_q(prefix: str = "") -> Q:
+    """The one definition of a rating the public sees and the average counts: not
+    hidden by staff. `prefix` names the relation from another model ("ratings__")."""
+    return Q(**{f"{prefix}hidden_at__isnull": True})
+
+
+def ratings_visible(*, listing: Listing) -> QuerySet[Rating]:
+    """A listing's ratings as the public sees them, newest first."""
+    return Rating.objects.filter(visible_ratings_q(), listing=listing).order_by("-created_at")
+
+
 @dataclass(frozen=True, slots=True)
 class RatingSummary:
     count: int
@@ -140,16 +151,15 @@ class RatingSummary:
 
 
 def listing_rating_summary(*, listing: Listing, recent: int = 5) -> RatingSummary:
-    """What a listing page shows: the average of all stars (one decimal) and the most
-    recent reviews."""
-    aggregate = Rating.objects.filter(listing=listing).aggregate(
-        count=Count("pk"), avg=Avg("stars")
-    )
+    """What a listing page shows: the average of the visible stars (one decimal) and
+    the most recent visible reviews (hidden ones count nowhere)."""
+    visible = ratings_visible(listing=listing)
+    aggregate = visible.aggregate(count=Count("pk"), avg=Avg("stars"))
     average = aggregate["avg"]
     return RatingSummary(
         count=int(aggregate["count"]),
         average=None if average is None else Decimal(str(average)).quantize(Decimal("0.1")),
-        recent=list(Rating.objects.filter(listing=listing).order_by("-created_at")[:recent]),
+        recent=list(visible[:recent]),
     )
 
 

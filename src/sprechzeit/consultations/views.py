@@ -75,6 +75,12 @@ def consultation_start(request: PlatformRequest, slug: str) -> HttpResponse:
     if listing is None:
         raise Http404
     confirmed = [int(pk) for pk in request.session.get(CONFIRMED_PARTNERS, [])]
+    # Chat or video (the listing's own video rate), chosen on the profile.
+    channel = (
+        Consultation.Channel.VIDEO
+        if request.POST.get("kanal", request.GET.get("kanal")) == "video"
+        else Consultation.Channel.CHAT
+    )
     if request.method == "POST" and (
         request.POST.get("bestaetigt") == "1" or listing.partner_id in confirmed
     ):
@@ -86,7 +92,9 @@ def consultation_start(request: PlatformRequest, slug: str) -> HttpResponse:
             given=request.POST.get("withdrawal_waiver") == "on",
             ip=client_address(request),
         )
-        consultation = services.consultation_request(client=client, listing=listing)
+        consultation = services.consultation_request(
+            client=client, listing=listing, channel=channel
+        )
         if listing.partner_id not in confirmed:
             request.session[CONFIRMED_PARTNERS] = [*confirmed, listing.partner_id]
         return redirect("consultations:room", consultation_id=consultation.pk)
@@ -95,7 +103,7 @@ def consultation_start(request: PlatformRequest, slug: str) -> HttpResponse:
         "consultations/start_confirm.html",
         {
             "listing": listing,
-            "offer": consultation_offer(client=client, listing=listing),
+            "offer": consultation_offer(client=client, listing=listing, channel=channel),
             "waiver_needed": not withdrawal_waiver_given(user=client.user),
         },
     )
@@ -123,6 +131,7 @@ def consultation_room(request: HttpRequest, consultation_id: str) -> HttpRespons
             ),
             "rating_min_minutes": services.MIN_RATED_PAID_SECONDS // 60,
             "room_texts": _room_texts(participation.role),
+            "video_texts": _video_texts(),
         },
     )
 
@@ -148,6 +157,33 @@ def _room_texts(role: str) -> dict[str, object]:
         "partner": pgettext("singular", "Berater"),
         "rated": _("Sie haben diese Beratung bereits bewertet. Danke!"),
         "reasons": {str(value): str(label) for value, label in Consultation.EndReason.choices},
+    }
+
+
+def _video_texts() -> dict[str, str]:
+    """The words of the video script (video consultations)."""
+    return {
+        "waiting": _("Video startet, sobald der Berater angenommen hat."),
+        "connecting": _("Verbindung wird aufgebaut …"),
+        "connected": _("Video verbunden."),
+        "denied": _(
+            "Ihr Browser hat den Zugriff auf Kamera oder Mikrofon verweigert. Die Beratung "
+            "geht als Chat weiter. Zum Freigeben: Schloss-Symbol in der Adresszeile."
+        ),
+        "no_device": _(
+            "Wir finden keine Kamera oder kein Mikrofon. Die Beratung geht als Chat weiter."
+        ),
+        "failed": _("Die Videoverbindung kam nicht zustande. Die Beratung geht als Chat weiter."),
+        "unsupported": _("Ihr Browser kann kein Video. Die Beratung geht als Chat weiter."),
+        "peer_fallback": _(
+            "Beim Gegenüber klappt das Video nicht. Die Beratung geht als Chat weiter."
+        ),
+        "chat_only": _("Das Video ist ausgefallen; die Beratung läuft als Chat weiter."),
+        "ended": _("Das Video ist beendet."),
+        "mute": _("Mikrofon aus"),
+        "unmute": _("Mikrofon an"),
+        "camera_off": _("Kamera aus"),
+        "camera_on": _("Kamera an"),
     }
 
 

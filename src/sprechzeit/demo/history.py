@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.utils import timezone
 
+from sprechzeit.accounting.billing import client_billing_save
+from sprechzeit.accounting.invoices import client_invoices_issue
 from sprechzeit.accounts.models import ClientAccount, Listing, Partner
 from sprechzeit.accounts.services import (
     client_register,
@@ -30,12 +32,19 @@ from sprechzeit.consultations.simulation import CLIENT_HOMES
 from sprechzeit.core import clock
 from sprechzeit.core.errors import DomainError
 from sprechzeit.core.money import Money
+from sprechzeit.demo.backoffice_risk import demo_backoffice_risk
+from sprechzeit.demo.backoffice_support import backoffice_support_seed
+from sprechzeit.legal.services import legal_documents_start
 from sprechzeit.notifications.services import mail_muted
 from sprechzeit.payments.models import Channel, ChannelPolicy
 from sprechzeit.payments.services.sandbox import sandbox_top_up
 from sprechzeit.platforms.models import Platform
 from sprechzeit.statements.errors import PeriodAlreadyClosed
-from sprechzeit.statements.services import statements_close, tax_profile_save
+from sprechzeit.statements.services import (
+    self_billing_accept,
+    statements_close,
+    tax_profile_save,
+)
 from sprechzeit.statements.vat import VatStatus
 from sprechzeit.wallets.services import wallet_open, welcome_credit_after_verification
 
@@ -86,6 +95,7 @@ class HistoryReport:
     top_ups: int = 0
     ratings: int = 0
     statements_period: str = ""
+    client_invoices: int = 0
 
 
 def _month_start(day: date) -> date:
@@ -126,6 +136,7 @@ def _history(*, partners: list[Partner]) -> HistoryReport:
             self_billing_accepted_at=datetime.combine(first_day, time(9), tzinfo=zone),
             self_billing_version="2026-01",
         )
+        _self_billing(partner)
     for platform in Platform.objects.filter(slug__in=["coaching", "karten"]).order_by("slug"):
         policy = ChannelPolicy.objects.get(platform=platform, channel=Channel.SANDBOX)
         listings = list(
@@ -149,6 +160,8 @@ def _history(*, partners: list[Partner]) -> HistoryReport:
                     token=email_verification_token(user=account.user), platform=platform
                 )
                 welcome_credit_after_verification(client_account=account)
+                if vat_id:  # a business: its invoice address, for the monthly invoice
+                    _business_billing(account, n, country, vat_id)
             clients.append(account)
         day = first_day
         while day < today:
@@ -167,13 +180,36 @@ def _history(*, partners: list[Partner]) -> HistoryReport:
                             rng, client, rng.choice(listings), moment, report
                         )
             day += timedelta(days=1)
+    report.consultations += demo_backoffice_risk()  # the risk queues: disputes, refunds, dunning
+    backoffice_support_seed()  # the support desk's queues (demo/backoffice_support.py)
     period = first_day.strftime("%Y-%m")
     try:
         statements_close(period=period)
         report.statements_period = period
     except PeriodAlreadyClosed:
         pass  # already closed (a demo re-seeded by hand): nothing to do
+    report.client_invoices = len(client_invoices_issue(month=period).issued)
     return report
+
+
+def _self_billing(partner: Partner) -> None:
+    """The partner agrees to self-billing with each operator of their platforms."""
+    for listing in partner.listings.select_related("platform"):
+        legal_documents_start(platform=listing.platform)
+    self_billing_accept(partner=partner)
+
+
+def _business_billing(account: ClientAccount, n: int, country: str, vat_id: str) -> None:
+    client_billing_save(
+        client=account,
+        country=country,
+        vat_id=vat_id,
+        is_business=True,
+        name=f"Demo-Firma {n + 1}",
+        street="Geschäftsstraße 1",
+        postal_code={"AT": "1010", "CH": "8001", "US": "10001"}.get(country, "10115"),
+        city={"AT": "Wien", "CH": "Zürich", "US": "New York"}.get(country, "Berlin"),
+    )
 
 
 def _top_up(client: ClientAccount, policy: ChannelPolicy, minor: int, moment: datetime) -> int:

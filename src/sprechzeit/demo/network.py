@@ -23,7 +23,8 @@ from stdnum.iso7064 import mod_11_10
 from sprechzeit.accounts.models import Partner
 from sprechzeit.consultations.simulation import START, partner_name
 from sprechzeit.core import clock
-from sprechzeit.statements.services import tax_profile_save
+from sprechzeit.legal.services import legal_documents_start
+from sprechzeit.statements.services import self_billing_accept, tax_profile_save
 from sprechzeit.statements.vat import VatStatus
 
 CASES: Final = (
@@ -118,4 +119,14 @@ def simulation_tax_data(*, prefix: str, partners: int, seed: int) -> NetworkRepo
             else:
                 report.profiles[str(status)] += 1
             tax_profile_save(partner=partner, **fields)
+            if fields["self_billing_accepted_at"]:
+                _self_billing(partner)
     return report
+
+
+def _self_billing(partner: Partner) -> None:
+    """The partner's consent to self-billing with each entity of their platforms (the
+    platforms' starter agreement is issued first where missing)."""
+    for listing in partner.listings.select_related("platform__legal_entity"):
+        legal_documents_start(platform=listing.platform)
+    self_billing_accept(partner=partner)

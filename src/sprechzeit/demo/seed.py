@@ -29,6 +29,7 @@ from sprechzeit.accounts.services import (
     user_verify_email,
 )
 from sprechzeit.consultations.models import VoiceConfig
+from sprechzeit.consultations.services.video import listing_video_set
 from sprechzeit.demo.backoffice_partners import demo_backoffice_partners
 from sprechzeit.legal.services import consents_record_signup, legal_documents_start
 from sprechzeit.payments.services.setup import platform_payments_default
@@ -153,6 +154,9 @@ PARTNERS: Final = (
         },
     ),
 )
+
+# Listings that also offer video, at their own rate per minute (cents).
+VIDEO_RATES: Final = {("jonas.keller@demo.sprechzeit.de", "coaching"): 349}
 
 CLIENT_EMAIL: Final = "klient@demo.sprechzeit.de"
 STAFF: Final = (
@@ -313,6 +317,10 @@ def _partners_seed(summary: SeedSummary, categories: dict[tuple[str, str], Categ
                     + "Ich freue mich auf Ihre Fragen – vertraulich und wertschätzend.",
                     categories=[categories[(slug, c)] for c in cats],
                 )
+                video_rate = VIDEO_RATES.get((spec_partner.email, slug))
+                if video_rate:
+                    listing = Listing.objects.get(partner=partner, platform=platform)
+                    listing_video_set(listing=listing, enabled=True, rate_minor=video_rate)
                 summary.created += 1
 
 

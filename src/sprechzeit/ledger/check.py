@@ -9,7 +9,8 @@ Proves, per currency and account:
 - Σ debits = Σ credits, posted and pending;
 - no flagged account breaks its limit; no hot account carries a limit;
 - no id is both booked and remembered as failed;
-- the insert-only triggers are in place.
+- the insert-only triggers are in place (the ledger's, every table of
+  `ledger.guard.INSERT_ONLY_TABLES`, the issued statements' and the legal texts').
 
 The replay runs as aggregate queries in the database, so it reads each transfer once
 and holds only per-account sums in memory.
@@ -20,6 +21,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Final
 
 from sprechzeit.core.db import is_postgres, rows_fetch
 from sprechzeit.ledger.guard import INSERT_ONLY_TABLES, insert_only_missing
@@ -235,15 +237,37 @@ def _before(first: object, second: object) -> bool:
     return str(first) < str(second)
 
 
+# Triggers of other GoBD tables made in their own style (statements 0002).
+_OTHER_TRIGGERS: Final = {
+    "legal_legaldocument": ({"legal_legaldocument_immutable"}, {"legal_legaldocument_immutable"}),
+    "statements_statement": (
+        {"statements_statement_immutable"},
+        {"statements_statement_no_update", "statements_statement_no_delete"},
+    ),
+    "statements_statementsection": (
+        {"statements_section_immutable"},
+        {
+            "statements_section_no_insert",
+            "statements_section_no_update",
+            "statements_section_no_delete",
+        },
+    ),
+}
+
+
 def _missing_triggers() -> list[str]:
-    if is_postgres():
+    """The name of each insert-only trigger the database lacks: the ledger's own, every
+    table of `guard.INSERT_ONLY_TABLES` (registered by the apps), and the issued
+    statements' and legal texts' triggers."""
+    postgres = is_postgres()
+    if postgres:
         wanted = {"ledger_transfer_insert_only", "ledger_transfer_no_truncate"}
-        sql = "SELECT tgname FROM pg_trigger WHERE tgrelid = 'ledger_transfer'::regclass"
+        sql = "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
     else:
         wanted = {"ledger_transfer_no_update", "ledger_transfer_no_delete"}
-        sql = (
-            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'ledger_transfer'"
-        )
+        sql = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+    for pg_names, sqlite_names in _OTHER_TRIGGERS.values():
+        wanted |= pg_names if postgres else sqlite_names
     present = {str(row[0]) for row in rows_fetch(sql)}
     others = [name for table in INSERT_ONLY_TABLES for name in insert_only_missing(table)]
     return sorted(wanted - present) + others

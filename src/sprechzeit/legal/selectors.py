@@ -38,3 +38,31 @@ def consents_of(*, user: User) -> list[Consent]:
 def withdrawal_waiver_given(*, user: User) -> bool:
     """The client has asked, once, for consultations to start at once (§ 356 Abs. 4/5 BGB)."""
     return Consent.objects.filter(user=user, purpose=Consent.Purpose.WITHDRAWAL_WAIVER).exists()
+
+
+def self_billing_consent_for(
+    *, user: User, legal_entity_id: int, at: datetime | None = None
+) -> Consent | None:
+    """The partner's first consent to self-billing for the issuing entity (through any
+    of its platforms' agreements) given by `at` (now), or None."""
+    moment = at or clock.now()
+    return (
+        Consent.objects.filter(
+            user=user,
+            purpose=Consent.Purpose.SELF_BILLING,
+            document__platform__legal_entity_id=legal_entity_id,
+            at__lte=moment,
+        )
+        .select_related("document")
+        .order_by("at", "pk")
+        .first()
+    )
+
+
+def self_billing_entities(*, user_ids: list[int]) -> set[tuple[int, int]]:
+    """(user id, legal entity id) of every self-billing consent of these users."""
+    return set(
+        Consent.objects.filter(user_id__in=user_ids, purpose=Consent.Purpose.SELF_BILLING)
+        .values_list("user_id", "document__platform__legal_entity_id")
+        .distinct()
+    )

@@ -126,3 +126,21 @@ def withdrawal_waiver_ensure(
         at=clock.now(),
         ip=ip or None,
     )
+
+
+def self_billing_consent_record(*, user: User, platform: Platform, ip: str | None) -> Consent:
+    """Record a partner's consent to self-billing (§ 14 Abs. 2 Satz 2 UStG) against the
+    agreement in force on `platform`: it counts for the platform's issuing entity
+    (`selectors.self_billing_consent_for`). A second consent for the same entity is
+    recorded too (a newer version of the text). Raises LegalDocumentMissing when the
+    platform has not issued the agreement."""
+    document = legal_document_current(platform=platform, kind=LegalDocument.Kind.SELF_BILLING)
+    if document is None:
+        raise LegalDocumentMissing()
+    return Consent.objects.create(
+        user=user,
+        document=document,
+        purpose=Consent.Purpose.SELF_BILLING,
+        at=clock.now(),
+        ip=ip or None,
+    )

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from sprechzeit.accounts.models import Category, Listing
+from sprechzeit.consultations.services.video import video_limits
 from sprechzeit.core.images import ReencodedImageFormField
 from sprechzeit.core.inputs import InvalidInput, amount_parse
 
@@ -29,6 +30,13 @@ class ListingForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    video_enabled = forms.BooleanField(label=_("Videoberatung anbieten"), required=False)
+    video_rate = forms.CharField(
+        label=_("Minutenpreis für Video (€)"),
+        max_length=8,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+    )
     # Re-encoded by Pillow under a random name (core.images); refused with a form error else.
     photo = ReencodedImageFormField(
         label=_("Foto (JPEG, PNG oder WebP, höchstens 2 MB)"), required=False
@@ -43,6 +51,42 @@ class ListingForm(forms.Form):
             "min": f"{Decimal(platform.rate_min_minor) / 100:.2f}".replace(".", ","),
             "max": f"{Decimal(platform.rate_max_minor) / 100:.2f}".replace(".", ","),
         }
+        limits = video_limits(platform)
+        if limits.allowed:
+            self.fields["video_rate"].help_text = _("zwischen %(min)s und %(max)s €") % {
+                "min": f"{Decimal(limits.rate_min_minor) / 100:.2f}".replace(".", ","),
+                "max": f"{Decimal(limits.rate_max_minor) / 100:.2f}".replace(".", ","),
+            }
+        else:
+            # The platform offers no video: nothing to choose.
+            del self.fields["video_enabled"]
+            del self.fields["video_rate"]
+
+    def clean_video_rate(self) -> int | None:
+        """Empty, or a rate within the platform's video limits (checked again by
+        `listing_video_set`)."""
+        raw = self.cleaned_data["video_rate"].strip()
+        if not raw:
+            return None
+        limits = video_limits(self.listing.platform)
+        try:
+            rate = amount_parse(
+                raw,
+                currency=self.listing.platform.currency,
+                field="video_rate",
+                message=_("Bitte einen Betrag wie 1,99 eingeben."),
+            )
+        except InvalidInput as refused:
+            raise ValidationError(str(refused.message), code=refused.code) from None
+        if not limits.rate_min_minor <= rate.minor <= limits.rate_max_minor:
+            raise ValidationError(self.fields["video_rate"].help_text)
+        return rate.minor
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("video_enabled") and not data.get("video_rate") and not self.errors:
+            self.add_error("video_rate", _("Für Video bitte einen Preis angeben."))
+        return data
 
     def clean_rate(self) -> int:
         platform = self.listing.platform

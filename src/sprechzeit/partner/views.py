@@ -11,9 +11,11 @@ from django.views.decorators.http import require_POST
 
 from sprechzeit.accounts.errors import RateOutOfRange
 from sprechzeit.accounts.models import Listing, Partner
+from sprechzeit.consultations.errors import ConsultationError
 from sprechzeit.consultations.models import PartnerPresence
 from sprechzeit.consultations.selectors import partner_availability
 from sprechzeit.consultations.services import presence_set
+from sprechzeit.consultations.services.video import listing_video_set
 from sprechzeit.core import clock
 from sprechzeit.core.inputs import form_status
 from sprechzeit.partner.access import partner_required
@@ -78,6 +80,12 @@ def listing_edit(request: HttpRequest, partner: Partner, listing_id: int) -> Htt
         "description": listing.description,
         "rate": f"{listing.rate.amount:.2f}".replace(".", ","),
         "categories": list(listing.categories.all()),
+        "video_enabled": listing.video_enabled,
+        "video_rate": (
+            f"{listing.video_rate_minor / 100:.2f}".replace(".", ",")
+            if listing.video_rate_minor
+            else ""
+        ),
     }
     form = ListingForm(
         request.POST or None, request.FILES or None, listing=listing, initial=initial
@@ -92,6 +100,7 @@ def listing_edit(request: HttpRequest, partner: Partner, listing_id: int) -> Htt
                 "description": data["description"],
                 "rate_minor": data["rate"],
                 "categories": data["categories"],
+                "video_rate_minor": data.get("video_rate") if data.get("video_enabled") else None,
             }
         else:
             try:
@@ -104,8 +113,16 @@ def listing_edit(request: HttpRequest, partner: Partner, listing_id: int) -> Htt
                     categories=list(data["categories"]),
                     photo=data["photo"],
                 )
+                if "video_enabled" in data:
+                    listing_video_set(
+                        listing=listing,
+                        enabled=data["video_enabled"],
+                        rate_minor=data["video_rate"],
+                    )
             except RateOutOfRange:
                 form.add_error("rate", form.fields["rate"].help_text)
+            except ConsultationError as refused:  # the platform's video limits
+                form.add_error("video_rate", str(refused.message))
             else:
                 messages.success(
                     request,

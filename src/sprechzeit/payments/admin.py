@@ -99,8 +99,9 @@ class PaymentAdmin(ReadOnlyAdmin):
         for payment in queryset.filter(
             provider_config__kind=ProviderKind.SANDBOX, status=PaymentStatus.SUCCEEDED
         ):
+            # Opened, not lost: risk staff decide the outcome in the console's queue.
             sandbox_deliver(
-                payment=payment, event_type="dispute.lost", dispute_id=f"staff-{payment.pk}"
+                payment=payment, event_type="dispute.opened", dispute_id=f"staff-{payment.pk}"
             )
             done += 1
         self.message_user(

@@ -261,6 +261,7 @@ class DisputeStatus(models.TextChoices):
     OPEN = "open", _("offen")
     WON = "won", _("gewonnen")
     LOST = "lost", _("verloren")
+    ACCEPTED = "accepted", _("akzeptiert")
 
 
 class Dispute(models.Model):

@@ -141,8 +141,10 @@ def payment_rows(client_account: ClientAccount, *, limit: int = 50) -> list[Paym
         status, tone = str(payment.get_status_display()), ""
         if any(d.status == DisputeStatus.OPEN for d in disputes):
             status, tone = str(_("angefochten (Rückbuchung offen)")), "error"
-        elif any(d.status == DisputeStatus.LOST for d in disputes):
+        elif any(d.status in (DisputeStatus.LOST, DisputeStatus.ACCEPTED) for d in disputes):
             status, tone = str(pgettext("payment", "zurückgebucht")), "error"
+        elif any(d.status == DisputeStatus.WON for d in disputes):
+            status = str(_("erfolgreich (Rückbuchung abgewiesen)"))
         elif payment.refunded_minor >= payment.amount_minor > 0:
             status, tone = str(_("erstattet")), "warning"
         elif payment.refunded_minor > 0:

@@ -1,25 +1,28 @@
 """The client's own account as a use case spanning several domains: the data export
-(GDPR Art. 15 and 20) and closing the account with a refund request.
+(GDPR Art. 15 and 20); closing the account with a refund request is
+`support.services.client_account_close` (the back office closes accounts with it too),
+re-exported here for the account page.
 
 It lives at the edge because it composes consultations, payments and wallets; each step
 still goes through that domain's own selectors and services."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
-
-from django.db import transaction
 
 from sprechzeit.accounts.models import ClientAccount
 from sprechzeit.consultations.models import ChatMessage, Consultation, Rating
 from sprechzeit.core import clock
-from sprechzeit.core.errors import DomainError
 from sprechzeit.legal.selectors import consents_of
-from sprechzeit.payments.errors import RefundNotPossible
-from sprechzeit.payments.models import Payment, RefundRequest
-from sprechzeit.payments.services.refunds import refund_request_create
+from sprechzeit.payments.models import Payment
+from sprechzeit.support.services.closure import (
+    Closure,
+    ConsultationStillOpen,
+    client_account_close,
+)
 from sprechzeit.wallets.services import wallet_balance
+
+__all__ = ["Closure", "ConsultationStillOpen", "client_account_close", "client_data_export"]
 
 
 def _iso(value: Any) -> str | None:
@@ -105,34 +108,3 @@ def client_data_export(*, account: ClientAccount) -> dict[str, Any]:
             for consent in consents_of(user=user)
         ],
     }
-
-
-class ConsultationStillOpen(DomainError):
-    code = "consultation_still_open"
-    http_status = 409
-    default_message = "An open consultation must end before the account can be closed."
-
-
-@dataclass(frozen=True, slots=True)
-class Closure:
-    refund_request: RefundRequest | None
-
-
-@transaction.atomic
-def client_account_close(*, account: ClientAccount) -> Closure:
-    """Close a client's account: refuse while a consultation is open; ask for a refund of
-    the unused paid balance (bonus is not refunded); deactivate the login.
-
-    Records stay (bookkeeping must keep them for ten years, § 147 AO); the login cannot be
-    used again.
-    """
-    if Consultation.objects.filter(client=account, status__in=Consultation.OPEN).exists():
-        raise ConsultationStillOpen()
-    try:
-        refund: RefundRequest | None = refund_request_create(client_account=account)
-    except RefundNotPossible:
-        refund = None  # nothing paid is left (or a request already waits)
-    user = account.user
-    user.is_active = False
-    user.save(update_fields=["is_active"])
-    return Closure(refund_request=refund)

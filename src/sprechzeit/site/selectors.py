@@ -11,7 +11,12 @@ from django.db.models import Avg, Count, F, QuerySet
 from sprechzeit.accounts.models import Listing
 from sprechzeit.accounts.selectors import listings_published
 from sprechzeit.consultations.models import Rating
-from sprechzeit.consultations.selectors import Availability, listings_availability
+from sprechzeit.consultations.selectors import (
+    Availability,
+    listings_availability,
+    ratings_visible,
+    visible_ratings_q,
+)
 from sprechzeit.platforms.models import Platform
 
 SORTS: Final = ("rating", "price_asc", "price_desc", "newest")
@@ -51,8 +56,11 @@ if TYPE_CHECKING:  # the alias does not subscript at run time
 
 
 def _annotated(platform: Platform) -> QuerySet[RatedListing]:
+    # Hidden ratings count nowhere: the same rule as the listing page's reviews.
+    visible = visible_ratings_q("ratings__")
     return listings_published(platform).annotate(
-        rating_avg=Avg("ratings__stars"), rating_count=Count("ratings", distinct=True)
+        rating_avg=Avg("ratings__stars", filter=visible),
+        rating_count=Count("ratings", filter=visible, distinct=True),
     )
 
 
@@ -103,4 +111,4 @@ def listing_entry(platform: Platform, *, slug: str) -> DirectoryEntry | None:
 
 
 def listing_reviews(listing: Listing, *, limit: int = 10) -> QuerySet[Rating]:
-    return Rating.objects.filter(listing=listing).order_by("-created_at")[:limit]
+    return ratings_visible(listing=listing)[:limit]

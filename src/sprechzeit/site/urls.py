@@ -3,8 +3,10 @@ from django.urls import path
 from sprechzeit.site import (
     account_views,
     auth_views,
+    debt_views,
     legal_views,
     partner_views,
+    rating_views,
     security_views,
     views,
 )
@@ -16,6 +18,7 @@ urlpatterns = [
     path("berater/", views.directory, name="directory"),
     path("berater/<slug:slug>/", views.listing_detail, name="listing"),
     path("berater/<slug:slug>/status/", views.listing_status, name="listing_status"),
+    path("berater/<slug:slug>/melden/", rating_views.rating_report_view, name="rating_report"),
     path("impressum/", views.impressum, name="impressum"),
     path("agb/", legal_views.terms, name="terms"),
     path("datenschutz/", legal_views.privacy, name="privacy"),
@@ -43,6 +46,8 @@ urlpatterns = [
         name="staff_invitation",
     ),
     path("konto/", account_views.account_page, name="account"),
+    path("guthaben/offen/", debt_views.debt_page, name="debt"),
+    path("guthaben/offen/ratenplan/", debt_views.debt_plan_answer, name="debt_plan"),
     path("konto/pin/", account_views.account_pin, name="account_pin"),
     path("konto/daten/", account_views.account_export, name="account_export"),
     path("konto/schliessen/", account_views.account_close, name="account_close"),

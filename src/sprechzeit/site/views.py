@@ -20,6 +20,7 @@ from sprechzeit.accounts.services import client_register
 from sprechzeit.accounts.throttles import signup_buckets
 from sprechzeit.consultations.models import VoiceConfig
 from sprechzeit.consultations.selectors import Availability
+from sprechzeit.consultations.services.video import listing_video_offer
 from sprechzeit.core.inputs import amount_parse, form_status
 from sprechzeit.core.net import client_address
 from sprechzeit.core.throttle import Throttled, throttle_take
@@ -39,6 +40,7 @@ from sprechzeit.site.selectors import (
     listing_reviews,
     listings_directory,
 )
+from sprechzeit.support.models import RatingReport
 from sprechzeit.wallets.errors import WalletError
 from sprechzeit.wallets.services import wallet_check_spend, wallet_open
 
@@ -134,6 +136,11 @@ def listing_detail(request: PlatformRequest, slug: str) -> HttpResponse:
             "reviews": listing_reviews(entry.listing),
             "voice": VoiceConfig.objects.filter(platform=platform, is_active=True).first(),
             "spend_refusal": _spend_refusal(request, platform),
+            "video_rate": listing_video_offer(entry.listing),
+            # A client of this platform may report a review (support.services.rating_report).
+            "can_report": getattr(request.user, "kind", "") == "client"
+            and request.user.platform_id == platform.pk,  # type: ignore[union-attr]
+            "report_reasons": RatingReport.Reason.choices,
         },
     )
 
@@ -238,7 +245,7 @@ def contact(request: PlatformRequest) -> HttpResponse:
             )
         if form.is_valid():
             try:
-                contact_message_submit(
+                stored = contact_message_submit(
                     platform=platform,
                     email=form.cleaned_data["email"],
                     subject=form.cleaned_data["subject"],
@@ -256,6 +263,8 @@ def contact(request: PlatformRequest) -> HttpResponse:
                 to=form.cleaned_data["email"],
                 template="contact_confirmation",
                 context={},
+                # The thread in the back office shows the receipt by this key.
+                key=f"contact-receipt:{stored.pk}",
                 language=getattr(request, "LANGUAGE_CODE", None),
             )
             return redirect("site:contact_done")

@@ -23,6 +23,7 @@ from sprechzeit.statements.errors import StatementError
 from sprechzeit.statements.models import (
     Adjustment,
     CloseRun,
+    Objection,
     PartnerTaxProfile,
     Statement,
     TaxProfileChange,
@@ -249,3 +250,53 @@ class AdjustmentAdmin(admin.ModelAdmin[Adjustment]):
             raise PermissionDenied
         messages.info(request, _("Anpassungen werden in der Beraterakte erfasst."))
         return redirect("backoffice:partners_partners")
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # insert-only in the database; a correction is a new adjustment
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Objection)
+class ObjectionAdmin(ReadOnlyAdmin):
+    """Partners' objections to credit notes (each note already cancelled by its 384);
+    staff record how the amount was settled, once (audited)."""
+
+    list_display = ("statement", "partner", "at", "cancellation", "resolution", "resolved_at")
+    list_filter = ("resolution",)
+    search_fields = ("statement__number", "partner__user__email", "reason")
+    actions = ("resolve_reissued", "resolve_own_invoice")
+
+    def _resolve(self, request: HttpRequest, queryset: QuerySet[Objection], how: str) -> None:
+        for objection in queryset.filter(resolved_at__isnull=True):
+            try:
+                services.objection_resolve(
+                    objection_id=objection.pk,
+                    actor=request.user,  # type: ignore[arg-type]
+                    resolution=how,
+                    note=str(_("im Backoffice erledigt")),
+                    ip=request.META.get("REMOTE_ADDR"),
+                )
+            except StatementError as exc:
+                self.message_user(request, f"{objection}: {exc.message}", messages.ERROR)
+                continue
+            self.message_user(request, f"{objection}: {Objection.Resolution(how).label}")
+
+    @admin.action(
+        description=_("Erledigt: neue Gutschrift mit aktuellen Daten ausstellen"),
+        permissions=["change"],
+    )
+    def resolve_reissued(self, request: HttpRequest, queryset: QuerySet[Objection]) -> None:
+        self._resolve(request, queryset, Objection.Resolution.REISSUED)
+
+    @admin.action(
+        description=_("Erledigt: der Berater hat eine eigene Rechnung gestellt"),
+        permissions=["change"],
+    )
+    def resolve_own_invoice(self, request: HttpRequest, queryset: QuerySet[Objection]) -> None:
+        self._resolve(request, queryset, Objection.Resolution.OWN_INVOICE)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # the change form stays read-only; "change" is the permission of the actions
+        return obj is None and bool(request.user.has_perm("statements.change_objection"))

@@ -51,6 +51,28 @@ class PeriodNotEnded(StatementError):
     )
 
 
+class PeriodPastDeadline(StatementError):
+    """Credit notes of the period would be issued more than six months after it."""
+
+    code: ClassVar[str] = "period_past_deadline"
+    http_status: ClassVar[int] = 409
+    default_message: ClassVar[str | Promise] = _(
+        "Die Frist zur Ausstellung der Gutschriften dieses Zeitraums (sechs Monate, § 14 "
+        "Abs. 2 UStG) ist abgelaufen. Ausstellen nur mit ausdrücklicher Freigabe und "
+        "Begründung (--late-override)."
+    )
+
+
+class ObjectionInvalid(StatementError):
+    """Only an issued credit note of the partner's own may be objected to, once."""
+
+    code: ClassVar[str] = "objection_invalid"
+    http_status: ClassVar[int] = 409
+    default_message: ClassVar[str | Promise] = _(
+        "Dieser Gutschrift kann nicht (mehr) widersprochen werden."
+    )
+
+
 class PeriodAlreadyClosed(StatementError):
     code: ClassVar[str] = "period_already_closed"
     http_status: ClassVar[int] = 409

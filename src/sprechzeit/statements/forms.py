@@ -8,9 +8,6 @@ from django.utils.translation import gettext_lazy as _
 
 from sprechzeit.statements.vat import VatStatus
 
-# The version of the self-billing agreement partners accept (shown with its text).
-SELF_BILLING_VERSION = "2026-01"
-
 
 class TaxProfileForm(forms.Form):
     legal_name = forms.CharField(label=_("Name / Firma"), max_length=200)
@@ -37,8 +34,16 @@ class TaxProfileForm(forms.Form):
     )
     accept_self_billing = forms.BooleanField(
         label=_(
-            "Ich stimme dem Gutschriftsverfahren zu: Der Betreiber rechnet meine Leistungen "
-            "monatlich per Gutschrift ab (§ 14 Abs. 2 UStG)."
+            "Ich stimme dem Gutschriftsverfahren zu: Jeder Betreiber, für dessen Plattformen "
+            "ich berate, rechnet meine Leistungen per Gutschrift ab (§ 14 Abs. 2 UStG)."
         ),
         required=False,
+    )
+
+
+class ObjectionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Begründung des Widerspruchs"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5}),
     )

@@ -338,3 +338,46 @@ class Adjustment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.amount_minor}"
+
+
+class Objection(models.Model):
+    """A partner's objection (Widerspruch) to a credit note: the note loses its effect as
+    an invoice (§ 14 Abs. 2 Satz 3 UStG) and is cancelled by a 384 in the same
+    transaction (`services.statement_object`); staff then settle the amount with the
+    partner (a new note after agreement, or the partner's own invoice) and record how.
+    Insert-only (migration 0009): only the resolution may be filled in, once."""
+
+    class Resolution(models.TextChoices):
+        REISSUED = "reissued", _("neue Gutschrift ausgestellt")
+        OWN_INVOICE = "own_invoice", _("eigene Rechnung des Beraters")
+
+    statement = models.OneToOneField(
+        Statement,
+        on_delete=models.PROTECT,
+        related_name="objection",
+        verbose_name=pgettext_lazy("credit note", "Gutschrift"),
+    )
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(_("Begründung"))
+    at = models.DateTimeField(_("eingegangen am"))
+    ip = models.GenericIPAddressField(_("IP-Adresse"), null=True, blank=True)
+    cancellation = models.OneToOneField(
+        Statement, on_delete=models.PROTECT, related_name="+", verbose_name=_("Storno")
+    )
+    resolution = models.CharField(
+        _("Erledigung"), max_length=12, choices=Resolution.choices, blank=True
+    )
+    resolution_note = models.CharField(_("Vermerk"), max_length=300, blank=True)
+    resolved_at = models.DateTimeField(_("erledigt am"), null=True, blank=True)
+    # The replacement note, when the resolution is a new credit note.
+    replacement = models.OneToOneField(
+        Statement, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("Widerspruch gegen eine Gutschrift")
+        verbose_name_plural = _("Widersprüche gegen Gutschriften")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.statement} ({self.at:%Y-%m-%d})"

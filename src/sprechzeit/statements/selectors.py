@@ -14,11 +14,13 @@ from django.utils.translation import gettext as _
 from sprechzeit.accounts.models import Partner
 from sprechzeit.consultations.models import Consultation
 from sprechzeit.core.money import Money, money_text
+from sprechzeit.legal.models import Consent
 from sprechzeit.platforms.models import LegalEntity, StatementPeriod
 from sprechzeit.statements.documents.cii import cii_xml
 from sprechzeit.statements.models import (
     Adjustment,
     CloseRun,
+    Objection,
     PartnerTaxProfile,
     Statement,
     TaxProfileChange,
@@ -150,7 +152,8 @@ def current_periods(*, partner: Partner, today: date) -> list[Period]:
 
 
 def tax_profile_gaps(profile: PartnerTaxProfile | None) -> list[str]:
-    """Why a credit note for this partner cannot be issued (empty: it can)."""
+    """Why a credit note for this partner cannot be issued for want of data (empty: it
+    can; the consent per issuing entity is checked by `issuing_rules`)."""
     if profile is None:
         return [_("Steuer- und Bankdaten fehlen.")]
     gaps: list[str] = []
@@ -160,8 +163,6 @@ def tax_profile_gaps(profile: PartnerTaxProfile | None) -> list[str]:
         gaps.append(_("Steuernummer oder USt-IdNr. fehlt."))
     if profile.vat_status == VatStatus.EU_REVERSE_CHARGE and not profile.vat_id:
         gaps.append(_("Für das Reverse-Charge-Verfahren fehlt die USt-IdNr."))
-    if not profile.self_billing_accepted_at:
-        gaps.append(_("Die Zustimmung zum Gutschriftsverfahren fehlt."))
     if not profile.iban or not profile.account_holder:
         gaps.append(_("IBAN oder Kontoinhaber fehlt."))
     return gaps
@@ -266,6 +267,24 @@ def tax_status_at(*, partner: Partner, when: datetime) -> TaxProfileChange | Non
         .order_by("-valid_from", "-pk")
         .first()
     )
+
+
+def self_billing_consents(*, partner: Partner) -> list[tuple[str, Consent]]:
+    """(issuing entity name, first consent) per entity the partner agreed with."""
+    first: dict[int, Consent] = {}
+    for consent in (
+        Consent.objects.filter(user_id=partner.user_id, purpose=Consent.Purpose.SELF_BILLING)
+        .select_related("document__platform__legal_entity")
+        .order_by("at", "pk")
+    ):
+        first.setdefault(consent.document.platform.legal_entity_id, consent)
+    return sorted(
+        ((c.document.platform.legal_entity.name, c) for c in first.values()), key=lambda p: p[0]
+    )
+
+
+def objection_of(*, statement: Statement) -> Objection | None:
+    return Objection.objects.filter(statement=statement).select_related("cancellation").first()
 
 
 def statement_xrechnung(*, statement: Statement) -> bytes:

@@ -9,6 +9,12 @@ app_name = "statements"
 urlpatterns = [
     path("partner/gutschriften/", views.statement_list, name="list"),
     path("partner/steuerdaten/", views.tax_profile_edit, name="tax_profile"),
+    # before the download, whose <kind> would match "widerspruch"
+    path(
+        "partner/gutschriften/<int:pk>/widerspruch/",
+        views.statement_objection,
+        name="objection",
+    ),
     path(
         "partner/gutschriften/<int:pk>/<str:kind>/",
         views.statement_download,

@@ -13,8 +13,8 @@ from django.utils import timezone
 from sprechzeit.accounts.models import Partner
 from sprechzeit.core import clock
 from sprechzeit.core.money import Money
-from sprechzeit.statements import errors, selectors, services
-from sprechzeit.statements.forms import SELF_BILLING_VERSION, TaxProfileForm
+from sprechzeit.statements import errors, issuing_rules, selectors, services
+from sprechzeit.statements.forms import ObjectionForm, TaxProfileForm
 from sprechzeit.statements.models import PartnerTaxProfile, Statement
 
 FORMATS = ("pdf", "xml", "xrechnung")
@@ -63,7 +63,8 @@ def statement_list(request: HttpRequest) -> HttpResponse:
                 (period, selectors.partner_earnings(partner=partner, period=period))
                 for period in selectors.current_periods(partner=partner, today=today)
             ],
-            "gaps": selectors.tax_profile_gaps(selectors.partner_tax_profile(partner=partner)),
+            "gaps": selectors.tax_profile_gaps(selectors.partner_tax_profile(partner=partner))
+            + issuing_rules.consent_gaps(partner=partner),
         },
     )
 
@@ -78,7 +79,7 @@ def _tax_initial(profile: PartnerTaxProfile | None) -> dict[str, object]:
         for name in TaxProfileForm.base_fields
         if name != "accept_self_billing" and hasattr(profile, name)
     }
-    initial["accept_self_billing"] = profile.self_billing_accepted_at is not None
+    initial["accept_self_billing"] = not issuing_rules.consent_gaps(partner=profile.partner)
     return initial
 
 
@@ -94,11 +95,10 @@ def tax_profile_edit(request: HttpRequest) -> HttpResponse:
         fields = dict(form.cleaned_data)
         accept = fields.pop("accept_self_billing")
         totp_code = fields.pop("totp_code")
-        if accept and not (profile and profile.self_billing_accepted_at):
-            fields["self_billing_accepted_at"] = clock.now()
-            fields["self_billing_version"] = SELF_BILLING_VERSION
         try:
             profile = services.tax_profile_save(partner=partner, totp_code=totp_code, **fields)
+            if accept:
+                services.self_billing_accept(partner=partner, ip=request.META.get("REMOTE_ADDR"))
             saved = True
         except errors.TaxProfileInvalid as exc:
             for name, message in exc.fields.items():
@@ -110,7 +110,9 @@ def tax_profile_edit(request: HttpRequest) -> HttpResponse:
             "form": form,
             "profile": profile,
             "saved": saved,
-            "gaps": selectors.tax_profile_gaps(profile),
+            "gaps": selectors.tax_profile_gaps(profile)
+            + issuing_rules.consent_gaps(partner=partner),
+            "consents": selectors.self_billing_consents(partner=partner),
             "limit_warning": selectors.small_business_warning(
                 partner=partner, year=timezone.localdate(clock.now()).year
             ),
@@ -127,6 +129,37 @@ def statement_download(request: HttpRequest, pk: int, kind: str) -> HttpResponse
         partner=partner,
     )
     return _file(statement, kind)
+
+
+@login_required
+def statement_objection(request: HttpRequest, pk: int) -> HttpResponse:
+    """The partner objects to their issued credit note (§ 14 Abs. 2 Satz 3 UStG): the
+    form with the reason; on POST the objection is recorded and the note cancelled."""
+    partner = _partner(request)
+    statement = get_object_or_404(
+        Statement.objects.exclude(status__in=[Statement.Status.DRAFT, Statement.Status.HELD]),
+        pk=pk,
+        partner=partner,
+        kind=Statement.Kind.CREDIT_NOTE,
+    )
+    form = ObjectionForm(request.POST or None)
+    objection = selectors.objection_of(statement=statement)
+    error = ""
+    if request.method == "POST" and objection is None and form.is_valid():
+        try:
+            objection = services.statement_object(
+                partner=partner,
+                statement_id=statement.pk,
+                reason=form.cleaned_data["reason"],
+                ip=request.META.get("REMOTE_ADDR"),
+            )
+        except errors.StatementError as exc:
+            error = str(exc.message)
+    return render(
+        request,
+        "statements/objection.html",
+        {"statement": statement, "form": form, "objection": objection, "error": error},
+    )
 
 
 @staff_member_required

@@ -43,9 +43,10 @@ from sprechzeit.consultations.protocol import (
     StateFrame,
 )
 from sprechzeit.consultations.realtime import gaps, hops, timebase
-from sprechzeit.consultations.realtime.base import Consumer, db, error_frame, off_loop
+from sprechzeit.consultations.realtime.base import db, error_frame, off_loop
 from sprechzeit.consultations.realtime.booking import end_booking_start
 from sprechzeit.consultations.realtime.ending import end_frame
+from sprechzeit.consultations.realtime.video import MEDIA_KINDS, VideoRoom, media_state
 from sprechzeit.consultations.selectors import (
     consultation_by_id,
     ended_state,
@@ -66,7 +67,7 @@ Status = Consultation.Status
 Reason = Consultation.EndReason
 
 
-class ConsultationConsumer(Consumer):
+class ConsultationConsumer(VideoRoom):
     """`/ws/consultations/<id>/`: one participant's socket of one consultation."""
 
     consultation: Consultation
@@ -119,7 +120,8 @@ class ConsultationConsumer(Consumer):
         if consultation.status == Status.LIVE:
             state = await gaps.state_after_gap(self.consultation, self.role, state)
             self.meter.apply(state)
-        await self._heartbeat(timebase.current().now())
+        now = timebase.current().now()
+        await self._heartbeat(now)
         hello: HelloFrame = {
             "type": "hello",
             "role": room.role,
@@ -127,6 +129,8 @@ class ConsultationConsumer(Consumer):
             "transcript": room.transcript,
             "warnings": list(room.policy.warnings),
             "heartbeat_timeout_seconds": room.policy.heartbeat_timeout,
+            "channel": consultation.channel,
+            "media": media_state(consultation, room.role, now),
         }
         await self.send_json(hello)
         if consultation.status == Status.LIVE:
@@ -168,6 +172,8 @@ class ConsultationConsumer(Consumer):
             elif kind in ("pause", "resume") and self.role == "client":
                 # The client opened / left the top-up page (platform policy).
                 await self._pause(kind == "pause", now)
+            elif kind in MEDIA_KINDS:
+                await self.media_receive(str(kind), content, now)
             elif kind == "cancel" and self.role == "client":
                 await db(
                     consultation_cancel,

@@ -42,7 +42,11 @@ from sprechzeit.consultations.services.metering import (
     consultations_extend_after_credit,
 )
 from sprechzeit.consultations.services.presence import presence_set
-from sprechzeit.consultations.services.ratings import MIN_RATED_PAID_SECONDS, rating_create
+from sprechzeit.consultations.services.ratings import (
+    MIN_RATED_PAID_SECONDS,
+    rating_create,
+    rating_set_hidden,
+)
 from sprechzeit.consultations.services.reaper import ReapResult, consultations_reap
 from sprechzeit.consultations.services.summary import consultation_summary
 
@@ -74,4 +78,5 @@ __all__ = [
     "meter_state",
     "presence_set",
     "rating_create",
+    "rating_set_hidden",
 ]

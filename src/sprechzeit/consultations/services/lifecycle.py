@@ -40,6 +40,7 @@ from sprechzeit.consultations.services.common import (
     status_require,
 )
 from sprechzeit.consultations.services.metering import consultation_end_and_settle_locked
+from sprechzeit.consultations.services.video import listing_video_rate
 from sprechzeit.consultations.tariff import (
     tariff_first_increment_cost,
     tariff_max_seconds,
@@ -68,7 +69,7 @@ def consultation_request(
     if not user.is_active:
         raise ClientBlocked()
     billing.client_check_spend(client=client)
-    _request_check(client=client, listing=listing)
+    _request_check(client=client, listing=listing, channel=channel)
     partner = listing.partner
     consultation = _consultation_draft(
         client=client, listing=listing, channel=channel, moment=moment
@@ -93,14 +94,16 @@ def consultation_request(
     return consultation
 
 
-def _request_check(*, client: ClientAccount, listing: Listing) -> None:
+def _request_check(*, client: ClientAccount, listing: Listing, channel: str) -> None:
     """The listing may be asked by this client now (typed errors otherwise)."""
     platform = listing.platform
     if client.platform_id != listing.platform_id:
         raise WrongPlatform()
     if not listing.is_published or listing.partner.suspended_at is not None:
         raise PartnerUnavailable()
-    if not platform.rate_min_minor <= listing.rate_minor <= platform.rate_max_minor:
+    if channel == Consultation.Channel.VIDEO:
+        listing_video_rate(listing)  # offered, allowed, within the limits
+    elif not platform.rate_min_minor <= listing.rate_minor <= platform.rate_max_minor:
         raise TariffOutOfRange(
             rate_minor=listing.rate_minor,
             min_minor=platform.rate_min_minor,
@@ -131,7 +134,11 @@ def _consultation_draft(
         channel=channel,
         requested_at=moment,
         currency=platform.currency,
-        rate_minor=listing.rate_minor,
+        rate_minor=(
+            listing_video_rate(listing)
+            if channel == Consultation.Channel.VIDEO
+            else listing.rate_minor
+        ),
         increment_first_seconds=policy.increment_first_seconds,
         increment_next_seconds=policy.increment_next_seconds,
         grace_seconds=policy.grace_seconds,
@@ -146,7 +153,7 @@ def _consultation_draft(
         max_duration_seconds=policy.max_duration_seconds,
         pause_max_seconds=(
             policy.pause_max_seconds
-            if policy.pause_on_top_up and channel == Consultation.Channel.CHAT
+            if policy.pause_on_top_up and channel != Consultation.Channel.PHONE
             else 0
         ),
     )

@@ -193,7 +193,7 @@ def consultation_outage_record(
             consultation.status != Status.LIVE
             or consultation.started_at is None
             # A call runs on the phone network whatever the room page's socket does.
-            or consultation.channel != Consultation.Channel.CHAT
+            or consultation.channel == Consultation.Channel.PHONE
         ):
             return consultation, timedelta(0)
         recorded = pauses_recorded(consultation)

@@ -12,6 +12,7 @@ from sprechzeit.consultations.errors import NotParticipant, RatingNotAllowed
 from sprechzeit.consultations.models import Consultation, Rating
 from sprechzeit.consultations.services.chat import MAX_MESSAGE_LENGTH
 from sprechzeit.consultations.services.common import moment_of
+from sprechzeit.core import clock
 
 MIN_RATED_PAID_SECONDS: Final = 180
 
@@ -46,3 +47,18 @@ def rating_create(
             )
     except IntegrityError as exc:
         raise RatingNotAllowed(reason="already_rated") from exc
+
+
+@transaction.atomic
+def rating_set_hidden(*, rating: Rating, hidden: bool, reason: str = "") -> Rating:
+    """Hide a rating from the profile and its average (`selectors.visible_ratings_q`), or
+    show it again. Hiding keeps the first moment; showing clears moment and reason."""
+    rating = Rating.objects.select_for_update().get(pk=rating.pk)
+    if hidden:
+        rating.hidden_at = rating.hidden_at or clock.now()
+        rating.hidden_reason = reason[:500]
+    else:
+        rating.hidden_at = None
+        rating.hidden_reason = ""
+    rating.save(update_fields=["hidden_at", "hidden_reason"])
+    return rating

@@ -203,12 +203,22 @@ def dispute_apply(payment: Payment, update: PaymentUpdate, *, now: datetime) -> 
             "closed_at": now,
         },
     )
+    dispute_restore(payment, dispute, now=now)
+    return ApplyOutcome.DISPUTE_WON
+
+
+def dispute_restore(payment: Payment, dispute: Dispute, *, now: datetime) -> Money:
+    """A won dispute: give back what was debited (once; an open receivable is settled
+    first) and close it as won. The caller holds the payment's lock and saves the
+    payment. Returns what was restored now (zero on a replay)."""
+    restored = Money.zero(payment.currency)
     if dispute.debited and not dispute.restored:
+        restored = Money(int(dispute.amount_minor), payment.currency)
         wallets.wallet_credit(
             client_account=payment.client_account,
-            amount=Money(int(dispute.amount_minor), payment.currency),
+            amount=restored,
             source=clearing_account(payment.provider_config),
-            id=payment_ledger_id(payment, f"dispute-won:{dispute_id}"),
+            id=payment_ledger_id(payment, f"dispute-won:{dispute.external_id}"),
             reference=f"payment:{payment.pk}",
             purpose="dispute_won",
         )
@@ -217,7 +227,7 @@ def dispute_apply(payment: Payment, update: PaymentUpdate, *, now: datetime) -> 
     dispute.status = DisputeStatus.WON
     dispute.closed_at = dispute.closed_at or now
     dispute.save()
-    return ApplyOutcome.DISPUTE_WON
+    return restored
 
 
 # --- refunds the provider reports ---------------------------------------------------------

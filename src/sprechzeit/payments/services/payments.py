@@ -92,8 +92,11 @@ def payment_start(
         raise errors.ChannelUnavailable(channel=policy.channel)
     if policy.channel == Channel.BANK_TRANSFER:
         raise errors.ChannelUnavailable(channel=policy.channel)
+    # Paying (part of) a debt may be below the channel's minimum (an instalment).
+    owed = wallets.wallet_balance(client_account=client_account).receivable
+    debt = amount.currency == owed.currency and 0 < amount.minor <= owed.minor
     if amount.currency != client_account.platform.currency or not (
-        policy.min_minor <= amount.minor <= policy.max_minor
+        (debt or policy.min_minor <= amount.minor) and amount.minor <= policy.max_minor
     ):
         raise errors.AmountOutOfRange(
             amount_minor=amount.minor, min_minor=policy.min_minor, max_minor=policy.max_minor

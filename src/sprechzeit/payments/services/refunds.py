@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 
 from django.db import transaction
 from django.db.models import F
@@ -61,19 +62,48 @@ def refund_request_create(
     )
 
 
-def refund_request_approve(*, request: RefundRequest, staff: str) -> list[Refund]:
-    """Book the refund (wallet → each channel's clearing) and ask each provider to pay it
-    back. The bookings commit first, one per payment; a provider call that fails puts
-    the money back into the wallet and marks that refund failed."""
+def refund_amount_check(*, request: RefundRequest, amount: Money | None) -> Money:
+    """What approving `request` with `amount` (None: as requested) would refund;
+    `RefundNotPossible` saying how much is refundable when that is less."""
+    requested = Money(int(request.amount_minor), request.currency)
+    wanted = requested if amount is None else amount
+    if wanted.currency != requested.currency or not 0 < wanted.minor <= requested.minor:
+        raise errors.RefundNotPossible(
+            _("Erstattet werden kann ein Betrag über null bis zum beantragten Betrag."),
+            requested_minor=requested.minor,
+        )
+    refundable = refundable_now(request.client_account)
+    if wanted > refundable:
+        raise errors.RefundNotPossible(
+            _("Erstattbar sind zurzeit höchstens %(amount)s; beantragt waren %(requested)s.")
+            % {
+                "amount": money_text(refundable, get_language()),
+                "requested": money_text(requested, get_language()),
+            },
+            available_minor=refundable.minor,
+        )
+    return wanted
+
+
+def refund_request_approve(
+    *,
+    request: RefundRequest,
+    staff: str,
+    amount: Money | None = None,
+    on_booked: Callable[[RefundRequest, list[Refund]], None] | None = None,
+) -> list[Refund]:
+    """Book the refund of `amount` (None: the amount requested; less is a partial
+    refund) from the wallet to each channel's clearing and ask each provider to pay it
+    back. Refuses (`RefundNotPossible`, nothing booked) an amount above what is
+    refundable now, saying how much is. The bookings commit first, one per payment,
+    with `on_booked` (the console's audit entry) in the same transaction; a provider
+    call that fails puts the money back into the wallet and marks that refund failed."""
     with transaction.atomic():
         locked = RefundRequest.objects.select_for_update().get(pk=request.pk)
         if locked.status != RefundRequestStatus.REQUESTED:
-            raise errors.RefundNotPossible("This request was already decided.")
+            raise errors.RefundNotPossible(_("Über diesen Antrag ist bereits entschieden."))
         account = locked.client_account
-        balance = wallets.wallet_balance(client_account=account)
-        remaining = min(
-            Money(int(locked.amount_minor), locked.currency), balance.available, balance.paid
-        )
+        remaining = refund_amount_check(request=locked, amount=amount)
         created: list[Refund] = []
         candidates = (
             Payment.objects.select_for_update()
@@ -112,6 +142,8 @@ def refund_request_approve(*, request: RefundRequest, staff: str) -> list[Refund
         locked.decided_at = clock.now()
         locked.decided_by = staff
         locked.save(update_fields=["status", "decided_at", "decided_by"])
+        if on_booked is not None:
+            on_booked(locked, created)
         refund_decided_on_commit(request=locked)
     for refund in created:
         if refund.status == RefundStatus.PENDING:
@@ -156,6 +188,10 @@ def refund_send(*, refund: Refund) -> Refund:
 
 
 def refund_request_reject(*, request: RefundRequest, staff: str) -> RefundRequest:
+    """Close the request without a refund (the caller holds the request's row lock when
+    it must not race another decision)."""
+    if request.status != RefundRequestStatus.REQUESTED:
+        raise errors.RefundNotPossible(_("Über diesen Antrag ist bereits entschieden."))
     request.status = RefundRequestStatus.REJECTED
     request.decided_at = clock.now()
     request.decided_by = staff

@@ -4,7 +4,8 @@ statement's frozen `data` (see `documents.assembly.statement_data`).
 Self-billing (COMPLIANCE.md §1.2, §2.3): the partner supplies the service and is the
 seller (BG-4); the operator's issuing entity is the buyer (BG-7) and issues the document.
 Type 389 (self-billed invoice) for the monthly credit note, 384 with BG-3 for its
-cancellation. Two flavours differ only in BT-24: ZUGFeRD/Factur-X EN 16931 (embedded in
+cancellation; type 380 for the business clients' monthly invoices (`accounting.invoices`,
+the operator's entity the seller, category O for supplies not taxable in Germany). Two flavours differ only in BT-24: ZUGFeRD/Factur-X EN 16931 (embedded in
 the PDF) and XRechnung 3.0 CII (the download for partners who want it).
 """
 
@@ -139,7 +140,8 @@ def _lines(b: _Builder, transaction: Any, data: dict[str, Any]) -> None:
         tax = b.sub(settlement, "ram:ApplicableTradeTax")
         b.sub(tax, "ram:TypeCode", "VAT")
         b.sub(tax, "ram:CategoryCode", vat["category"])
-        b.sub(tax, "ram:RateApplicablePercent", vat["rate"])
+        if vat["category"] != "O":  # not subject to VAT: no rate (BR-O-05)
+            b.sub(tax, "ram:RateApplicablePercent", vat["rate"])
         total = b.sub(settlement, "ram:SpecifiedTradeSettlementLineMonetarySummation")
         b.sub(total, "ram:LineTotalAmount", _amount(amount))
 
@@ -166,7 +168,8 @@ def _settlement(b: _Builder, transaction: Any, data: dict[str, Any]) -> None:
     b.sub(tax, "ram:CategoryCode", vat["category"])
     if vat["exemption_code"]:
         b.sub(tax, "ram:ExemptionReasonCode", vat["exemption_code"])  # BT-121
-    b.sub(tax, "ram:RateApplicablePercent", vat["rate"])
+    if vat["category"] != "O":  # not subject to VAT: no rate (BR-O-10)
+        b.sub(tax, "ram:RateApplicablePercent", vat["rate"])
     period = b.sub(settlement, "ram:BillingSpecifiedPeriod")  # BG-14
     b.date(period, "ram:StartDateTime", data["period_start"])
     b.date(period, "ram:EndDateTime", data["period_end"])

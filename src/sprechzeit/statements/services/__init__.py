@@ -23,6 +23,7 @@ from sprechzeit.statements.services.close import (
     statements_release_held,
 )
 from sprechzeit.statements.services.issue import statement_issue, statements_issue
+from sprechzeit.statements.services.objection import objection_resolve, statement_object
 from sprechzeit.statements.services.pdf import statement_render_pdf
 from sprechzeit.statements.services.tax_profile import (
     self_billing_accept,
@@ -33,11 +34,13 @@ from sprechzeit.statements.services.tax_profile import (
 __all__ = [
     "adjustment_create",
     "entity_account",
+    "objection_resolve",
     "periods_due",
     "self_billing_accept",
     "statement_cancel",
     "statement_data",
     "statement_issue",
+    "statement_object",
     "statement_render_pdf",
     "statements_close",
     "statements_close_due",

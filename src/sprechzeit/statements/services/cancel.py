@@ -28,13 +28,30 @@ def statement_cancel(
     every amount and refers to the original (BG-3), its VAT booking reversed; then,
     unless `reissue` is False, a fresh credit note of the same period and content issued
     with the partner's current data. The original stays as it was, marked cancelled."""
-    original = (
-        Statement.objects.select_for_update()
-        .select_related("partner__user", "legal_entity")
-        .get(pk=statement.pk)
-    )
-    if original.status != Statement.Status.ISSUED or original.kind != Statement.Kind.CREDIT_NOTE:
-        raise errors.StatementNotIssued(statement=original.pk)
+    original = issued_credit_note_locked(statement_id=statement.pk)
+    cancellation = cancel_locked(original)
+    replacement = replacement_issue(original) if reissue else None
+    return cancellation, replacement
+
+
+def issued_credit_note_locked(*, statement_id: int, partner_id: int | None = None) -> Statement:
+    """The issued credit note, locked FOR UPDATE (caller holds the transaction); raises
+    `StatementNotIssued` otherwise (also for another partner's note)."""
+    query = Statement.objects.select_for_update().select_related("partner__user", "legal_entity")
+    if partner_id is not None:
+        query = query.filter(partner_id=partner_id)
+    original = query.filter(pk=statement_id).first()
+    if (
+        original is None
+        or original.status != Statement.Status.ISSUED
+        or original.kind != Statement.Kind.CREDIT_NOTE
+    ):
+        raise errors.StatementNotIssued(statement=statement_id)
+    return original
+
+
+def cancel_locked(original: Statement) -> Statement:
+    """The 384 of a locked, issued note, its VAT reversed, the note marked cancelled."""
     cancellation = _cancellation_issue(original)
     vat_book(statement=original, vat_minor=-original.vat_minor, key=f"vat-cancel:{original.pk}")
     reverse_charge = reverse_charge_spec(
@@ -47,8 +64,7 @@ def statement_cancel(
     if reverse_charge is not None:
         ledger.transfers_post_linked(transfers=[reverse_charge])
     Statement.objects.filter(pk=original.pk).update(status=Statement.Status.CANCELLED)
-    replacement = _replacement_issue(original) if reissue else None
-    return cancellation, replacement
+    return cancellation
 
 
 def _cancellation_issue(original: Statement) -> Statement:
@@ -104,7 +120,7 @@ def _cancellation_issue(original: Statement) -> Statement:
     )
 
 
-def _replacement_issue(original: Statement) -> Statement:
+def replacement_issue(original: Statement) -> Statement:
     """A fresh credit note of the original's period and content, issued now."""
     replacement = Statement.objects.create(
         partner=original.partner,
@@ -130,4 +146,7 @@ def _replacement_issue(original: Statement) -> Statement:
     # Adjustments stay linked to the original; the new note repeats them as lines.
     inherited = [line for line in original.data["lines"] if line["kind"] == "adjustment"]
     Statement.objects.filter(pk=replacement.pk).update(data={"inherited_adjustments": inherited})
-    return statement_issue(statement_id=replacement.pk)
+    # A correction of an issued note is not a late first issue (§ 14 Abs. 2 UStG).
+    return statement_issue(
+        statement_id=replacement.pk, late_override=f"Berichtigung von {original.number}"
+    )

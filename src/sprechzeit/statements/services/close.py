@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from sprechzeit.core import clock
 from sprechzeit.platforms.models import LegalEntity
-from sprechzeit.statements import errors, selectors
+from sprechzeit.statements import errors, issuing_rules, selectors
 from sprechzeit.statements.models import Adjustment, CloseRun, Statement, StatementSection
 from sprechzeit.statements.periods import Period, period_containing, period_parse, today
 from sprechzeit.statements.services.issue import statement_issue, statements_issue
@@ -163,7 +163,9 @@ def _entities_for(period: Period) -> list[int]:
     return ids
 
 
-def statements_close(*, period: str, progress: Progress | None = None) -> CloseRun:
+def statements_close(
+    *, period: str, progress: Progress | None = None, late_override: str = ""
+) -> CloseRun:
     """Close a period: a credit note per partner and issuing entity for every settled
     consultation and open adjustment of the period, for every entity whose statement
     period (`LegalEntity.statement_period`) is the one `period` names: `2026-10` closes
@@ -172,12 +174,18 @@ def statements_close(*, period: str, progress: Progress | None = None) -> CloseR
     Resumable: a run that crashed is continued by calling this again (drafts are unique
     per partner, entity and period; each is issued in its own transaction, once). Raises
     `PeriodInvalid`, `PeriodNotEnded`, `PeriodCadenceMismatch`, `PeriodOverlaps`, or
-    `PeriodAlreadyClosed` once a run finished. Partners with incomplete data get a held
-    statement with its reason.
+    `PeriodAlreadyClosed` once a run finished, `PeriodPastDeadline` when the period ended
+    more than six months ago (§ 14 Abs. 2 UStG) and no `late_override` (the reason to
+    issue anyway, kept in each note's data) is given. Partners with incomplete data or
+    without consent to self-billing for the entity get a held statement with its reason.
     """
     parsed = period_parse(period)
     if today() <= parsed.end:
         raise errors.PeriodNotEnded(period=parsed.label)
+    if issuing_rules.deadline_gap(period_end=parsed.end, late_override=late_override):
+        raise errors.PeriodPastDeadline(
+            period=parsed.label, deadline=issuing_rules.issue_deadline(parsed.end).isoformat()
+        )
     done = CloseRun.objects.filter(
         period_start=parsed.start, period_end=parsed.end, status=CloseRun.Status.DONE
     ).exists()
@@ -206,7 +214,9 @@ def statements_close(*, period: str, progress: Progress | None = None) -> CloseR
         )
         total = len(pending)
         for offset in range(0, total, ISSUE_CHUNK):
-            statements_issue(statement_ids=pending[offset : offset + ISSUE_CHUNK])
+            statements_issue(
+                statement_ids=pending[offset : offset + ISSUE_CHUNK], late_override=late_override
+            )
             if progress is not None:
                 progress(min(offset + ISSUE_CHUNK, total), total)
     except Exception as exc:
@@ -248,7 +258,8 @@ def statements_close_due(*, progress: Progress | None = None) -> list[CloseRun]:
     oldest first (the beat job, daily): normally the one that just ended; after beat
     was down, the missed ones too. A failed run is resumed. An error of one cadence is
     raised after the others were closed; a cadence stops at its first error, so periods
-    are never closed out of order."""
+    are never closed out of order — except a period past the issuing deadline, which
+    waits for staff's override while the later ones are closed."""
     day = today()
     cadences = sorted(set(LegalEntity.objects.values_list("statement_period", flat=True)))
     runs: list[CloseRun] = []
@@ -259,6 +270,10 @@ def statements_close_due(*, progress: Progress | None = None) -> list[CloseRun]:
                 runs.append(statements_close(period=period.label, progress=progress))
             except errors.PeriodAlreadyClosed:
                 continue
+            except errors.PeriodPastDeadline as exc:
+                # Staff close it with an override; the later periods go on meanwhile.
+                failures.append(exc)
+                continue
             except errors.StatementError as exc:
                 # One cadence's problem (an overlap after a switch) must not stop the others.
                 failures.append(exc)
@@ -268,7 +283,11 @@ def statements_close_due(*, progress: Progress | None = None) -> list[CloseRun]:
     return runs
 
 
-def statements_release_held() -> list[Statement]:
-    """Issue every held statement whose partner has completed their data since."""
+def statements_release_held(*, late_override: str = "") -> list[Statement]:
+    """Issue every held statement whose partner has completed their data (or given
+    consent) since; past the issuing deadline only with `late_override`."""
     ids = list(selectors.held_statements().order_by("pk").values_list("pk", flat=True))
-    return [statement_issue(statement_id=statement_id) for statement_id in ids]
+    return [
+        statement_issue(statement_id=statement_id, late_override=late_override)
+        for statement_id in ids
+    ]

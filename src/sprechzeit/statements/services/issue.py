@@ -20,7 +20,7 @@ from sprechzeit.core import clock
 from sprechzeit.core.db import rows_update_each
 from sprechzeit.ledger import services as ledger
 from sprechzeit.ledger.services import TransferSpec
-from sprechzeit.statements import selectors
+from sprechzeit.statements import issuing_rules, selectors
 from sprechzeit.statements.documents.assembly import statement_data, statement_lines
 from sprechzeit.statements.documents.cii import cii_xml
 from sprechzeit.statements.documents.validation import document_problems
@@ -45,17 +45,50 @@ def number_text(*, year: int, seq: int) -> str:
     return f"{NUMBER_PREFIX}-{year}-{seq:06d}"
 
 
-def statement_issue(*, statement_id: int) -> Statement:
+def statement_issue(*, statement_id: int, late_override: str = "") -> Statement:
     """Issue one draft or held credit note (see `statements_issue`)."""
-    return statements_issue(statement_ids=[statement_id])[0]
+    return statements_issue(statement_ids=[statement_id], late_override=late_override)[0]
 
 
-def statements_issue(*, statement_ids: Sequence[int]) -> list[Statement]:
+def _held_and_due(
+    open_ones: list[Statement], profiles: dict[int, PartnerTaxProfile], *, late_override: str
+) -> tuple[list[Statement], list[tuple[Statement, PartnerTaxProfile]]]:
+    """Split open notes into those held (reason set) and those to issue, each with the
+    partner's profile as it applied in the note's period (`issuing_rules`)."""
+    for_period = issuing_rules.profiles_for_periods(open_ones, profiles)
+    consented = issuing_rules.consented_pairs(open_ones)
+    held: list[Statement] = []
+    due: list[tuple[Statement, PartnerTaxProfile]] = []
+    for statement in open_ones:
+        profile = for_period.get(statement.pk)
+        gaps = selectors.tax_profile_gaps(profiles.get(statement.partner_id))
+        if profile is not None:
+            gaps += selectors.entity_gaps(legal_entity=statement.legal_entity, profile=profile)
+        if (statement.partner_id, statement.legal_entity_id) not in consented:
+            gaps.append(issuing_rules.consent_missing(statement.legal_entity))
+        late = issuing_rules.deadline_gap(
+            period_end=statement.period_end, late_override=late_override
+        )
+        if late:
+            gaps.append(late)
+        if gaps or profile is None:
+            statement.status = Statement.Status.HELD
+            statement.held_reason = " ".join(gaps)[:300]
+            held.append(statement)
+        else:
+            due.append((statement, profile))
+    return held, due
+
+
+def statements_issue(*, statement_ids: Sequence[int], late_override: str = "") -> list[Statement]:
     """Issue drafts or held credit notes, all in one transaction: numbers, frozen data,
     CII XML (checked against the XSD and the EN 16931 Schematron) and the VAT bookings
-    commit together or not at all. A partner without complete data, or a note whose
-    XML fails either check, keeps a held statement with the reason (and takes no
-    number); issued or cancelled statements are returned unchanged.
+    commit together or not at all. A partner without complete data or without consent
+    to self-billing for the issuing entity, a note past the issuing deadline (unless
+    `late_override` gives the reason to issue it anyway, kept in its data), or a note
+    whose XML fails either check, keeps a held statement with the reason (and takes no
+    number); issued or cancelled statements are returned unchanged. The tax status is
+    the one that applied in the note's period (`issuing_rules`).
 
     Locks: the statements' rows (FOR UPDATE, primary-key order, so a racing run waits
     and then finds them issued), then each series' counter.
@@ -94,26 +127,14 @@ def statements_issue(*, statement_ids: Sequence[int]) -> list[Statement]:
         ):
             if adjustment.statement_id is not None:
                 adjustments[adjustment.statement_id].append(adjustment)
-        held: list[Statement] = []
-        due: list[tuple[Statement, PartnerTaxProfile]] = []
-        for statement in open_ones:
-            profile = profiles.get(statement.partner_id)
-            gaps = selectors.tax_profile_gaps(profile)
-            if profile is not None:
-                gaps += selectors.entity_gaps(legal_entity=statement.legal_entity, profile=profile)
-            if gaps or profile is None:
-                statement.status = Statement.Status.HELD
-                statement.held_reason = " ".join(gaps)[:300]
-                held.append(statement)
-            else:
-                due.append((statement, profile))
+        held, due = _held_and_due(open_ones, profiles, late_override=late_override)
         if held:
             rows_update_each(held, ["status", "held_reason"])
         while due:
             try:
                 # a savepoint: a note failing its checks gives every number back
                 with transaction.atomic():
-                    _issue_due(due, sections, adjustments)
+                    _issue_due(due, sections, adjustments, late_override=late_override)
                 break
             except _DocumentsFailed as failed:
                 for statement in failed.reasons:
@@ -213,6 +234,8 @@ def _issue_due(
     due: list[tuple[Statement, PartnerTaxProfile]],
     sections: dict[int, list[StatementSection]],
     adjustments: dict[int, list[Adjustment]],
+    *,
+    late_override: str = "",
 ) -> None:
     """Caller holds the transaction (a savepoint of its own) and the statements' row
     locks. Raises `_DocumentsFailed`, before writing anything, when a note's XML fails."""
@@ -251,6 +274,10 @@ def _issue_due(
             number=number,
             issue_date=issue_date,
         )
+        if late_override.strip() and issuing_rules.deadline_gap(
+            period_end=statement.period_end, late_override=""
+        ):
+            data["late_override"] = late_override.strip()
         xml = cii_xml(data)
         problems = document_problems(xml)
         if problems:

@@ -17,7 +17,12 @@ from stdnum.exceptions import ValidationError as StdnumError
 from sprechzeit.accounts.models import Partner
 from sprechzeit.core import clock
 from sprechzeit.core.countries import EU_MEMBER_STATES
-from sprechzeit.statements import errors
+from sprechzeit.legal.errors import LegalDocumentMissing
+from sprechzeit.legal.models import Consent
+from sprechzeit.legal.selectors import self_billing_entities
+from sprechzeit.legal.services import self_billing_consent_record
+from sprechzeit.platforms.models import Platform
+from sprechzeit.statements import errors, issuing_rules
 from sprechzeit.statements.models import PartnerTaxProfile
 from sprechzeit.statements.services.bank_account import (
     bank_change_apply,
@@ -122,10 +127,36 @@ def tax_profile_save(
     return profile
 
 
-def self_billing_accept(*, partner: Partner, version: str) -> PartnerTaxProfile:
-    """Record that the partner agreed to self-billing (date and agreement version)."""
-    profile = PartnerTaxProfile.objects.get(partner=partner)
-    profile.self_billing_accepted_at = clock.now()
-    profile.self_billing_version = version
-    profile.save(update_fields=["self_billing_accepted_at", "self_billing_version"])
-    return profile
+@transaction.atomic
+def self_billing_accept(*, partner: Partner, ip: str | None = None) -> list[Consent]:
+    """Record the partner's consent to self-billing with every issuing entity of the
+    platforms they list on that has none yet: one `legal` consent per entity, against
+    the agreement in force on one of the partner's platforms of that entity. Also notes
+    the first consent's date on the profile. Entities whose platforms have not issued
+    the agreement are left out (their notes stay held, naming the entity)."""
+    consented = {
+        entity_id for _user, entity_id in self_billing_entities(user_ids=[partner.user_id])
+    }
+    given: list[Consent] = []
+    for entity in issuing_rules.partner_entities(partner=partner):
+        if entity.pk in consented:
+            continue
+        platforms = Platform.objects.filter(
+            legal_entity=entity, listings__partner=partner
+        ).order_by("pk")
+        for platform in platforms:
+            try:
+                given.append(
+                    self_billing_consent_record(user=partner.user, platform=platform, ip=ip)
+                )
+                break
+            except LegalDocumentMissing:
+                continue
+    if given:
+        PartnerTaxProfile.objects.filter(
+            partner=partner, self_billing_accepted_at__isnull=True
+        ).update(
+            self_billing_accepted_at=given[0].at,
+            self_billing_version=str(given[0].document.version),
+        )
+    return given

@@ -17,8 +17,11 @@ from sprechzeit.consultations.services import (
 )
 from sprechzeit.consultations.tests.factories import Scene, scene, top_up
 from sprechzeit.core import clock
+from sprechzeit.legal.models import LegalDocument
+from sprechzeit.legal.services import legal_document_issue
+from sprechzeit.legal.texts import starter_texts
 from sprechzeit.statements.models import PartnerTaxProfile
-from sprechzeit.statements.services import tax_profile_save
+from sprechzeit.statements.services import self_billing_accept, tax_profile_save
 from sprechzeit.statements.vat import VatStatus
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -79,7 +82,31 @@ def tax_profile(
         **PROFILES[VatStatus(status)],
     }
     fields.update(overrides)
-    return tax_profile_save(partner=partner, **fields)
+    profile = tax_profile_save(partner=partner, **fields)
+    if fields.get("self_billing_accepted_at"):
+        self_billing_consent(partner)
+    return profile
+
+
+def self_billing_consent(partner: Partner) -> None:
+    """The partner agrees to self-billing with every entity of their platforms (each
+    platform gets the starter agreement first if it has none)."""
+    for listing in partner.listings.select_related("platform__legal_entity"):
+        platform = listing.platform
+        if not LegalDocument.objects.filter(
+            platform=platform, kind=LegalDocument.Kind.SELF_BILLING
+        ).exists():
+            starter = next(
+                text for text in starter_texts(platform=platform) if text.kind == "self_billing"
+            )
+            legal_document_issue(
+                platform=platform,
+                kind=starter.kind,
+                title_de=starter.title_de,
+                text_de=starter.text_de,
+                valid_from=at(2025, 1, 1),
+            )
+    self_billing_accept(partner=partner)
 
 
 def settled(s: Scene, *, seconds: int, when: datetime) -> Consultation:
@@ -103,4 +130,13 @@ def busy_scene(**kwargs: Any) -> Scene:
     return scene(balance_minor=100_000, rate_minor=199, **kwargs)
 
 
-__all__ = ["Scene", "at", "busy_scene", "scene", "settled", "tax_profile", "top_up"]
+__all__ = [
+    "Scene",
+    "at",
+    "busy_scene",
+    "scene",
+    "self_billing_consent",
+    "settled",
+    "tax_profile",
+    "top_up",
+]

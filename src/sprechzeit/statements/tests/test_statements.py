@@ -175,11 +175,11 @@ def test_crash_midway_then_rerun_issues_each_document_once(monkeypatch: pytest.M
     real = services.statements_issue
     calls = {"n": 0}
 
-    def dying(*, statement_ids: list[int]) -> list[Statement]:
+    def dying(*, statement_ids: list[int], late_override: str = "") -> list[Statement]:
         calls["n"] += 1
         if calls["n"] == 3:
             raise RuntimeError("worker killed")
-        return real(statement_ids=statement_ids)
+        return real(statement_ids=statement_ids, late_override=late_override)
 
     monkeypatch.setattr(closing, "ISSUE_CHUNK", 1)
     monkeypatch.setattr(closing, "statements_issue", dying)

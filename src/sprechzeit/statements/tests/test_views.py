@@ -11,6 +11,8 @@ from sprechzeit.accounts.services import staff_create
 from sprechzeit.accounts.tests.factories import login_verified
 from sprechzeit.core import clock
 from sprechzeit.core.money import Money, money_text
+from sprechzeit.legal.selectors import self_billing_consent_for
+from sprechzeit.legal.services import legal_documents_start
 from sprechzeit.platforms.tests.factories import platform_create
 from sprechzeit.statements import services
 from sprechzeit.statements.models import Statement
@@ -81,6 +83,7 @@ def test_staff_download_needs_the_download_permission(role: str, status: int) ->
 def test_partner_enters_tax_data_with_checks() -> None:
     platform = platform_create(hosts=("portal2.localhost",))
     s = busy_scene(platform=platform)
+    entity_id = platform.legal_entity_id
     client = Client(HTTP_HOST="portal2.localhost")
     client.force_login(s.partner.user)
     page = client.get("/partner/steuerdaten/")
@@ -109,7 +112,16 @@ def test_partner_enters_tax_data_with_checks() -> None:
     profile = s.partner.tax_profile
     profile.refresh_from_db()
     assert profile.iban == "DE02120300000000202051"
-    assert profile.self_billing_version == "2026-01"
+    # no agreement issued on the platform yet: nothing to consent to, the note waits
+    assert self_billing_consent_for(user=s.partner.user, legal_entity_id=entity_id) is None
+    assert "Die Zustimmung zum Gutschriftsverfahren für".encode() in page.content
+    legal_documents_start(platform=s.platform)
+    page = client.post("/partner/steuerdaten/", form)
+    consent = self_billing_consent_for(user=s.partner.user, legal_entity_id=entity_id)
+    assert consent is not None
+    assert consent.document.platform == s.platform
+    assert profile.__class__.objects.get(pk=profile.pk).self_billing_version == "1"
+    assert b"Gutschriftsverfahren mit" in page.content
     assert profile.iban_verified_at is not None
 
 

@@ -60,6 +60,7 @@ from sprechzeit.wallets.services.money import (
     WalletCredit,
     wallet_chargeback,
     wallet_credit,
+    wallet_goodwill_credit,
     wallet_refund_debit,
     wallet_write_off,
 )
@@ -95,6 +96,7 @@ __all__ = [
     "wallet_credit",
     "wallet_deposit_limit",
     "wallet_for",
+    "wallet_goodwill_credit",
     "wallet_hold",
     "wallet_hold_parts",
     "wallet_is_trusted",

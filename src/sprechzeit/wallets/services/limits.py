@@ -14,7 +14,7 @@ from sprechzeit.core.money import Money
 from sprechzeit.wallets import errors
 from sprechzeit.wallets.locks import wallet_lock_against_stale_balance
 from sprechzeit.wallets.models import WalletState
-from sprechzeit.wallets.services.accounts import wallet_check_spend
+from sprechzeit.wallets.services.accounts import wallet_balance, wallet_check_spend
 from sprechzeit.wallets.state import wallet_settings, wallet_state
 
 
@@ -121,7 +121,14 @@ def wallet_check_deposit(
 ) -> None:
     """Raise when the client may not deposit `amount` now: blocked, self-excluded, or
     over the monthly limit counting `deposited_this_month` (the caller's sum of this
-    calendar month's started and completed top-ups)."""
+    calendar month's started and completed top-ups).
+
+    A payment of no more than the client owes (a negative balance after a chargeback:
+    dunning, an instalment) is always accepted: it only settles the receivable, which
+    `wallet_credit` books first, so neither a block nor a limit stands in its way."""
+    owed = wallet_balance(client_account=client_account).receivable
+    if 0 < amount.minor <= owed.minor:
+        return
     wallet_check_spend(client_account=client_account)
     limit = wallet_deposit_limit(client_account=client_account)
     if limit is not None and deposited_this_month + amount > limit:

@@ -27,7 +27,7 @@ from sprechzeit.wallets.services.accounts import (
     wallet_check_currency,
     wallet_for,
 )
-from sprechzeit.wallets.signals import balance_credited_on_commit
+from sprechzeit.wallets.signals import balance_credited_on_commit, receivable_settled_on_commit
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +109,9 @@ def wallet_credit(
     if to_wallet:
         # The available balance rose: a live consultation may go on (after commit).
         balance_credited_on_commit(client_account_id=client_account.pk)
+    if to_receivable:
+        # A debt (partly) paid: dunning ticks off instalments, settles its case.
+        receivable_settled_on_commit(client_account_id=client_account.pk)
     return WalletCredit(
         to_receivable=to_receivable, to_wallet=to_wallet, replayed=False, unblocked=unblocked
     )
@@ -232,3 +235,28 @@ def wallet_write_off(*, client_account: ClientAccount, id: uuid.UUID, reference:
         reference=reference or f"client:{client_account.pk}",
     )
     return owed
+
+
+@transaction.atomic
+def wallet_goodwill_credit(
+    *, client_account: ClientAccount, amount: Money, paid: bool, id: uuid.UUID, reference: str
+) -> ledger.TransferResult:
+    """A goodwill credit from the platform's `promotion_expense`: into the bonus account
+    (`paid=False`: spent first, never refunded, like the welcome credit) or into the paid
+    balance (`paid=True`: refundable like a top-up; the ledger purpose tells them apart).
+    Idempotent by `id`."""
+    wallet = wallet_for(client_account)
+    wallet_check_currency(wallet, amount)
+    wallet_lock_against_stale_balance(client_account=client_account)
+    result = ledger.transfer_post(
+        id=leg_id(id, "goodwill"),
+        debit_account=platform_account(
+            platform=client_account.platform, purpose=AccountPurpose.PROMOTION_EXPENSE
+        ),
+        credit_account=wallet.paid if paid else wallet.bonus,
+        amount=amount,
+        purpose="goodwill_paid" if paid else "goodwill_bonus",
+        reference=reference,
+    )
+    balance_credited_on_commit(client_account_id=client_account.pk)
+    return result

@@ -79,7 +79,9 @@
     var item = document.createElement("li");
     item.id = "request-" + request.consultation;
     item.className = "request-new";
-    item.textContent = texts.request + ": " + request.client + " · " + request.platform + " · " + request.listing + " ";
+    // A video request says so: the partner needs camera and microphone for it.
+    var medium = request.channel === "video" ? " · " + texts.video : "";
+    item.textContent = texts.request + ": " + request.client + " · " + request.platform + " · " + request.listing + medium + " ";
     item.appendChild(button(texts.accept, "accept", request.consultation));
     item.appendChild(button(texts.decline, "decline", request.consultation));
     list.appendChild(item);

@@ -88,6 +88,8 @@
   }
   function onMessage(event) {
     var message = JSON.parse(event.data);
+    // The video script (video.js, video consultations) hears every frame too.
+    room.dispatchEvent(new CustomEvent("room:message", { detail: message }));
     switch (message.type) {
       case "hello":
         state = message.state;
@@ -164,6 +166,8 @@
     input.value = "";
   });
   $("end-button").addEventListener("click", function () { send({ type: "end" }); });
+  // The video script sends its signalling through this page's socket.
+  room.addEventListener("room:send", function (event) { send(event.detail); });
   // Heartbeats confirm the seconds this side was present; a lost connection is billed
   // up to the last one the server received.
   window.setInterval(function () { send({ type: "heartbeat" }); }, 10000);

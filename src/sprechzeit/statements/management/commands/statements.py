@@ -25,12 +25,22 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         close = sub.add_parser("close", help="Close a period (resumable).")
         close.add_argument("--period", required=True, help=PERIOD_HELP)
+        close.add_argument(
+            "--late-override",
+            default="",
+            metavar="REASON",
+            help="Issue although the period ended more than six months ago (§ 14 Abs. 2 UStG);"
+            " the reason is kept in each note's data.",
+        )
         sub.add_parser("close-due", help="Close the latest ended period of every cadence in use.")
         export = sub.add_parser("export", help="Write every document of a period (PDF, XML).")
         export.add_argument("--period", required=True, help=PERIOD_HELP)
         export.add_argument("--out", required=True, type=Path)
         sub.add_parser("render-pdfs", help="Render missing PDFs of issued documents.")
-        sub.add_parser("release-held", help="Issue held statements whose data is complete.")
+        release = sub.add_parser(
+            "release-held", help="Issue held statements whose data is complete."
+        )
+        release.add_argument("--late-override", default="", metavar="REASON")
         cancel = sub.add_parser("cancel", help="Cancel an issued credit note (384) and reissue.")
         cancel.add_argument("--id", type=int, required=True, help="Statement id")
         cancel.add_argument("--no-reissue", action="store_true")
@@ -38,7 +48,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             if options["action"] == "close":
-                self._close(options["period"])
+                self._close(options["period"], options["late_override"])
             elif options["action"] == "close-due":
                 runs = services.statements_close_due(progress=self._progress)
                 for run in runs:
@@ -61,7 +71,7 @@ class Command(BaseCommand):
                     + (f", reissued as {replacement.number}" if replacement else "")
                 )
             else:
-                released = services.statements_release_held()
+                released = services.statements_release_held(late_override=options["late_override"])
                 issued = [s for s in released if s.status == Statement.Status.ISSUED]
                 self.stdout.write(f"{len(issued)} of {len(released)} held statement(s) issued.")
         except errors.StatementError as exc:
@@ -75,8 +85,12 @@ class Command(BaseCommand):
             f"{run.period_label}: {run.issued} issued, {run.held} held of {run.total}."
         )
 
-    def _close(self, period: str) -> None:
-        self._report(services.statements_close(period=period, progress=self._progress))
+    def _close(self, period: str, late_override: str) -> None:
+        self._report(
+            services.statements_close(
+                period=period, progress=self._progress, late_override=late_override
+            )
+        )
 
     def _render_pdfs(self) -> None:
         ids = Statement.objects.filter(
