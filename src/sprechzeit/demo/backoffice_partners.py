@@ -1,5 +1,5 @@
 """Demo data for the console's partners area: applications waiting on both platforms
-(one decided each way), a listing edit awaiting review on Kartenlegen-Profis (which
+(one decided each way), a listing edit awaiting review on Coaching-Profis (which
 reviews edits), adjustments booked and one waiting for a second approver. Through the
 services only; idempotent (nothing is added when applications exist)."""
 
@@ -97,7 +97,7 @@ def demo_backoffice_partners() -> int:
             reason="Zu wenig Erfahrung; die Textprobe verspricht ein Ergebnis.",
         )
         with clock.frozen_at(now - timedelta(days=1, hours=18)):
-            _listing_edit_pending(platforms["karten"])
+            _listing_edit_pending(platforms["coaching"])
         _adjustments(accounting=accounting, admin=admin)
     return len(made)
 
@@ -112,9 +112,8 @@ def _listing_edit_pending(platform: Platform) -> None:
     services.listing_edit_submit(
         listing=listing,
         display_name=listing.display_name,
-        headline=listing.headline + " – jetzt auch Lenormand",
-        description=listing.description
-        + "\n\nNeu: Lenormand-Legungen für Fragen rund um Liebe und Beruf.",
+        headline=listing.headline + " – jetzt auch abends",
+        description=listing.description + "\n\nNeu: Sitzungen am Abend bis 22 Uhr, auch für Paare.",
         rate_minor=listing.rate_minor,
         categories=list(listing.categories.all()),
     )

@@ -119,26 +119,7 @@ def _history(*, partners: list[Partner]) -> HistoryReport:
     zone = ZoneInfo(settings.TIME_ZONE)
     today = timezone.localdate()
     first_day = _month_start(_month_start(today) - timedelta(days=1))  # 1st of last month
-    for index, partner in enumerate(partners):
-        profile = TAX_PROFILES[index % len(TAX_PROFILES)]
-        user = partner.user
-        tax_profile_save(
-            partner=partner,
-            legal_name=user.get_full_name(),
-            street="Beraterweg",
-            building_number=str(index + 1),
-            postal_code="10115" if profile.get("country", "DE") == "DE" else "1010",
-            city="Berlin" if profile.get("country", "DE") == "DE" else "Wien",
-            country=profile.get("country", "DE"),
-            tax_number=profile.get("tax_number", ""),
-            vat_id=profile.get("vat_id", ""),
-            vat_status=profile["vat_status"],
-            iban=profile["iban"],
-            account_holder=user.get_full_name(),
-            self_billing_accepted_at=datetime.combine(first_day, time(9), tzinfo=zone),
-            self_billing_version="2026-01",
-        )
-        _self_billing(partner)
+    _partners_tax_data(partners, datetime.combine(first_day, time(9), tzinfo=zone))
     for platform in Platform.objects.filter(slug__in=["coaching", "karten"]).order_by("slug"):
         policy = ChannelPolicy.objects.get(platform=platform, channel=Channel.SANDBOX)
         listings = list(
@@ -204,6 +185,30 @@ def _month_end(report: HistoryReport, period: str) -> None:
     except PeriodAlreadyClosed:
         pass  # already closed (a demo re-seeded by hand): nothing to do
     report.client_invoices = len(client_invoices_issue(month=period).issued)
+
+
+def _partners_tax_data(partners: list[Partner], agreed_at: datetime) -> None:
+    """Each demo partner's tax and bank data (a VAT case each) and self-billing consent."""
+    for index, partner in enumerate(partners):
+        profile = TAX_PROFILES[index % len(TAX_PROFILES)]
+        user = partner.user
+        tax_profile_save(
+            partner=partner,
+            legal_name=user.get_full_name(),
+            street="Beraterweg",
+            building_number=str(index + 1),
+            postal_code="10115" if profile.get("country", "DE") == "DE" else "1010",
+            city="Berlin" if profile.get("country", "DE") == "DE" else "Wien",
+            country=profile.get("country", "DE"),
+            tax_number=profile.get("tax_number", ""),
+            vat_id=profile.get("vat_id", ""),
+            vat_status=profile["vat_status"],
+            iban=profile["iban"],
+            account_holder=user.get_full_name(),
+            self_billing_accepted_at=agreed_at,
+            self_billing_version="2026-01",
+        )
+        _self_billing(partner)
 
 
 def _self_billing(partner: Partner) -> None:
