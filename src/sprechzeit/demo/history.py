@@ -163,22 +163,13 @@ def _history(*, partners: list[Partner]) -> HistoryReport:
                             rng, client, rng.choice(listings), moment, report
                         )
             day += timedelta(days=1)
-<<<<<<< HEAD
     report.consultations += demo_backoffice_risk()  # the risk queues: disputes, refunds, dunning
-<<<<<<< HEAD
-    backoffice_support_seed()  # the support desk's queues (demo/backoffice_support.py)
     _month_end(report, first_day.strftime("%Y-%m"))
     return report
 
 
 def _month_end(report: HistoryReport, period: str) -> None:
     """Close the history month's credit notes and issue its business clients' invoices."""
-=======
-=======
-    _backoffice_seed(report)
->>>>>>> risk
-    period = first_day.strftime("%Y-%m")
->>>>>>> support
     try:
         statements_close(period=period)
         report.statements_period = period
@@ -229,13 +220,6 @@ def _business_billing(account: ClientAccount, n: int, country: str, vat_id: str)
         postal_code={"AT": "1010", "CH": "8001", "US": "10001"}.get(country, "10115"),
         city={"AT": "Wien", "CH": "Zürich", "US": "New York"}.get(country, "Berlin"),
     )
-
-
-def _backoffice_seed(report: HistoryReport) -> None:
-    """The console's queues: risk (disputes, refunds, dunning; its consultations count in
-    the report) and the support desk (demo/backoffice_risk.py, demo/backoffice_support.py)."""
-    report.consultations += demo_backoffice_risk()
-    backoffice_support_seed()
 
 
 def _top_up(client: ClientAccount, policy: ChannelPolicy, minor: int, moment: datetime) -> int:
