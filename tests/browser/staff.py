@@ -19,7 +19,8 @@ from tests.browser.conftest import LiveServer
 _last_step: dict[str, int] = {}
 
 
-def _fresh_code(email: str) -> str:
+def totp_code(email: str) -> str:
+    """A demo TOTP code for `email` from a time step this person has not used yet."""
     key = base64.b32decode(DEMO_TOTP_SECRET)
     while True:
         otp = TOTP(key, step=30, digits=6)
@@ -38,6 +39,6 @@ def staff_login(
     page.get_by_label("E-Mail").fill(email)
     page.get_by_label("Passwort").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Anmelden").click()
-    page.get_by_label("Sechsstelliger Code").fill(_fresh_code(email))
+    page.get_by_label("Sechsstelliger Code").fill(totp_code(email))
     page.get_by_role("button", name="Bestätigen").click()
     expect(page).to_have_url(server.url(None, next_path))

@@ -4,14 +4,12 @@ and the back office does not exist on a platform's host."""
 
 from __future__ import annotations
 
-import base64
-
 import pytest
-from django_otp.oath import totp
 from playwright.sync_api import Browser, expect
 
-from sprechzeit.demo.seed import DEMO_PASSWORD, DEMO_TOTP_SECRET, STAFF
+from sprechzeit.demo.seed import STAFF
 from tests.browser.conftest import LiveServer
+from tests.browser.staff import staff_login
 
 pytestmark = pytest.mark.browser
 
@@ -20,14 +18,7 @@ def test_staff_use_the_admin_and_renew_recovery_codes(
     browser: Browser, demo_server: LiveServer
 ) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(demo_server.url(None, "/admin/"))
-    expect(page).to_have_url(demo_server.url(None, "/anmelden/?next=/admin/"))
-    page.get_by_label("E-Mail").fill(STAFF[0][0])
-    page.get_by_label("Passwort").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
-    page.get_by_label("Sechsstelliger Code").fill(f"{totp(base64.b32decode(DEMO_TOTP_SECRET)):06d}")
-    page.get_by_role("button", name="Bestätigen").click()
-    expect(page).to_have_url(demo_server.url(None, "/admin/"))
+    staff_login(page, demo_server, STAFF[0][0], next_path="/admin/")
     expect(page.get_by_role("heading", name="Verwaltung")).to_be_visible()
 
     # A changelist (the admin's filters and actions are scripts) and a change form.

@@ -83,7 +83,7 @@ def _log_in(page: Page, server: LiveServer, platform: str, role: str) -> None:
     page.get_by_label("Passwort").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Anmelden").click()
     if role == "partner":
-        page.get_by_label("Sechsstelliger Code").fill(_totp_code())
+        page.get_by_label("Sechsstelliger Code").fill(_totp_code(PARTNER_OF[platform]))
         page.get_by_role("button", name="Bestätigen").click()
     page.get_by_role("button", name="Abmelden").wait_for()
 

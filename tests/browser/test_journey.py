@@ -5,16 +5,15 @@ both find the record in their history."""
 
 from __future__ import annotations
 
-import base64
 import re
 
 import pytest
 from django.urls import reverse
-from django_otp.oath import totp
 from playwright.sync_api import Browser, Page, expect
 
-from sprechzeit.demo.seed import DEMO_PASSWORD, DEMO_TOTP_SECRET, PARTNERS
+from sprechzeit.demo.seed import DEMO_PASSWORD, PARTNERS
 from tests.browser.conftest import LiveServer, screenshot_path
+from tests.browser.staff import totp_code
 from tests.browser.test_phone_layouts import FITS
 
 pytestmark = pytest.mark.browser
@@ -31,8 +30,8 @@ WalletSettings.objects.filter(platform__slug="coaching").update(welcome_credit_m
 """
 
 
-def _totp_code() -> str:
-    return f"{totp(base64.b32decode(DEMO_TOTP_SECRET)):06d}"
+def _totp_code(email: str) -> str:
+    return totp_code(email)
 
 
 def _partner_logs_in(page: Page, server: LiveServer) -> None:
@@ -40,7 +39,7 @@ def _partner_logs_in(page: Page, server: LiveServer) -> None:
     page.get_by_label("E-Mail").fill(PARTNER_EMAIL)
     page.get_by_label("Passwort").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Anmelden").click()
-    page.get_by_label("Sechsstelliger Code").fill(_totp_code())
+    page.get_by_label("Sechsstelliger Code").fill(_totp_code(PARTNER_EMAIL))
     page.get_by_role("button", name="Bestätigen").click()
     expect(page.get_by_role("button", name="Abmelden")).to_be_visible()
 

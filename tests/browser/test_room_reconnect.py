@@ -48,7 +48,7 @@ def _log_in(page: Page, server: LiveServer, email: str, *, second_factor: bool) 
     page.get_by_label("Passwort").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Anmelden").click()
     if second_factor:
-        page.get_by_label("Sechsstelliger Code").fill(_totp_code())
+        page.get_by_label("Sechsstelliger Code").fill(_totp_code(email))
         page.get_by_role("button", name="Bestätigen").click()
     expect(page.get_by_role("button", name="Abmelden")).to_be_visible()
 

@@ -6,7 +6,6 @@ the consultation is billed exactly (the ledger check passes)."""
 
 from __future__ import annotations
 
-import base64
 import json
 import time
 from collections.abc import Iterator
@@ -14,10 +13,9 @@ from datetime import UTC, datetime
 
 import pytest
 from django.urls import reverse
-from django_otp.oath import totp
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Playwright, expect
 
-from sprechzeit.demo.seed import DEMO_PASSWORD, DEMO_TOTP_SECRET, PARTNERS
+from sprechzeit.demo.seed import DEMO_PASSWORD, PARTNERS
 from tests.browser.conftest import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -25,6 +23,7 @@ from tests.browser.conftest import (
     LiveServer,
     screenshot_path,
 )
+from tests.browser.staff import totp_code
 from tests.browser.test_phone_layouts import FITS
 
 pytestmark = pytest.mark.browser
@@ -128,7 +127,7 @@ def _partner_goes_online(page: Page, server: LiveServer) -> None:
     page.get_by_label("E-Mail").fill(PARTNER_EMAIL)
     page.get_by_label("Passwort").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Anmelden").click()
-    page.get_by_label("Sechsstelliger Code").fill(f"{totp(base64.b32decode(DEMO_TOTP_SECRET)):06d}")
+    page.get_by_label("Sechsstelliger Code").fill(totp_code(PARTNER_EMAIL))
     page.get_by_role("button", name="Bestätigen").click()
     expect(page.get_by_role("button", name="Abmelden")).to_be_visible()
     page.goto(server.url("coaching", reverse("consultations:partner_requests")))
@@ -265,9 +264,7 @@ def test_without_a_camera_the_video_falls_back_to_chat_in_the_same_consultation(
     partner.get_by_label("E-Mail").fill(FALLBACK_PARTNER)
     partner.get_by_label("Passwort").fill(DEMO_PASSWORD)
     partner.get_by_role("button", name="Anmelden").click()
-    partner.get_by_label("Sechsstelliger Code").fill(
-        f"{totp(base64.b32decode(DEMO_TOTP_SECRET)):06d}"
-    )
+    partner.get_by_label("Sechsstelliger Code").fill(totp_code(FALLBACK_PARTNER))
     partner.get_by_role("button", name="Bestätigen").click()
     partner.goto(demo_server.url("karten", reverse("consultations:partner_requests")))
     partner.get_by_role("button", name="Online gehen").click()

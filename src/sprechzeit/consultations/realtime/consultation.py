@@ -1,14 +1,10 @@
-"""`/ws/consultations/<id>/`: the consultation room (chat, live meter, cut-off). The
-protocol: `docs/websocket-protocol.md`, typed in `consultations.protocol`.
-
-A thin edge: it parses a frame, calls one service, and pushes the result. The meter runs
-on the server: every socket of a live consultation (on whatever process it is
-connected) runs one asyncio task that asks the pure schedule (`consultations.meter`)
-what to do and when to wake: meter snapshots, warnings, the look for a top-up, the
-cut-off, a side's heartbeats stopping. The timer never waits for the database: the end
-is announced first and booked in a task of its own, and the look for a late top-up
-shortly before the cut-off runs beside it. Ending is idempotent, so two sockets racing
-to end book once.
+"""`/ws/consultations/<id>/`: the consultation room (chat, live meter, cut-off); the
+protocol is docs/websocket-protocol.md, typed in `consultations.protocol`. A thin edge:
+it parses a frame, calls one service, pushes the result. Every socket of a live
+consultation runs one asyncio task that asks the pure schedule (`consultations.meter`)
+what to do and when to wake (snapshots, warnings, the top-up look, the cut-off, a side's
+heartbeats stopping). The timer never waits for the database: the end is announced
+first and booked in a task of its own. Ending is idempotent: two racing sockets book once.
 """
 
 from __future__ import annotations
@@ -48,11 +44,7 @@ from sprechzeit.consultations.realtime.base import db, error_frame, off_loop
 from sprechzeit.consultations.realtime.booking import end_booking_start
 from sprechzeit.consultations.realtime.ending import end_frame
 from sprechzeit.consultations.realtime.video import MEDIA_KINDS, VideoRoom, media_state
-from sprechzeit.consultations.selectors import (
-    consultation_by_id,
-    ended_state,
-    room_for_user,
-)
+from sprechzeit.consultations.selectors import consultation_by_id, ended_state, room_for_user
 from sprechzeit.consultations.services.chat import chat_message_create
 from sprechzeit.consultations.services.lifecycle import consultation_cancel, consultation_miss
 from sprechzeit.consultations.tariff import tariff_rate
