@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 from django.utils.translation import gettext_lazy as _
 
+from sprechzeit.audit.admin import AuditedActions
 from sprechzeit.core.admin import ReadOnlyAdmin
 from sprechzeit.core.errors import DomainError
 from sprechzeit.payments.models import (
@@ -70,7 +71,7 @@ class ChannelPolicyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyAdmin):
+class PaymentAdmin(AuditedActions, ReadOnlyAdmin):
     list_display = (
         "id",
         "created_at",
@@ -134,7 +135,7 @@ class PaymentAdmin(ReadOnlyAdmin):
 
 
 @admin.register(InboxEntry)
-class InboxEntryAdmin(ReadOnlyAdmin):
+class InboxEntryAdmin(AuditedActions, ReadOnlyAdmin):
     list_display = (
         "received_at",
         "provider_config",
@@ -182,7 +183,7 @@ class RefundInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(RefundRequest)
-class RefundRequestAdmin(ReadOnlyAdmin):
+class RefundRequestAdmin(AuditedActions, ReadOnlyAdmin):
     list_display = (
         "created_at",
         "client_account",
@@ -277,7 +278,7 @@ class AssignForm(forms.Form):
 
 
 @admin.register(BankEntry)
-class BankEntryAdmin(ReadOnlyAdmin):
+class BankEntryAdmin(AuditedActions, ReadOnlyAdmin):
     """The review queue: unmatched or ambiguous entries wait here for staff."""
 
     list_display = (

@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from sprechzeit.audit.admin import AuditedActions
 from sprechzeit.wallets import selectors, services
 from sprechzeit.wallets.models import WalletSettings, WalletState, WelcomeCreditGrant
 
@@ -60,7 +61,7 @@ class ReceivableFilter(admin.SimpleListFilter):
 
 
 @admin.register(WalletState)
-class WalletStateAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class WalletStateAdmin(AuditedActions):
     """Blocked clients and receivables (negative balances) for staff."""
 
     list_display = (

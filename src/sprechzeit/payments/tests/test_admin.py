@@ -8,6 +8,7 @@ from django.test import Client
 
 from sprechzeit.accounts.models import User
 from sprechzeit.accounts.tests.factories import login_verified
+from sprechzeit.audit.models import AuditEntry
 from sprechzeit.ledger.tests.helpers import assert_ledger_sound
 from sprechzeit.payments import tasks
 from sprechzeit.payments.models import InboxEntry, InboxStatus, Payment, ProviderKind
@@ -15,6 +16,7 @@ from sprechzeit.payments.services import inbox, payments
 from sprechzeit.payments.services.sandbox import sandbox_deliver
 from sprechzeit.payments.tests.factories import client, eur, provider_config, sandbox_setup
 from sprechzeit.wallets import services as wallets
+from sprechzeit.wallets.models import WalletState
 
 pytestmark = pytest.mark.django_db
 
@@ -102,3 +104,29 @@ def test_failed_inbox_entries_are_retried_by_the_task(monkeypatch: pytest.Monkey
     assert InboxEntry.objects.get().status == InboxStatus.PROCESSED
     assert wallets.wallet_balance(client_account=account).total == eur(1000)
     assert_ledger_sound()
+
+
+def test_each_admin_action_writes_one_audit_entry_per_object() -> None:
+    """The admin's side door is audited like the console: unblocking two wallets writes
+    exactly two entries (who, which wallet, from where)."""
+
+    platform, _config, _policy = sandbox_setup()
+    first, second = client(platform), client(platform)
+    states = []
+    for account in (first, second):
+        wallets.wallet_for(account)
+        states.append(wallets.wallet_block(client_account=account, reason="Test"))
+    browser = _staff()
+    response = browser.post(
+        "/admin/wallets/walletstate/",
+        {"action": "unblock", "_selected_action": [str(state.pk) for state in states]},
+        REMOTE_ADDR="203.0.113.8",
+    )
+    assert response.status_code == 302
+    entries = list(AuditEntry.objects.order_by("id"))
+    assert [entry.action for entry in entries] == ["admin.walletstate.unblock"] * 2
+    assert {entry.target_id for entry in entries} == {str(state.pk) for state in states}
+    assert {entry.actor_label for entry in entries} == {"chefin@example.com"}
+    assert {entry.ip for entry in entries} == {"203.0.113.8"}
+    for account in (first, second):
+        assert WalletState.objects.get(client_account=account).blocked_at is None
