@@ -1,5 +1,5 @@
 """Every page reachable from the navigation, as each role sees it (anonymous, client,
-partner; staff pages are the back office's own suite), on both demo platforms, at a
+partner on both demo platforms; each staff role in the console on the network host), at a
 desktop and a phone size, in German and English: found by following the links of the
 pages themselves (breadth-first from the home page, one page per view), so a new page
 linked anywhere is visited without editing this test.
@@ -28,9 +28,10 @@ from babel.messages.pofile import read_po
 from django.urls import Resolver404, resolve
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, ViewportSize
 
-from sprechzeit.demo.seed import CLIENT_EMAIL, DEMO_PASSWORD, PARTNERS
+from sprechzeit.demo.seed import CLIENT_EMAIL, DEMO_PASSWORD, PARTNERS, STAFF
 from tests.browser.axe import axe_source, axe_violations
 from tests.browser.conftest import LiveServer
+from tests.browser.staff import staff_login
 from tests.browser.test_journey import _totp_code
 
 pytestmark = pytest.mark.browser
@@ -55,6 +56,7 @@ DOWNLOADS: Final = frozenset(
     }
 )
 PARTNER_OF: Final = {"coaching": PARTNERS[0].email, "karten": PARTNERS[3].email}
+STAFF_EMAIL: Final = {role: email for email, role in STAFF}
 
 
 def _german_msgids() -> frozenset[str]:
@@ -95,10 +97,13 @@ def _view_of(path: str) -> str | None:
         return None
 
 
-def _discover(page: Page, server: LiveServer, platform: str) -> list[str]:
-    """Breadth-first over the same host's links from the home page, one path per view."""
+def _discover(
+    page: Page, server: LiveServer, platform: str | None, start: str = "/", within: str = ""
+) -> list[str]:
+    """Breadth-first over the same host's links from `start`, one path per view; with
+    `within`, only paths under it (the console)."""
     host = urlsplit(server.url(platform)).netloc
-    queue: deque[str] = deque(["/"])
+    queue: deque[str] = deque([start])
     seen_views: set[str] = set()
     found: list[str] = []
     while queue and len(found) < MAX_PAGES:
@@ -114,7 +119,9 @@ def _discover(page: Page, server: LiveServer, platform: str) -> list[str]:
         )
         for href in hrefs:
             parts = urlsplit(href)
-            if parts.netloc == host and parts.path and not SKIP.search(parts.path):
+            if parts.netloc != host or not parts.path:
+                continue
+            if (within and parts.path.startswith(within) and not parts.path.endswith(".csv")) or (not within and not SKIP.search(parts.path)):
                 queue.append(parts.path)
     return found
 
@@ -142,7 +149,7 @@ def _context(
     context.add_cookies(
         [
             {"name": "sprechzeit_language", "value": language, "domain": domain, "path": "/"}
-            for domain in ("coaching.localhost", "karten.localhost")
+            for domain in ("coaching.localhost", "karten.localhost", "127.0.0.1")
         ]
     )
     return context
@@ -163,7 +170,7 @@ def _console_errors(page: Page) -> list[str]:
 def _check(
     page: Page,
     server: LiveServer,
-    platform: str,
+    platform: str | None,
     path: str,
     combination: tuple[str, str],
     msgids: frozenset[str],
@@ -171,7 +178,7 @@ def _check(
 ) -> list[str]:
     viewport, language = combination
     errors: list[str] = []
-    where = f"{platform}{path} [{viewport}, {language}]"
+    where = f"{platform or 'network'}{path} [{viewport}, {language}]"
     console.clear()
     response = page.goto(server.url(platform, path))
     if response is None or response.status >= 400:
@@ -226,6 +233,48 @@ def test_every_page_of_the_role(
                     pages[combination],
                     demo_server,
                     platform,
+                    path,
+                    combination,
+                    msgids,
+                    console[combination],
+                )
+            )
+    for context in contexts.values():
+        context.close()
+    assert errors == [], "\n".join(errors)
+
+
+@pytest.mark.parametrize("role", ["support", "risk", "accounting", "admin"])
+def test_every_console_page_of_each_staff_role(
+    browser: Browser,
+    demo_server: LiveServer,
+    axe_script: str,
+    msgids: frozenset[str],
+    role: str,
+) -> None:
+    """The staff console as each role: every page its menu and its pages link to."""
+    everything = os.environ.get("CRAWL_ALL_COMBINATIONS") == "1"
+    first = _context(browser, axe_script, *COMBINATIONS[0])
+    staff_login(first.new_page(), demo_server, STAFF_EMAIL[role])
+    state = first.storage_state()
+    contexts = {COMBINATIONS[0]: first} | {
+        c: _context(browser, axe_script, *c, state=state) for c in COMBINATIONS[1:]
+    }
+    pages = {combination: context.new_page() for combination, context in contexts.items()}
+    console = {combination: _console_errors(page) for combination, page in pages.items()}
+    paths = _discover(
+        pages[COMBINATIONS[0]], demo_server, None, start="/backoffice/", within="/backoffice/"
+    )
+    assert len(paths) >= 2, paths
+    errors: list[str] = []
+    for index, path in enumerate(paths):
+        chosen = COMBINATIONS if everything else COMBINATIONS[(index % 2) * 2 : (index % 2) * 2 + 2]
+        for combination in chosen:
+            errors.extend(
+                _check(
+                    pages[combination],
+                    demo_server,
+                    None,
                     path,
                     combination,
                     msgids,
