@@ -67,6 +67,8 @@ VIEW_ANSWERS: dict[str, set[int]] = {
     "backoffice:support_client_unblock": {405},
     "backoffice:support_client_close": {405},
     "backoffice:support_goodwill_decide": {405},
+    # --- the accounting area: a download asked for without entity and period
+    "backoffice:books_datev": {400},
     # --- partners (issue 13): an invitation token that names nothing; POST-only actions
     "site:partner_invitation": {400},
     **{

@@ -121,7 +121,9 @@ def _discover(
             parts = urlsplit(href)
             if parts.netloc != host or not parts.path:
                 continue
-            if (within and parts.path.startswith(within) and not parts.path.endswith(".csv")) or (not within and not SKIP.search(parts.path)):
+            if (within and parts.path.startswith(within) and not parts.path.endswith(".csv")) or (
+                not within and not SKIP.search(parts.path)
+            ):
                 queue.append(parts.path)
     return found
 

@@ -198,6 +198,12 @@ URL_RULES: Final[dict[str, Rule]] = {
     "backoffice:dashboard_csv": back_office(
         "Console: dashboard figures (CSV)", frozenset({Actor.RISK, Actor.ACCOUNTING, Actor.ADMIN})
     ),
+    "backoffice:books": back_office(
+        "Console: VAT return figures and DATEV", frozenset({Actor.ACCOUNTING, Actor.ADMIN})
+    ),
+    "backoffice:books_datev": back_office(
+        "Console: DATEV posting batch (download)", frozenset({Actor.ACCOUNTING, Actor.ADMIN})
+    ),
     "backoffice:audit": back_office("Console: audit trail", frozenset({Actor.ADMIN})),
     "backoffice:audit_csv": back_office("Console: audit trail (CSV)", frozenset({Actor.ADMIN})),
     # --- back office: risk (disputes, refunds, bank lines, dunning) ------------------------

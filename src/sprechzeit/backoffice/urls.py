@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.urls import URLPattern, path
 
 from sprechzeit.backoffice import views
+from sprechzeit.backoffice.books import urls as books
 from sprechzeit.backoffice.dashboard import urls as dashboard
 from sprechzeit.backoffice.nav import NavEntry
 from sprechzeit.backoffice.partners import urls as partners
@@ -23,6 +24,7 @@ urlpatterns: list[URLPattern] = [
     *risk.urlpatterns,
     *support.urlpatterns,
     *partners.urlpatterns,
+    *books.urlpatterns,
 ]
 
 NAV: list[NavEntry] = [
@@ -30,5 +32,6 @@ NAV: list[NavEntry] = [
     *risk.NAV,
     *support.NAV,
     *partners.NAV,
+    *books.NAV,
     *views.NAV,
 ]
