@@ -56,9 +56,15 @@ _burst_sent: asyncio.Future[bool] | None = None
 async def _burst_join(item: tuple[str, str, float | None, str]) -> bool:
     """Add an end to the current window's burst; True once the burst is queued."""
     global _burst_sent
+    loop = asyncio.get_running_loop()
+    if _burst_sent is not None and (_burst_sent.get_loop() is not loop or _burst_sent.done()):
+        # A window left behind by an event loop that has ended (a test's loop, a restarted
+        # server thread): its sender died with that loop, so start a new window here.
+        _burst.clear()
+        _burst_sent = None
     _burst.append(item)
     if _burst_sent is None:
-        _burst_sent = asyncio.get_running_loop().create_future()
+        _burst_sent = loop.create_future()
         task = asyncio.ensure_future(_burst_send(_burst_sent))
         _BOOKINGS.add(task)
         task.add_done_callback(_BOOKINGS.discard)
