@@ -5,9 +5,11 @@ the production topology, each cut off by its balance.
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/sprechzeit REDIS_URL=redis://127.0.0.1:6379/9 \
         python bench/consultations.py --ladder 500,1000,2000,4000 --paid-seconds 180
 
-The server: `--workers` uvicorn processes (default 2) on the Redis channel layer and
+The server: `--workers` uvicorn processes (default 2) on the Redis channel layer,
 `--booking-workers` Celery worker processes (default 1; 0 books in the server) for the
-settlements, with persistent database connections. For every N of the ladder:
+settlements (queue `celery`) and `--mail-workers` (default 1, at nice 10; 0: the booking
+worker takes the mails too) for the mails (queue `mail`), as deploy/systemd runs them,
+with persistent database connections. For every N of the ladder:
 
 1. set up N partners (online, one listing each at 2.00 €/min billed per second) and N
    clients whose balance pays exactly `--paid-seconds` (default 180);
@@ -22,8 +24,9 @@ settlements, with persistent database connections. For every N of the ladder:
 
 Reported per N: p50/p99/max lateness, database commits per consultation (PostgreSQL's
 `xact_commit` over request, accept, sockets and settlement; autocommit reads count too),
-the server's CPU use, and whether every consultation was billed exactly its paid
-seconds. The largest N whose p99 stays under 1 s is `max_consultations_p99_under_1s`.
+the server's CPU use, whether every consultation was billed exactly its paid seconds,
+how long after the last cut-off every consultation was settled and both queues were
+empty, and the server processes' event-loop hold-ups over 0.5 s (`core.loopwatch`). The largest N whose p99 stays under 1 s is `max_consultations_p99_under_1s`.
 Results go to bench/results/consultations.json. The bench runs in its own scratch
 database (`<name>_bench_consultations`), created afresh and dropped after.
 
@@ -36,10 +39,12 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,6 +55,8 @@ from sprechzeit.consultations.protocol import RoomCommand
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "consultations.json"
+SERVER_LOG = Path(tempfile.gettempdir()) / "sprechzeit-bench-consultations-server.log"
+STALL = re.compile(r"held up ([0-9.]+) s \(garbage collection: ([0-9.]+) s")
 BENCH_HOST = "127.0.0.1"
 RATE_MINOR = 200
 _HEARTBEAT: RoomCommand = {"type": "heartbeat"}
@@ -329,6 +336,66 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[index]
 
 
+def celery_worker(
+    concurrency: int, *, queues: str, env: dict[str, str], nice: int = 0
+) -> subprocess.Popen[bytes]:
+    """A Celery worker process for `queues`, as deploy/systemd starts it (`nice` as its
+    unit's Nice=)."""
+    return subprocess.Popen(
+        [
+            *(["nice", "-n", str(nice)] if nice else []),
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "sprechzeit.config.celery",
+            "worker",
+            "--queues",
+            queues,
+            "--concurrency",
+            str(concurrency),
+            "--loglevel",
+            "warning",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        env=env,
+    )
+
+
+def queued(queue: str) -> int:
+    """Tasks waiting in a queue of the broker (Redis list of the queue's name)."""
+    import redis  # noqa: PLC0415
+
+    client = redis.Redis.from_url(os.environ["REDIS_URL"])
+    try:
+        return int(client.llen(queue))
+    finally:
+        client.close()
+
+
+def server_warnings(offset: int) -> dict[str, Any]:
+    """What the server logged since `offset`: cut-offs logged late (> 1 s) and event-loop
+    hold-ups over 0.5 s (`core.loopwatch`: per process, with the garbage collector's
+    share)."""
+    with SERVER_LOG.open("rb") as log:
+        log.seek(offset)
+        lines = log.read().decode(errors="replace").splitlines()
+    stalls = [
+        (float(found[1]), float(found[2]))
+        for line in lines
+        if (found := STALL.search(line)) is not None
+    ]
+    return {
+        "cut_offs_logged_late": sum("late by" in line for line in lines),
+        "loop_stalls_over_0_5s": len(stalls),
+        "loop_stall_max_s": max((lag for lag, _gc in stalls), default=0.0),
+        "loop_stall_total_s": round(sum(lag for lag, _gc in stalls), 2),
+        "loop_stall_gc_total_s": round(sum(gc for _lag, gc in stalls), 2),
+    }
+
+
 def run_rung(
     n: int, rung: int, args: argparse.Namespace, port: int, server_pids: list[int], dbname: str
 ) -> dict[str, Any]:
@@ -336,6 +403,7 @@ def run_rung(
     from sprechzeit.ledger.check import ledger_check  # noqa: PLC0415
 
     load_before = [round(x, 2) for x in os.getloadavg()]
+    log_from = SERVER_LOG.stat().st_size
     t = time.time()
     scenes = setup(n, rung, args.paid_seconds)
     setup_s = time.time() - t
@@ -363,6 +431,12 @@ def run_rung(
     settle_lag_s = time.time() - wall_before - wall
     time.sleep(1.0)  # statistics are flushed asynchronously
     after = commits(dbname)
+    # The mails (summary, low balance) follow on their own queue; the next rung starts
+    # only once they are out, so it does not pay for this one's.
+    deadline = time.time() + 900
+    while (queued("mail") or queued("celery")) and time.time() < deadline:
+        time.sleep(1)
+    mail_lag_s = time.time() - wall_before - wall
     exact = settled.filter(duration_seconds=args.paid_seconds).count()
     result = {
         "consultations": n,
@@ -371,6 +445,7 @@ def run_rung(
         "billed_exactly_paid": exact == n,
         "peak_live": peak(intervals),
         "settlement_lag_after_last_end_s": round(settle_lag_s, 1),
+        "queues_empty_after_last_end_s": round(mail_lag_s, 1),
         "p50_lateness_s": round(percentile(lateness, 0.50), 4),
         "p99_lateness_s": round(percentile(lateness, 0.99), 4),
         "max_lateness_s": round(max(lateness), 4),
@@ -381,6 +456,7 @@ def run_rung(
         "setup_s": round(setup_s, 1),
         # Sockets open and in their rooms; all accepted; `started` heard after the accept.
         **phase_stats,
+        **server_warnings(log_from),
         "ledger_check_ok": ledger_check().ok,
         # The machine may be shared: its load when the rung began and ended.
         "loadavg_before": load_before,
@@ -399,8 +475,16 @@ def main() -> None:
     parser.add_argument(
         "--booking-workers",
         type=int,
+        default=2,
+        help="Celery worker processes for the settlements, at nice 5 as deployed "
+        "(0: book in the server)",
+    )
+    parser.add_argument(
+        "--mail-workers",
+        type=int,
         default=1,
-        help="Celery worker processes for the settlements (0: book in the server)",
+        help="Celery worker processes for the mail queue, at nice 10 as deployed "
+        "(0: the booking workers take the mails too, as before the queues were split)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the scratch database")
     args = parser.parse_args()
@@ -449,30 +533,20 @@ def main() -> None:
             "false",
         ],
         env=env,
+        # Its warnings (late cut-offs, event-loop hold-ups) are counted per rung.
+        stderr=SERVER_LOG.open("wb"),
     )
-    # The production topology: settlements run on a Celery worker (broker: Redis).
+    # The production topology (deploy/systemd): settlements on a Celery worker for the
+    # `celery` queue, mails on one for the `mail` queue at a lower CPU priority.
+    split = args.mail_workers > 0
     worker = (
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "sprechzeit.config.celery",
-                "worker",
-                "--concurrency",
-                str(args.booking_workers),
-                "--loglevel",
-                "warning",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-            ],
-            env=env,
+        celery_worker(
+            args.booking_workers, queues="celery" if split else "celery,mail", env=env, nice=5
         )
         if args.booking_workers
         else None
     )
+    mailer = celery_worker(args.mail_workers, queues="mail", env=env, nice=10) if split else None
     try:
         deadline = time.time() + 60
         while time.time() < deadline:
@@ -480,18 +554,18 @@ def main() -> None:
                 if probe.connect_ex(("127.0.0.1", port)) == 0:
                     break
             time.sleep(0.2)
+        pids = [server.pid, *(process.pid for process in (worker, mailer) if process)]
         runs = [
-            run_rung(
-                int(n), rung, args, port, [server.pid, *([worker.pid] if worker else [])], dbname
-            )
+            run_rung(int(n), rung, args, port, pids, dbname)
             for rung, n in enumerate(args.ladder.split(","))
         ]
     finally:
         server.terminate()
         server.wait(timeout=20)
-        if worker is not None:
-            worker.terminate()
-            worker.wait(timeout=30)
+        for process in (worker, mailer):
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=30)
         from django.db import connections  # noqa: PLC0415
 
         connections.close_all()
@@ -510,6 +584,8 @@ def main() -> None:
         "channel_layer": "redis",
         "server": f"uvicorn, {args.workers} worker process(es)",
         "booking_workers": args.booking_workers,
+        "mail_workers": args.mail_workers,
+        "server_log": str(SERVER_LOG),
         "settlement": "ends of a 0.25 s window booked as one burst (tasks.ends)",
         "runs": runs,
         "measured_at": datetime.now(tz=UTC).isoformat(timespec="seconds"),

@@ -147,6 +147,28 @@ def test_celery_heartbeat_runs_eagerly_without_broker() -> None:
     assert cache.get(HEARTBEAT_KEY) == stamp
 
 
+def test_mail_tasks_go_to_the_mail_queue_and_money_tasks_do_not() -> None:
+    """A wave of mails must not queue settlements behind it: every mail task is routed to
+    `mail`, every other task (settlements above all) to `celery`, and a worker started
+    without --queues consumes both."""
+    from sprechzeit.config.celery import app  # noqa: PLC0415
+
+    app.loader.import_default_modules()
+    names = [name for name in app.tasks if name.startswith("sprechzeit.")]
+    mails = {
+        name for name in names if ".mails." in name or name.startswith("sprechzeit.notifications.")
+    }
+    assert "sprechzeit.consultations.mails.consultation_mails" in mails
+    assert "sprechzeit.notifications.tasks.mail_deliver" in mails
+    assert "sprechzeit.consultations.tasks.ends" in names
+    for name in names:
+        queue = app.amqp.router.route({}, name)["queue"]
+        expected = "mail" if name in mails else "celery"
+        # Own exchange and routing key: a mail is never delivered to the money queue too.
+        assert (queue.name, queue.exchange.name, queue.routing_key) == (expected,) * 3, name
+    assert {queue.name for queue in app.conf.task_queues} == {"celery", "mail"}
+
+
 @pytest.mark.django_db(transaction=True)  # the auth middleware reads the session store
 async def test_websocket_path_of_the_asgi_app() -> None:
     from sprechzeit.config.asgi import application  # noqa: PLC0415

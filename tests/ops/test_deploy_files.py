@@ -61,7 +61,11 @@ def test_the_web_unit_serves_the_asgi_application_with_real_uvicorn_options() ->
 
 @pytest.mark.parametrize(
     ("unit", "command"),
-    [("sprechzeit-worker.service", "worker"), ("sprechzeit-beat.service", "beat")],
+    [
+        ("sprechzeit-worker.service", "worker"),
+        ("sprechzeit-mail.service", "worker"),
+        ("sprechzeit-beat.service", "beat"),
+    ],
 )
 def test_the_celery_units_use_the_project_app_and_real_options(unit: str, command: str) -> None:
     argv = exec_start(unit)
@@ -88,7 +92,12 @@ def test_the_environment_example_sets_only_declared_variables_and_loads() -> Non
     tmpfiles = (DEPLOY / "systemd" / "sprechzeit.tmpfiles.conf").read_text(encoding="utf-8")
     assert f"d {env.prometheus_multiproc_dir} " in tmpfiles
     assert env.var_dir == Path("/srv/sprechzeit/var")
-    for unit in ("sprechzeit-web.service", "sprechzeit-worker.service", "sprechzeit-beat.service"):
+    for unit in (
+        "sprechzeit-web.service",
+        "sprechzeit-worker.service",
+        "sprechzeit-mail.service",
+        "sprechzeit-beat.service",
+    ):
         text = (DEPLOY / "systemd" / unit).read_text(encoding="utf-8")
         assert f"ReadWritePaths={env.var_dir} /run/sprechzeit" in text
         assert "EnvironmentFile=/etc/sprechzeit/env" in text

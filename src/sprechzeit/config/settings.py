@@ -10,6 +10,7 @@ import dj_database_url
 import django_stubs_ext
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
+from kombu import Exchange, Queue
 
 from sprechzeit.config.database import postgres_connection_settings
 from sprechzeit.config.env import Env, Mode
@@ -307,6 +308,21 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     # Look for such tasks every few seconds (kombu's default looks every ~100 s).
     "unacked_restore_interval": max(1, min(10, ENV.celery_visibility_timeout // 4)),
     "unacked_restore_throttle": 1,
+}
+# Two queues: `celery` for money (settlements, cut-offs, the ledger, statements, payouts) and
+# `mail` for composing and delivering mails. A worker started without `-Q` consumes both;
+# production runs them apart (deploy/systemd: sprechzeit-worker `-Q celery`,
+# sprechzeit-mail `-Q mail` at a lower CPU priority), so a wave of summary mails after a
+# burst of cut-offs never queues the next settlements behind it.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+# Each queue on its own exchange and routing key: a task routed to one is never also
+# delivered to the other (a bare Queue("mail") would be bound with the key "celery").
+CELERY_TASK_QUEUES = tuple(
+    Queue(name, Exchange(name), routing_key=name) for name in ("celery", "mail")
+)
+CELERY_TASK_ROUTES = {
+    "sprechzeit.*.mails.*": {"queue": "mail"},
+    "sprechzeit.notifications.tasks.*": {"queue": "mail"},
 }
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_RESULT_BACKEND = None

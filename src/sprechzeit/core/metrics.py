@@ -61,6 +61,20 @@ CUTOFF_LATENESS_SECONDS: Final = Histogram(
     buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0),
     registry=REGISTRY,
 )
+EVENT_LOOP_LAG_SECONDS: Final = Histogram(
+    "sprechzeit_event_loop_lag_seconds",
+    "How much later than due a server process's event loop woke a 0.1 s probe "
+    "(core.loopwatch): how long every timer due then, cut-offs included, was held up.",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0),
+    registry=REGISTRY,
+)
+GC_PAUSE_SECONDS: Final = Histogram(
+    "sprechzeit_gc_pause_seconds",
+    "Pauses of the garbage collector in the server processes, per generation.",
+    ["generation"],
+    buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0),
+    registry=REGISTRY,
+)
 WEBHOOKS: Final = Counter(
     "sprechzeit_webhooks",
     "Provider notifications received, per provider and outcome.",
@@ -107,6 +121,16 @@ def observe_cutoff_lateness(seconds: float) -> None:
     """A consultation was cut off `seconds` after its last paid second (negative: early,
     recorded as 0). Call once per cut-off, where the meter ends a consultation."""
     CUTOFF_LATENESS_SECONDS.observe(max(seconds, 0.0))
+
+
+def observe_loop_lag(seconds: float) -> None:
+    """The event loop woke its probe `seconds` late (core.loopwatch)."""
+    EVENT_LOOP_LAG_SECONDS.observe(max(seconds, 0.0))
+
+
+def observe_gc_pause(*, generation: int, seconds: float) -> None:
+    """The garbage collector stopped the process for `seconds` (core.loopwatch)."""
+    GC_PAUSE_SECONDS.labels(generation=str(generation)).observe(max(seconds, 0.0))
 
 
 def observe_webhook(*, provider: str, outcome: str, seconds: float) -> None:

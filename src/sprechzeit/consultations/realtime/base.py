@@ -19,6 +19,7 @@ from django.conf import settings
 
 from sprechzeit.consultations.protocol import ErrorFrame
 from sprechzeit.core.errors import DomainError
+from sprechzeit.core.loopwatch import loop_watch_ensure
 
 # SQLite (demo, tests) takes one writer at a time: its work stays in Django's one
 # database thread. PostgreSQL gets a small pool of its own: the database work is mostly
@@ -74,6 +75,11 @@ class Consumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     goes through `db` (`database_sync_to_async`), which closes stale connections in its
     own worker thread, so the hop is redundant.
     """
+
+    async def websocket_connect(self, message: Mapping[str, object]) -> None:
+        # The first socket of a loop starts its lag probe (cut-offs are its timers).
+        loop_watch_ensure()
+        await super().websocket_connect(message)
 
     async def dispatch(self, message: Mapping[str, object]) -> None:
         handler = getattr(self, get_handler_name(message), None)

@@ -1,0 +1,81 @@
+"""How late a server process's event loop runs.
+
+Every timer of the loop — the consultations' cut-offs above all — fires only when the
+loop gets to it. A probe per loop sleeps `PROBE_SECONDS` and records how much later it
+woke: that is how long any timer due in that moment was held up (metric
+`sprechzeit_event_loop_lag_seconds`). The garbage collector stops the whole interpreter
+while it runs, so its pauses are recorded too (`sprechzeit_gc_pause_seconds`, per
+generation). A hold-up longer than `STALL_SECONDS` is logged with the garbage
+collector's share of it: the first place to look when cut-offs come late.
+
+Started by the first WebSocket of each loop (`loop_watch_ensure`); costs one wake-up per
+`PROBE_SECONDS`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+import os
+import time
+import weakref
+from typing import Any, Final
+
+from sprechzeit.core import metrics
+
+logger = logging.getLogger(__name__)
+
+PROBE_SECONDS: Final = 0.1
+STALL_SECONDS: Final = 0.5
+
+
+class _GcClock:
+    """Total time the garbage collector ran in this process (gc.callbacks)."""
+
+    def __init__(self) -> None:
+        self.total = 0.0
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+            return
+        pause = time.perf_counter() - self._started
+        self.total += pause
+        metrics.observe_gc_pause(generation=int(info.get("generation", 0)), seconds=pause)
+
+
+_GC: Final = _GcClock()
+_WATCHED: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
+_PROBES: set[asyncio.Task[None]] = set()
+
+
+def loop_watch_ensure() -> None:
+    """Start the probe on the running loop (once per loop) and the GC clock (once per
+    process)."""
+    loop = asyncio.get_running_loop()
+    if loop in _WATCHED:
+        return
+    _WATCHED.add(loop)
+    if _GC not in gc.callbacks:
+        gc.callbacks.append(_GC)
+    probe = loop.create_task(_probe(), name="loop-watch")
+    _PROBES.add(probe)
+    probe.add_done_callback(_PROBES.discard)
+
+
+async def _probe() -> None:
+    loop = asyncio.get_running_loop()
+    while True:
+        before, gc_before = loop.time(), _GC.total
+        await asyncio.sleep(PROBE_SECONDS)
+        lag = max(0.0, loop.time() - before - PROBE_SECONDS)
+        metrics.observe_loop_lag(lag)
+        if lag > STALL_SECONDS:
+            logger.warning(
+                "event loop of process %d held up %.2f s (garbage collection: %.2f s of it)",
+                os.getpid(),
+                lag,
+                _GC.total - gc_before,
+            )
