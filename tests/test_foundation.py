@@ -147,6 +147,19 @@ def test_celery_heartbeat_runs_eagerly_without_broker() -> None:
     assert cache.get(HEARTBEAT_KEY) == stamp
 
 
+def test_the_server_process_freezes_what_it_loaded_at_start() -> None:
+    """A full garbage collection stops the event loop (and every cut-off): what the server
+    process loaded at start is frozen out of its sight (`core.loopwatch`)."""
+    import gc  # noqa: PLC0415
+
+    import sprechzeit.config.asgi  # noqa: F401, PLC0415 - freezes on import
+    from sprechzeit.core.loopwatch import startup_objects_freeze  # noqa: PLC0415
+
+    frozen = gc.get_freeze_count()
+    assert frozen > 50_000  # Django, the app and the URLconf
+    assert startup_objects_freeze() >= frozen
+
+
 def test_mail_tasks_go_to_the_mail_queue_and_money_tasks_do_not() -> None:
     """A wave of mails must not queue settlements behind it: every mail task is routed to
     `mail`, every other task (settlements above all) to `celery`, and a worker started
