@@ -97,7 +97,9 @@ def test_partner_logs_in_with_totp_goes_online_edits_listing_sees_earnings(
     page.get_by_label("Code aus der Authenticator-App").fill(totp_code(PARTNERS[3].email))
     page.get_by_role("button", name="Speichern").click()
     expect(page.get_by_text("Gespeichert.")).to_be_visible()
-    page.reload()
+    page.get_by_role("navigation", name="Berater-Bereich").get_by_role(
+        "link", name="Steuer- und Bankdaten"
+    ).click()
     expect(page.get_by_label("IBAN")).to_have_value(re.compile(r"^DE02\s?1203"))
     assert any(
         "X-Sprechzeit-Mail: iban_changed" in m and PARTNERS[3].email in m
