@@ -28,6 +28,8 @@ def test_saved_method_auto_topup_favourites_and_waiver_on_a_phone(
     page.get_by_role("link", name="Zahlungsmittel und automatisch aufladen").click()
     expect(page.get_by_role("heading", name="Gespeicherte Zahlungsmittel")).to_be_visible()
     page.get_by_role("button", name="Weiter zum Zahlungsanbieter").click()
+    # The sandbox's page, the demo's stand-in for the provider's: pick the test card.
+    page.get_by_role("button", name="Testkarte •••• 4242 speichern").click()
     expect(page.get_by_text("TEST •••• 4242 ist gespeichert")).to_be_visible()
     page.get_by_label("Schwelle in Euro").fill("5,00")
     page.get_by_label("Betrag in Euro", exact=True).last.fill("20,00")

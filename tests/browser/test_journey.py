@@ -29,6 +29,12 @@ ChannelPolicy.objects.filter(platform__slug="coaching", channel="sandbox").updat
 WalletSettings.objects.filter(platform__slug="coaching").update(welcome_credit_minor=0)
 """
 
+CONSENTS = """
+from sprechzeit.legal.models import Consent
+consents = Consent.objects.filter(user__email="EMAIL", purpose="signup").order_by("document__kind")
+print([(c.document.kind, c.ip) for c in consents])
+"""
+
 
 def _totp_code(email: str) -> str:
     return totp_code(email)
@@ -52,6 +58,10 @@ def _client_signs_up_and_tops_up(page: Page, server: LiveServer, email: str) -> 
     page.get_by_label("Ich akzeptiere").check()
     page.get_by_role("button", name="Konto anlegen").click()
     expect(page.get_by_text("Ihr Kundenkonto ist angelegt")).to_be_visible()
+    # The consent of the sign-up is on record: the AGB and the privacy notice in force,
+    # with the moment and the address it came from.
+    consents = server.sprechzeit("shell", "-c", CONSENTS.replace("EMAIL", email))
+    assert consents.strip().splitlines()[-1] == "[('privacy', '127.0.0.1'), ('terms', '127.0.0.1')]"
     mail = next(m for m in reversed(server.mails()) if email in m)
     link = re.search(
         r"http://coaching\.localhost:\d+/bestaetigen/[^\s]+/", mail
@@ -68,6 +78,15 @@ def _client_signs_up_and_tops_up(page: Page, server: LiveServer, email: str) -> 
     expect(page.get_by_role("heading", name="Testkasse")).to_be_visible()
     page.screenshot(path=screenshot_path("sandbox-checkout"), full_page=True)
     page.get_by_role("button", name="Zahlung erfolgreich").click()
+    expect(page.get_by_test_id("payment-status")).to_contain_text("1,00\xa0€ wurden")
+    # The receipt by mail: this payment's, with its number.
+    payment_id = page.url.rstrip("/").rsplit("/", 1)[-1]
+    receipt = [
+        m
+        for m in server.mails()
+        if "X-Sprechzeit-Mail: topup_receipt" in m and email in m and payment_id in m
+    ]
+    assert len(receipt) == 1
     page.goto(server.url("coaching", reverse("payments:wallet")))
     expect(page.get_by_text("1,00\xa0€").first).to_be_visible()
 

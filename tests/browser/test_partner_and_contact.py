@@ -83,6 +83,28 @@ def test_partner_logs_in_with_totp_goes_online_edits_listing_sees_earnings(
         )
         expect(current).to_have_text(name)
         expect(page.get_by_role("button", name="Abmelden")).to_be_visible()
+
+    # The tax and bank data: a new IBAN is saved only with a fresh authenticator code
+    # (a code of a time step this person has not used yet).
+    page.get_by_role("navigation", name="Berater-Bereich").get_by_role(
+        "link", name="Steuer- und Bankdaten"
+    ).click()
+    page.get_by_label(re.compile(r"^IBAN")).fill("DE02 1203 0000 0000 2020 51")
+    page.get_by_role("button", name="Speichern").click()
+    expect(page.get_by_text("bitte den Code aus Ihrer Authenticator-App eingeben")).to_be_visible()
+    expect(page.get_by_text("Gespeichert.")).to_have_count(0)
+    page.get_by_label(re.compile(r"^IBAN")).fill("DE02 1203 0000 0000 2020 51")
+    page.get_by_label("Code aus der Authenticator-App").fill(totp_code(PARTNERS[3].email))
+    page.get_by_role("button", name="Speichern").click()
+    expect(page.get_by_text("Gespeichert.")).to_be_visible()
+    page.get_by_role("navigation", name="Berater-Bereich").get_by_role(
+        "link", name="Steuer- und Bankdaten"
+    ).click()
+    expect(page.get_by_label(re.compile(r"^IBAN"))).to_have_value(re.compile(r"^DE02\s?1203"))
+    assert any(
+        "X-Sprechzeit-Mail: iban_changed" in m and PARTNERS[3].email in m
+        for m in demo_server.mails()
+    )
     page.get_by_role("button", name="Abmelden").click()
     expect(page.get_by_role("link", name="Anmelden")).to_be_visible()
     page.close()

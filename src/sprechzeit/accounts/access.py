@@ -143,6 +143,7 @@ URL_RULES: Final[dict[str, Rule]] = {
     "payments:self_exclude": clients("Self-exclusion"),
     "payments:refund_request": clients("Request a refund"),
     "payments:sandbox_checkout": clients("Sandbox checkout of a payment", owned=True),
+    "payments:sandbox_card": clients("Sandbox page for saving a test card", owned=True),
     # --- risk (collections): the client's debt page
     "site:debt": clients("Debt after a chargeback: dunning, instalments, pay"),
     "site:debt_plan": clients("Accept or decline an offered instalment plan"),

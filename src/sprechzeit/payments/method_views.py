@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from sprechzeit.accounts.models import ClientAccount
+from sprechzeit.core import clock
 from sprechzeit.core.http import back_on_domain_error
 from sprechzeit.core.inputs import amount_parse
 from sprechzeit.core.money import Money
@@ -76,6 +77,8 @@ def methods_page(request: HttpRequest, account: ClientAccount) -> HttpResponse:
                 (p, p.provider_config.kind in NEEDS_FIRST_PAYMENT) for p in _savable(account)
             ],
             "rule": rule,
+            # What the monthly cap has left: a top-up beyond it does not happen.
+            "auto_used": saved.auto_charged_this_month(client_account=account, now=clock.now()),
             "currency": account.platform.currency,
             "values": {
                 "threshold": _typed(rule.threshold_minor if rule else 500),

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Final
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -132,11 +133,25 @@ class PaymentRow:
     payment: Payment
     status: str
     tone: str  # "", "warning" or "error"
+    via: str = ""  # a saved method's charge: which, and whether automatic
+
+
+def _via(payment: Payment) -> str:
+    """Which saved method a top-up charged, and whether automatically: the client sees
+    why their card was charged ("" for a checkout)."""
+    try:
+        charge = payment.method_charge
+    except ObjectDoesNotExist:
+        return ""
+    if charge.automatic:
+        return _("automatisch aufgeladen mit %(label)s") % {"label": charge.method.label}
+    return _("mit %(label)s") % {"label": charge.method.label}
 
 
 def payment_rows(client_account: ClientAccount, *, limit: int = 50) -> list[PaymentRow]:
     rows = []
-    for payment in payments_of(client_account).prefetch_related("disputes")[:limit]:
+    listed = payments_of(client_account).select_related("method_charge__method")
+    for payment in listed.prefetch_related("disputes")[:limit]:
         disputes = list(payment.disputes.all())
         status, tone = str(payment.get_status_display()), ""
         if any(d.status == DisputeStatus.OPEN for d in disputes):
@@ -149,7 +164,7 @@ def payment_rows(client_account: ClientAccount, *, limit: int = 50) -> list[Paym
             status, tone = str(_("erstattet")), "warning"
         elif payment.refunded_minor > 0:
             status, tone = str(_("teilweise erstattet")), "warning"
-        rows.append(PaymentRow(payment=payment, status=status, tone=tone))
+        rows.append(PaymentRow(payment=payment, status=status, tone=tone, via=_via(payment)))
     return rows
 
 

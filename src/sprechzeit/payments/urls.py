@@ -33,5 +33,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path("guthaben/automatisch/", method_views.auto_topup, name="auto_topup"),
     path("testkasse/<uuid:payment_id>/", views.sandbox_checkout, name="sandbox_checkout"),
+    path("testkasse/karte/<uuid:setup_id>/", views.sandbox_card, name="sandbox_card"),
     path("hooks/payments/<int:config_id>/", views.webhook, name="webhook"),
 ]

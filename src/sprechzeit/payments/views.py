@@ -33,9 +33,11 @@ from sprechzeit.payments.models import (
     ProviderConfig,
     ProviderKind,
 )
+from sprechzeit.payments.providers.saved import SANDBOX_CARD, SANDBOX_DECLINING_CARD
+from sprechzeit.payments.saved_models import MethodCharge, MethodSetup, SavedMethod
 from sprechzeit.payments.services import inbox, payments, refunds
 from sprechzeit.payments.services.references import format_reference, transfer_reference_for
-from sprechzeit.payments.services.sandbox import sandbox_deliver
+from sprechzeit.payments.services.sandbox import sandbox_card_choose, sandbox_deliver
 from sprechzeit.platforms.http import PlatformRequest
 from sprechzeit.wallets import services as wallets
 
@@ -163,6 +165,9 @@ def topup_page(request: HttpRequest, account: ClientAccount) -> HttpResponse:
                 for c in channels
             ],
             "bank": _bank_details(account),
+            "saved_methods": SavedMethod.objects.filter(
+                client_account=account, removed_at__isnull=True
+            ).order_by("created_at"),
             "error": error,
             "balance": wallets.wallet_balance(client_account=account),
         },
@@ -193,7 +198,11 @@ def result_page(
     return render(
         request,
         "payments/result.html",
-        {"payment": payment, "balance": wallets.wallet_balance(client_account=account)},
+        {
+            "payment": payment,
+            "balance": wallets.wallet_balance(client_account=account),
+            "charge": MethodCharge.objects.select_related("method").filter(payment=payment).first(),
+        },
     )
 
 
@@ -283,6 +292,26 @@ def sandbox_checkout(request: PlatformRequest, payment_id: uuid.UUID) -> HttpRes
         sandbox_deliver(payment=payment, event_type=event_type)
         return redirect("payments:result", payment_id=payment.pk)
     return render(request, "payments/sandbox_checkout.html", {"payment": payment})
+
+
+@client_required
+def sandbox_card(request: HttpRequest, account: ClientAccount, setup_id: uuid.UUID) -> HttpResponse:
+    """The sandbox's page for saving a method (Stripe's hosted page in the demo): the
+    client picks the test card that is charged or the one the "bank" declines."""
+    setup = (
+        MethodSetup.objects.select_related("provider_config")
+        .filter(pk=setup_id, client_account=account, provider_config__kind=ProviderKind.SANDBOX)
+        .first()
+    )
+    if setup is None:
+        raise Http404
+    if request.method == "POST":
+        card = request.POST.get("karte", "")
+        if card not in (SANDBOX_CARD, SANDBOX_DECLINING_CARD):
+            return render(request, "payments/sandbox_card.html", {"setup": setup}, status=400)
+        sandbox_card_choose(setup=setup, card=card)
+        return redirect("payments:method_done", setup_id=setup.pk)
+    return render(request, "payments/sandbox_card.html", {"setup": setup})
 
 
 # --- webhooks --------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import Coroutine
 from datetime import datetime
 from typing import Final, Literal
@@ -355,9 +356,15 @@ class ConsultationConsumer(VideoRoom):
 
     async def _auto_topup(self) -> None:
         """The client's automatic top-up, if set, at a warning (beside the meter); the
-        credit extends the consultation through the wallet's credit signal."""
+        credit extends the consultation through the wallet's credit signal. The balance
+        it compares with its threshold is the booked one less what this consultation has
+        used so far (the rating function's amount): the hold keeps the booked balance
+        unchanged until the end."""
+        paid = self.meter.paid_seconds
+        used = min(paid, math.floor(self.meter.metered(timebase.current().now())))
+        spent = tariff_rate(seconds=used, tariff=self.consultation.tariff)
         try:
-            await db(hops.auto_topup, self.consultation.client_id)
+            await db(hops.auto_topup, self.consultation.client_id, spent)
         except Exception:
             logger.warning("auto top-up of %s failed", self.consultation.pk, exc_info=True)
 

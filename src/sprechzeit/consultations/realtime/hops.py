@@ -15,6 +15,7 @@ from sprechzeit.consultations.services.metering import (
     consultation_pause,
     consultation_resume,
 )
+from sprechzeit.core.money import Money
 from sprechzeit.payments.services.saved import auto_topup_when_low
 
 
@@ -27,7 +28,8 @@ def pause_state(consultation: Consultation, pause: bool, now: datetime) -> Meter
     return meter_state(service(consultation=consultation, client=consultation.client, now=now))
 
 
-def auto_topup(client_id: int) -> None:
-    """The client's automatic top-up at a warning (payments.services.saved)."""
+def auto_topup(client_id: int, spent: Money) -> None:
+    """The client's automatic top-up at a warning (payments.services.saved); `spent` is
+    what the consultation has used so far."""
     account = ClientAccount.objects.select_related("platform", "user").get(pk=client_id)
-    auto_topup_when_low(client_account=account)
+    auto_topup_when_low(client_account=account, spent=spent)

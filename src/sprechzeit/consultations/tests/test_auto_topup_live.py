@@ -1,6 +1,8 @@
 """The automatic top-up mid-chat over real WebSockets: at the first warning the client's
 saved method is charged (the sandbox's, which succeeds at once), the credit extends the
-live consultation, and the cut-off moves; the monthly cap holds at the next warning."""
+live consultation, and the cut-off moves; the monthly cap holds at the next warning.
+Mid-chat the balance is the booked one less what the chat has used (its hold keeps the
+booked balance unchanged): a threshold below the starting balance is reached too."""
 
 from __future__ import annotations
 
@@ -37,7 +39,7 @@ def _in_memory_layer(settings: Any) -> None:
     cache.clear()
 
 
-def _saved_card(s: Scene) -> SavedMethod:
+def _saved_card(s: Scene, threshold_minor: int = 1000) -> SavedMethod:
     config = provider_config(s.platform, ProviderKind.SANDBOX)
     policy = channel(config, "sandbox", min_minor=500)
     setup, _url = saved.method_setup_start(
@@ -53,7 +55,7 @@ def _saved_card(s: Scene) -> SavedMethod:
     saved.auto_topup_set(
         client_account=s.client,
         method=method,
-        threshold=eur(1000),
+        threshold=eur(threshold_minor),
         amount=eur(1000),
         monthly_cap=eur(1000),
     )
@@ -80,6 +82,30 @@ async def test_auto_topup_at_the_warning_extends_the_chat_once(
     await run_until(manual_clock, [client, partner], 452, step=2)
     assert (await client.expect("settled"))["summary"]["amount_minor"] == 1500
     assert await database_sync_to_async(MethodCharge.objects.count)() == 1
+    assert await check(s) == 0
+    await client.close()
+    await partner.close()
+
+
+async def test_auto_topup_when_what_the_chat_used_brings_the_balance_below_the_threshold(
+    manual_clock: ManualTimebase,
+) -> None:
+    s = await make_scene(balance_minor=500, rate_minor=200)
+    method = await database_sync_to_async(_saved_card)(s, 300)
+    _consultation, client, partner = await live(s, manual_clock)
+    # 5,00 € at 2,00 €/min: 150 s. At the first warning (30 s) 1,00 € is used: 4,00 € left,
+    # above the 3,00 € threshold, nothing is charged …
+    await run_until(manual_clock, [client, partner], 40, step=1)
+    assert len(client.of("warning")) == 1
+    count = database_sync_to_async(MethodCharge.objects.filter(method=method).count)
+    assert await count() == 0
+    # … at the second (90 s) 3,00 € is used: 2,00 € left, below it: 10,00 € are charged.
+    await run_until(manual_clock, [client, partner], 100, step=1)
+    extended = await client.expect("extended")
+    assert extended["state"]["paid_seconds"] == 450
+    assert await count() == 1
+    await run_until(manual_clock, [client, partner], 452, step=2)
+    assert (await client.expect("settled"))["summary"]["amount_minor"] == 1500
     assert await check(s) == 0
     await client.close()
     await partner.close()

@@ -8,8 +8,10 @@ charging it without the client (off-session), one adapter per provider.
 - Mollie: a Customer, a first payment (`sequenceType=first`, a real top-up) whose
   mandate is saved once it is paid; a charge is a payment with `sequenceType=recurring`
   and the mandate; removing revokes the mandate.
-- Sandbox (demo and tests only): the method is saved at once ("TEST" card) and a charge
-  succeeds at once.
+- Sandbox (demo and tests only): the client picks a test card on the sandbox's own
+  page (`/testkasse/karte/<setup>/`, like Stripe's hosted page): "TEST •••• 4242",
+  whose charges succeed at once, or "TEST •••• 0002", whose charges the "bank"
+  declines (the failure path a real card can take off-session).
 
 Adapters never touch the database: they answer in the frozen types below, and a charge
 answers with the `PaymentUpdate` the payment services apply like a webhook's.
@@ -20,10 +22,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 import stripe
 from django.conf import settings
+from django.urls import reverse
 from mollie.api.client import Client as MollieClient
 from mollie.api.error import Error as MollieError
 from mollie.api.objects.customer import Customer as MollieCustomer
@@ -34,6 +37,10 @@ from sprechzeit.payments.errors import ProviderNotConfigured, ProviderUnavailabl
 from sprechzeit.payments.models import ProviderConfig, ProviderKind
 from sprechzeit.payments.providers import config_secret
 from sprechzeit.payments.providers.base import PaymentUpdate, UpdateKind
+
+# The sandbox's test cards (the last four digits): one the "bank" charges, one it declines.
+SANDBOX_CARD: Final = "4242"
+SANDBOX_DECLINING_CARD: Final = "0002"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -66,6 +73,7 @@ class MethodStore(Protocol):
     def setup_start(
         self,
         *,
+        setup_id: uuid.UUID,
         customer_ref: str,
         first_payment: ChargeCall | None,
         return_url: str,
@@ -103,6 +111,7 @@ class StripeMethods:
     def setup_start(
         self,
         *,
+        setup_id: uuid.UUID,
         customer_ref: str,
         first_payment: ChargeCall | None,
         return_url: str,
@@ -238,6 +247,7 @@ class MollieMethods:
     def setup_start(
         self,
         *,
+        setup_id: uuid.UUID,
         customer_ref: str,
         first_payment: ChargeCall | None,
         return_url: str,
@@ -296,7 +306,9 @@ class MollieMethods:
 
 
 class SandboxMethods:
-    """The demo's TEST MODE card: saved at once, charges succeed at once."""
+    """The demo's TEST MODE cards, chosen on the sandbox's page: 4242 is saved and
+    charged at once; 0002 is saved, but the "bank" declines every charge. A setup
+    confirmed without a choice (no page in between) saves 4242."""
 
     def customer_create(self, *, email: str, reference: str) -> str:
         return f"sandbox-customer-{reference}"
@@ -304,6 +316,7 @@ class SandboxMethods:
     def setup_start(
         self,
         *,
+        setup_id: uuid.UUID,
         customer_ref: str,
         first_payment: ChargeCall | None,
         return_url: str,
@@ -312,13 +325,25 @@ class SandboxMethods:
         return SetupStart(
             customer_ref=customer_ref,
             external_ref=f"sandbox-setup-{uuid.uuid4().hex[:12]}",
-            redirect_url=return_url,
+            redirect_url=reverse("payments:sandbox_card", args=[setup_id]),
         )
 
     def setup_result(self, *, customer_ref: str, external_ref: str) -> SavedInfo | None:
-        return SavedInfo(method_ref=external_ref.replace("setup", "card"), label="TEST •••• 4242")
+        declining = external_ref.endswith(f"-{SANDBOX_DECLINING_CARD}")
+        card = SANDBOX_DECLINING_CARD if declining else SANDBOX_CARD
+        # "sandbox-card-<id>", and "-0002" at the end for the declining card.
+        return SavedInfo(
+            method_ref=external_ref.replace("setup", "card"), label=f"TEST •••• {card}"
+        )
 
     def charge(self, call: ChargeCall) -> PaymentUpdate:
+        if call.method_ref.endswith(f"-{SANDBOX_DECLINING_CARD}"):
+            return PaymentUpdate(
+                kind=UpdateKind.FAILED,
+                payment_id=call.payment_id,
+                external_id=f"sandbox-{call.payment_id}",
+                reason="card_declined",
+            )
         return PaymentUpdate(
             kind=UpdateKind.SUCCEEDED,
             payment_id=call.payment_id,

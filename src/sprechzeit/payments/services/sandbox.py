@@ -1,13 +1,16 @@
 """The test provider's notifications, delivered as a real provider's would: signed,
 through the inbox. Used by the hosted TEST MODE checkout, the admin's sandbox actions,
-the simulator and the demo."""
+the simulator and the demo; and the test card a client picks for saving one."""
 
 from __future__ import annotations
 
 from sprechzeit.accounts.models import ClientAccount
 from sprechzeit.core.money import Money
-from sprechzeit.payments.models import ChannelPolicy, Payment
+from sprechzeit.payments.errors import MethodNotSavable
+from sprechzeit.payments.models import ChannelPolicy, Payment, ProviderKind
 from sprechzeit.payments.providers import sandbox
+from sprechzeit.payments.providers.saved import SANDBOX_CARD, SANDBOX_DECLINING_CARD
+from sprechzeit.payments.saved_models import MethodSetup
 from sprechzeit.payments.services import inbox, payments
 
 
@@ -50,3 +53,17 @@ def sandbox_top_up(
     )
     sandbox_deliver(payment=payment, event_type="payment.succeeded")
     return payment
+
+
+def sandbox_card_choose(*, setup: MethodSetup, card: str) -> None:
+    """The client picked a test card on the sandbox's page for saving one
+    (`providers.saved.SandboxMethods`): the declining card is marked on the setup's
+    reference, which the adapter reads back when the setup is confirmed. A setup that
+    has saved its method already stays as it is."""
+    if card not in (SANDBOX_CARD, SANDBOX_DECLINING_CARD):
+        raise MethodNotSavable()
+    if setup.method_id is not None or setup.provider_config.kind != ProviderKind.SANDBOX:
+        return
+    base = setup.external_ref.removesuffix(f"-{SANDBOX_DECLINING_CARD}")
+    setup.external_ref = f"{base}-{card}" if card == SANDBOX_DECLINING_CARD else base
+    setup.save(update_fields=["external_ref"])

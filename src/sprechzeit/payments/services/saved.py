@@ -98,6 +98,7 @@ def method_setup_start(
             idempotency_key=f"payment-{payment.pk}",
         )
     started = store.setup_start(
+        setup_id=setup.pk,
         customer_ref=customer,
         first_payment=first,
         return_url=return_url.replace("{id}", str(setup.pk)),
@@ -236,11 +237,15 @@ def auto_charged_this_month(*, client_account: ClientAccount, now: datetime) -> 
     return int(total or 0)
 
 
-def auto_topup_check(*, client_account: ClientAccount, webhook_url: str) -> Payment | None:
+def auto_topup_check(
+    *, client_account: ClientAccount, webhook_url: str, spent: Money | None = None
+) -> Payment | None:
     """Charge the client's automatic top-up if the balance is below the threshold and
-    the month's cap allows the whole amount; None otherwise. Deposit limit and
-    self-exclusion refuse it like any top-up (their error is raised). A charge already
-    under way (pending) is not repeated."""
+    the month's cap allows the whole amount; None otherwise. `spent` is what a live
+    consultation has used so far and not yet booked: its hold keeps the booked balance
+    unchanged until the end, so without it the balance mid-chat would never fall.
+    Deposit limit and self-exclusion refuse it like any top-up (their error is raised).
+    A charge already under way (pending) is not repeated."""
     rule = (
         AutoTopUp.objects.select_related("method", "method__provider_config")
         .filter(client_account=client_account, enabled=True, method__removed_at__isnull=True)
@@ -251,7 +256,8 @@ def auto_topup_check(*, client_account: ClientAccount, webhook_url: str) -> Paym
     with transaction.atomic():
         # One check at a time per client: two warnings at once charge once.
         wallet_lock_against_stale_balance(client_account=client_account)
-        if wallet_balance(client_account=client_account).total.minor >= rule.threshold_minor:
+        balance = wallet_balance(client_account=client_account).total.minor
+        if balance - (spent.minor if spent is not None else 0) >= rule.threshold_minor:
             return None
         if MethodCharge.objects.filter(
             payment__client_account=client_account,
@@ -273,11 +279,12 @@ def auto_topup_check(*, client_account: ClientAccount, webhook_url: str) -> Paym
     )
 
 
-def auto_topup_when_low(*, client_account: ClientAccount) -> Payment | None:
-    """The automatic top-up as a live consultation asks for it (at its first warning):
+def auto_topup_when_low(*, client_account: ClientAccount, spent: Money) -> Payment | None:
+    """The automatic top-up as a live consultation asks for it (at its warnings),
+    `spent` being what the consultation has used so far:
     the provider's webhook goes to the platform's own host. A refusal (deposit limit,
-    self-exclusion, blocked, the provider down) charges nothing and is logged; the
-    consultation then ends at its balance as usual."""
+    self-exclusion, blocked, the provider down, a declined card) charges nothing and is
+    logged; the consultation then ends at its balance as usual."""
     rule = AutoTopUp.objects.filter(client_account=client_account, enabled=True).first()
     if rule is None:
         return None
@@ -286,7 +293,14 @@ def auto_topup_when_low(*, client_account: ClientAccount) -> Payment | None:
         client_account.platform, reverse("payments:webhook", args=[config_id])
     )
     try:
-        return auto_topup_check(client_account=client_account, webhook_url=webhook_url)
+        payment = auto_topup_check(
+            client_account=client_account, webhook_url=webhook_url, spent=spent
+        )
     except DomainError as exc:
         logger.info("automatic top-up of %s refused: %s", client_account.pk, exc.code)
         return None
+    if payment is not None and payment.status == PaymentStatus.FAILED:
+        logger.info(
+            "automatic top-up of %s declined: %s", client_account.pk, payment.failure_reason
+        )
+    return payment
