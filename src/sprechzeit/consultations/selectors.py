@@ -87,6 +87,28 @@ def listings_availability(platform: Platform, *, listing_ids: list[int]) -> dict
     return result
 
 
+def platform_availability(platform: Platform) -> dict[int, str]:
+    """Who of the partners with a listing on `platform` is online or busy, by partner id
+    (anyone missing is offline): two queries whatever the number of listings, for the
+    directory, which ranks all of them. The same rules as `listings_availability`."""
+    online = set(
+        PartnerPresence.objects.filter(
+            status=PartnerPresence.Status.ONLINE, partner__listings__platform=platform
+        ).values_list("partner_id", flat=True)
+    )
+    busy = set(
+        Consultation.objects.filter(
+            status__in=Consultation.OPEN,
+            partner__presence__status=PartnerPresence.Status.ONLINE,
+            partner__listings__platform=platform,
+        ).values_list("partner_id", flat=True)
+    )
+    return {
+        partner_id: Availability.BUSY if partner_id in busy else Availability.ONLINE
+        for partner_id in online
+    }
+
+
 @dataclass(frozen=True, slots=True)
 class Participation:
     consultation: Consultation

@@ -38,7 +38,7 @@ from sprechzeit.site.selectors import (
     DirectoryFilter,
     listing_entry,
     listing_reviews,
-    listings_directory,
+    listings_directory_page,
 )
 from sprechzeit.support.models import RatingReport
 from sprechzeit.wallets.errors import WalletError
@@ -69,15 +69,16 @@ def home(request: PlatformRequest) -> HttpResponse:
             for p in platforms_active()
         ]
         return render(request, "site/network.html", {"entries": platforms})
-    entries = listings_directory(platform, DirectoryFilter())
-    online = [e for e in entries if e.status != Availability.OFFLINE][:6]
+    # Available partners come first: the first six of them are within the first nine.
+    first = listings_directory_page(platform, DirectoryFilter(), size=9)
+    online = [e for e in first.entries if e.status != Availability.OFFLINE][:6]
     return render(
         request,
         "site/home.html",
         {
             "online": online,
-            "entries": entries[:9],
-            "total": len(entries),
+            "entries": first.entries,
+            "total": first.total,
             "categories": categories_of(platform),
         },
     )
@@ -105,9 +106,14 @@ def directory(request: PlatformRequest) -> HttpResponse:
         ),
         sort=params.get("sortierung", "rating"),
     )
-    entries = listings_directory(platform, flt)
+    found = listings_directory_page(platform, flt, number=params.get("seite", 1))
+    others = params.copy()  # the filters, for the links to the other pages
+    others.pop("seite", None)
     context = {
-        "entries": entries,
+        "entries": found.entries,
+        "page": found.page,
+        "total": found.total,
+        "page_query": others.urlencode(),
         "flt": flt,
         "price_from": params.get("preis_von", ""),
         "price_to": params.get("preis_bis", ""),
