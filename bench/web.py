@@ -965,8 +965,8 @@ def main() -> None:
 
         django.setup()
         data: dict[str, Any] = {}
+        call_command("migrate", verbosity=0)  # with --reuse: an index added since
         if not args.reuse:
-            call_command("migrate", verbosity=0)
             data = populate(args)
         host, found, sizes = targets()
         queries = queries_per_page(host, found)
