@@ -133,6 +133,7 @@ def listing_detail(request: PlatformRequest, slug: str) -> HttpResponse:
     entry = listing_entry(platform, slug=slug)
     if entry is None:
         raise Http404(_("Dieses Beraterprofil gibt es nicht."))
+    account = _client_here(request, platform)
     return render(
         request,
         "site/listing_detail.html",
@@ -141,32 +142,36 @@ def listing_detail(request: PlatformRequest, slug: str) -> HttpResponse:
             "listing": entry.listing,
             "reviews": listing_reviews(entry.listing),
             "voice": VoiceConfig.objects.filter(platform=platform, is_active=True).first(),
-            "spend_refusal": _spend_refusal(request, platform),
+            "spend_refusal": _spend_refusal(account),
             "video_rate": listing_video_offer(entry.listing),
-            "favourite": _favourite(request, entry.listing),
+            "favourite": _favourite(account, entry.listing),
             # A client of this platform may report a review (support.services.rating_report).
-            "can_report": getattr(request.user, "kind", "") == "client"
-            and request.user.platform_id == platform.pk,  # type: ignore[union-attr]
+            "can_report": account is not None,
             "report_reasons": RatingReport.Reason.choices,
         },
     )
 
 
-def _favourite(request: HttpRequest, listing: Listing) -> dict[str, bool] | None:
+def _client_here(request: PlatformRequest, platform: Platform) -> ClientAccount | None:
+    """The visitor's client account on this platform; None, without a query, for anyone
+    who is not one of its clients (most visitors of a profile)."""
+    user = request.user
+    if getattr(user, "kind", "") != "client" or getattr(user, "platform_id", None) != platform.pk:
+        return None
+    return ClientAccount.objects.filter(user_id=user.pk or 0, platform=platform).first()
+
+
+def _favourite(account: ClientAccount | None, listing: Listing) -> dict[str, bool] | None:
     """For a client of this platform: is the listing starred, does an online alert wait."""
-    account = ClientAccount.objects.filter(
-        user_id=request.user.pk or 0, platform_id=listing.platform_id
-    ).first()
     if account is None:
         return None
     starred, alert_open = favourite_state(client=account, listing=listing)
     return {"starred": starred, "alert_open": alert_open}
 
 
-def _spend_refusal(request: HttpRequest, platform: Platform) -> str:
+def _spend_refusal(account: ClientAccount | None) -> str:
     """Why this client may not start a paid consultation now (blocked after a
     chargeback, self-excluded), or "": the profile then offers no "Jetzt chatten"."""
-    account = ClientAccount.objects.filter(user_id=request.user.pk or 0, platform=platform).first()
     if account is None:
         return ""
     try:
