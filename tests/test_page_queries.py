@@ -44,10 +44,10 @@ NOW = datetime(2026, 3, 17, 14, 0, tzinfo=UTC)
 
 # Queries per page and backend (`connection.vendor`).
 QUERIES: dict[str, dict[str, int]] = {
-    "directory": {"sqlite": 0, "postgresql": 0},
-    "profile": {"sqlite": 0, "postgresql": 0},
-    "records": {"sqlite": 0, "postgresql": 0},
-    "dashboard": {"sqlite": 0, "postgresql": 0},
+    "directory": {"sqlite": 6, "postgresql": 6},
+    "profile": {"sqlite": 8, "postgresql": 8},
+    "records": {"sqlite": 7, "postgresql": 7},
+    "dashboard": {"sqlite": 11, "postgresql": 11},
 }
 
 
