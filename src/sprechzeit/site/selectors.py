@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, TypedDict
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Avg, Count, F, QuerySet
+from django.db.models import Avg, Count, QuerySet
 
 from sprechzeit.accounts.models import Listing
 from sprechzeit.accounts.selectors import listings_published
@@ -16,6 +16,7 @@ from sprechzeit.consultations.models import Rating
 from sprechzeit.consultations.selectors import (
     Availability,
     listings_availability,
+    listings_rating_summary,
     platform_availability,
     ratings_visible,
     visible_ratings_q,
@@ -92,37 +93,40 @@ def _ranked(platform: Platform, flt: DirectoryFilter) -> list[_Ranked]:
     """Every published listing of `platform` the filter lets through, in the directory's
     order: available partners first, the chosen order within each availability group.
 
-    Values only (id, partner, ratings): with thousands of listings the rows themselves
-    are loaded for the one page shown, not for all of them. Availability comes from two
-    queries per platform (consultations.selectors), not per row.
+    Values only (id, partner): with thousands of listings the rows themselves are loaded
+    for the one page shown, not for all of them. The ratings come from the platform's
+    cached summary (consultations.selectors: one query when a rating changed, not an
+    aggregate over every rating on every request); availability from two queries per
+    platform, not per row.
     """
-    listings = _annotated(platform).select_related(None).prefetch_related(None)
+    listings = listings_published(platform).select_related(None).prefetch_related(None)
     if flt.category:
         listings = listings.filter(categories__slug=flt.category)
     if flt.price_min_minor is not None:
         listings = listings.filter(rate_minor__gte=flt.price_min_minor)
     if flt.price_max_minor is not None:
         listings = listings.filter(rate_minor__lte=flt.price_max_minor)
+    sort = flt.sort if flt.sort in SORTS else "rating"
     orders: dict[str, list[Any]] = {
-        "rating": [F("rating_avg").desc(nulls_last=True), "display_name"],
+        "rating": ["display_name"],  # then by the average below (a stable sort)
         "price_asc": ["rate_minor", "display_name"],
         "price_desc": ["-rate_minor", "display_name"],
         "newest": ["-created_at"],
     }
-    order = orders[flt.sort if flt.sort in SORTS else "rating"]
-    rows = listings.order_by(*order, "pk").distinct()
+    rows = listings.order_by(*orders[sort], "pk").distinct().values_list("pk", "partner_id")
+    ratings = listings_rating_summary(platform)
     status = platform_availability(platform)
     ranked = [
         _Ranked(
             pk=pk,
             status=status.get(partner_id, Availability.OFFLINE),
-            rating_avg=float(avg) if avg is not None else None,
-            rating_count=count,
+            rating_avg=ratings[pk][0] if pk in ratings else None,
+            rating_count=ratings[pk][1] if pk in ratings else 0,
         )
-        for pk, partner_id, avg, count in rows.values_list(
-            "pk", "partner_id", "rating_avg", "rating_count"
-        )
+        for pk, partner_id in rows
     ]
+    if sort == "rating":  # best average first, unrated last; by name within the same
+        ranked.sort(key=lambda r: (r.rating_avg is None, -(r.rating_avg or 0.0)))
     if flt.online_only:
         ranked = [r for r in ranked if r.status != Availability.OFFLINE]
     # Stable sort: the chosen order stays within each availability group.
