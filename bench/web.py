@@ -23,8 +23,8 @@ product's with one URLconf more (bench/web_settings.py, bench/web_urls.py): a ba
 at /__bench__/bare/ that answers "ok" without a query, through the same middleware (on
 a platform's host that is the host → platform look-up, sessions, the access table).
 
-Load: one asyncio process (aiohttp on uvloop), each virtual client on its own keep-alive
-connection, sending its next request when the last answer is read (no think time). Per
+Load: one asyncio process (aiohttp on uvloop), each virtual client sending its next
+request when the last answer is read (no think time), each on a new connection. Per
 page one phase: `--clients` clients for `--seconds` (after `--warmup` seconds not
 counted), of which `--bare-clients` request the bare view and the others the page, so
 both see the same load; ratio = the page's p95 / the bare view's p95 of that phase.
@@ -674,10 +674,13 @@ def queries_per_page(host: str, found: dict[str, Target]) -> dict[str, int]:
 
 
 def _session(aiohttp: Any) -> Any:
-    """One virtual client: one keep-alive connection, no cookie jar (the cookie is sent
-    as a header, the session's only)."""
+    """One virtual client: a new connection per request, so the kernel hands each request
+    (not each client's kept-alive connection) to one of the server's processes and the
+    page and the bare view share both processes' load alike (with kept-alive connections
+    the split of the 10 bare-view clients between the two processes decided the ratio);
+    no cookie jar (the cookie is sent as a header, the session's only)."""
     return aiohttp.ClientSession(
-        connector=aiohttp.TCPConnector(limit=1),
+        connector=aiohttp.TCPConnector(limit=1, force_close=True),
         cookie_jar=aiohttp.DummyCookieJar(),
         timeout=aiohttp.ClientTimeout(total=120),
     )
