@@ -1,5 +1,5 @@
 # The front door. Every target bootstraps .venv first (scripts/bootstrap.sh).
-.PHONY: run test lint fmt messages bootstrap bench-ledger bench-consultations bench-statements clean
+.PHONY: run test lint fmt messages bootstrap bench-ledger bench-consultations bench-statements bench-web clean
 
 VENV := .venv
 BIN := $(VENV)/bin
@@ -47,6 +47,12 @@ bench-consultations: bootstrap
 # Month close of 10,000 partners and 1,000,000 consultations (creating them takes ~15 min).
 bench-statements: bootstrap
 	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} SPRECHZEIT_MODE=test $(BIN)/python bench/statements.py $(ARGS)
+
+# The directory, a profile, a client's records and the partner dashboard, each under 50
+# concurrent clients beside a bare view of the same server: 2 uvicorn processes, 2,000
+# partners and a year of history (~20 min, most of it three rounds; ARGS to choose).
+bench-web: bootstrap
+	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/8} SPRECHZEIT_MODE=test $(BIN)/python bench/web.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* .mypy_cache .pytest_cache .ruff_cache

@@ -16,7 +16,7 @@ def listings_published(platform: Platform) -> QuerySet[Listing]:
             partner__user__is_active=True,
             partner__suspended_at__isnull=True,  # a suspended partner's listings are hidden
         )
-        .select_related("partner__user")
+        .select_related("partner__user", "platform")  # a card's price needs the currency
         .prefetch_related("categories")
         .order_by("display_name")
     )

@@ -7,11 +7,14 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Final
 
-from django.db.models import QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, QuerySet, Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -100,6 +103,77 @@ def _record(consultation: Consultation, *, client_label: str) -> Record:
         partner_share_minor=consultation.partner_share_minor or 0,
         currency=consultation.currency,
         medium=medium_of(consultation),
+    )
+
+
+# Rows per records page (newest first); the CSV has every row of the period.
+RECORDS_PAGE: Final = 50
+
+
+@dataclass(frozen=True, slots=True)
+class RecordsPage:
+    """One page of a records listing, newest first, and the month sums of all of it."""
+
+    records: list[Record]
+    sums: list[MonthSum]
+    page: Page[Consultation]
+
+
+def _records_page(
+    queryset: QuerySet[Consultation],
+    *,
+    number: int | str | None,
+    label: Callable[[Consultation], str],
+) -> RecordsPage:
+    """A page of `queryset`'s records (two queries: the count and the page) and its month
+    sums, summed by the database (one query) rather than from every row: a long history
+    costs the same three queries as a short one."""
+    page = Paginator(queryset.order_by("-started_at", "-pk"), RECORDS_PAGE).get_page(number)
+    return RecordsPage(
+        records=[_record(consultation, client_label=label(consultation)) for consultation in page],
+        sums=_month_sums_of(queryset),
+        page=page,
+    )
+
+
+def _month_sums_of(queryset: QuerySet[Consultation]) -> list[MonthSum]:
+    """`month_sums` of the queryset's records, grouped and summed by the database (the
+    month in the current time zone, as `Record.month`)."""
+    rows = (
+        queryset.order_by()
+        .annotate(month=TruncMonth("started_at", tzinfo=timezone.get_current_timezone()))
+        .values_list("platform__name", "month")
+        .annotate(
+            n=Count("pk"),
+            billed=Sum("billed_seconds"),
+            gross=Sum("amount_minor"),
+            share=Sum("partner_share_minor"),
+        )
+    )
+    sums = [
+        MonthSum(platform, month.strftime("%Y-%m"), n, billed or 0, gross or 0, share or 0)
+        for platform, month, n, billed, gross, share in rows
+    ]
+    return sorted(sums, key=lambda total: (total.platform, total.month))
+
+
+def records_page_for_client(
+    *, client: ClientAccount, month: str | None = None, number: int | str | None = 1
+) -> RecordsPage:
+    return _records_page(
+        _settled(month).filter(client=client),
+        number=number,
+        label=lambda _consultation: client.customer_number,
+    )
+
+
+def records_page_for_partner(
+    *, partner: Partner, month: str | None = None, number: int | str | None = 1
+) -> RecordsPage:
+    return _records_page(
+        _settled(month).filter(partner=partner),
+        number=number,
+        label=lambda consultation: client_pseudonym(consultation=consultation),
     )
 
 

@@ -8,9 +8,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Final
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Avg, Count, Q, QuerySet
 
@@ -87,6 +89,28 @@ def listings_availability(platform: Platform, *, listing_ids: list[int]) -> dict
     return result
 
 
+def platform_availability(platform: Platform) -> dict[int, str]:
+    """Who of the partners with a listing on `platform` is online or busy, by partner id
+    (anyone missing is offline): two queries whatever the number of listings, for the
+    directory, which ranks all of them. The same rules as `listings_availability`."""
+    online = set(
+        PartnerPresence.objects.filter(
+            status=PartnerPresence.Status.ONLINE, partner__listings__platform=platform
+        ).values_list("partner_id", flat=True)
+    )
+    busy = set(
+        Consultation.objects.filter(
+            status__in=Consultation.OPEN,
+            partner__presence__status=PartnerPresence.Status.ONLINE,
+            partner__listings__platform=platform,
+        ).values_list("partner_id", flat=True)
+    )
+    return {
+        partner_id: Availability.BUSY if partner_id in busy else Availability.ONLINE
+        for partner_id in online
+    }
+
+
 @dataclass(frozen=True, slots=True)
 class Participation:
     consultation: Consultation
@@ -139,6 +163,35 @@ def visible_ratings_q(prefix: str = "") -> Q:
     """The one definition of a rating the public sees and the average counts: not
     hidden by staff. `prefix` names the relation from another model ("ratings__")."""
     return Q(**{f"{prefix}hidden_at__isnull": True})
+
+
+# The directory's rating summary stays in the cache this long at most; giving, hiding or
+# showing a rating of the platform forgets it at once (services.ratings).
+RATING_SUMMARY_SECONDS: Final = 300
+
+
+def rating_summary_key(platform_id: int) -> str:
+    return f"consultations:rating-summary:{platform_id}"
+
+
+def listings_rating_summary(platform: Platform) -> dict[int, tuple[float, int]]:
+    """Average stars and count of the visible ratings of every rated listing of
+    `platform`, by listing id: the directory ranks thousands of listings by it on every
+    request, so it comes from the cache, computed by one query when a rating of the
+    platform changed (or after `RATING_SUMMARY_SECONDS`)."""
+    key = rating_summary_key(platform.pk)
+    summary: dict[int, tuple[float, int]] | None = cache.get(key)
+    if summary is None:
+        rows = (
+            Rating.objects.filter(visible_ratings_q(), listing__platform=platform)
+            .order_by()
+            .values("listing_id")
+            .annotate(average=Avg("stars"), count=Count("pk"))
+            .values_list("listing_id", "average", "count")
+        )
+        summary = {listing_id: (float(average), count) for listing_id, average, count in rows}
+        cache.set(key, summary, RATING_SUMMARY_SECONDS)
+    return summary
 
 
 def ratings_visible(*, listing: Listing) -> QuerySet[Rating]:

@@ -211,8 +211,10 @@ def rating_submit(request: PlatformRequest, consultation_id: str) -> HttpRespons
 @require_GET
 def records_client(request: PlatformRequest) -> HttpResponse:
     month = _month(request)
-    rows = records.records_for_client(client=_client_of(request), month=month)
-    return _records_page(request, rows, month, for_partner=False)
+    found = records.records_page_for_client(
+        client=_client_of(request), month=month, number=request.GET.get("seite", 1)
+    )
+    return _records_page(request, found, month, for_partner=False)
 
 
 @login_required
@@ -241,14 +243,15 @@ def consumption_client(request: PlatformRequest) -> HttpResponse:
 
 
 def _records_page(
-    request: HttpRequest, rows: list[records.Record], month: str | None, *, for_partner: bool
+    request: HttpRequest, found: records.RecordsPage, month: str | None, *, for_partner: bool
 ) -> HttpResponse:
     return render(
         request,
         "consultations/records.html",
         {
-            "records": rows,
-            "sums": records.month_sums(rows),
+            "records": found.records,
+            "sums": found.sums,
+            "page": found.page,
             "month": month,
             "for_partner": for_partner,
         },
@@ -265,8 +268,10 @@ def _csv(body: str, name: str) -> HttpResponse:
 @require_GET
 def records_partner(request: HttpRequest) -> HttpResponse:
     month = _month(request)
-    rows = records.records_for_partner(partner=_partner_of(request), month=month)
-    return _records_page(request, rows, month, for_partner=True)
+    found = records.records_page_for_partner(
+        partner=_partner_of(request), month=month, number=request.GET.get("seite", 1)
+    )
+    return _records_page(request, found, month, for_partner=True)
 
 
 @login_required

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Count, Sum
+from django.db.models.functions import TruncDay
 
 from sprechzeit.accounts.models import Partner
 from sprechzeit.consultations.models import Consultation
@@ -121,40 +122,94 @@ def nice_ceiling(value: int) -> int:
         magnitude *= 10
 
 
-def _per_day(partner: Partner, month: date) -> tuple[int, dict[int, dict[int, list[int]]]]:
-    """Days of `month` and, per platform and day, [share in minor units, billed seconds]."""
+@dataclass(frozen=True, slots=True)
+class _Days:
+    """A month of one partner's settled consultations, summed per platform and day."""
+
+    days: int  # in the month
+    # platform id → day → [share in minor units, billed seconds, consultations]
+    per: dict[int, dict[int, list[int]]]
+    platforms: list[Platform]  # those with consultations, by name
+
+
+def _per_day(partner: Partner, month: date) -> _Days:
+    """Two queries whatever the number of consultations: the database sums per platform
+    and day (in the operator's zone), then the platforms that had any."""
     days = calendar.monthrange(month.year, month.month)[1]
     start, end = _local_bounds(month.replace(day=1), month.replace(day=days))
     zone = ZoneInfo(settings.TIME_ZONE)
     per: dict[int, dict[int, list[int]]] = {}
-    for platform_id, ended_at, share, seconds in Consultation.objects.filter(
-        partner=partner, status=Consultation.Status.SETTLED, ended_at__gte=start, ended_at__lt=end
-    ).values_list("platform", "ended_at", "partner_share_minor", "billed_seconds"):
-        if ended_at is None:  # settled rows always have an end; the column is nullable
-            continue
-        day = ended_at.astimezone(zone).day
-        slot = per.setdefault(platform_id, {}).setdefault(day, [0, 0])
-        slot[0] += share or 0
-        slot[1] += seconds or 0
-    return days, per
+    rows = (
+        Consultation.objects.filter(
+            partner=partner,
+            status=Consultation.Status.SETTLED,
+            ended_at__gte=start,
+            ended_at__lt=end,
+        )
+        .annotate(day=TruncDay("ended_at", tzinfo=zone))
+        .values_list("platform", "day")
+        .annotate(share=Sum("partner_share_minor"), seconds=Sum("billed_seconds"), n=Count("pk"))
+        .order_by()
+    )
+    for platform_id, day, share, seconds, n in rows:
+        per.setdefault(platform_id, {})[day.day] = [share or 0, seconds or 0, n]
+    platforms = list(Platform.objects.filter(pk__in=per).order_by("name")) if per else []
+    return _Days(days=days, per=per, platforms=platforms)
+
+
+@dataclass(frozen=True, slots=True)
+class MonthEarnings:
+    """The dashboard's figures: today's and this month's (up to today) per platform, and
+    the month's chart per platform."""
+
+    today: list[PlatformEarnings]
+    month: list[PlatformEarnings]
+    charts: list[Chart]
+
+
+def earnings_month(*, partner: Partner, today: date) -> MonthEarnings:
+    """What `earnings_between` for today and for the month so far and `earnings_chart`
+    give, from one pass over the month's daily sums (two queries in all)."""
+    summed = _per_day(partner, today)
+
+    def upto(platform: Platform, first: int) -> PlatformEarnings | None:
+        days = [v for day, v in summed.per[platform.pk].items() if first <= day <= today.day]
+        if not days:
+            return None
+        return PlatformEarnings(
+            platform=platform,
+            consultations=sum(v[2] for v in days),
+            billed_seconds=sum(v[1] for v in days),
+            share=Money(sum(v[0] for v in days), platform.currency),
+        )
+
+    return MonthEarnings(
+        today=[e for p in summed.platforms if (e := upto(p, today.day)) is not None],
+        month=[e for p in summed.platforms if (e := upto(p, 1)) is not None],
+        charts=_charts(summed),
+    )
 
 
 def earnings_chart(*, partner: Partner, month: date) -> list[Chart]:
     """One chart per platform: the partner's share (bars, left axis) and minutes (dots,
     right axis) per day of `month`, with day labels below, laid out for an inline SVG
     (rendered locally, no external service)."""
-    days, per = _per_day(partner, month)
+    return _charts(_per_day(partner, month))
+
+
+def _charts(summed: _Days) -> list[Chart]:
+    days, per = summed.days, summed.per
     plot_w, plot_h = CHART_WIDTH - LEFT - RIGHT, CHART_HEIGHT - TOP - BOTTOM
     step = plot_w / days
     base = TOP + plot_h
     charts = []
-    for platform in Platform.objects.filter(pk__in=per).order_by("name"):
+    for platform in summed.platforms:
         values = per[platform.pk]
         top_share = nice_ceiling(max(v[0] for v in values.values()))
         top_minutes = nice_ceiling(max(v[1] // 60 for v in values.values()))
         bars = []
         for day in range(1, days + 1):
-            share, seconds = values.get(day, [0, 0])
+            share, seconds, _n = values.get(day, [0, 0, 0])
             minutes = seconds // 60
             # Geometry for the SVG only; the amounts shown as text stay integer cents.
             height = round(share * plot_h / top_share, 1)

@@ -19,7 +19,7 @@ from sprechzeit.consultations.services.video import listing_video_set
 from sprechzeit.core import clock
 from sprechzeit.core.inputs import form_status
 from sprechzeit.partner.access import partner_required
-from sprechzeit.partner.earnings import earnings_between, earnings_chart
+from sprechzeit.partner.earnings import earnings_month
 from sprechzeit.partner.forms import ListingForm
 from sprechzeit.partners.selectors import revision_pending
 from sprechzeit.partners.services import listing_edit_submit, onboarding_open
@@ -28,16 +28,16 @@ from sprechzeit.partners.services import listing_edit_submit, onboarding_open
 @partner_required
 def dashboard(request: HttpRequest, partner: Partner) -> HttpResponse:
     today = timezone.localdate(clock.now())
-    month_start = today.replace(day=1)
+    earnings = earnings_month(partner=partner, today=today)
     return render(
         request,
         "partner/dashboard.html",
         {
             "partner": partner,
             "availability": partner_availability(partner=partner),
-            "today": earnings_between(partner=partner, day_from=today, day_to=today),
-            "month": earnings_between(partner=partner, day_from=month_start, day_to=today),
-            "charts": earnings_chart(partner=partner, month=today),
+            "today": earnings.today,
+            "month": earnings.month,
+            "charts": earnings.charts,
             "month_label": today,
             "listings": partner.listings.select_related("platform").order_by("platform__name"),
             "onboarding_open": onboarding_open(partner=partner) is not None,

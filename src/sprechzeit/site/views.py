@@ -38,7 +38,7 @@ from sprechzeit.site.selectors import (
     DirectoryFilter,
     listing_entry,
     listing_reviews,
-    listings_directory,
+    listings_directory_page,
 )
 from sprechzeit.support.models import RatingReport
 from sprechzeit.wallets.errors import WalletError
@@ -69,15 +69,16 @@ def home(request: PlatformRequest) -> HttpResponse:
             for p in platforms_active()
         ]
         return render(request, "site/network.html", {"entries": platforms})
-    entries = listings_directory(platform, DirectoryFilter())
-    online = [e for e in entries if e.status != Availability.OFFLINE][:6]
+    # Available partners come first: the first six of them are within the first nine.
+    first = listings_directory_page(platform, DirectoryFilter(), size=9)
+    online = [e for e in first.entries if e.status != Availability.OFFLINE][:6]
     return render(
         request,
         "site/home.html",
         {
             "online": online,
-            "entries": entries[:9],
-            "total": len(entries),
+            "entries": first.entries,
+            "total": first.total,
             "categories": categories_of(platform),
         },
     )
@@ -105,9 +106,14 @@ def directory(request: PlatformRequest) -> HttpResponse:
         ),
         sort=params.get("sortierung", "rating"),
     )
-    entries = listings_directory(platform, flt)
+    found = listings_directory_page(platform, flt, number=params.get("seite", 1))
+    others = params.copy()  # the filters, for the links to the other pages
+    others.pop("seite", None)
     context = {
-        "entries": entries,
+        "entries": found.entries,
+        "page": found.page,
+        "total": found.total,
+        "page_query": others.urlencode(),
         "flt": flt,
         "price_from": params.get("preis_von", ""),
         "price_to": params.get("preis_bis", ""),
@@ -127,6 +133,7 @@ def listing_detail(request: PlatformRequest, slug: str) -> HttpResponse:
     entry = listing_entry(platform, slug=slug)
     if entry is None:
         raise Http404(_("Dieses Beraterprofil gibt es nicht."))
+    account = _client_here(request, platform)
     return render(
         request,
         "site/listing_detail.html",
@@ -135,32 +142,36 @@ def listing_detail(request: PlatformRequest, slug: str) -> HttpResponse:
             "listing": entry.listing,
             "reviews": listing_reviews(entry.listing),
             "voice": VoiceConfig.objects.filter(platform=platform, is_active=True).first(),
-            "spend_refusal": _spend_refusal(request, platform),
+            "spend_refusal": _spend_refusal(account),
             "video_rate": listing_video_offer(entry.listing),
-            "favourite": _favourite(request, entry.listing),
+            "favourite": _favourite(account, entry.listing),
             # A client of this platform may report a review (support.services.rating_report).
-            "can_report": getattr(request.user, "kind", "") == "client"
-            and request.user.platform_id == platform.pk,  # type: ignore[union-attr]
+            "can_report": account is not None,
             "report_reasons": RatingReport.Reason.choices,
         },
     )
 
 
-def _favourite(request: HttpRequest, listing: Listing) -> dict[str, bool] | None:
+def _client_here(request: PlatformRequest, platform: Platform) -> ClientAccount | None:
+    """The visitor's client account on this platform; None, without a query, for anyone
+    who is not one of its clients (most visitors of a profile)."""
+    user = request.user
+    if getattr(user, "kind", "") != "client" or getattr(user, "platform_id", None) != platform.pk:
+        return None
+    return ClientAccount.objects.filter(user_id=user.pk or 0, platform=platform).first()
+
+
+def _favourite(account: ClientAccount | None, listing: Listing) -> dict[str, bool] | None:
     """For a client of this platform: is the listing starred, does an online alert wait."""
-    account = ClientAccount.objects.filter(
-        user_id=request.user.pk or 0, platform_id=listing.platform_id
-    ).first()
     if account is None:
         return None
     starred, alert_open = favourite_state(client=account, listing=listing)
     return {"starred": starred, "alert_open": alert_open}
 
 
-def _spend_refusal(request: HttpRequest, platform: Platform) -> str:
+def _spend_refusal(account: ClientAccount | None) -> str:
     """Why this client may not start a paid consultation now (blocked after a
     chargeback, self-excluded), or "": the profile then offers no "Jetzt chatten"."""
-    account = ClientAccount.objects.filter(user_id=request.user.pk or 0, platform=platform).first()
     if account is None:
         return ""
     try:

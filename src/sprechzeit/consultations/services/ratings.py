@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Final
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 
 from sprechzeit.accounts.models import ClientAccount
 from sprechzeit.consultations.errors import NotParticipant, RatingNotAllowed
 from sprechzeit.consultations.models import Consultation, Rating
+from sprechzeit.consultations.selectors import rating_summary_key
 from sprechzeit.consultations.services.chat import MAX_MESSAGE_LENGTH
 from sprechzeit.consultations.services.common import moment_of
 from sprechzeit.core import clock
@@ -38,6 +40,7 @@ def rating_create(
         raise RatingNotAllowed(stars=str(stars))
     try:
         with transaction.atomic():
+            _summary_forget_on_commit(consultation.platform_id)
             return Rating.objects.create(
                 consultation=consultation,
                 listing_id=consultation.listing_id,
@@ -54,6 +57,7 @@ def rating_set_hidden(*, rating: Rating, hidden: bool, reason: str = "") -> Rati
     """Hide a rating from the profile and its average (`selectors.visible_ratings_q`), or
     show it again. Hiding keeps the first moment; showing clears moment and reason."""
     rating = Rating.objects.select_for_update().get(pk=rating.pk)
+    _summary_forget_on_commit(rating.listing.platform_id)
     if hidden:
         rating.hidden_at = rating.hidden_at or clock.now()
         rating.hidden_reason = reason[:500]
@@ -62,3 +66,12 @@ def rating_set_hidden(*, rating: Rating, hidden: bool, reason: str = "") -> Rati
         rating.hidden_reason = ""
     rating.save(update_fields=["hidden_at", "hidden_reason"])
     return rating
+
+
+def _summary_forget_on_commit(platform_id: int) -> None:
+    """The directory's cached rating summary of the platform no longer holds
+    (`selectors.listings_rating_summary`): forgotten now, and again once this commits,
+    in case a request cached the summary of before in between."""
+    key = rating_summary_key(platform_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))

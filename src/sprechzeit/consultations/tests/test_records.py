@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.test import Client
 
+from sprechzeit.consultations import records
 from sprechzeit.consultations.models import Consultation, Rating
 from sprechzeit.consultations.records import (
     month_sums,
@@ -133,3 +134,36 @@ def test_start_page_redirects_to_the_room_or_explains_the_refusal() -> None:
     started = browser.post(f"/beratung/starten/{rich.listing.slug}/", {"bestaetigt": "1", **waiver})
     consultation = Consultation.objects.get(client=rich.client)
     assert started["Location"] == f"/beratung/{consultation.pk}/"
+
+
+def test_records_pages_newest_first_with_the_sums_of_all(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The page lists `RECORDS_PAGE` records, newest first; its month sums are the
+    database's and equal those of every record (`month_sums`), on every page."""
+    monkeypatch.setattr(records, "RECORDS_PAGE", 2)
+    s = scene(balance_minor=10_000, rate_minor=199)
+    for day, seconds in ((3, 95), (20, 601), (31, 60)):
+        _consult(s, datetime(2026, 3, day, 10, tzinfo=UTC), seconds)
+    _consult(s, datetime(2026, 4, 1, 12, tzinfo=UTC), 30)
+    _consult(s, datetime(2026, 4, 2, 12, tzinfo=UTC), 45)
+    every = records_for_client(client=s.client)
+    first = records.records_page_for_client(client=s.client)
+    assert [r.started_at.day for r in first.records] == [2, 1]  # newest first
+    assert first.sums == month_sums(every)
+    assert [(m.month, m.consultations) for m in first.sums] == [("2026-03", 3), ("2026-04", 2)]
+    last = records.records_page_for_client(client=s.client, number="3")
+    assert [r.started_at.day for r in last.records] == [3]
+    assert last.sums == first.sums
+    march = records.records_page_for_client(client=s.client, month="2026-03", number="x")
+    assert [r.started_at.day for r in march.records] == [31, 20]
+    assert march.sums == month_sums(records_for_client(client=s.client, month="2026-03"))
+    partner = records.records_page_for_partner(partner=s.partner)
+    assert partner.sums == month_sums(records_for_partner(partner=s.partner))
+    assert all(r.client.startswith("K-") for r in partner.records)
+
+    browser = Client(HTTP_HOST=f"{s.platform.slug}.localhost")
+    browser.force_login(s.client.user)
+    page = browser.get("/beratungen/?monat=2026-03&seite=2").content.decode()
+    assert page.count('class="record-medium"') == 1
+    assert "Seite 2 von 2" in page
+    assert 'href="?monat=2026-03&amp;seite=1"' in page
+    assert_ledger_sound()

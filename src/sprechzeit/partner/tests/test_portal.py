@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -24,7 +24,12 @@ from sprechzeit.consultations.services import (
 from sprechzeit.consultations.tests.factories import top_up
 from sprechzeit.core.money import Money, money_text
 from sprechzeit.ledger.tests.helpers import assert_ledger_sound
-from sprechzeit.partner.earnings import earnings_between, earnings_chart, nice_ceiling
+from sprechzeit.partner.earnings import (
+    earnings_between,
+    earnings_chart,
+    earnings_month,
+    nice_ceiling,
+)
 from sprechzeit.platforms.tests.factories import platform_create
 
 pytestmark = pytest.mark.django_db
@@ -184,3 +189,35 @@ def test_partner_cannot_edit_someone_elses_listing() -> None:
     browser = Client()
     login_verified(browser, partner.user)
     assert browser.get(f"/partner/profile/{foreign.pk}/", headers=A).status_code == 404
+
+
+def test_dashboard_figures_from_the_daily_sums_equal_the_sums_between_days() -> None:
+    """`earnings_month` (the dashboard's two queries) gives what `earnings_between` for
+    today and for the month so far and `earnings_chart` give; days in the operator's zone."""
+    platform = platform_create(slug="a", rate_min_minor=99, rate_max_minor=999)
+    partner, listing = partner_with_listing(platform=platform, rate_minor=200)
+    client = client_create(platform=platform)
+    top_up(client=client, minor=10_000)
+    presence_set(partner=partner, status=PartnerPresence.Status.ONLINE)
+    # 22:30 UTC is 23:30 in Berlin: still the 17th; the 2nd is earlier in the month.
+    for start in (
+        datetime(2026, 3, 2, 9, tzinfo=UTC),
+        datetime(2026, 3, 17, 8, tzinfo=UTC),
+        datetime(2026, 3, 17, 22, 20, tzinfo=UTC),
+    ):
+        consultation = consultation_request(client=client, listing=listing, now=start)
+        consultation = consultation_accept(consultation=consultation, partner=partner, now=start)
+        consultation_end(
+            consultation=consultation, reason="client", now=start + timedelta(minutes=5)
+        )
+    today = date(2026, 3, 17)
+    figures = earnings_month(partner=partner, today=today)
+    assert figures.today == earnings_between(partner=partner, day_from=today, day_to=today)
+    assert figures.month == earnings_between(
+        partner=partner, day_from=today.replace(day=1), day_to=today
+    )
+    assert figures.charts == earnings_chart(partner=partner, month=today)
+    assert [(e.consultations, e.billed_seconds) for e in figures.today] == [(2, 600)]
+    assert [(e.consultations, e.billed_seconds) for e in figures.month] == [(3, 900)]
+    assert [bar.minutes for bar in figures.charts[0].bars if bar.minutes] == [5, 10]
+    assert_ledger_sound()

@@ -131,3 +131,31 @@ def test_profile_shows_status_price_and_reviews(platform: Platform) -> None:
     status = Client().get(f"/berater/{listing.slug}/status/", headers=A).content.decode()
     assert "online" in status  # the partner went online for the rated consultation
     assert Client().get("/berater/gibt-es-nicht/", headers=A).status_code == 404
+
+
+def test_directory_pages_keep_the_filters_and_the_order(platform: Platform) -> None:
+    """With more listings than a page holds: 24 cards a page, available partners first on
+    page one, the filters carried over to the other pages, no error for a wrong number."""
+    for _ in range(27):  # 30 listings in all, 2 of them in category "tarot" above
+        partner_with_listing(platform=platform, rate_minor=199)
+    late = partner_with_listing(platform=platform, rate_minor=499)[0]
+    presence_set(partner=late, status=PartnerPresence.Status.ONLINE)
+    browser = Client()
+    first = browser.get("/berater/?sortierung=price_asc", headers=A).content.decode()
+    assert "31 Berater gefunden" in first
+    assert first.count('class="card listing"') == 24
+    assert first.index("4,99\xa0€ pro Minute") < first.index("1,50\xa0€ pro Minute")  # online
+    assert "Seite 1 von 2" in first
+    assert 'href="?sortierung=price_asc&amp;seite=2"' in first
+    second = browser.get("/berater/?sortierung=price_asc&seite=2", headers=A).content.decode()
+    assert second.count('class="card listing"') == 7
+    assert 'href="?sortierung=price_asc&amp;seite=1"' in second
+    assert "Seite 2 von 2" in second
+    # Django's get_page: not a number → the first page, out of range → the last.
+    for wrong, shown in (("x", 1), ("", 1), ("0", 2), ("-1", 2), ("9" * 50, 2)):
+        page = browser.get(f"/berater/?seite={wrong}", headers=A)
+        assert page.status_code == 200
+        assert f"Seite {shown} von 2" in page.content.decode()
+    filtered = browser.get("/berater/?kategorie=tarot", headers=A).content.decode()
+    assert "2 Berater gefunden" in filtered
+    assert "Seite 1 von" not in filtered  # one page: no pager
