@@ -21,11 +21,14 @@ import django
 CRAWL_CLIENT: Final = "crawl.klient@example.com"
 RESET_CLIENT: Final = "crawl.passwort@example.com"
 CRAWL_STAFF: Final = "crawl.staff@example.com"
-# The partner the crawl logs in as on each platform (demo/seed.py PARTNERS).
+# The partner the crawl logs in as on each platform and on the network's host (demo/seed.py
+# PARTNERS); the crawl client consults each platform's.
 PARTNER_OF: Final = {
     "coaching": "anna.berger@demo.sprechzeit.de",
     "karten": "luna.stern@demo.sprechzeit.de",
+    "network": "anna.berger@demo.sprechzeit.de",
 }
+PLATFORMS: Final = ("coaching", "karten")
 
 
 def _client(platform: Any, email: str, password: str | None) -> Any:
@@ -181,6 +184,7 @@ def _network_objects() -> dict[str, Any]:
     from sprechzeit.partners.models import ListingRevision, PartnerApplication  # noqa: PLC0415
     from sprechzeit.payments.models import Dispute, RefundRequest  # noqa: PLC0415
     from sprechzeit.platforms.models import ContactMessage  # noqa: PLC0415
+    from sprechzeit.statements.models import Statement  # noqa: PLC0415
     from sprechzeit.support.models import RatingReport  # noqa: PLC0415
 
     def first(queryset: Any) -> Any:
@@ -188,6 +192,7 @@ def _network_objects() -> dict[str, Any]:
         return found.pk if found is not None else None
 
     client = ClientAccount.objects.get(platform__slug="coaching", user__email=CRAWL_CLIENT)
+    partner = Partner.objects.get(user__email=PARTNER_OF["network"])
     staff = User.objects.filter(email=CRAWL_STAFF, platform__isnull=True).first()
     if staff is None:
         staff = staff_create(email=CRAWL_STAFF, password=None, role="support")
@@ -195,11 +200,19 @@ def _network_objects() -> dict[str, Any]:
     return {
         "application": first(PartnerApplication.objects.all()),
         "revision": first(ListingRevision.objects.all()),
-        "partner": Partner.objects.get(user__email=PARTNER_OF["coaching"]).pk,
+        "partner": partner.pk,
         "contact_message": first(ContactMessage.objects.all()),
         "reported_rating": report.rating_id if report is not None else None,
         "client_account": client.pk,
-        "client_consultation": Consultation.objects.filter(client=client).get().pk,
+        "consultation": Consultation.objects.filter(client=client).get().pk,
+        "own_listing": client.platform.listings.get(partner=partner).pk,
+        "statement": first(
+            Statement.objects.filter(
+                partner=partner,
+                kind=Statement.Kind.CREDIT_NOTE,
+                status=Statement.Status.ISSUED,
+            )
+        ),
         "dispute": first(Dispute.objects.all()),
         "refund": first(RefundRequest.objects.all()),
         "dunning_case": first(DunningCase.objects.all()),
@@ -212,7 +225,7 @@ def _network_objects() -> dict[str, Any]:
 
 def demo_objects() -> dict[str, dict[str, Any]]:
     """Per platform slug and "network": the crawl's objects (None: the demo has none)."""
-    found: dict[str, dict[str, Any]] = {slug: _platform_objects(slug) for slug in PARTNER_OF}
+    found: dict[str, dict[str, Any]] = {slug: _platform_objects(slug) for slug in PLATFORMS}
     found["network"] = _network_objects()
     return found
 

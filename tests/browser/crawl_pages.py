@@ -55,9 +55,11 @@ ROLES: Final[tuple[Role, ...]] = (
             ("partner", Actor.PARTNER),
         )
     ),
-    # The network's host: its public pages (overview, log-in, invitations) and the
-    # console as each staff role. The demo admin is also a superuser (demo/seed.py).
+    # The network's host: its public pages (overview, log-in, invitations), the partner
+    # portal (partners may log in there too) and the console as each staff role. The
+    # demo admin is also a superuser (demo/seed.py).
     Role("anonymous", None, frozenset({Actor.ANONYMOUS})),
+    Role("partner", None, frozenset({Actor.PARTNER})),
     Role("support", None, frozenset({Actor.SUPPORT})),
     Role("risk", None, frozenset({Actor.RISK})),
     Role("accounting", None, frozenset({Actor.ACCOUNTING})),
@@ -141,8 +143,8 @@ EXCLUDED: Final[dict[str, str]] = {
     "consultations:voice": _HOOK,
     "site:listing_status": "an htmx fragment (the badge the profile page polls), not a page",
     "set_language": "the language switch: a POST that redirects back",
-    "site:login_2fa": "the log-in's second step: a GET without a pending password step "
-    "redirects to the log-in (visited by every partner's and staff member's log-in)",
+    "site:login_2fa": "the log-in's second step, a page only after the password step "
+    "(test_crawl.test_the_second_factor_step_of_the_log_in checks it)",
     "media": "uploaded images, not pages",
     # The REST API answers JSON to programs (tests/test_api*.py).
     "api:api-root": "the REST API (JSON), not a page",
@@ -188,7 +190,9 @@ NETWORK_OBJECTS: Final = frozenset(
         "contact_message",
         "reported_rating",
         "client_account",  # the coaching crawl client …
-        "client_consultation",  # … and its consultation (the chat transcript)
+        "consultation",  # … its consultation (the transcript; the partner's room) …
+        "own_listing",  # … with the coaching crawl partner's listing
+        "statement",  # that partner's credit note
         "dispute",
         "refund",
         "dunning_case",
@@ -226,10 +230,7 @@ SOURCES: Final[dict[str, dict[str, str]]] = {
     "backoffice:support_message": {"pk": "contact_message"},
     "backoffice:support_rating": {"pk": "reported_rating"},
     "backoffice:support_client": {"pk": "client_account"},
-    "backoffice:support_client_transcript": {
-        "pk": "client_account",
-        "consultation_id": "client_consultation",
-    },
+    "backoffice:support_client_transcript": {"pk": "client_account"},
 }
 PARAMETER = re.compile(r"<(?:\w+:)?(?P<name>\w+)>|\(\?P<(?P<group>\w+)>[^)]*\)")
 

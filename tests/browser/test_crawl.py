@@ -4,22 +4,25 @@ The page list is generated, not followed from links (tests/browser/crawl_pages.p
 URL pattern of the URLconf that is a page (not in its commented exclusion set: downloads,
 form actions, webhooks, fragments, the API, Django's admin), visited by each role the
 access table (`accounts.access`) allows on its host: anonymous, client and partner on
-both demo platforms; anonymous and each staff role (support, risk, accounting, admin) on
-the network's host 127.0.0.1. Path parameters are the demo's objects the role may see
+both demo platforms; anonymous, partner and each staff role (support, risk, accounting,
+admin) on the network's host 127.0.0.1 (the console under /backoffice/). Path parameters are the demo's objects the role may see
 (the crawl client's consultation and payments, the crawl partner's listing and credit
 note, the console's queue items), looked up in the demo server's database by
 tests/browser/crawl_demo.py. A new page is visited without editing this test; a page
 whose parameters nothing fills fails tests/test_crawl_pages.py.
 
-Each role's pages are checked in all four combinations (1366×900 and 390×844, German
-and English), one test per role and combination. Each visit asserts: an allowed status
+Every page is checked in all four combinations (1366×900 and 390×844, German and
+English). Each visit asserts: an allowed status
 (< 400) and not sent to the log-in, no console error, nothing wider than the screen, no
 serious or critical axe-core violation (WCAG 2.1 A/AA), and on English pages no line of
 text that is exactly a German source string (an untranslated msgid; texts the partners
 and staff wrote are not checked, they are content).
 
-Bounded for CI: one log-in per role and host, its storage state shared by the four
-combinations' contexts; no sleeps; axe runs once per page load.
+Bounded for CI: one test per role (they could be spread over workers); one log-in per
+role and host, its storage state shared by the four combinations' contexts, which load
+each page and run axe side by side (one renderer process each); no sleeps; axe runs once
+per page load. The log-in's second step is a page only after a password:
+test_the_second_factor_step_of_the_log_in checks it the same way.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from babel.messages.pofile import read_po
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, ViewportSize
 
 from sprechzeit.demo.seed import DEMO_PASSWORD, STAFF
-from tests.browser.axe import axe_source, axe_violations
+from tests.browser.axe import axe_result, axe_source, axe_start
 from tests.browser.conftest import LiveServer
 from tests.browser.crawl_demo import CRAWL_CLIENT, PARTNER_OF
 from tests.browser.crawl_pages import ROLES, Role, role_paths
@@ -73,10 +76,11 @@ def _german_msgids() -> frozenset[str]:
 def _log_in(page: Page, server: LiveServer, role: Role) -> None:
     if role.name == "anonymous":
         return
-    if role.platform is None:
+    if role.name in STAFF_EMAIL:
         staff_login(page, server, STAFF_EMAIL[role.name])
         return
-    email = CRAWL_CLIENT if role.name == "client" else PARTNER_OF[role.platform]
+    host = role.platform or "network"
+    email = CRAWL_CLIENT if role.name == "client" else PARTNER_OF[host]
     page.goto(server.url(role.platform, LOGIN))
     page.get_by_label("E-Mail").fill(email)
     page.get_by_label("Passwort").fill(DEMO_PASSWORD)
@@ -131,12 +135,11 @@ def session_of(browser: Browser, demo_server: LiveServer) -> Callable[[Role], An
 
 
 def _context(
-    browser: Browser, axe_script: str, viewport: str, language: str, state: Any
+    browser: Browser, axe_script: str, viewport: str, language: str, state: Any = None
 ) -> BrowserContext:
-    options: dict[str, Any] = {
-        "viewport": DESKTOP if viewport == "desktop" else PHONE,
-        "storage_state": state,
-    }
+    options: dict[str, Any] = {"viewport": DESKTOP if viewport == "desktop" else PHONE}
+    if state is not None:
+        options["storage_state"] = state
     if viewport == "phone":
         options.update(is_mobile=True, has_touch=True)
     context = browser.new_context(**options)
@@ -162,37 +165,64 @@ def _console_errors(page: Page) -> list[str]:
     return seen
 
 
-def _check(
-    page: Page,
-    url: str,
-    where: str,
-    language: str,
-    msgids: frozenset[str],
-    console: list[str],
+type Combination = tuple[str, str]
+
+
+def _check_loaded(
+    page: Page, combination: Combination, where: str, msgids: frozenset[str], console: list[str]
 ) -> list[str]:
+    """The checks of a loaded page whose axe run `axe_start` started."""
     errors: list[str] = []
-    console.clear()
-    response = page.goto(url)
-    if response is None or response.status >= 400:
-        errors.append(f"{where}: HTTP {response.status if response else '?'}")
-        return errors
-    if LOGIN in page.url and LOGIN not in url:
-        errors.append(f"{where}: sent to the log-in ({page.url})")
-        return errors
     if not page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"):
         errors.append(f"{where}: wider than the screen")
     errors.extend(
         f"{where}: axe {v['impact']} {v['id']} ({v['help']}) at {v['targets']}"
-        for v in axe_violations(page)
+        for v in axe_result(page)
     )
-    if language == "en":
+    if combination[1] == "en":
         lines = {line.strip() for line in page.inner_text("body").splitlines()}
         errors.extend(f"{where}: untranslated {line!r}" for line in sorted(lines & msgids))
     errors.extend(f"{where}: console error {text}" for text in console)
     return errors
 
 
-@pytest.mark.parametrize("combination", COMBINATIONS, ids="-".join)
+def _check_everywhere(
+    pages: dict[Combination, Page],
+    console: dict[Combination, list[str]],
+    url: str,
+    what: str,
+    msgids: frozenset[str],
+) -> list[str]:
+    """Open `url` in every combination's page at once and check each: the navigations
+    and axe runs overlap (each context has its own renderer process)."""
+    errors: list[str] = []
+    loaded: list[Combination] = []
+
+    def where(combination: Combination) -> str:
+        return f"{what} [{', '.join(combination)}]"
+
+    for combination, page in pages.items():
+        console[combination].clear()
+        response = page.goto(url, wait_until="commit")
+        if response is None or response.status >= 400:
+            status = response.status if response else "?"
+            errors.append(f"{where(combination)}: HTTP {status}")
+        elif LOGIN in page.url and LOGIN not in url:
+            errors.append(f"{where(combination)}: sent to the log-in ({page.url})")
+        else:
+            loaded.append(combination)
+    for combination in loaded:
+        pages[combination].wait_for_load_state("load")
+        axe_start(pages[combination])
+    for combination in loaded:
+        errors.extend(
+            _check_loaded(
+                pages[combination], combination, where(combination), msgids, console[combination]
+            )
+        )
+    return errors
+
+
 @pytest.mark.parametrize("role", ROLES, ids=lambda role: role.label)
 def test_every_page_of_the_role(
     browser: Browser,
@@ -202,18 +232,56 @@ def test_every_page_of_the_role(
     demo_objects: dict[str, dict[str, Any]],
     session_of: Callable[[Role], Any],
     role: Role,
-    combination: tuple[str, str],
 ) -> None:
     paths = role_paths(role, demo_objects[role.platform or "network"])
     assert paths, f"no page for {role.label}"
-    viewport, language = combination
-    context = _context(browser, axe_script, viewport, language, session_of(role))
-    page = context.new_page()
-    console = _console_errors(page)
+    state = session_of(role)
+    contexts = {c: _context(browser, axe_script, *c, state=state) for c in COMBINATIONS}
+    pages = {c: context.new_page() for c, context in contexts.items()}
+    console = {c: _console_errors(page) for c, page in pages.items()}
     errors: list[str] = []
     for path in paths:
-        where = f"{role.label} {path} [{viewport}, {language}]"
-        url = demo_server.url(role.platform, path)
-        errors.extend(_check(page, url, where, language, msgids, console))
-    context.close()
+        errors.extend(
+            _check_everywhere(
+                pages,
+                console,
+                demo_server.url(role.platform, path),
+                f"{role.label} {path}",
+                msgids,
+            )
+        )
+    for context in contexts.values():
+        context.close()
+    assert errors == [], "\n".join(errors)
+
+
+@pytest.mark.parametrize(
+    ("platform", "email"),
+    [("coaching", PARTNER_OF["coaching"]), (None, STAFF_EMAIL["support"])],
+    ids=["coaching-partner", "network-staff"],
+)
+def test_the_second_factor_step_of_the_log_in(
+    browser: Browser,
+    demo_server: LiveServer,
+    axe_script: str,
+    msgids: frozenset[str],
+    platform: str | None,
+    email: str,
+) -> None:
+    """The log-in's second step (site:login_2fa) is a page only after the password step,
+    so the generated list leaves it out: each combination gets there by the password."""
+    contexts = {c: _context(browser, axe_script, *c) for c in COMBINATIONS}
+    pages = {c: context.new_page() for c, context in contexts.items()}
+    console = {c: _console_errors(page) for c, page in pages.items()}
+    for page in pages.values():
+        page.goto(demo_server.url(platform, LOGIN))
+        page.locator("input[name=email]").fill(email)
+        page.locator("input[name=password]").fill(DEMO_PASSWORD)
+        page.locator("form.form button[type=submit]").click()
+        page.wait_for_url(demo_server.url(platform, "/anmelden/code/"))
+    errors = _check_everywhere(
+        pages, console, demo_server.url(platform, "/anmelden/code/"), "login_2fa", msgids
+    )
+    for context in contexts.values():
+        context.close()
     assert errors == [], "\n".join(errors)
