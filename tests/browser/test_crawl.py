@@ -5,18 +5,18 @@ URL pattern of the URLconf that is a page (not in its commented exclusion set: d
 form actions, webhooks, fragments, the API, Django's admin), visited by each role the
 access table (`accounts.access`) allows on its host: anonymous, client and partner on
 both demo platforms; anonymous, partner and each staff role (support, risk, accounting,
-admin) on the network's host 127.0.0.1 (the console under /backoffice/). Path parameters are the demo's objects the role may see
-(the crawl client's consultation and payments, the crawl partner's listing and credit
-note, the console's queue items), looked up in the demo server's database by
-tests/browser/crawl_demo.py. A new page is visited without editing this test; a page
-whose parameters nothing fills fails tests/test_crawl_pages.py.
+admin) on the network's host 127.0.0.1 (the console under /backoffice/). Path parameters
+are the demo's objects the role may see (the crawl client's consultation and payments,
+the crawl partner's listing and credit note, the console's queue items), looked up in
+the demo server's database by tests/browser/crawl_demo.py. A new page is visited without
+editing this test; a page whose parameters nothing fills fails tests/test_crawl_pages.py.
 
 Every page is checked in all four combinations (1366×900 and 390×844, German and
-English). Each visit asserts: an allowed status
-(< 400) and not sent to the log-in, no console error, nothing wider than the screen, no
-serious or critical axe-core violation (WCAG 2.1 A/AA), and on English pages no line of
-text that is exactly a German source string (an untranslated msgid; texts the partners
-and staff wrote are not checked, they are content).
+English). Each visit asserts: an allowed status (< 400) and not sent to the log-in, no
+console error, nothing wider than the screen, no serious or critical axe-core violation
+(WCAG 2.1 A/AA), and on English pages no line of text that is exactly a German source
+string (an untranslated msgid; texts the partners and staff wrote are not checked, they
+are content).
 
 Bounded for CI: one test per role (they could be spread over workers); one log-in per
 role and host, its storage state shared by the four combinations' contexts, which load
