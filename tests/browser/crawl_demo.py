@@ -112,8 +112,10 @@ def _partner_invitation(platform: Any, listing: Any) -> str:
                 last_name="Crawl",
                 email=email,
                 display_name="Kira Crawl",
-                about="Zehn Jahre Erfahrung in der Beratung.",
-                sample_text="Eine Probe meiner Arbeit.",
+                about="Zehn Jahre Erfahrung in der Beratung von Menschen in Umbrüchen, "
+                "dazu eine Ausbildung als systemische Beraterin.",
+                sample_text="Eine Probe meiner Arbeit: Ich höre zu, frage nach und sage "
+                "offen, was ich sehe, ohne etwas zu versprechen.",
                 categories=list(listing.categories.all()[:1]),
             )
             support = User.objects.get(email="support@demo.sprechzeit.de", platform__isnull=True)

@@ -159,7 +159,8 @@ def _console_errors(page: Page) -> list[str]:
 
     def listen(message: ConsoleMessage) -> None:
         if message.type == "error":
-            seen.append(message.text)
+            where = message.location.get("url", "")
+            seen.append(f"{message.text} ({where})" if where else message.text)
 
     page.on("console", listen)
     return seen
