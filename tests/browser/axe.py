@@ -51,3 +51,15 @@ def axe_violations(page: Page) -> list[dict[str, Any]]:
     """The page's serious and critical WCAG A/AA violations (axe must be injected)."""
     found: list[dict[str, Any]] = page.evaluate(RUN)
     return found
+
+
+def axe_start(page: Page) -> None:
+    """Start axe on the page without waiting for it, so several pages (their renderer
+    processes) check at once; `axe_result` waits for the violations."""
+    page.evaluate(f"() => {{ window.__axeRun = ({RUN})(); }}")
+
+
+def axe_result(page: Page) -> list[dict[str, Any]]:
+    """The violations of the run `axe_start` started on the page."""
+    found: list[dict[str, Any]] = page.evaluate("() => window.__axeRun")
+    return found
