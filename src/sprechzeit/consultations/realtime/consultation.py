@@ -355,13 +355,11 @@ class ConsultationConsumer(VideoRoom):
             )
 
     async def _auto_topup(self) -> None:
-        """The client's automatic top-up, if set, at a warning (beside the meter); the
-        credit extends the consultation through the wallet's credit signal. The balance
-        it compares with its threshold is the booked one less what this consultation has
-        used so far (the rating function's amount): the hold keeps the booked balance
-        unchanged until the end."""
-        paid = self.meter.paid_seconds
-        used = min(paid, math.floor(self.meter.metered(timebase.current().now())))
+        """The client's automatic top-up, if set, at a warning (beside the meter), against
+        the booked balance less what this consultation used so far (the hold keeps the
+        booked one unchanged to the end); the credit extends it via the wallet's signal."""
+        now = timebase.current().now()
+        used = min(self.meter.paid_seconds, math.floor(self.meter.metered(now)))
         spent = tariff_rate(seconds=used, tariff=self.consultation.tariff)
         try:
             await db(hops.auto_topup, self.consultation.client_id, spent)
