@@ -350,9 +350,7 @@ class ConsultationConsumer(VideoRoom):
         except asyncio.CancelledError:
             raise
         except Exception:
-            logger.warning(
-                "prefetch of consultation %s failed", self.consultation.pk, exc_info=True
-            )
+            logger.warning("prefetch of %s failed", self.consultation.pk, exc_info=True)
 
     async def _auto_topup(self) -> None:
         """The client's automatic top-up, if set, at a warning (beside the meter), against
