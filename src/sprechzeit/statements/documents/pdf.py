@@ -4,9 +4,9 @@ XMP (the `fx:` properties and their PDF/A extension schema) — in one WeasyPrin
 second parse and write of the PDF. German by default, English when the partner asked
 for it.
 
-Per process (per thread) one WeasyPrint font configuration is kept (`_font_config`):
-building one loads Fontconfig's configuration and font list, and its caches (struts,
-font features) then serve every further document.
+Per thread, one WeasyPrint font configuration and one URL fetcher serve every document
+(`_font_config`, `_url_fetcher`): building them loads Fontconfig's configuration and
+the system's CA certificates, which cost more than laying out a page.
 """
 
 from __future__ import annotations
@@ -137,6 +137,19 @@ def _font_config() -> Any:
     return config
 
 
+def _url_fetcher() -> Any:
+    """This thread's URL fetcher, which fetches nothing: the document is self-contained
+    (fonts from the system, no images, no stylesheets). One per thread because building
+    one loads the system's CA certificates (~70 ms), which WeasyPrint would otherwise do
+    for the HTML and again for the attachment of every document."""
+    from weasyprint.urls import URLFetcher  # noqa: PLC0415 (heavy)
+
+    fetcher = getattr(_local, "url_fetcher", None)
+    if fetcher is None:
+        fetcher = _local.url_fetcher = URLFetcher(allowed_protocols=())
+    return fetcher
+
+
 @functools.cache
 def _facturx_metadata_class() -> type:
     """WeasyPrint's document metadata whose XMP also carries the Factur-X descriptions,
@@ -164,8 +177,11 @@ def _facturx_metadata_class() -> type:
     return FacturXMetadata
 
 
-def _attachments_shown(document: Any, pdf: Any) -> None:
-    """Open the attachments panel in viewers (as the Factur-X samples do)."""
+def _finish(document: Any, pdf: Any) -> None:
+    """Name the attachment once in the catalog's associated files (WeasyPrint lists it
+    twice: from the name tree and as a file specification), and open the attachments
+    panel in viewers (as the Factur-X samples do)."""
+    pdf.catalog["AF"][:] = list(dict.fromkeys(pdf.catalog["AF"]))
     pdf.catalog["PageMode"] = "/UseAttachments"
 
 
@@ -176,7 +192,7 @@ def statement_pdf(*, data: dict[str, Any], xml: bytes) -> bytes:
     checked again here."""
     from weasyprint import HTML, Attachment  # noqa: PLC0415 (heavy)
 
-    document = HTML(string=statement_html(data)).render(
+    document = HTML(string=statement_html(data), url_fetcher=_url_fetcher()).render(
         font_config=_font_config(), pdf_variant="pdf/a-3b"
     )
     title = f"Gutschrift {data['number']}"
@@ -193,10 +209,11 @@ def statement_pdf(*, data: dict[str, Any], xml: bytes) -> bytes:
         attachments=[
             Attachment(
                 file_obj=io.BytesIO(xml),
+                url_fetcher=_url_fetcher(),
                 name=FACTURX_FILENAME,
                 description="Factur-X XML file",
                 relationship="Data",
             )
         ],
     )
-    return bytes(document.write_pdf(pdf_variant="pdf/a-3b", finisher=_attachments_shown))
+    return bytes(document.write_pdf(pdf_variant="pdf/a-3b", finisher=_finish))
