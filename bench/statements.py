@@ -384,7 +384,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     )
     documents = issued.order_by("pk").values_list("pk", flat=True)
     sample = list(documents[: args.pdfs] if args.pdfs else documents)
-    rounds = [pdf_round(sample, args, n) for n in range(args.pdf_rounds)]
+    rounds: list[dict[str, Any]] = []
+    for number in range(args.pdf_rounds):
+        rounds.append(pdf_round(sample, args, number))
+        # each round's figures are kept as soon as it ends (a long run may be cut short)
+        partial = args.out.with_suffix(".rounds.json")
+        partial.write_text(json.dumps(rounds, indent=2) + "\n")
     # the median round (of an even number, the slower middle one)
     median = sorted(rounds, key=lambda one: one["pdfs_per_second"])[(len(rounds) - 1) // 2]
     report = ledger_check()
