@@ -2,10 +2,13 @@
 
 Beat (`config/celery.py`): `statements_close_due` daily at 02:30 closes, per cadence in
 use (monthly, quarterly, half-monthly), the latest period that has ended; a closed one
-is a no-op. PDFs follow through `statements_render_pdfs`.
+is a no-op. PDFs follow through `statements_render_pdfs`, which dispatches them in chunks
+(`statements_render_pdf_chunk`) to the worker's processes.
 """
 
 from __future__ import annotations
+
+import logging
 
 from celery import shared_task
 
@@ -14,6 +17,9 @@ from sprechzeit.statements import (
     services,
 )
 from sprechzeit.statements.models import Statement
+from sprechzeit.statements.services.pdf import CHUNK_SIZE as PDF_CHUNK_SIZE
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="sprechzeit.statements.tasks.statements_close_due")
@@ -34,17 +40,24 @@ def statements_close_last_month() -> str:
 
 @shared_task(name="sprechzeit.statements.tasks.statements_render_pdfs")
 def statements_render_pdfs(limit: int = 10_000) -> int:
-    """Render the PDFs of issued documents that have none yet."""
-    ids = list(
-        Statement.objects.filter(
-            pdf__isnull=True, status__in=[Statement.Status.ISSUED, Statement.Status.CANCELLED]
-        )
-        .order_by("pk")
-        .values_list("pk", flat=True)[:limit]
-    )
-    for statement_id in ids:
-        services.statement_render_pdf(statement_id=statement_id)
+    """Dispatch the missing PDFs in chunks (`statements_render_pdf_chunk`), so the worker's
+    processes (its concurrency, one per core) render them side by side; returns how many
+    statements were dispatched. A doubled dispatch (beat comes again while chunks still
+    queue) costs one query per chunk: a chunk skips statements that have their PDF."""
+    ids = services.statements_missing_pdf(limit=limit)
+    for start in range(0, len(ids), PDF_CHUNK_SIZE):
+        statements_render_pdf_chunk.delay(ids[start : start + PDF_CHUNK_SIZE])
     return len(ids)
+
+
+@shared_task(name="sprechzeit.statements.tasks.statements_render_pdf_chunk")
+def statements_render_pdf_chunk(ids: list[int]) -> int:
+    """Render the PDFs of `ids` still missing; a statement that fails is logged (with its
+    id) and the next dispatch tries it again."""
+    run = services.statements_render_pdf_chunk(ids=ids)
+    if run.failed:
+        logger.error("statement PDFs failed", extra={"statements": sorted(run.failed)})
+    return run.rendered
 
 
 @shared_task(name="sprechzeit.statements.tasks.statements_release_held")

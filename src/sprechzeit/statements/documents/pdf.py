@@ -1,20 +1,28 @@
-"""The PDF of a statement: a Django template rendered by WeasyPrint as PDF/A-3b, then the
-issued CII XML attached as `factur-x.xml` with the ZUGFeRD/Factur-X XMP (factur-x's
-`generate_from_binary`), its XMP descriptions given `rdf:about` as PDF/A requires
-(`xmp_described`). German by default, English when the partner asked for it.
+"""The PDF of a statement: a Django template rendered by WeasyPrint as PDF/A-3b with the
+issued CII XML attached as `factur-x.xml` (AFRelationship Data) and the ZUGFeRD/Factur-X
+XMP (the `fx:` properties and their PDF/A extension schema) — in one WeasyPrint pass, no
+second parse and write of the PDF. German by default, English when the partner asked
+for it.
+
+Per thread, one WeasyPrint font configuration and one URL fetcher serve every document
+(`_font_config`, `_url_fetcher`): building them loads Fontconfig's configuration and
+the system's CA certificates, which cost more than laying out a page.
 """
 
 from __future__ import annotations
 
+import copy
+import functools
 import io
-from datetime import date
+import threading
+from datetime import UTC, date
 from decimal import Decimal
 from typing import Any, Final
 
 from django.template.loader import render_to_string
 from django.utils import translation
-from lxml import etree
 
+from sprechzeit.core import clock
 from sprechzeit.statements.payability import Blocker, PayoutDecision
 from sprechzeit.statements.periods import period_name
 
@@ -85,53 +93,127 @@ def statement_html(data: dict[str, Any]) -> str:
         return render_to_string("statements/statement_pdf.html", context(data))
 
 
-def statement_pdf(*, data: dict[str, Any], xml: bytes) -> bytes:
-    from facturx import generate_from_binary  # noqa: PLC0415 (heavy)
-    from weasyprint import HTML  # noqa: PLC0415 (heavy)
-
-    html = statement_html(data)
-    pdf = HTML(string=html).write_pdf(pdf_variant="pdf/a-3b")
-    title = f"Gutschrift {data['number']}"
-    result = generate_from_binary(
-        pdf,
-        xml,
-        flavor="factur-x",
-        level="en16931",
-        check_xsd=False,
-        pdf_metadata={
-            "author": data["buyer"]["name"],
-            "keywords": "Gutschrift, Factur-X, ZUGFeRD",
-            "title": title,
-            "subject": title,
-        },
-        lang=data.get("language") or "de",
-    )
-    return xmp_described(bytes(result))
-
-
+FACTURX_FILENAME: Final = "factur-x.xml"
 RDF: Final = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+FX: Final = "urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#"
+# The Factur-X XMP (Factur-X 1.0 / ZUGFeRD 2.x, profile EN 16931) and the PDF/A extension
+# schema that declares its properties (ISO 19005-3, 6.6.2.3).
+FACTURX_XMP: Final = f"""<rdf:RDF xmlns:rdf="{RDF}" xmlns:fx="{FX}"
+    xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/"
+    xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#"
+    xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">
+  <rdf:Description rdf:about="">
+    <pdfaExtension:schemas><rdf:Bag><rdf:li rdf:parseType="Resource">
+      <pdfaSchema:schema>Factur-X PDFA Extension Schema</pdfaSchema:schema>
+      <pdfaSchema:namespaceURI>{FX}</pdfaSchema:namespaceURI>
+      <pdfaSchema:prefix>fx</pdfaSchema:prefix>
+      <pdfaSchema:property><rdf:Seq>
+        <rdf:li rdf:parseType="Resource"><pdfaProperty:name>DocumentFileName</pdfaProperty:name><pdfaProperty:valueType>Text</pdfaProperty:valueType><pdfaProperty:category>external</pdfaProperty:category><pdfaProperty:description>The name of the embedded XML document</pdfaProperty:description></rdf:li>
+        <rdf:li rdf:parseType="Resource"><pdfaProperty:name>DocumentType</pdfaProperty:name><pdfaProperty:valueType>Text</pdfaProperty:valueType><pdfaProperty:category>external</pdfaProperty:category><pdfaProperty:description>The type of the hybrid document in capital letters, e.g. INVOICE or ORDER</pdfaProperty:description></rdf:li>
+        <rdf:li rdf:parseType="Resource"><pdfaProperty:name>Version</pdfaProperty:name><pdfaProperty:valueType>Text</pdfaProperty:valueType><pdfaProperty:category>external</pdfaProperty:category><pdfaProperty:description>The actual version of the standard applying to the embedded XML document</pdfaProperty:description></rdf:li>
+        <rdf:li rdf:parseType="Resource"><pdfaProperty:name>ConformanceLevel</pdfaProperty:name><pdfaProperty:valueType>Text</pdfaProperty:valueType><pdfaProperty:category>external</pdfaProperty:category><pdfaProperty:description>The conformance level of the embedded XML document</pdfaProperty:description></rdf:li>
+      </rdf:Seq></pdfaSchema:property>
+    </rdf:li></rdf:Bag></pdfaExtension:schemas>
+  </rdf:Description>
+  <rdf:Description rdf:about="">
+    <fx:DocumentType>INVOICE</fx:DocumentType>
+    <fx:DocumentFileName>{FACTURX_FILENAME}</fx:DocumentFileName>
+    <fx:Version>1.0</fx:Version>
+    <fx:ConformanceLevel>EN 16931</fx:ConformanceLevel>
+  </rdf:Description>
+</rdf:RDF>"""
+
+_local = threading.local()
 
 
-def xmp_described(pdf: bytes) -> bytes:
-    """The PDF with `rdf:about=""` on every `rdf:Description` of its XMP metadata:
-    factur-x writes them without, and PDF/A validators (ISO 19005-3, 6.6.2.1; veraPDF)
-    refuse a description that names no resource."""
-    from pypdf import PdfReader, PdfWriter  # noqa: PLC0415 (heavy)
-    from pypdf.generic import StreamObject  # noqa: PLC0415 (heavy)
+def _font_config() -> Any:
+    """This thread's WeasyPrint font configuration, built on first use (Pango's font map
+    is not shared between threads: the web server renders on first download in threads)."""
+    from weasyprint.text.fonts import FontConfiguration  # noqa: PLC0415 (heavy)
 
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
-    metadata = writer.root_object["/Metadata"].get_object()
-    if not isinstance(metadata, StreamObject):
-        return pdf
-    root = etree.fromstring(metadata.get_data(), etree.XMLParser(resolve_entities=False))
-    for description in root.iter(f"{{{RDF}}}Description"):
-        description.set(f"{{{RDF}}}about", description.get(f"{{{RDF}}}about", ""))
-    packet = etree.tostring(root, encoding="utf-8")
-    metadata.set_data(
-        b'<?xpacket begin="\xef\xbb\xbf" id="W5M0MpCehiHzreSzNTczkc9d"?>\n'
-        + packet
-        + b'\n<?xpacket end="w"?>'
+    config = getattr(_local, "font_config", None)
+    if config is None:
+        config = _local.font_config = FontConfiguration()
+    return config
+
+
+def _url_fetcher() -> Any:
+    """This thread's URL fetcher, which fetches nothing: the document is self-contained
+    (fonts from the system, no images, no stylesheets). One per thread because building
+    one loads the system's CA certificates (~70 ms), which WeasyPrint would otherwise do
+    for the HTML and again for the attachment of every document."""
+    from weasyprint.urls import URLFetcher  # noqa: PLC0415 (heavy)
+
+    fetcher = getattr(_local, "url_fetcher", None)
+    if fetcher is None:
+        fetcher = _local.url_fetcher = URLFetcher(allowed_protocols=())
+    return fetcher
+
+
+@functools.cache
+def _facturx_metadata_class() -> type:
+    """WeasyPrint's document metadata whose XMP also carries the Factur-X descriptions,
+    inside WeasyPrint's one `rdf:RDF` (XMP readers such as veraPDF's take the first
+    `rdf:RDF` only, so a second block would go unseen)."""
+    from xml.etree import ElementTree  # noqa: PLC0415 (WeasyPrint writes XMP with it)
+
+    from weasyprint.pdf.metadata import DocumentMetadata  # noqa: PLC0415 (heavy)
+
+    for prefix, uri in (
+        ("fx", FX),
+        ("pdfaExtension", "http://www.aiim.org/pdfa/ns/extension/"),
+        ("pdfaSchema", "http://www.aiim.org/pdfa/ns/schema#"),
+        ("pdfaProperty", "http://www.aiim.org/pdfa/ns/property#"),
+    ):
+        ElementTree.register_namespace(prefix, uri)
+    descriptions = list(ElementTree.fromstring(FACTURX_XMP))  # noqa: S314 (our constant)
+
+    class FacturXMetadata(DocumentMetadata):  # type: ignore[misc]
+        def generate_rdf_metadata(self, *args: Any, **kwargs: Any) -> bytes:
+            rdf = ElementTree.fromstring(super().generate_rdf_metadata(*args, **kwargs))  # noqa: S314
+            rdf.extend(copy.deepcopy(descriptions))
+            return bytes(ElementTree.tostring(rdf, encoding="utf-8"))
+
+    return FacturXMetadata
+
+
+def _finish(document: Any, pdf: Any) -> None:
+    """Name the attachment once in the catalog's associated files (WeasyPrint lists it
+    twice: from the name tree and as a file specification), and open the attachments
+    panel in viewers (as the Factur-X samples do)."""
+    pdf.catalog["AF"][:] = list(dict.fromkeys(pdf.catalog["AF"]))
+    pdf.catalog["PageMode"] = "/UseAttachments"
+
+
+def statement_pdf(*, data: dict[str, Any], xml: bytes) -> bytes:
+    """The PDF/A-3b of frozen `data` with `xml` embedded as `factur-x.xml`. The XML is the
+    statement's issued one: checked against the CII XSD and the EN 16931 Schematron at
+    issue (`statement_xml_checked`) and frozen by the database since, so it is not
+    checked again here."""
+    from weasyprint import HTML, Attachment  # noqa: PLC0415 (heavy)
+
+    document = HTML(string=statement_html(data), url_fetcher=_url_fetcher()).render(
+        font_config=_font_config(), pdf_variant="pdf/a-3b"
     )
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    title = f"Gutschrift {data['number']}"
+    moment = clock.now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    document.metadata = _facturx_metadata_class()(
+        title=title,
+        description=title,
+        authors=[data["buyer"]["name"]],
+        keywords=["Gutschrift", "Factur-X", "ZUGFeRD"],
+        generator="Sprechzeit",
+        created=moment,
+        modified=moment,
+        lang=data.get("language") or "de",
+        attachments=[
+            Attachment(
+                file_obj=io.BytesIO(xml),
+                url_fetcher=_url_fetcher(),
+                name=FACTURX_FILENAME,
+                description="Factur-X XML file",
+                relationship="Data",
+            )
+        ],
+    )
+    return bytes(document.write_pdf(pdf_variant="pdf/a-3b", finisher=_finish))

@@ -1,8 +1,9 @@
 """Statement writes, one module per use case: `tax_profile` (partner tax and bank data),
 `adjustments`, `close` (the period close and the daily job), `issue` (gap-free numbers,
-frozen data, CII XML, VAT booking), `cancel`, `pdf`; `bookings` holds the issuing
-entity's accounts and the VAT booking both issue and cancel use. What the documents
-say is assembled in `statements.documents.assembly`.
+frozen data, CII XML, VAT booking), `cancel`, `pdf` (one PDF, and the month-end run across
+processes); `bookings` holds the issuing entity's accounts and the VAT booking both
+issue and cancel use. What the documents say is assembled in
+`statements.documents.assembly`.
 
 Transactions: `statements_issue` is one transaction per chunk of documents (lock the
 statement rows, then the number counter; number, data, XML, VAT booking commit
@@ -24,7 +25,13 @@ from sprechzeit.statements.services.close import (
 )
 from sprechzeit.statements.services.issue import statement_issue, statements_issue
 from sprechzeit.statements.services.objection import objection_resolve, statement_object
-from sprechzeit.statements.services.pdf import statement_render_pdf
+from sprechzeit.statements.services.pdf import (
+    PdfRun,
+    statement_render_pdf,
+    statements_missing_pdf,
+    statements_render_pdf_chunk,
+    statements_render_pdfs,
+)
 from sprechzeit.statements.services.tax_profile import (
     self_billing_accept,
     tax_fields_check,
@@ -32,6 +39,7 @@ from sprechzeit.statements.services.tax_profile import (
 )
 
 __all__ = [
+    "PdfRun",
     "adjustment_create",
     "entity_account",
     "objection_resolve",
@@ -45,7 +53,10 @@ __all__ = [
     "statements_close",
     "statements_close_due",
     "statements_issue",
+    "statements_missing_pdf",
     "statements_release_held",
+    "statements_render_pdf_chunk",
+    "statements_render_pdfs",
     "tax_fields_check",
     "tax_profile_save",
 ]

@@ -1,5 +1,5 @@
 """`sprechzeit statements close --period P | close-due | export --period P --out DIR |
-render-pdfs | release-held | cancel --id N`. P is a month (2026-10), a quarter (2026-Q3)
+render-pdfs [--processes N] | release-held | cancel --id N`. P is a month (2026-10), a quarter (2026-Q3)
 or a half month (2026-10-H1, 2026-10-H2), matching the entities' statement period."""
 
 from __future__ import annotations
@@ -36,7 +36,13 @@ class Command(BaseCommand):
         export = sub.add_parser("export", help="Write every document of a period (PDF, XML).")
         export.add_argument("--period", required=True, help=PERIOD_HELP)
         export.add_argument("--out", required=True, type=Path)
-        sub.add_parser("render-pdfs", help="Render missing PDFs of issued documents.")
+        render = sub.add_parser("render-pdfs", help="Render missing PDFs of issued documents.")
+        render.add_argument(
+            "--processes",
+            type=int,
+            default=None,
+            help="Worker processes (default: one per CPU; 1 renders in this process).",
+        )
         release = sub.add_parser(
             "release-held", help="Issue held statements whose data is complete."
         )
@@ -58,7 +64,7 @@ class Command(BaseCommand):
             elif options["action"] == "export":
                 self._export(options["period"], options["out"])
             elif options["action"] == "render-pdfs":
-                self._render_pdfs()
+                self._render_pdfs(options["processes"])
             elif options["action"] == "cancel":
                 statement = Statement.objects.filter(pk=options["id"]).first()
                 if statement is None:
@@ -92,15 +98,13 @@ class Command(BaseCommand):
             )
         )
 
-    def _render_pdfs(self) -> None:
-        ids = Statement.objects.filter(
-            pdf__isnull=True, status__in=[Statement.Status.ISSUED, Statement.Status.CANCELLED]
-        ).values_list("pk", flat=True)
-        count = 0
-        for statement_id in list(ids):
-            services.statement_render_pdf(statement_id=statement_id)
-            count += 1
-        self.stdout.write(f"{count} PDF(s) rendered.")
+    def _render_pdfs(self, processes: int | None) -> None:
+        run = services.statements_render_pdfs(processes=processes, progress=self._progress)
+        self.stdout.write(f"{run.rendered} PDF(s) rendered ({run.processes} process(es)).")
+        if run.failed:
+            for statement_id, error in sorted(run.failed.items()):
+                self.stderr.write(f"statement {statement_id}: {error}")
+            raise CommandError(f"{len(run.failed)} PDF(s) failed; run render-pdfs again.")
 
     def _export(self, period: str, out: Path) -> None:
         parsed = period_parse(period)
