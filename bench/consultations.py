@@ -49,8 +49,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse, urlunparse
 
+from common import admin_sql, cpu_seconds, free_port, percentile, scratch_name, with_database
 from sprechzeit.consultations.protocol import RoomCommand
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,47 +62,6 @@ RATE_MINOR = 200
 _HEARTBEAT: RoomCommand = {"type": "heartbeat"}
 # The browser's heartbeat frame (`consultations.protocol`), encoded once.
 HEARTBEAT = json.dumps(_HEARTBEAT)
-
-
-def scratch_url(base: str) -> tuple[str, str]:
-    parsed = urlparse(base)
-    name = parsed.path.lstrip("/") or "sprechzeit"
-    scratch = f"{name}_bench_consultations"
-    return urlunparse(parsed._replace(path=f"/{scratch}")), scratch
-
-
-def admin_exec(base: str, sql: str) -> None:
-    import psycopg  # noqa: PLC0415 - only needed here
-
-    parsed = urlparse(base)
-    admin = urlunparse(parsed._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(sql)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def cpu_seconds(pid: int) -> float:
-    """CPU time of the server: the uvicorn process and its worker processes."""
-    pids = [pid, *(int(child) for child in _children(pid))]
-    ticks = 0
-    for one in pids:
-        try:
-            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
-        except FileNotFoundError:
-            continue
-        ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
-def _children(pid: int) -> list[str]:
-    path = Path(f"/proc/{pid}/task/{pid}/children")
-    return path.read_text().split() if path.exists() else []
 
 
 def commits(dbname: str) -> int:
@@ -330,12 +289,6 @@ def peak(intervals: list[tuple[float, float]]) -> int:
     return best
 
 
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
-    return ordered[index]
-
-
 def celery_worker(
     concurrency: int, *, queues: str, env: dict[str, str], nice: int = 0
 ) -> subprocess.Popen[bytes]:
@@ -500,9 +453,10 @@ def main() -> None:
     # No query parameters: the Celery worker's client (kombu) refuses them; the channel
     # layer's socket timeout (above channels_redis' 5 s blocking receive) is in settings.
     redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/9")
-    url, dbname = scratch_url(base)
-    admin_exec(base, f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
-    admin_exec(base, f'CREATE DATABASE "{dbname}"')
+    dbname = scratch_name(base, "_bench_consultations")
+    url = with_database(base, dbname)
+    admin_sql(base, f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+    admin_sql(base, f'CREATE DATABASE "{dbname}"')
     # The server as in production: persistent database connections.
     env = {
         **os.environ,
@@ -578,7 +532,7 @@ def main() -> None:
 
         connections.close_all()
         if not args.keep:
-            admin_exec(base, f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+            admin_sql(base, f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
     passing = [run["consultations"] for run in runs if run["p99_lateness_s"] < 1.0]
     largest = runs[-1]
     summary = {

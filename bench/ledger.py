@@ -41,7 +41,9 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse, urlunparse
+from urllib.parse import urlparse
+
+from common import admin_sql, with_database
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "ledger.json"
@@ -65,18 +67,6 @@ def ensure_pgbench() -> str:
     if not found:
         sys.exit("pgbench is still missing after installing postgresql-client")
     return found
-
-
-def with_database(url: str, name: str) -> str:
-    parts = urlparse(url)
-    return urlunparse(parts._replace(path="/" + name))
-
-
-def admin_sql(url: str, statement: str) -> None:
-    import psycopg  # noqa: PLC0415
-
-    with psycopg.connect(with_database(url, "postgres"), autocommit=True) as conn:
-        conn.execute(statement)  # type: ignore[arg-type]
 
 
 def recreate(url: str, name: str) -> None:

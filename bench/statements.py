@@ -38,22 +38,19 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse, urlunparse
+
+from common import (
+    REVENUE_SHARE,
+    VAT_RATE,
+    admin_sql,
+    scratch_name,
+    settled_consultation,
+    with_database,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "statements.json"
 BATCH = 10_000
-
-
-def with_database(url: str, name: str) -> str:
-    return urlunparse(urlparse(url)._replace(path="/" + name))
-
-
-def admin_sql(url: str, statement: str) -> None:
-    import psycopg  # noqa: PLC0415
-
-    with psycopg.connect(with_database(url, "postgres"), autocommit=True) as conn:
-        conn.execute(statement)
 
 
 def django_setup(url: str) -> None:
@@ -236,40 +233,21 @@ def populate(partners: int, consultations: int) -> dict[str, Any]:
             platform = platforms[p_index]
             seconds = rng.randint(60, 1800)
             gross = Money((seconds * 199 + 59) // 60)
-            split = split_amount(
-                gross=gross, vat_rate=Decimal("19.00"), revenue_share=Decimal("50.00")
-            )
+            split = split_amount(gross=gross, vat_rate=VAT_RATE, revenue_share=REVENUE_SHARE)
             moment = period_start + timedelta(seconds=(n * 2) % (29 * 86400))
             consultation_id = uuid.UUID(int=rng.getrandbits(128))
             rows.append(
-                Consultation(
+                settled_consultation(
+                    seconds=seconds,
+                    rate_minor=199,
+                    split=split,
+                    started_at=moment,
                     id=consultation_id,
                     platform=platform,
                     listing_id=listings[(partner.pk, platform.pk)],
                     partner=partner,
                     client_id=clients[p_index][n % len(clients[p_index])],
-                    status=Consultation.Status.SETTLED,
                     requested_at=moment,
-                    started_at=moment,
-                    ended_at=moment + timedelta(seconds=seconds),
-                    settled_at=moment + timedelta(seconds=seconds),
-                    currency="EUR",
-                    rate_minor=199,
-                    increment_first_seconds=1,
-                    increment_next_seconds=1,
-                    grace_seconds=0,
-                    connect_fee_minor=0,
-                    vat_rate=Decimal("19.00"),
-                    revenue_share=Decimal("50.00"),
-                    max_duration_seconds=7200,
-                    held_minor=gross.minor,
-                    paid_seconds=seconds,
-                    duration_seconds=seconds,
-                    billed_seconds=seconds,
-                    amount_minor=gross.minor,
-                    vat_minor=split.vat.minor,
-                    partner_share_minor=split.partner.minor,
-                    platform_share_minor=split.platform.minor,
                 )
             )
             if split.partner.minor:
@@ -320,7 +298,7 @@ def main() -> None:
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
         sys.exit("Set DATABASE_URL to the PostgreSQL server (postgres://…).")
-    scratch = (urlparse(url).path.lstrip("/") or "sprechzeit") + "_bench_statements"
+    scratch = scratch_name(url, "_bench_statements")
     admin_sql(url, f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
     admin_sql(url, f'CREATE DATABASE "{scratch}"')
     try:

@@ -46,7 +46,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import math
 import os
 import random
 import socket
@@ -60,7 +59,19 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse, urlunparse
+
+from common import (
+    REVENUE_SHARE,
+    VAT_RATE,
+    admin_sql,
+    cpu_seconds,
+    free_port,
+    loadavg,
+    percentile,
+    scratch_name,
+    settled_consultation,
+    with_database,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -108,54 +119,6 @@ REVIEWS = (
     "Etwas kurz, aber hilfreich.",
     "",
 )
-
-
-# --- scratch database and processes ------------------------------------------------------
-
-
-def with_database(url: str, name: str) -> str:
-    return urlunparse(urlparse(url)._replace(path="/" + name))
-
-
-def admin_sql(url: str, statement: str) -> None:
-    import psycopg  # noqa: PLC0415
-
-    with psycopg.connect(with_database(url, "postgres"), autocommit=True) as conn:
-        conn.execute(statement)  # type: ignore[arg-type]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def cpu_seconds(pid: int) -> float:
-    """CPU time of the server: the uvicorn process and its worker processes."""
-    ticks = 0
-    for one in (pid, *_children(pid)):
-        try:
-            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
-        except FileNotFoundError:
-            continue
-        ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
-def _children(pid: int) -> list[int]:
-    path = Path(f"/proc/{pid}/task/{pid}/children")
-    return [int(child) for child in path.read_text().split()] if path.exists() else []
-
-
-def loadavg() -> list[float]:
-    return [round(x, 2) for x in os.getloadavg()]
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, math.ceil(fraction * len(ordered)) - 1))
-    return ordered[index]
 
 
 # --- data ----------------------------------------------------------------------------------
@@ -488,13 +451,15 @@ def _history(
         ]:
             listing_id, rate = listing
             gross = Money(_gross(seconds, rate))
-            split = split_amount(
-                gross=gross, vat_rate=Decimal("19.00"), revenue_share=Decimal("50.00")
-            )
+            split = split_amount(gross=gross, vat_rate=VAT_RATE, revenue_share=REVENUE_SHARE)
             consultation_id = uuid.UUID(int=rng.getrandbits(128))
             ended_at = started_at + timedelta(seconds=seconds)
             rows.append(
-                Consultation(
+                settled_consultation(
+                    seconds=seconds,
+                    rate_minor=rate,
+                    split=split,
+                    started_at=started_at,
                     id=consultation_id,
                     platform_id=platform_id,
                     listing_id=listing_id,
@@ -503,29 +468,8 @@ def _history(
                     channel=Consultation.Channel.PHONE
                     if rng.random() < 0.1
                     else Consultation.Channel.CHAT,
-                    status=Consultation.Status.SETTLED,
                     end_reason=Consultation.EndReason.CLIENT,
                     requested_at=started_at - timedelta(seconds=20),
-                    started_at=started_at,
-                    ended_at=ended_at,
-                    settled_at=ended_at,
-                    currency="EUR",
-                    rate_minor=rate,
-                    increment_first_seconds=1,
-                    increment_next_seconds=1,
-                    grace_seconds=0,
-                    connect_fee_minor=0,
-                    vat_rate=Decimal("19.00"),
-                    revenue_share=Decimal("50.00"),
-                    max_duration_seconds=7200,
-                    held_minor=gross.minor,
-                    paid_seconds=seconds,
-                    duration_seconds=seconds,
-                    billed_seconds=seconds,
-                    amount_minor=gross.minor,
-                    vat_minor=split.vat.minor,
-                    partner_share_minor=split.partner.minor,
-                    platform_share_minor=split.platform.minor,
                 )
             )
             if seconds >= 180 and rng.random() < 0.3:
@@ -948,7 +892,7 @@ def main() -> None:
     if not url.startswith(("postgres://", "postgresql://")):
         sys.exit("Set DATABASE_URL to the PostgreSQL server (postgres://…).")
     redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/8")
-    scratch = (urlparse(url).path.lstrip("/") or "sprechzeit") + "_bench_web"
+    scratch = scratch_name(url, "_bench_web")
     scratch_url = with_database(url, scratch)
     if not args.reuse:
         admin_sql(url, f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
