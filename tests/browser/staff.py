@@ -1,4 +1,4 @@
-"""Signing demo staff in through the real log-in page (password, then TOTP).
+"""Signing demo staff and partners in through the real log-in page (password, then TOTP).
 
 django-otp refuses a TOTP code whose time step was already used by the same device
 (replay protection), so a second log-in of the same person within one 30-second step
@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import time
 
+from django.urls import reverse
 from django_otp.oath import TOTP
 from playwright.sync_api import Page, expect
 
@@ -42,3 +43,17 @@ def staff_login(
     page.get_by_label("Sechsstelliger Code").fill(totp_code(email))
     page.get_by_role("button", name="Bestätigen").click()
     expect(page).to_have_url(server.url(None, next_path))
+
+
+def partner_online(page: Page, server: LiveServer, email: str, platform: str = "coaching") -> None:
+    """Sign the demo partner `email` in on `platform` and go online on the requests page."""
+    page.goto(server.url(platform, "/anmelden/"))
+    page.get_by_label("E-Mail").fill(email)
+    page.get_by_label("Passwort").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    page.get_by_label("Sechsstelliger Code").fill(totp_code(email))
+    page.get_by_role("button", name="Bestätigen").click()
+    expect(page.get_by_role("button", name="Abmelden")).to_be_visible()
+    page.goto(server.url(platform, reverse("consultations:partner_requests")))
+    page.get_by_role("button", name="Online gehen").click()
+    expect(page.locator("#presence")).to_contain_text("online")

@@ -13,9 +13,9 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
-from sprechzeit.demo.seed import DEMO_PASSWORD, PARTNERS
+from sprechzeit.demo.seed import PARTNERS
 from tests.browser.conftest import LiveServer, screenshot_path
-from tests.browser.staff import totp_code
+from tests.browser.staff import partner_online
 
 pytestmark = pytest.mark.browser
 
@@ -90,19 +90,6 @@ def _receipts(server: LiveServer, payment_id: str) -> list[str]:
     ]
 
 
-def _partner_online(page: Page, server: LiveServer) -> None:
-    page.goto(server.url("coaching", "/anmelden/"))
-    page.get_by_label("E-Mail").fill(PARTNER_EMAIL)
-    page.get_by_label("Passwort").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
-    page.get_by_label("Sechsstelliger Code").fill(totp_code(PARTNER_EMAIL))
-    page.get_by_role("button", name="Bestätigen").click()
-    expect(page.get_by_role("button", name="Abmelden")).to_be_visible()
-    page.goto(server.url("coaching", reverse("consultations:partner_requests")))
-    page.get_by_role("button", name="Online gehen").click()
-    expect(page.locator("#presence")).to_contain_text("online")
-
-
 def test_saved_card_one_click_top_up_and_automatic_top_up_mid_chat(
     browser: Browser, demo_server: LiveServer
 ) -> None:
@@ -158,7 +145,7 @@ def test_saved_card_one_click_top_up_and_automatic_top_up_mid_chat(
     )
 
     # A paid chat with Jonas, who accepts in his own browser.
-    _partner_online(partner, demo_server)
+    partner_online(partner, demo_server, PARTNER_EMAIL)
     client.goto(demo_server.url("coaching", "/berater/jonas-keller/"))
     client.get_by_role("button", name="Jetzt chatten").click()
     expect(client.locator("#offer-balance")).to_have_text("5,50\xa0€")

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 import pytest
 from django.urls import reverse
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Playwright, expect
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Playwright, expect
 
 from sprechzeit.demo.seed import DEMO_PASSWORD, PARTNERS
 from tests.browser.conftest import (
@@ -23,7 +23,7 @@ from tests.browser.conftest import (
     LiveServer,
     screenshot_path,
 )
-from tests.browser.staff import totp_code
+from tests.browser.staff import partner_online, totp_code
 from tests.browser.test_phone_layouts import FITS
 
 pytestmark = pytest.mark.browser
@@ -122,19 +122,6 @@ def _context(
     return context
 
 
-def _partner_goes_online(page: Page, server: LiveServer) -> None:
-    page.goto(server.url("coaching", "/anmelden/"))
-    page.get_by_label("E-Mail").fill(PARTNER_EMAIL)
-    page.get_by_label("Passwort").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
-    page.get_by_label("Sechsstelliger Code").fill(totp_code(PARTNER_EMAIL))
-    page.get_by_role("button", name="Bestätigen").click()
-    expect(page.get_by_role("button", name="Abmelden")).to_be_visible()
-    page.goto(server.url("coaching", reverse("consultations:partner_requests")))
-    page.get_by_role("button", name="Online gehen").click()
-    expect(page.locator("#presence")).to_contain_text("online")
-
-
 def test_video_between_two_browsers_cut_off_at_the_paid_second(
     media_browser: Browser, demo_server: LiveServer
 ) -> None:
@@ -151,7 +138,7 @@ def test_video_between_two_browsers_cut_off_at_the_paid_second(
         is_mobile=True,
         has_touch=True,
     ).new_page()
-    _partner_goes_online(partner, demo_server)
+    partner_online(partner, demo_server, PARTNER_EMAIL)
 
     client.goto(demo_server.url("coaching", "/anmelden/"))
     client.get_by_label("E-Mail").fill(CLIENT_EMAIL)

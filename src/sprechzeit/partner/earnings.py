@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncDay
 
 from sprechzeit.accounts.models import Partner
@@ -80,16 +80,21 @@ def _local_bounds(day_from: date, day_to: date) -> tuple[datetime, datetime]:
     )
 
 
+def _settled_ended(partner: Partner, start: datetime, end: datetime) -> QuerySet[Consultation]:
+    """The partner's settled consultations that ended in [start, end)."""
+    return Consultation.objects.filter(
+        partner=partner,
+        status=Consultation.Status.SETTLED,
+        ended_at__gte=start,
+        ended_at__lt=end,
+    )
+
+
 def earnings_between(*, partner: Partner, day_from: date, day_to: date) -> list[PlatformEarnings]:
     """Per platform: consultations, billed seconds and the partner's share, by end day."""
     start, end = _local_bounds(day_from, day_to)
     rows = (
-        Consultation.objects.filter(
-            partner=partner,
-            status=Consultation.Status.SETTLED,
-            ended_at__gte=start,
-            ended_at__lt=end,
-        )
+        _settled_ended(partner, start, end)
         .values("platform", "currency")
         .annotate(n=Count("id"), seconds=Sum("billed_seconds"), share=Sum("partner_share_minor"))
         .order_by("platform")
@@ -140,12 +145,7 @@ def _per_day(partner: Partner, month: date) -> _Days:
     zone = ZoneInfo(settings.TIME_ZONE)
     per: dict[int, dict[int, list[int]]] = {}
     rows = (
-        Consultation.objects.filter(
-            partner=partner,
-            status=Consultation.Status.SETTLED,
-            ended_at__gte=start,
-            ended_at__lt=end,
-        )
+        _settled_ended(partner, start, end)
         .annotate(day=TruncDay("ended_at", tzinfo=zone))
         .values_list("platform", "day")
         .annotate(share=Sum("partner_share_minor"), seconds=Sum("billed_seconds"), n=Count("pk"))
