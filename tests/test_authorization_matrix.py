@@ -16,7 +16,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import pytest
 from django.apps import apps
@@ -32,6 +32,23 @@ from sprechzeit.ops.middleware import ENDPOINTS
 from sprechzeit.platforms.tests.factories import platform_create
 
 from .authz_world import ACTORS, HOSTS, World, counts_as, world_create
+
+# The partners area's POST-only actions of the console (also skipped by the browser crawl).
+PARTNERS_POST_ACTIONS: Final = (
+    "application_accept",
+    "application_reject",
+    "application_claim",
+    "revision_approve",
+    "revision_reject",
+    "revision_claim",
+    "adjustment_create",
+    "adjustment_approve",
+    "adjustment_reject",
+    "suspend",
+    "reactivate",
+    "payout_run_start",
+    "payout_run_sent",
+)
 
 # What an allowed actor gets from a view that answers for itself (not a refusal of the
 # actor): POST-only views to a GET, webhooks without a signature, samples that name
@@ -71,24 +88,7 @@ VIEW_ANSWERS: dict[str, set[int]] = {
     "backoffice:books_datev": {400},
     # --- partners (issue 13): an invitation token that names nothing; POST-only actions
     "site:partner_invitation": {400},
-    **{
-        f"backoffice:partners_{name}": {405}
-        for name in (
-            "application_accept",
-            "application_reject",
-            "application_claim",
-            "revision_approve",
-            "revision_reject",
-            "revision_claim",
-            "adjustment_create",
-            "adjustment_approve",
-            "adjustment_reject",
-            "suspend",
-            "reactivate",
-            "payout_run_start",
-            "payout_run_sent",
-        )
-    },
+    **{f"backoffice:partners_{name}": {405} for name in PARTNERS_POST_ACTIONS},
 }
 # POSTs (the rest is requested with GET): a rating names its consultation.
 POSTS: dict[str, dict[str, str]] = {"consultations:rate": {"stars": "5", "text": "gut"}}

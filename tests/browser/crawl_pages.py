@@ -21,7 +21,7 @@ from typing import Final
 
 from sprechzeit.accounts import access
 from sprechzeit.accounts.access import Actor, Host
-from tests.test_authorization_matrix import Url, every_url
+from tests.test_authorization_matrix import PARTNERS_POST_ACTIONS, Url, every_url
 
 # --- who crawls -----------------------------------------------------------------------
 
@@ -120,24 +120,7 @@ EXCLUDED: Final[dict[str, str]] = {
     "backoffice:support_client_unblock": _POST,
     "backoffice:support_client_close": _POST,
     "backoffice:support_goodwill_decide": _POST,
-    **{
-        f"backoffice:partners_{name}": _POST
-        for name in (
-            "application_accept",
-            "application_reject",
-            "application_claim",
-            "revision_approve",
-            "revision_reject",
-            "revision_claim",
-            "adjustment_create",
-            "adjustment_approve",
-            "adjustment_reject",
-            "suspend",
-            "reactivate",
-            "payout_run_start",
-            "payout_run_sent",
-        )
-    },
+    **{f"backoffice:partners_{name}": _POST for name in PARTNERS_POST_ACTIONS},
     # Not pages.
     "payments:webhook": _HOOK,
     "consultations:voice": _HOOK,
