@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 
 from celery import shared_task
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.urls import reverse
 
 from sprechzeit.consultations import billing
@@ -72,7 +72,15 @@ def _mails_send(consultation_id: uuid.UUID | str) -> None:
         )
 
 
-@shared_task(name="sprechzeit.consultations.mails.consultation_mails")
+@shared_task(
+    name="sprechzeit.consultations.mails.consultation_mails",
+    # A deadlock with the settlements of a burst (seen at 4,000 concurrent consultations)
+    # rolls the mails' rows back whole; once more is safe (each mail has its key).
+    autoretry_for=(OperationalError,),
+    retry_backoff=1,
+    retry_backoff_max=30,
+    max_retries=10,
+)
 def consultation_mails(consultation_id: str) -> None:
     """After a settlement commits: the client's summary (and low-balance) mails."""
     consultation_mails_send(consultation_id=consultation_id)
