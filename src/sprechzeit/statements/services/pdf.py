@@ -112,8 +112,8 @@ def statements_render_pdfs(
     the chunk of a worker that died, is reported in `PdfRun.failed` and the other chunks
     go on; a later run picks the failed ones up. `progress(done, total)` after each
     chunk, in statements."""
-    todo = statements_missing_pdf() if ids is None else list(ids)
-    chunks = _chunks(todo, max(1, chunk_size))
+    pending = statements_missing_pdf() if ids is None else list(ids)
+    chunks = _chunks(pending, max(1, chunk_size))
     workers = max(1, min(processes or os.cpu_count() or 1, len(chunks)))
     rendered, failed, done = 0, {}, 0
 
@@ -123,7 +123,7 @@ def statements_render_pdfs(
         failed.update(run.failed)
         done += len(chunk)
         if progress is not None:
-            progress(done, len(todo))
+            progress(done, len(pending))
 
     if workers == 1:
         for chunk in chunks:
