@@ -188,6 +188,20 @@ class Cluster:
         os.killpg(process.pid, sig)
         process.wait(timeout=30)
 
+    def log_tails(self, lines: int = 15) -> str:
+        """The last lines of every node's, the worker's and nginx's error log, and which
+        node processes still run: for the message of a failed assertion (the test's
+        folder is gone after CI)."""
+        parts = [
+            f"node {index} ({'running' if node.process.poll() is None else 'exited'})"
+            for index, node in enumerate(self.nodes)
+        ]
+        for path in [*sorted(self.folder.glob("*.log")), self.site.error_log]:
+            if path.exists():
+                tail = path.read_text(errors="replace").splitlines()[-lines:]
+                parts.append(f"--- {path.name}\n" + "\n".join(line[:300] for line in tail))
+        return "\n".join(parts)
+
     def log_mark(self) -> int:
         """How many requests nginx has logged so far: pass it to `served_by`."""
         return len(ngx.access_entries(self.site))

@@ -89,13 +89,18 @@ def test_a_killed_node_costs_the_client_a_reconnect_not_the_outage(tmp_path: Pat
             await asyncio.sleep(4)
             ended_at = time.time()
             await client.send(type="end")
-            await client.wait_for("ended")
-            await partner.wait_for("ended")
+            # Time for one more reconnection should the socket drop right at the end (a
+            # re-connection to an ended consultation hears `ended` in its hello).
+            await client.wait_for("ended", timeout=60)
+            await partner.wait_for("ended", timeout=60)
             await client.stop()
             await partner.stop()
             return outage, reconnected["gap_seconds"], ended_at, client
 
-        outage, gap, ended_at, client = asyncio.run(asyncio.wait_for(scenario(), 180))
+        try:
+            outage, gap, ended_at, client = asyncio.run(asyncio.wait_for(scenario(), 180))
+        except AssertionError as failure:
+            raise AssertionError(f"{failure}\n{cluster.log_tails()}") from failure
         started_at = consultation.started_at
         consultation = settled(consultation)
         wall = ended_at - started_at.astimezone(UTC).timestamp()

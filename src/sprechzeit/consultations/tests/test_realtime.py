@@ -416,7 +416,10 @@ async def test_a_refusing_broker_books_in_process(
     consultation, client, partner = await live(s, clock)
     await run_until(clock, [client, partner], 50)
     await partner.send(type="end")
-    ended = await client.expect("ended")
+    # The end waits out the burst window (booking.BURST_WINDOW_SECONDS) before the broker
+    # refuses it; each attempt of `expect` waits at least 0.03 s.
+    attempts = int(booking.BURST_WINDOW_SECONDS / 0.03) + 100
+    ended = await client.expect("ended", attempts=attempts)
     assert (ended["state"]["duration_seconds"], ended["state"]["amount_minor"]) == (50, 167)
     assert await _status(consultation) == "settled"
     assert await check(s) == 333
