@@ -286,6 +286,10 @@ else:
 # Threads per server process for the consultation sockets' database work (PostgreSQL).
 # Few on purpose: ORM work holds the interpreter lock and would starve the event loop.
 CONSULTATION_DB_THREADS = 2
+# Threads per server process for the sockets' blocking work without the database (the
+# heartbeat store, queueing a task): mostly waiting on Redis, so they hold the
+# interpreter lock only briefly; separate so that it never queues behind database work.
+CONSULTATION_IO_THREADS = 4
 
 # Video consultations: the ICE servers handed to the two participants of a video
 # consultation (consultations/media.py); TURN credentials are signed with the secret.

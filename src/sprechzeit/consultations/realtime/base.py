@@ -48,12 +48,22 @@ def db[**P, R](function: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -
     return awaitable
 
 
+# Blocking work without the database (the heartbeat store, queueing a task: short waits
+# on Redis) has threads of its own: in the database pool it queued behind ORM work, and a
+# timer's look at the stored heartbeats just before its cut-off waited seconds for it
+# (2,000 concurrent consultations: cut-offs up to 4.4 s late while the event loop ran
+# on time; docs/performance.md).
+_IO_POOL = ThreadPoolExecutor(
+    max_workers=settings.CONSULTATION_IO_THREADS, thread_name_prefix="consultation-io"
+)
+
+
 def off_loop[**P, R](
     function: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs
 ) -> Awaitable[R]:
     """Blocking work that needs no database connection (the heartbeat store, queueing a
-    task) off the event loop; await the result."""
-    return sync_to_async(function, thread_sensitive=False, executor=_POOL)(*args, **kwargs)
+    task) off the event loop, never behind database work; await the result."""
+    return sync_to_async(function, thread_sensitive=False, executor=_IO_POOL)(*args, **kwargs)
 
 
 def error_frame(exc: DomainError) -> ErrorFrame:
