@@ -106,3 +106,19 @@ def settled_consultation(
         platform_share_minor=split.platform.minor,
         **fields,
     )
+
+
+def operator_entity() -> Any:
+    """The benchmark's operator (a `LegalEntity`): the seller on every platform it makes."""
+    from sprechzeit.platforms.models import LegalEntity  # noqa: PLC0415
+
+    return LegalEntity.objects.create(
+        name="Bench Betreiber GmbH",
+        street="Hauptstraße 5",
+        postal_code="80331",
+        city="München",
+        vat_id="DE136695976",
+        email="buchhaltung@bench.example",
+        iban="DE89370400440532013000",
+        bic="COBADEFF",
+    )

@@ -43,6 +43,7 @@ from common import (
     REVENUE_SHARE,
     VAT_RATE,
     admin_sql,
+    operator_entity,
     scratch_name,
     settled_consultation,
     with_database,
@@ -79,23 +80,14 @@ def populate(partners: int, consultations: int) -> dict[str, Any]:
     from sprechzeit.legal.models import Consent  # noqa: PLC0415
     from sprechzeit.legal.services import legal_document_issue  # noqa: PLC0415
     from sprechzeit.legal.texts import starter_texts  # noqa: PLC0415
-    from sprechzeit.platforms.models import LegalEntity, Platform  # noqa: PLC0415
+    from sprechzeit.platforms.models import Platform  # noqa: PLC0415
     from sprechzeit.statements.models import PartnerTaxProfile  # noqa: PLC0415
     from sprechzeit.statements.vat import VatStatus  # noqa: PLC0415
     from sprechzeit.wallets import services as wallets  # noqa: PLC0415
 
     rng = random.Random(6)
     started = time.perf_counter()
-    entity = LegalEntity.objects.create(
-        name="Bench Betreiber GmbH",
-        street="Hauptstraße 5",
-        postal_code="80331",
-        city="München",
-        vat_id="DE136695976",
-        email="buchhaltung@bench.example",
-        iban="DE89370400440532013000",
-        bic="COBADEFFXXX",
-    )
+    entity = operator_entity()
     platforms = [
         Platform.objects.create(
             name=f"Bench {n}", slug=f"bench{n}", legal_entity=entity, contact_email="k@b.example"

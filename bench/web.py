@@ -67,6 +67,7 @@ from common import (
     cpu_seconds,
     free_port,
     loadavg,
+    operator_entity,
     percentile,
     scratch_name,
     settled_consultation,
@@ -148,22 +149,13 @@ def populate(args: argparse.Namespace) -> dict[str, Any]:
     from sprechzeit.consultations.models import PartnerPresence, VoiceConfig  # noqa: PLC0415
     from sprechzeit.ledger.services import hot_accounts_fold  # noqa: PLC0415
     from sprechzeit.payments.services.setup import platform_payments_default  # noqa: PLC0415
-    from sprechzeit.platforms.models import LegalEntity, Platform, PlatformDomain  # noqa: PLC0415
+    from sprechzeit.platforms.models import Platform, PlatformDomain  # noqa: PLC0415
     from sprechzeit.wallets import services as wallets  # noqa: PLC0415
 
     rng = random.Random(19)
     started = time.perf_counter()
     now = datetime.now(tz=UTC)
-    entity = LegalEntity.objects.create(
-        name="Bench Betreiber GmbH",
-        street="Hauptstraße 5",
-        postal_code="80331",
-        city="München",
-        vat_id="DE136695976",
-        email="buchhaltung@bench.example",
-        iban="DE89370400440532013000",
-        bic="COBADEFFXXX",
-    )
+    entity = operator_entity()
     platforms = []
     categories: dict[int, list[Any]] = {}
     for index, (slug, name, host, names) in enumerate(PLATFORMS):
