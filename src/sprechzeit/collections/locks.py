@@ -16,7 +16,7 @@ def case_lock_against_double_step(*, case_id: int) -> DunningCase:
     writing off what an instalment plan just covered.
     """
     return (
-        DunningCase.objects.select_for_update()
+        DunningCase.objects.select_for_update(of=("self",))
         .select_related("client_account__user", "client_account__platform__legal_entity")
         .get(pk=case_id)
     )
@@ -30,7 +30,7 @@ def refund_request_lock_against_double_decision(*, request_id: int) -> RefundReq
     over by the person who gave the first one.
     """
     return (
-        RefundRequest.objects.select_for_update()
+        RefundRequest.objects.select_for_update(of=("self",))
         .select_related("client_account__platform", "client_account__user")
         .get(pk=request_id)
     )

@@ -18,7 +18,7 @@ def payment_lock_against_double_booking(*, payment_id: uuid.UUID) -> Payment:
     they run one after the other and the second finds the first's work done.
     """
     return (
-        Payment.objects.select_for_update()
+        Payment.objects.select_for_update(of=("self",))
         .select_related(
             "client_account__platform", "client_account__user", "provider_config__platform"
         )

@@ -24,7 +24,7 @@ def bank_entry_assign(
 ) -> BankEntry:
     """Credit an incoming line waiting for review to the client with this number."""
     locked = (
-        BankEntry.objects.select_for_update()
+        BankEntry.objects.select_for_update(of=("self",))
         .select_related("provider_config__platform")
         .get(pk=entry.pk)
     )
@@ -55,7 +55,7 @@ def bank_entry_ignore(
     if not reason.strip():
         raise errors.ReasonRequired()
     locked = (
-        BankEntry.objects.select_for_update()
+        BankEntry.objects.select_for_update(of=("self",))
         .select_related("provider_config__platform")
         .get(pk=entry.pk)
     )

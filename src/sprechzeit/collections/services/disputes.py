@@ -33,7 +33,9 @@ OUTCOMES: Final = (DisputeStatus.WON, DisputeStatus.LOST, DisputeStatus.ACCEPTED
 def _locked_open(dispute: Dispute) -> Dispute:
     """The dispute re-read under its payment's lock; DisputeDecided unless open."""
     payment_lock_against_double_booking(payment_id=dispute.payment_id)
-    locked = Dispute.objects.select_for_update().select_related("payment").get(pk=dispute.pk)
+    locked = (
+        Dispute.objects.select_for_update(of=("self",)).select_related("payment").get(pk=dispute.pk)
+    )
     if locked.status != DisputeStatus.OPEN:
         raise errors.DisputeDecided(status=locked.status)
     return locked

@@ -70,7 +70,7 @@ def _end_locked(ends: Sequence[EndRequest]) -> int:
     ids = sorted({end.consultation_id for end in ends})
     locked = {
         str(consultation.pk): consultation
-        for consultation in Consultation.objects.select_for_update()
+        for consultation in Consultation.objects.select_for_update(of=("self",))
         .select_related("client", "listing", "partner", "platform")
         .filter(pk__in=ids)
         .order_by("pk")

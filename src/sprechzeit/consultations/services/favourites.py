@@ -53,7 +53,7 @@ def online_alerts_send(*, partner: Partner) -> int:
     sent = 0
     with transaction.atomic():
         alerts = list(
-            OnlineAlert.objects.select_for_update()
+            OnlineAlert.objects.select_for_update(of=("self",))
             .filter(listing__partner=partner, sent_at__isnull=True, listing__is_published=True)
             .select_related("client_account__user", "listing__platform")
         )

@@ -96,7 +96,7 @@ def application_submit(
 
 def _decidable(application_id: int) -> PartnerApplication:
     application = (
-        PartnerApplication.objects.select_for_update()
+        PartnerApplication.objects.select_for_update(of=("self",))
         .select_related("platform")
         .get(pk=application_id)
     )

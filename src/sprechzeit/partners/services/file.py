@@ -150,7 +150,7 @@ def adjustment_request(
 
 def _pending(request_id: int, actor: User) -> AdjustmentRequest:
     request = (
-        AdjustmentRequest.objects.select_for_update()
+        AdjustmentRequest.objects.select_for_update(of=("self",))
         .select_related("partner", "platform")
         .get(pk=request_id)
     )

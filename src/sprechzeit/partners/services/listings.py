@@ -75,7 +75,7 @@ def listing_edit_submit(
 
 def _pending(revision_id: int) -> ListingRevision:
     revision = (
-        ListingRevision.objects.select_for_update()
+        ListingRevision.objects.select_for_update(of=("self",))
         .select_related("listing__platform", "listing__partner__user")
         .get(pk=revision_id)
     )

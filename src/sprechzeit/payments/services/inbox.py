@@ -126,7 +126,7 @@ def inbox_process(*, entry_id: int) -> InboxStatus:
     review are left alone). Safe to call again at any time, e.g. from the admin."""
     with transaction.atomic():
         entry = (
-            InboxEntry.objects.select_for_update()
+            InboxEntry.objects.select_for_update(of=("self",))
             .select_related("provider_config__platform")
             .get(pk=entry_id)
         )

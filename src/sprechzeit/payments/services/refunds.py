@@ -106,7 +106,7 @@ def refund_request_approve(
         remaining = refund_amount_check(request=locked, amount=amount)
         created: list[Refund] = []
         candidates = (
-            Payment.objects.select_for_update()
+            Payment.objects.select_for_update(of=("self",))
             .filter(
                 client_account=account, status=PaymentStatus.SUCCEEDED, credited_at__isnull=False
             )

@@ -37,7 +37,9 @@ def statement_cancel(
 def issued_credit_note_locked(*, statement_id: int, partner_id: int | None = None) -> Statement:
     """The issued credit note, locked FOR UPDATE (caller holds the transaction); raises
     `StatementNotIssued` otherwise (also for another partner's note)."""
-    query = Statement.objects.select_for_update().select_related("partner__user", "legal_entity")
+    query = Statement.objects.select_for_update(of=("self",)).select_related(
+        "partner__user", "legal_entity"
+    )
     if partner_id is not None:
         query = query.filter(partner_id=partner_id)
     original = query.filter(pk=statement_id).first()

@@ -64,7 +64,9 @@ def objection_resolve(
     entry. Raises `ObjectionInvalid` when it is resolved already or `resolution` is
     unknown."""
     objection = (
-        Objection.objects.select_for_update().select_related("statement").get(pk=objection_id)
+        Objection.objects.select_for_update(of=("self",))
+        .select_related("statement")
+        .get(pk=objection_id)
     )
     if objection.resolved_at is not None or resolution not in Objection.Resolution.values:
         raise errors.ObjectionInvalid(objection=objection_id)
