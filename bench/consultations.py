@@ -342,11 +342,25 @@ def server_warnings(offset: int) -> dict[str, Any]:
     ]
     return {
         "cut_offs_logged_late": sum("late by" in line for line in lines),
+        # A timer that raised (e.g. the channel layer's Redis unreachable in time); the
+        # reaper ends what it left behind.
+        "meters_failed": sum(
+            "meter of consultation" in line and line.endswith("failed") for line in lines
+        ),
         "loop_stalls_over_0_5s": len(stalls),
         "loop_stall_max_s": max((lag for lag, _gc in stalls), default=0.0),
         "loop_stall_total_s": round(sum(lag for lag, _gc in stalls), 2),
         "loop_stall_gc_total_s": round(sum(gc for _lag, gc in stalls), 2),
     }
+
+
+class RungAbortedError(Exception):
+    """A rung that could not finish (the load generator's sockets closed, a service
+    failed); `result` is what was measured until then."""
+
+    def __init__(self, result: dict[str, Any]) -> None:
+        super().__init__(result["aborted"])
+        self.result = result
 
 
 def run_rung(
@@ -364,14 +378,29 @@ def run_rung(
     requested = request_all(scenes)
     cpu_before = sum(cpu_seconds(pid) for pid in server_pids)
     wall_before = time.time()
-    lateness, intervals, phase_stats = _run(
-        run_sockets(
-            port,
-            requested,
-            lambda: accept_in_process([item[0] for item in requested], args.accept_threads),
-            timeout=args.paid_seconds + n + 120,
+    try:
+        lateness, intervals, phase_stats = _run(
+            run_sockets(
+                port,
+                requested,
+                lambda: accept_in_process([item[0] for item in requested], args.accept_threads),
+                timeout=args.paid_seconds + n + 120,
+            )
         )
-    )
+    except Exception as exc:
+        # An aborted rung still leaves what the server saw until then, for the record.
+        aborted = {
+            "consultations": n,
+            "aborted": f"{type(exc).__name__}: {exc}"[:300],
+            "aborted_after_s": round(time.time() - wall_before, 1),
+            "setup_s": round(setup_s, 1),
+            **server_warnings(log_from),
+            "ledger_check_ok": ledger_check().ok,
+            "loadavg_before": load_before,
+            "loadavg_after": [round(x, 2) for x in os.getloadavg()],
+        }
+        print(json.dumps(aborted))
+        raise RungAbortedError(aborted) from exc
     wall = time.time() - wall_before
     cpu = sum(cpu_seconds(pid) for pid in server_pids) - cpu_before
     ids = [item[0] for item in requested]
@@ -517,10 +546,12 @@ def main() -> None:
                     break
             time.sleep(0.2)
         pids = [server.pid, *(process.pid for process in (worker, mailer) if process)]
-        runs = [
-            run_rung(int(n), rung, args, port, pids, dbname)
-            for rung, n in enumerate(args.ladder.split(","))
-        ]
+        runs: list[dict[str, Any]] = []
+        try:
+            for rung, n in enumerate(args.ladder.split(",")):
+                runs.append(run_rung(int(n), rung, args, port, pids, dbname))
+        except RungAbortedError as exc:
+            runs.append(exc.result)  # written below, then the benchmark fails
     finally:
         server.terminate()
         server.wait(timeout=20)
@@ -535,13 +566,15 @@ def main() -> None:
             admin_sql(base, f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
     from sprechzeit.consultations.realtime.booking import BURST_WINDOW_SECONDS  # noqa: PLC0415
 
-    passing = [run["consultations"] for run in runs if run["p99_lateness_s"] < 1.0]
+    finished = [run for run in runs if "aborted" not in run]
+    passing = [run["consultations"] for run in finished if run["p99_lateness_s"] < 1.0]
     largest = runs[-1]
     summary = {
         "consultations": largest["consultations"],
-        "p50_lateness_s": largest["p50_lateness_s"],
-        "p99_lateness_s": largest["p99_lateness_s"],
-        "commits_per_consultation": largest["commits_per_consultation"],
+        # None for a rung that was aborted (its `aborted` says why).
+        "p50_lateness_s": largest.get("p50_lateness_s"),
+        "p99_lateness_s": largest.get("p99_lateness_s"),
+        "commits_per_consultation": largest.get("commits_per_consultation"),
         "max_consultations_p99_under_1s": max(passing) if passing else 0,
         "paid_seconds": args.paid_seconds,
         "cpus": os.cpu_count(),
@@ -557,6 +590,10 @@ def main() -> None:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(summary, indent=2) + "\n")
     print(f"written {RESULTS}")
+    if len(finished) < len(runs):
+        raise SystemExit(
+            f"the rung of {largest['consultations']} was aborted: {largest['aborted']}"
+        )
 
 
 if __name__ == "__main__":
