@@ -21,15 +21,13 @@ from pathlib import Path
 import pytest
 from django.db import OperationalError, connection, transaction
 
-from sprechzeit.accounts.models import ClientAccount
+from sprechzeit.accounts.models import ClientAccount, Partner
 from sprechzeit.consultations.locks import consultation_lock_against_racing_transitions
 from sprechzeit.consultations.models import Consultation
 from sprechzeit.consultations.services import consultation_request
 from sprechzeit.consultations.tests.factories import scene
-from sprechzeit.partners.models import Partner
 from sprechzeit.payments.locks import payment_lock_against_double_booking
-from sprechzeit.payments.services import payments
-from sprechzeit.payments.tests.factories import client, eur, sandbox_setup
+from sprechzeit.payments.tests.factories import client, sandbox_payment, sandbox_setup
 from sprechzeit.platforms.models import Platform
 from sprechzeit.platforms.tests.factories import platform_create
 
@@ -97,14 +95,7 @@ def test_a_consultation_lock_leaves_the_platform_and_other_consultations_free() 
 def test_a_payment_lock_leaves_the_client_and_platform_free() -> None:
     platform, _config, policy = sandbox_setup()
     account = client(platform)
-    payment = payments.payment_start(
-        client_account=account,
-        policy=policy,
-        amount=eur(1000),
-        return_url="/r/{id}",
-        cancel_url="/c",
-        webhook_url="/h",
-    )
+    payment = sandbox_payment(account=account, policy=policy, minor=1000)
     with _holding(lambda: payment_lock_against_double_booking(payment_id=payment.pk)):
         _lock_within_a_second(lambda: Platform.objects.select_for_update().get(pk=platform.pk))
         _lock_within_a_second(lambda: ClientAccount.objects.select_for_update().get(pk=account.pk))

@@ -9,7 +9,8 @@ from typing import Any
 from sprechzeit.accounts.models import ClientAccount
 from sprechzeit.accounts.tests.factories import client_create
 from sprechzeit.core.money import EUR, Money
-from sprechzeit.payments.models import ChannelPolicy, ProviderConfig, ProviderKind
+from sprechzeit.payments.models import ChannelPolicy, Payment, ProviderConfig, ProviderKind
+from sprechzeit.payments.services import payments
 from sprechzeit.platforms.models import Platform
 from sprechzeit.platforms.tests.factories import platform_create
 
@@ -61,3 +62,16 @@ def client(platform: Platform, email: str | None = None) -> ClientAccount:
 
 def host(platform: Platform) -> dict[str, str]:
     return {"host": f"{platform.slug}.localhost"}
+
+
+def sandbox_payment(*, account: ClientAccount, policy: ChannelPolicy, minor: int) -> Payment:
+    """A checkout of `minor` cents started on the sandbox channel `policy` (nothing paid
+    yet; `sandbox_deliver` reports what the provider says next)."""
+    return payments.payment_start(
+        client_account=account,
+        policy=policy,
+        amount=eur(minor),
+        return_url="/r/{id}",
+        cancel_url="/c",
+        webhook_url="/h",
+    )

@@ -12,9 +12,15 @@ from sprechzeit.audit.models import AuditEntry
 from sprechzeit.ledger.tests.helpers import assert_ledger_sound
 from sprechzeit.payments import tasks
 from sprechzeit.payments.models import InboxEntry, InboxStatus, Payment, ProviderKind
-from sprechzeit.payments.services import inbox, payments
+from sprechzeit.payments.services import inbox
 from sprechzeit.payments.services.sandbox import sandbox_deliver
-from sprechzeit.payments.tests.factories import client, eur, provider_config, sandbox_setup
+from sprechzeit.payments.tests.factories import (
+    client,
+    eur,
+    provider_config,
+    sandbox_payment,
+    sandbox_setup,
+)
 from sprechzeit.wallets import services as wallets
 from sprechzeit.wallets.models import WalletState
 
@@ -51,14 +57,7 @@ def test_admin_pages_render_and_sandbox_chargeback_action() -> None:
     platform, _config, policy = sandbox_setup()
     provider_config(platform, ProviderKind.BANK_TRANSFER)
     account = client(platform)
-    payment = payments.payment_start(
-        client_account=account,
-        policy=policy,
-        amount=eur(1000),
-        return_url="/r/{id}",
-        cancel_url="/c",
-        webhook_url="/h",
-    )
+    payment = sandbox_payment(account=account, policy=policy, minor=1000)
     sandbox_deliver(payment=payment, event_type="payment.succeeded")
     browser = _staff()
     for page in PAGES:
@@ -84,14 +83,7 @@ def test_admin_pages_render_and_sandbox_chargeback_action() -> None:
 def test_failed_inbox_entries_are_retried_by_the_task(monkeypatch: pytest.MonkeyPatch) -> None:
     platform, _config, policy = sandbox_setup()
     account = client(platform)
-    payment = payments.payment_start(
-        client_account=account,
-        policy=policy,
-        amount=eur(1000),
-        return_url="/r/{id}",
-        cancel_url="/c",
-        webhook_url="/h",
-    )
+    payment = sandbox_payment(account=account, policy=policy, minor=1000)
 
     def broken(**kwargs: object) -> str:
         raise RuntimeError("database hiccup")

@@ -16,8 +16,7 @@ from sprechzeit.accounts.services import staff_create
 from sprechzeit.accounts.tests.factories import login_verified
 from sprechzeit.payments.admin import PaymentAdmin, RefundRequestAdmin
 from sprechzeit.payments.models import Payment, RefundRequest
-from sprechzeit.payments.services import payments
-from sprechzeit.payments.tests.factories import client, eur, sandbox_setup
+from sprechzeit.payments.tests.factories import client, sandbox_payment, sandbox_setup
 from sprechzeit.wallets.admin import WalletStateAdmin
 from sprechzeit.wallets.models import WalletState
 
@@ -49,14 +48,7 @@ def test_no_role_edits_a_payment_or_a_wallets_limits_in_a_form() -> None:
     (risk, accounting) cannot change them through the admin's change form."""
     platform, _config, policy = sandbox_setup()
     account = client(platform)
-    payment = payments.payment_start(
-        client_account=account,
-        policy=policy,
-        amount=eur(1000),
-        return_url="/r/{id}",
-        cancel_url="/c",
-        webhook_url="/h",
-    )
+    payment = sandbox_payment(account=account, policy=policy, minor=1000)
     before = (payment.status, payment.amount_minor)
     until = timezone.now() + timedelta(days=30)
     WalletState.objects.filter(client_account=account).update(excluded_until=until)

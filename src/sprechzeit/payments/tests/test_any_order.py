@@ -11,9 +11,8 @@ from hypothesis import strategies as st
 
 from sprechzeit.ledger.tests.helpers import assert_ledger_sound
 from sprechzeit.payments.models import Dispute, InboxEntry, Payment
-from sprechzeit.payments.services import payments
 from sprechzeit.payments.services.sandbox import sandbox_deliver
-from sprechzeit.payments.tests.factories import client, eur, sandbox_setup
+from sprechzeit.payments.tests.factories import client, eur, sandbox_payment, sandbox_setup
 from sprechzeit.wallets import services as wallets
 
 EVENTS = [
@@ -35,14 +34,7 @@ EVENTS = [
 def test_any_order_any_repeats_credit_at_most_once(sequence: list[str]) -> None:
     platform, config, policy = sandbox_setup()
     account = client(platform)
-    payment = payments.payment_start(
-        client_account=account,
-        policy=policy,
-        amount=eur(1000),
-        return_url="/r/{id}",
-        cancel_url="/c",
-        webhook_url="/h",
-    )
+    payment = sandbox_payment(account=account, policy=policy, minor=1000)
     for event_type in sequence:
         sandbox_deliver(payment=payment, event_type=event_type, dispute_id="dp_1")
     payment = Payment.objects.get(pk=payment.pk)

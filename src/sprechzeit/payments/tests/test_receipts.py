@@ -14,21 +14,15 @@ from sprechzeit.accounts.models import ClientAccount
 from sprechzeit.accounts.services import client_tax_details_change
 from sprechzeit.ledger.tests.helpers import assert_ledger_sound
 from sprechzeit.payments.models import Payment
-from sprechzeit.payments.services import payments
 from sprechzeit.payments.services.sandbox import sandbox_deliver
-from sprechzeit.payments.tests.factories import client, eur, host, sandbox_setup
+from sprechzeit.payments.tests.factories import client, host, sandbox_payment, sandbox_setup
 
 pytestmark = pytest.mark.django_db
 
 
 def _topup(account: ClientAccount, minor: int, *, credit: bool = True) -> Payment:
-    payment = payments.payment_start(
-        client_account=account,
-        policy=account.platform.channel_policies.get(),
-        amount=eur(minor),
-        return_url="/r/{id}",
-        cancel_url="/c",
-        webhook_url="/h",
+    payment = sandbox_payment(
+        account=account, policy=account.platform.channel_policies.get(), minor=minor
     )
     if credit:
         sandbox_deliver(payment=payment, event_type="payment.succeeded")

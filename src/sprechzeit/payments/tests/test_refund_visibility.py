@@ -12,9 +12,9 @@ from django.test import Client
 from sprechzeit.accounts.tests.factories import partner_with_listing
 from sprechzeit.ledger.tests.helpers import assert_ledger_sound
 from sprechzeit.payments.models import Payment, RefundRequest, RefundRequestStatus
-from sprechzeit.payments.services import payments, refunds
+from sprechzeit.payments.services import refunds
 from sprechzeit.payments.services.sandbox import sandbox_deliver
-from sprechzeit.payments.tests.factories import client, eur, host, sandbox_setup
+from sprechzeit.payments.tests.factories import client, eur, host, sandbox_payment, sandbox_setup
 from sprechzeit.wallets import services as wallets
 
 pytestmark = pytest.mark.django_db
@@ -23,14 +23,7 @@ pytestmark = pytest.mark.django_db
 def _paid(minor: int) -> tuple[Client, Payment]:
     platform, _config, policy = sandbox_setup()
     account = client(platform)
-    payment = payments.payment_start(
-        client_account=account,
-        policy=policy,
-        amount=eur(minor),
-        return_url="/r/{id}",
-        cancel_url="/c",
-        webhook_url="/h",
-    )
+    payment = sandbox_payment(account=account, policy=policy, minor=minor)
     sandbox_deliver(payment=payment, event_type="payment.succeeded")
     browser = Client(headers=host(platform))
     browser.force_login(account.user)

@@ -23,6 +23,7 @@ from sprechzeit.payments.tests.factories import (
     eur,
     host,
     platform_with_channels,
+    sandbox_payment,
     sandbox_setup,
 )
 from sprechzeit.wallets import errors as wallet_errors
@@ -88,14 +89,7 @@ def test_trusted_client_is_credited_at_once_on_slow_channel_and_failure_takes_it
     platform, _config, policy = sandbox_setup(slow=True, credit_on="initiation_if_trusted")
     account = client(platform)
     wallets.wallet_mark_trusted(client_account=account)
-    payment = payments.payment_start(
-        client_account=account,
-        policy=policy,
-        amount=eur(3000),
-        return_url="/r/{id}",
-        cancel_url="/c",
-        webhook_url="/h",
-    )
+    payment = sandbox_payment(account=account, policy=policy, minor=3000)
     sandbox_deliver(payment=payment, event_type="payment.pending")
     assert wallets.wallet_balance(client_account=account).total == eur(3000)
     sandbox_deliver(payment=payment, event_type="payment.failed")
@@ -107,14 +101,7 @@ def test_trusted_client_is_credited_at_once_on_slow_channel_and_failure_takes_it
 def test_replayed_and_stale_events_credit_once() -> None:
     platform, config, policy = sandbox_setup()
     account = client(platform)
-    payment = payments.payment_start(
-        client_account=account,
-        policy=policy,
-        amount=eur(1000),
-        return_url="/r/{id}",
-        cancel_url="/c",
-        webhook_url="/h",
-    )
+    payment = sandbox_payment(account=account, policy=policy, minor=1000)
     for _ in range(3):
         sandbox_deliver(payment=payment, event_type="payment.succeeded")
     sandbox_deliver(payment=payment, event_type="payment.pending")  # late and stale
@@ -129,14 +116,7 @@ def test_replayed_and_stale_events_credit_once() -> None:
 def test_staff_chargeback_after_spending_blocks_client() -> None:
     platform, _config, policy = sandbox_setup()
     account = client(platform)
-    payment = payments.payment_start(
-        client_account=account,
-        policy=policy,
-        amount=eur(1000),
-        return_url="/r/{id}",
-        cancel_url="/c",
-        webhook_url="/h",
-    )
+    payment = sandbox_payment(account=account, policy=policy, minor=1000)
     sandbox_deliver(payment=payment, event_type="payment.succeeded")
     sandbox_deliver(payment=payment, event_type="dispute.lost", dispute_id="cb1")
     sandbox_deliver(payment=payment, event_type="dispute.lost", dispute_id="cb1")
@@ -169,14 +149,7 @@ def test_deposit_limit_refuses_top_up_over_the_month() -> None:
     platform, _config, policy = sandbox_setup()
     account = client(platform)
     wallets.wallet_set_deposit_limit(client_account=account, limit=eur(3000))
-    first = payments.payment_start(
-        client_account=account,
-        policy=policy,
-        amount=eur(2000),
-        return_url="/r/{id}",
-        cancel_url="/c",
-        webhook_url="/h",
-    )
+    first = sandbox_payment(account=account, policy=policy, minor=2000)
     sandbox_deliver(payment=first, event_type="payment.succeeded")
     with pytest.raises(Exception, match="Einzahlungslimit") as excinfo:
         payments.payment_start(
@@ -195,14 +168,7 @@ def test_welcome_credit_on_first_top_up_once() -> None:
     WalletSettings.objects.create(platform=platform, welcome_credit_minor=500)
     account = client(platform)
     for _ in range(2):
-        payment = payments.payment_start(
-            client_account=account,
-            policy=policy,
-            amount=eur(1000),
-            return_url="/r/{id}",
-            cancel_url="/c",
-            webhook_url="/h",
-        )
+        payment = sandbox_payment(account=account, policy=policy, minor=1000)
         sandbox_deliver(payment=payment, event_type="payment.succeeded")
     balance = wallets.wallet_balance(client_account=account)
     assert (balance.paid, balance.bonus) == (eur(2000), eur(500))
@@ -231,14 +197,7 @@ def test_trusted_only_channel_opens_after_first_successful_payment() -> None:
             cancel_url="/c",
             webhook_url="/h",
         )
-    first = payments.payment_start(
-        client_account=account,
-        policy=policy,
-        amount=eur(1000),
-        return_url="/r/{id}",
-        cancel_url="/c",
-        webhook_url="/h",
-    )
+    first = sandbox_payment(account=account, policy=policy, minor=1000)
     sandbox_deliver(payment=first, event_type="payment.succeeded")
     assert sepa in selectors.channels_for(client_account=account)
 
@@ -299,14 +258,7 @@ def test_sandbox_is_refused_in_production_and_only_the_payer_sees_its_checkout(
 ) -> None:
     platform, _config, policy = sandbox_setup()
     account, other = client(platform), client(platform)
-    payment = payments.payment_start(
-        client_account=account,
-        policy=policy,
-        amount=eur(1000),
-        return_url="/r/{id}",
-        cancel_url="/c",
-        webhook_url="/h",
-    )
+    payment = sandbox_payment(account=account, policy=policy, minor=1000)
     stranger = Client()
     stranger.force_login(other.user)
     assert stranger.get(f"/testkasse/{payment.pk}/", headers=host(platform)).status_code == 404
