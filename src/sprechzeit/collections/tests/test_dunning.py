@@ -40,8 +40,8 @@ from sprechzeit.ledger.models import Account, AccountPurpose
 from sprechzeit.ledger.tests.helpers import assert_ledger_sound
 from sprechzeit.notifications.models import OutboundMail
 from sprechzeit.payments.models import DisputeStatus, Payment
-from sprechzeit.payments.services import payments
 from sprechzeit.payments.services.sandbox import sandbox_deliver
+from sprechzeit.payments.tests.factories import sandbox_payment
 from sprechzeit.wallets import errors as wallet_errors
 from sprechzeit.wallets import services as wallets
 
@@ -67,14 +67,7 @@ def _run_on(day: int) -> None:
 def _pay(account: Any, policy: Any, minor: int, day: int, capture: Capture) -> Payment:
     """The client pays `minor` through the sandbox (blocked, but paying a debt)."""
     with clock.frozen_at(START + timedelta(days=day)), capture(execute=True):
-        payment = payments.payment_start(
-            client_account=account,
-            policy=policy,
-            amount=eur(minor),
-            return_url="/r/{id}",
-            cancel_url="/c",
-            webhook_url="/h",
-        )
+        payment = sandbox_payment(account=account, policy=policy, minor=minor)
         sandbox_deliver(payment=payment, event_type="payment.succeeded")
     return payment
 
