@@ -188,6 +188,21 @@ class Cluster:
         os.killpg(process.pid, sig)
         process.wait(timeout=30)
 
+    def node_stacks(self, index: int) -> str:
+        """What a living node is doing: the stacks of its threads and of its asyncio tasks
+        (`core.stackdump`, SIGUSR1 and SIGUSR2), as it wrote them to its log."""
+        node = self.nodes[index]
+        if node.process.poll() is not None:
+            return f"node {index} has exited"
+        before = node.log.stat().st_size
+        node.process.send_signal(signal.SIGUSR1)
+        time.sleep(0.5)
+        node.process.send_signal(signal.SIGUSR2)
+        time.sleep(1.5)
+        with node.log.open("rb") as log:
+            log.seek(before)
+            return f"--- stacks of node {index}\n" + log.read().decode(errors="replace")
+
     def log_tails(self, lines: int = 15) -> str:
         """The last lines of every node's, the worker's and nginx's error log, and which
         node processes still run: for the message of a failed assertion (the test's

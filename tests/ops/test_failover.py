@@ -99,8 +99,10 @@ def test_a_killed_node_costs_the_client_a_reconnect_not_the_outage(tmp_path: Pat
 
         try:
             outage, gap, ended_at, client = asyncio.run(asyncio.wait_for(scenario(), 180))
-        except AssertionError as failure:
-            raise AssertionError(f"{failure}\n{cluster.log_tails()}") from failure
+        except (AssertionError, TimeoutError) as failure:
+            # Where the living nodes wait (a socket that stopped answering), then the logs.
+            stacks = "\n".join(cluster.node_stacks(index) for index in range(len(ports)))
+            raise AssertionError(f"{failure}\n{stacks}\n{cluster.log_tails(40)}") from failure
         started_at = consultation.started_at
         consultation = settled(consultation)
         wall = ended_at - started_at.astimezone(UTC).timestamp()

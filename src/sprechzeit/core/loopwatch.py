@@ -9,7 +9,8 @@ generation). A hold-up longer than `STALL_SECONDS` is logged with the garbage
 collector's share of it: the first place to look when cut-offs come late.
 
 Started by the first WebSocket of each loop (`loop_watch_ensure`); costs one wake-up per
-`PROBE_SECONDS`. `startup_objects_freeze` shortens the pauses themselves.
+`PROBE_SECONDS`. It also installs the stack dumps on `SIGUSR1`/`SIGUSR2`
+(`core.stackdump`). `startup_objects_freeze` shortens the pauses themselves.
 """
 
 from __future__ import annotations
@@ -20,11 +21,13 @@ import logging
 import os
 import time
 import weakref
+from collections import deque
 from typing import Any, Final
 
 from django.urls import get_resolver
 
 from sprechzeit.core import metrics
+from sprechzeit.core.stackdump import stack_dump_install
 
 logger = logging.getLogger(__name__)
 
@@ -33,11 +36,22 @@ STALL_SECONDS: Final = 0.5
 
 
 class _GcClock:
-    """Total time the garbage collector ran in this process (gc.callbacks)."""
+    """Total time the garbage collector ran in this process (gc.callbacks), and the
+    pauses not yet recorded as metrics.
+
+    The callback runs inside a collection, which starts wherever Python allocates —
+    also while this very thread holds a lock, such as prometheus_client's while it writes
+    a sample. Recording the metric there took that lock again and froze the server
+    process for good (its event loop, every socket on it: the failover test's surviving
+    node, 2026-11-30). So the callback only notes the pause in a deque (no lock, no
+    Python code of others); the probe records the notes on the loop (`gc_pauses_record`).
+    """
 
     def __init__(self) -> None:
         self.total = 0.0
         self._started = 0.0
+        # Bounded: a process whose loop has ended keeps collecting without a probe.
+        self.pauses: deque[tuple[int, float]] = deque(maxlen=10_000)
 
     def __call__(self, phase: str, info: dict[str, Any]) -> None:
         if phase == "start":
@@ -45,12 +59,26 @@ class _GcClock:
             return
         pause = time.perf_counter() - self._started
         self.total += pause
-        metrics.observe_gc_pause(generation=int(info.get("generation", 0)), seconds=pause)
+        self.pauses.append((int(info.get("generation", 0)), pause))
 
 
 _GC: Final = _GcClock()
 _WATCHED: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
 _PROBES: set[asyncio.Task[None]] = set()
+
+
+def gc_pauses_record() -> int:
+    """Record the pauses the garbage collector noted since the last call as metrics
+    (outside any collection); returns how many. Called by each probe."""
+    recorded = 0
+    while _GC.pauses:
+        try:
+            generation, pause = _GC.pauses.popleft()
+        except IndexError:  # another loop's probe took the last one
+            break
+        metrics.observe_gc_pause(generation=generation, seconds=pause)
+        recorded += 1
+    return recorded
 
 
 def startup_objects_freeze() -> int:
@@ -74,6 +102,7 @@ def loop_watch_ensure() -> None:
     if loop in _WATCHED:
         return
     _WATCHED.add(loop)
+    stack_dump_install(loop)
     if _GC not in gc.callbacks:
         gc.callbacks.append(_GC)
     probe = loop.create_task(_probe(), name="loop-watch")
@@ -88,6 +117,7 @@ async def _probe() -> None:
         await asyncio.sleep(PROBE_SECONDS)
         lag = max(0.0, loop.time() - before - PROBE_SECONDS)
         metrics.observe_loop_lag(lag)
+        gc_pauses_record()
         if lag > STALL_SECONDS:
             logger.warning(
                 "event loop of process %d held up %.2f s (garbage collection: %.2f s of it)",
