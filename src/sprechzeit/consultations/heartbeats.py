@@ -20,7 +20,14 @@ def heartbeat_key(consultation_id: uuid.UUID | str, role: str) -> str:
 
 
 def heartbeat_record(*, consultation_id: uuid.UUID | str, role: str, at: datetime) -> None:
-    cache.set(heartbeat_key(consultation_id, role), at.timestamp(), timeout=TTL_SECONDS)
+    """Store one heartbeat (the sockets batch theirs: `realtime.beats`)."""
+    heartbeats_record_many(stamps={heartbeat_key(consultation_id, role): at.timestamp()})
+
+
+def heartbeats_record_many(*, stamps: dict[str, float]) -> None:
+    """Store many heartbeats at once (`heartbeat_key` → POSIX timestamp): one pipelined
+    round trip on Redis (`realtime.beats` batches a server process's sockets)."""
+    cache.set_many(stamps, timeout=TTL_SECONDS)
 
 
 def heartbeats_last(*, consultation_id: uuid.UUID | str) -> dict[str, datetime]:

@@ -20,7 +20,6 @@ from asgiref.typing import ASGIReceiveCallable, ASGISendCallable, Scope
 
 from sprechzeit.consultations import events
 from sprechzeit.consultations.errors import ConsultationError, NotParticipant
-from sprechzeit.consultations.heartbeats import heartbeat_record, heartbeats_last
 from sprechzeit.consultations.meter import Action, Meter, RoomPolicy, Schedule
 from sprechzeit.consultations.models import Consultation
 from sprechzeit.consultations.protocol import (
@@ -41,7 +40,8 @@ from sprechzeit.consultations.protocol import (
     StateFrame,
 )
 from sprechzeit.consultations.realtime import gaps, hops, timebase
-from sprechzeit.consultations.realtime.base import db, error_frame, off_loop
+from sprechzeit.consultations.realtime.base import db, error_frame
+from sprechzeit.consultations.realtime.beats import heartbeat_note, heartbeats_seen
 from sprechzeit.consultations.realtime.booking import end_booking_start
 from sprechzeit.consultations.realtime.ending import end_frame
 from sprechzeit.consultations.realtime.video import MEDIA_KINDS, VideoRoom, media_state
@@ -115,7 +115,7 @@ class ConsultationConsumer(VideoRoom):
             state = await gaps.state_after_gap(self.consultation, self.role, state)
             self.meter.apply(state)
         now = timebase.current().now()
-        await self._heartbeat(now)
+        self._heartbeat(now)
         hello: HelloFrame = {
             "type": "hello",
             "role": room.role,
@@ -151,7 +151,7 @@ class ConsultationConsumer(VideoRoom):
             await self._error("malformed", "Eine Nachricht ist ein JSON-Objekt.")
             return
         now = timebase.current().now()
-        await self._heartbeat(now)
+        self._heartbeat(now)
         kind = content.get("type")
         try:
             if kind == "heartbeat":
@@ -201,25 +201,21 @@ class ConsultationConsumer(VideoRoom):
         }
         await self.channel_layer.group_send(self.group, event)
 
-    async def _heartbeat(self, now: datetime) -> None:
+    def _heartbeat(self, now: datetime) -> None:
         """This side is present at `now`. Stored (cache: Redis in production) at most
-        every few seconds, not pushed to the peer: the peer's meter reads the store
-        only when its timeout would fire, so a heartbeat costs one write, not a
-        broadcast."""
+        every few seconds, with the process's next batch (`realtime.beats`), not pushed
+        to the peer: the peer's meter reads the store only when its timeout would fire,
+        so a heartbeat costs a note, not a write or a broadcast."""
         self.meter.beats[self.role] = now
         stored = self._stored_beat
         if stored is None or (now - stored).total_seconds() >= HEARTBEAT_STORE_SECONDS:
             self._stored_beat = now
-            await off_loop(
-                heartbeat_record, consultation_id=self.consultation.pk, role=self.role, at=now
-            )
+            heartbeat_note(consultation_id=self.consultation.pk, role=self.role, at=now)
 
     async def _refresh_beats(self) -> None:
         """Merge the stored heartbeats of both sides (the peer may be on another
         process) into this socket's view."""
-        self.meter.beats_merge(
-            await off_loop(heartbeats_last, consultation_id=self.consultation.pk)
-        )
+        self.meter.beats_merge(await heartbeats_seen(consultation_id=self.consultation.pk))
 
     async def _error(self, code: str, message: str) -> None:
         frame: ErrorFrame = {"type": "error", "code": code, "message": message, "fields": {}}

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 
-from sprechzeit.consultations.heartbeats import heartbeat_record, heartbeats_last
 from sprechzeit.consultations.models import Consultation
 from sprechzeit.consultations.protocol import (
     MeterState,
@@ -15,7 +14,8 @@ from sprechzeit.consultations.protocol import (
     Role,
 )
 from sprechzeit.consultations.realtime import timebase
-from sprechzeit.consultations.realtime.base import db, off_loop
+from sprechzeit.consultations.realtime.base import db
+from sprechzeit.consultations.realtime.beats import heartbeat_write_now, heartbeats_seen
 from sprechzeit.consultations.selectors import meter_state
 from sprechzeit.consultations.services.metering import (
     OUTAGE_MIN_SECONDS,
@@ -30,7 +30,7 @@ async def state_after_gap(consultation: Consultation, role: Role, state: MeterSt
     heartbeat lies back, the gap is recorded (the room, this socket too, hears
     `reconnected` after `hello`). Returns the meter state to start from."""
     now = timebase.current().now()
-    since = (await off_loop(heartbeats_last, consultation_id=consultation.pk)).get(role)
+    since = (await heartbeats_seen(consultation_id=consultation.pk)).get(role)
     if since is None or (now - since).total_seconds() < OUTAGE_MIN_SECONDS:
         return state
     fresh, gap = await db(
@@ -48,8 +48,7 @@ async def heartbeat_at_close(consultation: Consultation, role: Role) -> None:
     """A clean close of a live consultation's socket: this side was present until now,
     so a gap on its return counts from here, not from its last stored heartbeat."""
     try:
-        await off_loop(
-            heartbeat_record,
+        await heartbeat_write_now(
             consultation_id=consultation.pk,
             role=role,
             at=timebase.current().now(),

@@ -18,6 +18,7 @@ from django.core.cache import cache
 from sprechzeit.consultations import tasks
 from sprechzeit.consultations.models import Consultation
 from sprechzeit.consultations.realtime import booking, timebase
+from sprechzeit.consultations.realtime.beats import heartbeats_flush
 from sprechzeit.consultations.realtime.timebase import ManualTimebase
 from sprechzeit.consultations.routing import websocket_urlpatterns
 from sprechzeit.consultations.services import consultation_request, consultations_reap
@@ -239,6 +240,8 @@ async def test_crashed_process_is_reaped_at_the_last_heartbeat(clock: ManualTime
     s = await make_scene(balance_minor=500, rate_minor=200)
     consultation, client, partner = await live(s, clock)
     await run_until(clock, [client, partner], 40)
+    # 40 seconds on the real clock would have written the process's batched heartbeats.
+    await heartbeats_flush()
     # The process dies: its tasks vanish without a goodbye.
     for socket in (client, partner):
         socket.communicator.future.cancel()

@@ -1,0 +1,121 @@
+"""The heartbeats a server process stores, in batches.
+
+Every socket of a live consultation stores its side's heartbeat every few seconds (the
+peer's presence check and the reaper read them, `consultations.heartbeats`). One write
+per heartbeat cost a hand-off to a thread and a Redis round trip each: at 4,000
+concurrent consultations 800 a second, 14 % of a server process (docs/performance.md).
+Here a socket only notes its latest heartbeat (a dictionary entry on the event loop); the
+process writes all that it noted within `FLUSH_SECONDS` in one pipelined command
+(`heartbeats_record_many`).
+
+Reading through `heartbeats_seen` adds what this process has noted but not yet written,
+so a socket that reconnects to the same process never sees an older heartbeat than it
+sent. A process that dies loses at most its last `FLUSH_SECONDS` of notes: the gap its
+sockets' sides are not billed for then starts up to that much earlier (in the client's
+favour). A clean close writes at once (`heartbeat_write_now`). Writes of one process run
+one after the other, so a key's stored heartbeat never goes back in time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+import weakref
+from datetime import UTC, datetime
+from typing import Final
+
+from sprechzeit.consultations.heartbeats import (
+    heartbeat_key,
+    heartbeats_last,
+    heartbeats_record_many,
+)
+from sprechzeit.consultations.protocol import ROLES
+from sprechzeit.consultations.realtime.base import off_loop
+
+logger = logging.getLogger(__name__)
+
+FLUSH_SECONDS: Final = 1.0
+
+
+class _Batch:
+    """The notes of one event loop (one server process; each test has its own loop)."""
+
+    def __init__(self) -> None:
+        self.pending: dict[str, float] = {}
+        self.writing: dict[str, float] = {}  # taken from `pending`, not yet stored
+        self.lock = asyncio.Lock()
+        self.timer: asyncio.Task[None] | None = None
+
+    def note(self, key: str, stamp: float) -> None:
+        if stamp > self.pending.get(key, 0.0):
+            self.pending[key] = stamp
+        if self.timer is None:
+            self.timer = asyncio.get_running_loop().create_task(
+                self._flush_later(), name="heartbeats-flush"
+            )
+
+    async def _flush_later(self) -> None:
+        try:
+            await asyncio.sleep(FLUSH_SECONDS)
+        finally:
+            self.timer = None
+        try:
+            await self.flush()
+        except Exception:
+            # Redis is away: the notes are gone; the sockets note again within seconds.
+            logger.warning("storing heartbeats failed", exc_info=True)
+
+    async def flush(self) -> None:
+        async with self.lock:
+            stamps, self.pending = self.pending, {}
+            if not stamps:
+                return
+            self.writing = stamps
+            try:
+                await off_loop(heartbeats_record_many, stamps=stamps)
+            finally:
+                self.writing = {}
+
+
+_BATCHES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Batch] = weakref.WeakKeyDictionary()
+
+
+def _batch() -> _Batch:
+    loop = asyncio.get_running_loop()
+    batch = _BATCHES.get(loop)
+    if batch is None:
+        batch = _BATCHES[loop] = _Batch()
+    return batch
+
+
+def heartbeat_note(*, consultation_id: uuid.UUID | str, role: str, at: datetime) -> None:
+    """This side was present at `at`: stored with the next batch (within a second)."""
+    _batch().note(heartbeat_key(consultation_id, role), at.timestamp())
+
+
+async def heartbeat_write_now(*, consultation_id: uuid.UUID | str, role: str, at: datetime) -> None:
+    """Note and write at once, with whatever else is pending (a clean close)."""
+    batch = _batch()
+    batch.note(heartbeat_key(consultation_id, role), at.timestamp())
+    await batch.flush()
+
+
+async def heartbeats_flush() -> None:
+    """Write what this process has noted now (tests on a manual clock, where a minute
+    passes before the batch's real second has)."""
+    await _batch().flush()
+
+
+async def heartbeats_seen(*, consultation_id: uuid.UUID | str) -> dict[str, datetime]:
+    """The latest heartbeat of each side: stored (by any process) or noted here."""
+    seen = await off_loop(heartbeats_last, consultation_id=consultation_id)
+    batch = _batch()
+    for role in ROLES:
+        key = heartbeat_key(consultation_id, role)
+        stamp = max(batch.pending.get(key, 0.0), batch.writing.get(key, 0.0))
+        if stamp:
+            noted = datetime.fromtimestamp(stamp, tz=UTC)
+            if role not in seen or noted > seen[role]:
+                seen[role] = noted
+    return seen

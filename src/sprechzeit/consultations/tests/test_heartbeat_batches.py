@@ -1,0 +1,148 @@
+"""A server process stores its sockets' heartbeats in batches (`realtime.beats`): one
+write for everything noted within a second, reads that see what is noted but not yet
+stored, a clean close written at once, and a stored heartbeat that never goes back in
+time. The store is the tests' in-memory cache; the writes are counted."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.core.cache import cache
+
+from sprechzeit.consultations import heartbeats
+from sprechzeit.consultations.heartbeats import heartbeats_last
+from sprechzeit.consultations.realtime import beats
+
+T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+
+
+def at(seconds: float) -> datetime:
+    return T0 + timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def writes(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, float]]]:
+    """Every batch written, in order (and written to the cache as usual)."""
+    cache.clear()
+    written: list[dict[str, float]] = []
+    real = heartbeats.heartbeats_record_many
+
+    def record(*, stamps: dict[str, float]) -> None:
+        written.append(dict(stamps))
+        real(stamps=stamps)
+
+    monkeypatch.setattr(beats, "heartbeats_record_many", record)
+    monkeypatch.setattr(beats, "FLUSH_SECONDS", 0.05)
+    yield written
+    cache.clear()
+
+
+async def test_the_notes_of_a_window_are_written_once_together(
+    writes: list[dict[str, float]],
+) -> None:
+    rooms = [uuid.uuid4() for _ in range(50)]
+    for second in (1, 2, 3):
+        for room in rooms:
+            beats.heartbeat_note(consultation_id=room, role="client", at=at(second))
+            beats.heartbeat_note(consultation_id=room, role="partner", at=at(second + 0.5))
+    assert writes == []  # nothing written on the loop's turn
+    await asyncio.sleep(0.2)
+    assert len(writes) == 1
+    assert len(writes[0]) == 100  # one entry per socket, its latest heartbeat
+    for room in rooms[:3]:
+        assert heartbeats_last(consultation_id=room) == {"client": at(3), "partner": at(3.5)}
+    # A note after the write starts the next window.
+    beats.heartbeat_note(consultation_id=rooms[0], role="client", at=at(9))
+    await asyncio.sleep(0.2)
+    assert [list(batch.values()) for batch in writes[1:]] == [[at(9).timestamp()]]
+
+
+async def test_an_older_note_never_replaces_a_newer_one(writes: list[dict[str, float]]) -> None:
+    room = uuid.uuid4()
+    beats.heartbeat_note(consultation_id=room, role="client", at=at(10))
+    beats.heartbeat_note(consultation_id=room, role="client", at=at(4))
+    await asyncio.sleep(0.2)
+    assert heartbeats_last(consultation_id=room) == {"client": at(10)}
+
+
+async def test_a_read_sees_what_is_noted_here_before_it_is_stored(
+    writes: list[dict[str, float]],
+) -> None:
+    room = uuid.uuid4()
+    heartbeats.heartbeat_record(consultation_id=room, role="partner", at=at(20))
+    heartbeats.heartbeat_record(consultation_id=room, role="client", at=at(5))
+    beats.heartbeat_note(consultation_id=room, role="client", at=at(12))
+    assert heartbeats_last(consultation_id=room)["client"] == at(5)  # not yet stored
+    assert await beats.heartbeats_seen(consultation_id=room) == {
+        "client": at(12),
+        "partner": at(20),  # another process's, from the store
+    }
+    await asyncio.sleep(0.2)
+    assert heartbeats_last(consultation_id=room)["client"] == at(12)
+
+
+async def test_a_clean_close_is_written_at_once_and_after_any_batch_in_flight(
+    writes: list[dict[str, float]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch taken before the close and still being written must not land after the
+    close's heartbeat and take it back."""
+    room = uuid.uuid4()
+    release = threading.Event()
+    first = True
+    real = heartbeats.heartbeats_record_many
+
+    def slow_first(*, stamps: dict[str, float]) -> None:
+        nonlocal first
+        if first:
+            first = False
+            release.wait(5)
+        writes.append(dict(stamps))
+        real(stamps=stamps)
+
+    monkeypatch.setattr(beats, "heartbeats_record_many", slow_first)
+    beats.heartbeat_note(consultation_id=room, role="client", at=at(30))
+    await asyncio.sleep(0.1)  # the window closed: the batch with 30 is being written
+    # Being written, it is still seen.
+    assert (await beats.heartbeats_seen(consultation_id=room))["client"] == at(30)
+    closing = asyncio.ensure_future(
+        beats.heartbeat_write_now(consultation_id=room, role="client", at=at(33))
+    )
+    await asyncio.sleep(0.05)
+    assert not closing.done()  # waits for the batch in flight
+    release.set()
+    await asyncio.wait_for(closing, 5)
+    assert [list(batch.values()) for batch in writes] == [
+        [at(30).timestamp()],
+        [at(33).timestamp()],
+    ]
+    assert heartbeats_last(consultation_id=room) == {"client": at(33)}
+
+
+async def test_a_store_that_fails_loses_one_window_and_the_next_one_is_written(
+    writes: list[dict[str, float]],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    room = uuid.uuid4()
+    failures = [ConnectionError("Redis is away")]
+    real = heartbeats.heartbeats_record_many
+
+    def flaky(*, stamps: dict[str, float]) -> None:
+        if failures:
+            raise failures.pop()
+        writes.append(dict(stamps))
+        real(stamps=stamps)
+
+    monkeypatch.setattr(beats, "heartbeats_record_many", flaky)
+    beats.heartbeat_note(consultation_id=room, role="client", at=at(40))
+    await asyncio.sleep(0.2)
+    assert "storing heartbeats failed" in caplog.text
+    assert heartbeats_last(consultation_id=room) == {}
+    beats.heartbeat_note(consultation_id=room, role="client", at=at(45))
+    await asyncio.sleep(0.2)
+    assert heartbeats_last(consultation_id=room) == {"client": at(45)}
