@@ -245,13 +245,19 @@ SPRECHZEIT_MAIL_LINK_PORT = ENV.mail_link_port
 if ENV.redis_url:
     CHANNEL_LAYERS: dict[str, Any] = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "sprechzeit.core.channel_layer.BoundedRedisChannelLayer",
             "CONFIG": {
                 # redis-py's 5 s default socket timeout equals channels_redis' 5 s blocking
-                # receive, which crashed idle consumers; a pool cap keeps thousands of
-                # sockets from exhausting Redis' connections.
+                # receive, which crashed idle consumers. At most 64 connections per server
+                # process; a command that finds them busy waits for one (up to 60 s)
+                # instead of opening more (core/channel_layer.py).
                 "hosts": [
-                    {"address": ENV.redis_url, "socket_timeout": 30, "max_connections": 2000}
+                    {
+                        "address": ENV.redis_url,
+                        "socket_timeout": 30,
+                        "max_connections": 64,
+                        "timeout": 60,
+                    }
                 ],
                 "capacity": 1500,
                 "expiry": 60,

@@ -5,6 +5,7 @@ runs. The reaper reads them; without any, it falls back to the start."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Final
 
@@ -30,11 +31,22 @@ def heartbeats_record_many(*, stamps: dict[str, float]) -> None:
     cache.set_many(stamps, timeout=TTL_SECONDS)
 
 
-def heartbeats_last(*, consultation_id: uuid.UUID | str) -> dict[str, datetime]:
-    values = cache.get_many([heartbeat_key(consultation_id, role) for role in ROLES])
-    result: dict[str, datetime] = {}
-    for role in ROLES:
-        stamp = values.get(heartbeat_key(consultation_id, role))
-        if stamp is not None:
-            result[role] = datetime.fromtimestamp(float(stamp), tz=UTC)
+def heartbeats_last_many(
+    *, consultation_ids: Iterable[uuid.UUID | str]
+) -> dict[str, dict[str, datetime]]:
+    """The stored heartbeats of many consultations in one round trip (by id as text,
+    then role; a side never stored is absent)."""
+    ids = [str(consultation_id) for consultation_id in consultation_ids]
+    keys = {heartbeat_key(cid, role): (cid, role) for cid in ids for role in ROLES}
+    values = cache.get_many(list(keys))
+    result: dict[str, dict[str, datetime]] = {cid: {} for cid in ids}
+    for key, stamp in values.items():
+        cid, role = keys[key]
+        result[cid][role] = datetime.fromtimestamp(float(stamp), tz=UTC)
     return result
+
+
+def heartbeats_last(*, consultation_id: uuid.UUID | str) -> dict[str, datetime]:
+    """The stored heartbeats of one consultation (the reaper; sockets read in batches:
+    `realtime.beats`)."""
+    return heartbeats_last_many(consultation_ids=[consultation_id])[str(consultation_id)]

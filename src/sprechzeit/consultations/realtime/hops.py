@@ -16,7 +16,7 @@ from sprechzeit.consultations.services.metering import (
     consultation_resume,
 )
 from sprechzeit.core.money import Money
-from sprechzeit.payments.services.saved import auto_topup_when_low
+from sprechzeit.payments.services.saved import auto_topup_enabled, auto_topup_when_low
 
 
 def extend_state(consultation: Consultation, now: datetime) -> MeterState:
@@ -30,6 +30,8 @@ def pause_state(consultation: Consultation, pause: bool, now: datetime) -> Meter
 
 def auto_topup(client_id: int, spent: Money) -> None:
     """The client's automatic top-up at a warning (payments.services.saved); `spent` is
-    what the consultation has used so far."""
+    what the consultation has used so far. Most clients have none: one query then."""
+    if not auto_topup_enabled(client_account_id=client_id):
+        return
     account = ClientAccount.objects.select_related("platform", "user").get(pk=client_id)
     auto_topup_when_low(client_account=account, spent=spent)

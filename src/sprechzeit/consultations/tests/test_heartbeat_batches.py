@@ -146,3 +146,50 @@ async def test_a_store_that_fails_loses_one_window_and_the_next_one_is_written(
     beats.heartbeat_note(consultation_id=room, role="client", at=at(45))
     await asyncio.sleep(0.2)
     assert heartbeats_last(consultation_id=room) == {"client": at(45)}
+
+
+async def test_the_reads_of_a_window_are_one_round_trip(
+    writes: list[dict[str, float]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rooms = [uuid.uuid4() for _ in range(30)]
+    for index, room in enumerate(rooms):
+        heartbeats.heartbeat_record(consultation_id=room, role="client", at=at(index))
+    reads: list[list[str]] = []
+    real = heartbeats.heartbeats_last_many
+
+    def counted(*, consultation_ids: list[str]) -> dict[str, dict[str, datetime]]:
+        reads.append(list(consultation_ids))
+        return real(consultation_ids=consultation_ids)
+
+    monkeypatch.setattr(beats, "heartbeats_last_many", counted)
+    # Two sockets of one room ask too (both sides' presence checks at once).
+    asked = [*rooms, rooms[0]]
+    seen = await asyncio.gather(*(beats.heartbeats_seen(consultation_id=r) for r in asked))
+    assert len(reads) == 1
+    assert sorted(reads[0]) == sorted(str(room) for room in rooms)
+    assert [answer.get("client") for answer in seen] == [
+        *(at(index) for index in range(30)),
+        at(0),
+    ]
+    assert all("partner" not in answer for answer in seen)
+
+
+async def test_a_failed_read_fails_every_socket_that_asked_and_the_next_read_works(
+    writes: list[dict[str, float]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rooms = [uuid.uuid4() for _ in range(3)]
+    real = heartbeats.heartbeats_last_many
+    failures = [ConnectionError("Redis is away")]
+
+    def flaky(*, consultation_ids: list[str]) -> dict[str, dict[str, datetime]]:
+        if failures:
+            raise failures.pop()
+        return real(consultation_ids=consultation_ids)
+
+    monkeypatch.setattr(beats, "heartbeats_last_many", flaky)
+    answers = await asyncio.gather(
+        *(beats.heartbeats_seen(consultation_id=r) for r in rooms), return_exceptions=True
+    )
+    assert all(isinstance(answer, ConnectionError) for answer in answers)
+    heartbeats.heartbeat_record(consultation_id=rooms[0], role="partner", at=at(7))
+    assert await beats.heartbeats_seen(consultation_id=rooms[0]) == {"partner": at(7)}

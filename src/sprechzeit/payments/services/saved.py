@@ -279,6 +279,12 @@ def auto_topup_check(
     )
 
 
+def auto_topup_enabled(*, client_account_id: int) -> bool:
+    """Whether the client has an automatic top-up switched on (one query, no account
+    loaded: a live consultation asks at each of its warnings)."""
+    return AutoTopUp.objects.filter(client_account_id=client_account_id, enabled=True).exists()
+
+
 def auto_topup_when_low(*, client_account: ClientAccount, spent: Money) -> Payment | None:
     """The automatic top-up as a live consultation asks for it (at its warnings),
     `spent` being what the consultation has used so far:
