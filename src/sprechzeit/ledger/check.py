@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final
 
+from django.db import connection, transaction
+
 from sprechzeit.core.db import is_postgres, rows_fetch
 from sprechzeit.ledger.guard import INSERT_ONLY_TABLES, insert_only_missing
 from sprechzeit.ledger.selectors import accounts_counters
@@ -67,12 +69,25 @@ class CheckReport:
 
 
 def ledger_check() -> CheckReport:
-    """Replay the whole log; see the module docstring for what is proven."""
-    report = CheckReport()
-    _check_transfer_rows(report)
-    _check_resolutions(report.violations)
-    _check_accounts(report, _replay())
-    _check_ids_and_triggers(report.violations)
+    """Replay the whole log; see the module docstring for what is proven.
+
+    Every query reads one snapshot: a live system keeps booking (and folding hot
+    deltas) while the check runs, and a transfer committed between the replay and the
+    read of the counters — or a fold between an account's row and its deltas — made
+    them disagree although the ledger was sound (a false alarm at night, or at the end
+    of an aborted benchmark). On PostgreSQL the check is one read-only REPEATABLE READ
+    transaction; SQLite's transaction reads one snapshot as it is. Inside a caller's
+    transaction (tests) it reads that one."""
+    standalone = not connection.in_atomic_block
+    with transaction.atomic():
+        if standalone and is_postgres():
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        report = CheckReport()
+        _check_transfer_rows(report)
+        _check_resolutions(report.violations)
+        _check_accounts(report, _replay())
+        _check_ids_and_triggers(report.violations)
     return report
 
 
