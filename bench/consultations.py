@@ -196,6 +196,7 @@ async def run_sockets(
     lateness: list[float] = []
     intervals: list[tuple[float, float]] = []
     started_lag: list[float] = []
+    started_missed: list[str] = []
     phases: dict[str, float] = {"sockets_opened": time.time()}
     gate = asyncio.Semaphore(100)
     ready = 0
@@ -236,6 +237,11 @@ async def run_sockets(
                             now = time.time()
                             if message["state"]["reason"] != "balance":
                                 raise AssertionError(f"{consultation_id} ended: {message['state']}")
+                            if not due:
+                                # `started` never reached this socket (the channel layer
+                                # dropped it): no start to measure from; counted apart.
+                                started_missed.append(consultation_id)
+                                return
                             lateness.append(now - due)
                             intervals.append((due - message["state"]["duration_seconds"], now))
                         return
@@ -264,6 +270,8 @@ async def run_sockets(
         "accept_s": round(phases["accept_to"] - phases["accept_from"], 1),
         "started_lag_p50_s": round(percentile(started_lag, 0.5), 4),
         "started_lag_p99_s": round(percentile(started_lag, 0.99), 4),
+        # Clients whose socket heard `ended` but never `started` (not in the lateness).
+        "started_missed": len(started_missed),
     }
     return lateness, intervals, stats
 
