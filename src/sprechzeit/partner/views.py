@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,7 +21,7 @@ from sprechzeit.consultations.services.video import listing_video_set
 from sprechzeit.core import clock
 from sprechzeit.core.inputs import form_status
 from sprechzeit.partner.access import partner_required
-from sprechzeit.partner.earnings import earnings_month
+from sprechzeit.partner.earnings import earnings_chart, earnings_month
 from sprechzeit.partner.forms import ListingForm
 from sprechzeit.partners.selectors import revision_pending
 from sprechzeit.partners.services import listing_edit_submit, onboarding_open
@@ -29,6 +31,12 @@ from sprechzeit.partners.services import listing_edit_submit, onboarding_open
 def dashboard(request: HttpRequest, partner: Partner) -> HttpResponse:
     today = timezone.localdate(clock.now())
     earnings = earnings_month(partner=partner, today=today)
+    charts, chart_month = earnings.charts, today
+    if not charts:
+        # Nothing settled this month yet (the 1st, early): last month's chart instead of
+        # none, captioned with its month.
+        chart_month = today.replace(day=1) - timedelta(days=1)
+        charts = earnings_chart(partner=partner, month=chart_month)
     return render(
         request,
         "partner/dashboard.html",
@@ -37,8 +45,8 @@ def dashboard(request: HttpRequest, partner: Partner) -> HttpResponse:
             "availability": partner_availability(partner=partner),
             "today": earnings.today,
             "month": earnings.month,
-            "charts": earnings.charts,
-            "month_label": today,
+            "charts": charts,
+            "month_label": chart_month,
             "listings": partner.listings.select_related("platform").order_by("platform__name"),
             "onboarding_open": onboarding_open(partner=partner) is not None,
         },

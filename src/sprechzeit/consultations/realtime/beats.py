@@ -8,12 +8,15 @@ Here a socket only notes its latest heartbeat (a dictionary entry on the event l
 process writes all that it noted within `FLUSH_SECONDS` in one pipelined command
 (`heartbeats_record_many`).
 
-Reads are batched the same way: every socket's `heartbeats_seen` within
-`READ_WINDOW_SECONDS` is one `get_many` from one thread. A read adds what this process
+Reads are batched too, without a window (a presence check may come right before a
+cut-off): one read is in flight per process, and every socket's `heartbeats_seen` asked
+for meanwhile goes with the next one, one `get_many` from one thread (400 reads a second
+at 4,000 concurrent consultations were a fifth of a server process, each a thread
+hand-off of its own). A read adds what this process
 has noted but not yet written, so a socket that reconnects to the same process never
-sees an older heartbeat than it sent. A process that dies loses at most its last `FLUSH_SECONDS` of notes: the gap its
-sockets' sides are not billed for then starts up to that much earlier (in the client's
-favour). A clean close writes at once (`heartbeat_write_now`). Writes of one process run
+sees an older heartbeat than it sent. A process that dies loses at most its last
+`FLUSH_SECONDS` of notes: the gap its sockets' sides are not billed for then starts up
+to that much earlier (in the client's favour). A clean close writes at once (`heartbeat_write_now`). Writes of one process run
 one after the other, so a key's stored heartbeat never goes back in time.
 """
 
@@ -37,10 +40,6 @@ from sprechzeit.consultations.realtime.base import off_loop
 logger = logging.getLogger(__name__)
 
 FLUSH_SECONDS: Final = 1.0
-# The sockets' reads (the presence check of each socket every ~20 s, the gap at a
-# reconnect) within this window go to Redis as one: 400 a second at 4,000 concurrent
-# consultations were a fifth of a server process, each a thread hand-off of its own.
-READ_WINDOW_SECONDS: Final = 0.1
 
 
 class _Batch:
@@ -52,7 +51,7 @@ class _Batch:
         self.lock = asyncio.Lock()
         self.timer: asyncio.Task[None] | None = None
         self.wanted: dict[str, list[asyncio.Future[dict[str, datetime]]]] = {}
-        self.read_timer: asyncio.Task[None] | None = None
+        self.reader: asyncio.Task[None] | None = None
 
     def note(self, key: str, stamp: float) -> None:
         if stamp > self.pending.get(key, 0.0):
@@ -85,32 +84,35 @@ class _Batch:
                 self.writing = {}
 
     def read(self, consultation_id: str) -> asyncio.Future[dict[str, datetime]]:
-        """The stored heartbeats of `consultation_id`, read with the window's others."""
+        """The stored heartbeats of `consultation_id`, read with the others asked for
+        in this turn of the loop or while the previous read was in flight."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[dict[str, datetime]] = loop.create_future()
         self.wanted.setdefault(consultation_id, []).append(future)
-        if self.read_timer is None:
-            self.read_timer = loop.create_task(self._read_later(), name="heartbeats-read")
+        if self.reader is None:
+            self.reader = loop.create_task(self._read_all(), name="heartbeats-read")
         return future
 
-    async def _read_later(self) -> None:
+    async def _read_all(self) -> None:
+        """One read in flight per process: what the sockets ask for meanwhile goes with
+        the next one (no waiting when the process is idle, bigger batches when busy)."""
         try:
-            await asyncio.sleep(READ_WINDOW_SECONDS)
+            while self.wanted:
+                wanted, self.wanted = self.wanted, {}
+                try:
+                    stored = await off_loop(heartbeats_last_many, consultation_ids=list(wanted))
+                except Exception as exc:
+                    for futures in wanted.values():
+                        for future in futures:
+                            if not future.done():
+                                future.set_exception(exc)
+                    continue
+                for consultation_id, futures in wanted.items():
+                    for future in futures:
+                        if not future.done():
+                            future.set_result(dict(stored[consultation_id]))
         finally:
-            self.read_timer = None
-        wanted, self.wanted = self.wanted, {}
-        try:
-            stored = await off_loop(heartbeats_last_many, consultation_ids=list(wanted))
-        except Exception as exc:
-            for futures in wanted.values():
-                for future in futures:
-                    if not future.done():
-                        future.set_exception(exc)
-            return
-        for consultation_id, futures in wanted.items():
-            for future in futures:
-                if not future.done():
-                    future.set_result(dict(stored[consultation_id]))
+            self.reader = None
 
 
 _BATCHES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Batch] = weakref.WeakKeyDictionary()

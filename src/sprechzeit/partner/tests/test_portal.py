@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -22,6 +23,7 @@ from sprechzeit.consultations.services import (
     presence_set,
 )
 from sprechzeit.consultations.tests.factories import top_up
+from sprechzeit.core import clock
 from sprechzeit.core.money import Money, money_text
 from sprechzeit.ledger.tests.helpers import assert_ledger_sound
 from sprechzeit.partner.earnings import (
@@ -79,13 +81,16 @@ def test_earnings_today_month_and_chart_match_settled_consultations() -> None:
     client = client_create(platform=platform)
     top_up(client=client, minor=10_000)
     presence_set(partner=partner, status=PartnerPresence.Status.ONLINE)
-    start = timezone.now() - timedelta(minutes=30)
+    # Half an hour ago, but never before today's local midnight: run just after midnight
+    # (or on the 1st of a month) "today" and "this month" must still hold it.
+    midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    start = max(timezone.now() - timedelta(minutes=30), midnight + timedelta(minutes=1))
     consultation = consultation_request(client=client, listing=listing, now=start)
     consultation = consultation_accept(consultation=consultation, partner=partner, now=start)
     consultation = consultation_end(
         consultation=consultation, reason="client", now=start + timedelta(seconds=300)
     )
-    today = timezone.localdate()
+    today = timezone.localdate(start)
     rows = earnings_between(partner=partner, day_from=today.replace(day=1), day_to=today)
     assert len(rows) == 1
     assert rows[0].share.minor == consultation.partner_share_minor
@@ -117,6 +122,38 @@ def test_earnings_today_month_and_chart_match_settled_consultations() -> None:
     assert 'class="label day-label" text-anchor="middle">15.<' in body
     assert money_text(Money(consultation.partner_share_minor, "EUR")) in body
     assert "EUR" not in body  # amounts as the site writes them, never "12.34 EUR"
+    assert_ledger_sound()
+
+
+def test_before_anything_is_settled_this_month_the_dashboard_shows_last_months_chart() -> None:
+    platform = platform_create(slug="a", rate_min_minor=99, rate_max_minor=999)
+    partner, listing = partner_with_listing(platform=platform, rate_minor=200)
+    client = client_create(platform=platform)
+    top_up(client=client, minor=10_000)
+    presence_set(partner=partner, status=PartnerPresence.Status.ONLINE)
+    start = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+    consultation = consultation_request(client=client, listing=listing, now=start)
+    consultation = consultation_accept(consultation=consultation, partner=partner, now=start)
+    consultation_end(consultation=consultation, reason="client", now=start + timedelta(minutes=5))
+    browser = Client()
+    login_verified(browser, partner.user)
+    berlin = ZoneInfo("Europe/Berlin")
+    with clock.frozen_at(datetime(2026, 12, 1, 0, 30, tzinfo=berlin)):
+        first = browser.get("/partner/", headers=A).content.decode()
+    assert "In diesem Monat noch keine abgerechneten Gespräche." in first
+    assert "pro Tag im November 2026" in first  # last month's chart, captioned so
+    assert first.count('class="chart"') == 1
+    with clock.frozen_at(datetime(2026, 11, 25, 12, 0, tzinfo=berlin)):
+        during = browser.get("/partner/", headers=A).content.decode()
+    assert "pro Tag im November 2026" in during
+    assert "In diesem Monat noch keine abgerechneten Gespräche." not in during
+    # A partner with nothing settled at all sees no chart, and no error.
+    other, _listing = partner_with_listing(platform=platform, rate_minor=300)
+    login_verified(browser, other.user)
+    with clock.frozen_at(datetime(2026, 12, 1, 0, 30, tzinfo=berlin)):
+        empty = browser.get("/partner/", headers=A)
+    assert empty.status_code == 200
+    assert 'class="chart"' not in empty.content.decode()
     assert_ledger_sound()
 
 
