@@ -12,9 +12,9 @@ from django.test import Client
 from django.utils import timezone
 from PIL import Image
 
-from sprechzeit.accounts.models import Category, Listing
+from sprechzeit.accounts.models import Category, Listing, Partner
 from sprechzeit.accounts.tests.factories import client_create, login_verified, partner_with_listing
-from sprechzeit.consultations.models import PartnerPresence
+from sprechzeit.consultations.models import Consultation, PartnerPresence
 from sprechzeit.consultations.selectors import partner_availability
 from sprechzeit.consultations.services import (
     consultation_accept,
@@ -75,21 +75,28 @@ def test_availability_switch() -> None:
     assert partner_availability(partner=partner) == "offline"
 
 
-def test_earnings_today_month_and_chart_match_settled_consultations() -> None:
+def _settled(start: datetime) -> tuple[Partner, Consultation]:
+    """A partner (2.00 €/min on platform "a") and a 5-minute consultation from `start`,
+    ended by the client and settled."""
     platform = platform_create(slug="a", rate_min_minor=99, rate_max_minor=999)
     partner, listing = partner_with_listing(platform=platform, rate_minor=200)
     client = client_create(platform=platform)
     top_up(client=client, minor=10_000)
     presence_set(partner=partner, status=PartnerPresence.Status.ONLINE)
-    # Half an hour ago, but never before today's local midnight: run just after midnight
-    # (or on the 1st of a month) "today" and "this month" must still hold it.
-    midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
-    start = max(timezone.now() - timedelta(minutes=30), midnight + timedelta(minutes=1))
     consultation = consultation_request(client=client, listing=listing, now=start)
     consultation = consultation_accept(consultation=consultation, partner=partner, now=start)
     consultation = consultation_end(
         consultation=consultation, reason="client", now=start + timedelta(seconds=300)
     )
+    return partner, consultation
+
+
+def test_earnings_today_month_and_chart_match_settled_consultations() -> None:
+    # Half an hour ago, but never before today's local midnight: run just after midnight
+    # (or on the 1st of a month) "today" and "this month" must still hold it.
+    midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    start = max(timezone.now() - timedelta(minutes=30), midnight + timedelta(minutes=1))
+    partner, consultation = _settled(start)
     today = timezone.localdate(start)
     rows = earnings_between(partner=partner, day_from=today.replace(day=1), day_to=today)
     assert len(rows) == 1
@@ -126,15 +133,8 @@ def test_earnings_today_month_and_chart_match_settled_consultations() -> None:
 
 
 def test_before_anything_is_settled_this_month_the_dashboard_shows_last_months_chart() -> None:
-    platform = platform_create(slug="a", rate_min_minor=99, rate_max_minor=999)
-    partner, listing = partner_with_listing(platform=platform, rate_minor=200)
-    client = client_create(platform=platform)
-    top_up(client=client, minor=10_000)
-    presence_set(partner=partner, status=PartnerPresence.Status.ONLINE)
-    start = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
-    consultation = consultation_request(client=client, listing=listing, now=start)
-    consultation = consultation_accept(consultation=consultation, partner=partner, now=start)
-    consultation_end(consultation=consultation, reason="client", now=start + timedelta(minutes=5))
+    partner, consultation = _settled(datetime(2026, 11, 20, 10, 0, tzinfo=UTC))
+    platform = consultation.platform
     browser = Client()
     login_verified(browser, partner.user)
     berlin = ZoneInfo("Europe/Berlin")
