@@ -17,10 +17,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import redis
+from channels_redis.core import RedisChannelLayer
 from django.conf import settings
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.migrations.executor import MigrationExecutor
+from django.utils.module_loading import import_string
 from kombu import Connection
 
 logger = logging.getLogger(__name__)
@@ -80,7 +82,8 @@ def check_migrations(connection: BaseDatabaseWrapper) -> Check:
 
 def redis_url_of_channel_layer() -> str | None:
     layer = settings.CHANNEL_LAYERS.get("default", {})
-    if not str(layer.get("BACKEND", "")).startswith("channels_redis."):
+    backend = import_string(str(layer.get("BACKEND", "channels.layers.InMemoryChannelLayer")))
+    if not issubclass(backend, RedisChannelLayer):  # ours (core.channel_layer) included
         return None
     hosts = layer.get("CONFIG", {}).get("hosts") or ["redis://127.0.0.1:6379"]
     first = hosts[0]
