@@ -83,6 +83,16 @@ class _Batch:
             finally:
                 self.writing = {}
 
+    def noted(self, consultation_id: uuid.UUID | str) -> dict[str, float]:
+        """The latest heartbeat of each side noted here and not yet stored."""
+        noted: dict[str, float] = {}
+        for role in ROLES:
+            key = heartbeat_key(consultation_id, role)
+            stamp = max(self.pending.get(key, 0.0), self.writing.get(key, 0.0))
+            if stamp:
+                noted[role] = stamp
+        return noted
+
     def read(self, consultation_id: str) -> asyncio.Future[dict[str, datetime]]:
         """The stored heartbeats of `consultation_id`, read with the others asked for
         in this turn of the loop or while the previous read was in flight."""
@@ -147,12 +157,14 @@ async def heartbeats_flush() -> None:
 async def heartbeats_seen(*, consultation_id: uuid.UUID | str) -> dict[str, datetime]:
     """The latest heartbeat of each side: stored (by any process) or noted here."""
     batch = _batch()
+    # What is noted here is taken before the read as well as after it: a batch being
+    # written while the read is in flight may land after the read looked and leave
+    # `writing` before the read returns; seen only afterwards, it would be lost.
+    before = batch.noted(consultation_id)
     seen = await batch.read(str(consultation_id))
-    for role in ROLES:
-        key = heartbeat_key(consultation_id, role)
-        stamp = max(batch.pending.get(key, 0.0), batch.writing.get(key, 0.0))
-        if stamp:
-            noted = datetime.fromtimestamp(stamp, tz=UTC)
-            if role not in seen or noted > seen[role]:
-                seen[role] = noted
+    for noted in (before, batch.noted(consultation_id)):
+        for role, stamp in noted.items():
+            at = datetime.fromtimestamp(stamp, tz=UTC)
+            if role not in seen or at > seen[role]:
+                seen[role] = at
     return seen

@@ -86,6 +86,46 @@ async def test_a_read_sees_what_is_noted_here_before_it_is_stored(
     assert heartbeats_last(consultation_id=room)["client"] == at(12)
 
 
+async def test_a_batch_written_while_a_read_is_in_flight_is_still_seen(
+    writes: list[dict[str, float]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The read looks at the store before the batch lands; the batch then leaves
+    `writing` before the read returns. The answer must hold the batch's heartbeat, not
+    the older stored one (under load the peer's presence check ended a live room with
+    `timeout` that way)."""
+    room = uuid.uuid4()
+    heartbeats.heartbeat_record(consultation_id=room, role="client", at=at(5))
+    release_write, looked, release_read = threading.Event(), threading.Event(), threading.Event()
+    record, last_many = heartbeats.heartbeats_record_many, heartbeats.heartbeats_last_many
+
+    def slow_write(*, stamps: dict[str, float]) -> None:
+        release_write.wait(5)
+        writes.append(dict(stamps))
+        record(stamps=stamps)
+
+    def slow_read(*, consultation_ids: list[str]) -> dict[str, dict[str, datetime]]:
+        stored = last_many(consultation_ids=consultation_ids)
+        looked.set()
+        release_read.wait(5)
+        return stored
+
+    monkeypatch.setattr(beats, "heartbeats_record_many", slow_write)
+    monkeypatch.setattr(beats, "heartbeats_last_many", slow_read)
+    beats.heartbeat_note(consultation_id=room, role="client", at=at(50))
+    await asyncio.sleep(0.1)  # the window closed: the batch with 50 is being written
+    seen = asyncio.ensure_future(beats.heartbeats_seen(consultation_id=room))
+    assert await asyncio.to_thread(looked.wait, 5)  # the read saw the store: 5
+    release_write.set()
+    for _ in range(100):
+        if writes:
+            break
+        await asyncio.sleep(0.01)
+    await asyncio.sleep(0.05)  # the flush left `writing`
+    assert heartbeats_last(consultation_id=room) == {"client": at(50)}
+    release_read.set()
+    assert (await asyncio.wait_for(seen, 5))["client"] == at(50)
+
+
 async def test_a_clean_close_is_written_at_once_and_after_any_batch_in_flight(
     writes: list[dict[str, float]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
