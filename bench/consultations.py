@@ -254,18 +254,33 @@ async def run_sockets(
             beating.cancel()
             await ws.close()
 
+    generator_lag: list[float] = []
+
+    async def probe() -> None:
+        # The load generator's own event-loop lag: a late `ended` it reports may be its
+        # own (one process holds every socket), not the server's.
+        await all_ready.wait()
+        while True:
+            before = time.monotonic()
+            await asyncio.sleep(0.1)
+            generator_lag.append(time.monotonic() - before - 0.1)
+
     async def accepting() -> None:
         await all_ready.wait()
         phases["accept_from"] = time.time()
         await asyncio.to_thread(accept)
         phases["accept_to"] = time.time()
 
+    probing = asyncio.ensure_future(probe())
     await asyncio.gather(
         accepting(),
         *(room(item[0], item[1].split("\t")[0], measure=True) for item in requested),
         *(room(item[0], item[1].split("\t")[1], measure=False) for item in requested),
     )
+    probing.cancel()
     stats = {
+        "generator_lag_p99_s": round(percentile(generator_lag or [0.0], 0.99), 4),
+        "generator_lag_max_s": round(max(generator_lag, default=0.0), 4),
         "connect_s": round(phases["accept_from"] - phases["sockets_opened"], 1),
         "accept_s": round(phases["accept_to"] - phases["accept_from"], 1),
         "started_lag_p50_s": round(percentile(started_lag, 0.5), 4),
@@ -434,6 +449,9 @@ def run_rung(
         "settled": settled.count(),
         "billed_exactly_paid": exact == n,
         "peak_live": peak(intervals),
+        # False: the accepts took longer than the paid seconds, so the first ones were
+        # cut off before the last began (raise --paid-seconds for N at once).
+        "all_live_at_once": peak(intervals) == n,
         "settlement_lag_after_last_end_s": round(settle_lag_s, 1),
         # None: still `tasks_left_queued` after --drain-seconds.
         "queues_empty_after_last_end_s": None if waiting else round(mail_lag_s, 1),
