@@ -331,7 +331,7 @@ class ConsultationConsumer(VideoRoom):
     async def _extend(self) -> bool:
         before = self.meter.paid_seconds
         state = await db(hops.extend_state, self.consultation, timebase.current().now())
-        if int(state["paid_seconds"]) > before:
+        if state is not None and int(state["paid_seconds"]) > before:
             self.meter.apply(state)
             self._changed.set()
         return self.meter.paid_seconds > before

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sprechzeit.accounts.models import ClientAccount
+from sprechzeit.consultations.billing import client_available
 from sprechzeit.consultations.models import Consultation
 from sprechzeit.consultations.protocol import MeterState
 from sprechzeit.consultations.selectors import meter_state
@@ -19,7 +20,14 @@ from sprechzeit.core.money import Money
 from sprechzeit.payments.services.saved import auto_topup_enabled, auto_topup_when_low
 
 
-def extend_state(consultation: Consultation, now: datetime) -> MeterState:
+def extend_state(consultation: Consultation, now: datetime) -> MeterState | None:
+    """Extend by what became available; None when the client has nothing available,
+    found with one read and no lock. Most consultations end on their balance: the
+    client's socket looks 5 s before every cut-off, and a locked transaction each (at
+    4,000 at once, 4,000 in the seconds the cut-offs need) bought nothing. A top-up that
+    lands after this read extends by itself (the wallet's credit signal)."""
+    if client_available(client=consultation.client, currency=consultation.currency).minor <= 0:
+        return None
     return meter_state(consultation_extend(consultation=consultation, now=now))
 
 

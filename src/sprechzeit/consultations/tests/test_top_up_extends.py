@@ -15,6 +15,7 @@ from django.core.cache import cache
 
 from sprechzeit.accounts.models import ClientAccount
 from sprechzeit.consultations.models import Consultation
+from sprechzeit.consultations.realtime import hops
 from sprechzeit.consultations.services import (
     consultation_accept,
     consultation_cut_off,
@@ -276,4 +277,32 @@ def test_an_extension_stops_at_the_maximum_length(
     ended = consultation_cut_off(consultation=consultation, now=at(300))
     assert (ended.end_reason, ended.amount_minor) == (Reason.MAX_DURATION, 1000)
     assert wallet_available(s.client) == 4500
+    assert_ledger_sound()
+
+
+def test_the_look_before_the_cut_off_takes_no_lock_when_nothing_is_available(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The client's socket looks for a top-up 5 s before every cut-off
+    (`realtime.hops.extend_state`): with nothing available it answers None after one
+    read, without the locked transaction; with money available it extends as before."""
+    consultation, s = start(balance_minor=500, rate_minor=200)
+    assert wallet_available(s.client) == 0  # all of it held for the 150 s
+    locked: list[uuid.UUID] = []
+    extend = hops.consultation_extend
+
+    def counted(*, consultation: Consultation, now: datetime | None = None) -> Consultation:
+        locked.append(consultation.pk)
+        return extend(consultation=consultation, now=now)
+
+    monkeypatch.setattr(hops, "consultation_extend", counted)
+    assert hops.extend_state(consultation, at(145)) is None
+    assert locked == []
+    # A top-up whose credit signal did not reach the room (the fallback's case).
+    monkeypatch.setattr(metering, "consultations_extend_after_credit", lambda **_: [])
+    top_up(client=s.client, minor=100)
+    state = hops.extend_state(consultation, at(145))
+    assert state is not None
+    assert (state["paid_seconds"], locked) == (180, [consultation.pk])
+    assert wallet_available(s.client) == 0
     assert_ledger_sound()
