@@ -47,7 +47,7 @@ from sprechzeit.consultations.realtime.ending import end_frame
 from sprechzeit.consultations.realtime.video import MEDIA_KINDS, VideoRoom, media_state
 from sprechzeit.consultations.selectors import consultation_by_id, ended_state, room_for_user
 from sprechzeit.consultations.services.chat import chat_message_create
-from sprechzeit.consultations.services.lifecycle import consultation_cancel, consultation_miss
+from sprechzeit.consultations.services.lifecycle import consultation_cancel
 from sprechzeit.consultations.tariff import tariff_rate
 from sprechzeit.core import metrics
 from sprechzeit.core.errors import DomainError
@@ -314,8 +314,17 @@ class ConsultationConsumer(VideoRoom):
     async def _request_timer(self) -> None:
         clock = timebase.current()
         await clock.sleep_until(self.meter.request_due(self.policy))
-        if self.meter.status == Status.REQUESTED:
-            await db(consultation_miss, consultation=self.consultation, now=clock.now())
+        if self.meter.status != Status.REQUESTED:
+            return
+        state = await db(hops.miss_state, self.consultation, clock.now())
+        if state is not None and self.meter.status == Status.REQUESTED:
+            # Accepted in time, but `started` never reached this socket (the channel
+            # layer drops messages under overload): the room starts from the stored
+            # start now; the cut-off is where it always was.
+            logger.warning(
+                "consultation %s: `started` missed, read from the database", state["consultation"]
+            )
+            await self.consultation_started({"type": "consultation.started", "state": state})
 
     async def _wait(self, moment: datetime) -> None:
         """Sleep until `moment` or until the state changes (extension, end)."""

@@ -11,6 +11,7 @@ from sprechzeit.consultations.billing import client_available
 from sprechzeit.consultations.models import Consultation
 from sprechzeit.consultations.protocol import MeterState
 from sprechzeit.consultations.selectors import meter_state
+from sprechzeit.consultations.services.lifecycle import consultation_miss
 from sprechzeit.consultations.services.metering import (
     consultation_extend,
     consultation_pause,
@@ -29,6 +30,13 @@ def extend_state(consultation: Consultation, now: datetime) -> MeterState | None
     if client_available(client=consultation.client, currency=consultation.currency).minor <= 0:
         return None
     return meter_state(consultation_extend(consultation=consultation, now=now))
+
+
+def miss_state(consultation: Consultation, now: datetime) -> MeterState | None:
+    """The request timed out on the client's socket: missed (`consultation_miss`), or,
+    when it was accepted meanwhile, the live state the socket did not hear."""
+    consultation = consultation_miss(consultation=consultation, now=now)
+    return meter_state(consultation) if consultation.status == Consultation.Status.LIVE else None
 
 
 def pause_state(consultation: Consultation, pause: bool, now: datetime) -> MeterState:

@@ -15,13 +15,17 @@ from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.core.cache import cache
 
-from sprechzeit.consultations import tasks
+from sprechzeit.consultations import events, tasks
 from sprechzeit.consultations.models import Consultation
 from sprechzeit.consultations.realtime import booking, timebase
 from sprechzeit.consultations.realtime.beats import heartbeats_flush
 from sprechzeit.consultations.realtime.timebase import ManualTimebase
 from sprechzeit.consultations.routing import websocket_urlpatterns
-from sprechzeit.consultations.services import consultation_request, consultations_reap
+from sprechzeit.consultations.services import (
+    consultation_accept,
+    consultation_request,
+    consultations_reap,
+)
 from sprechzeit.consultations.tests.factories import Scene, scene, top_up, wallet_available
 from sprechzeit.ledger.tests.helpers import assert_ledger_sound
 
@@ -276,6 +280,47 @@ async def test_unanswered_request_is_missed_and_declines_reach_the_client(
     assert await check(s) == 500
     await client.close()
     await requests.close()
+
+
+async def test_a_client_socket_that_missed_started_starts_at_the_request_timeout(
+    clock: ManualTimebase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under overload the channel layer can drop `started`: the client's socket, still
+    waiting, reads the state when its request would have timed out (60 s) and runs the
+    meter from the stored start; the cut-off and the bill do not move."""
+    s = await make_scene(balance_minor=500, rate_minor=200)
+    consultation = await _request(s, clock.now())
+    client = await connect(f"/ws/consultations/{consultation.pk}/", s.client.user)
+    sent = events.send_now
+
+    def dropping_started(group: str, event: Any) -> None:
+        if event["type"] != "consultation.started":
+            sent(group, event)
+
+    monkeypatch.setattr(events, "send_now", dropping_started)
+    await clock.advance(10)
+    await database_sync_to_async(consultation_accept)(
+        consultation=consultation, partner=s.partner, now=clock.now()
+    )
+    monkeypatch.setattr(events, "send_now", sent)
+    partner = await connect(f"/ws/consultations/{consultation.pk}/", s.partner.user)
+    await run_until(clock, [client, partner], 50)
+    assert not client.of("started")
+    await run_until(clock, [client, partner], 61, step=1)
+    started = await client.expect("started")
+    assert started["state"]["status"] == "live"
+    await run_until(clock, [client, partner], 158, step=2)
+    assert not client.of("ended")
+    await run_until(clock, [client, partner], 162, step=1)
+    for socket in (client, partner):
+        ended = await socket.expect("ended")
+        # Started at 10 s: the cut-off at 160 s wall, 150 s paid, as always.
+        assert (ended["state"]["duration_seconds"], ended["state"]["amount_minor"]) == (150, 500)
+        assert ended["state"]["reason"] == "balance"
+    assert not client.of("missed")
+    assert await check(s) == 0
+    await client.close()
+    await partner.close()
 
 
 async def test_outsiders_are_refused(clock: ManualTimebase) -> None:
