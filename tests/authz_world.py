@@ -264,6 +264,7 @@ def world_create() -> World:
         "statements:download": {"pk": statement.pk, "kind": "pdf"},
         "statements:objection": {"pk": statement.pk},
         "accounting:client_invoice": {"pk": ClientInvoice.objects.get(client=scene.client).pk},
+        "accounting:client_invoice_pdf": {"pk": ClientInvoice.objects.get(client=scene.client).pk},
         "statements:staff_download": {"pk": statement.pk, "kind": "pdf"},
         "payouts:staff_file": {"pk": run.pk},
         "partner:listing_edit": {"listing_id": scene.listing.pk},
@@ -309,6 +310,7 @@ def world_create() -> World:
         "statements:download": frozenset({"partner_1"}),
         "statements:objection": frozenset({"partner_1"}),
         "accounting:client_invoice": frozenset({"client_a"}),
+        "accounting:client_invoice_pdf": frozenset({"client_a"}),
     }
     objects = {"consultation": consultation, "platform_a": a, "platform_b": b}
     home_a = frozenset(

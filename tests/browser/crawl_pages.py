@@ -82,6 +82,7 @@ EXCLUDED: Final[dict[str, str]] = {
     "consultations:availability": _DOWNLOAD,
     "site:account_export": _DOWNLOAD,
     "accounting:client_invoice": _DOWNLOAD,
+    "accounting:client_invoice_pdf": _DOWNLOAD,
     "backoffice:dashboard_csv": _DOWNLOAD,
     "backoffice:audit_csv": _DOWNLOAD,
     "backoffice:books_datev": _DOWNLOAD,

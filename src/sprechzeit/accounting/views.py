@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, render
 
 from sprechzeit.accounting.billing import client_billing_save
 from sprechzeit.accounting.forms import ClientBillingForm
+from sprechzeit.accounting.invoice_pdf import client_invoice_pdf
 from sprechzeit.accounting.models import ClientBilling, ClientInvoice
 from sprechzeit.accounts.errors import InvalidVatId
 from sprechzeit.accounts.models import ClientAccount
@@ -55,6 +56,16 @@ def client_billing(request: PlatformRequest) -> HttpResponse:
         "accounting/client_billing.html",
         {"form": form, "saved": saved, "account": client, "invoices": invoices},
     )
+
+
+@login_required
+def client_invoice_pdf_download(request: PlatformRequest, pk: int) -> HttpResponse:
+    """The invoice as ZUGFeRD PDF (the stored XML attached), for the invoice's client."""
+    client = _client_of(request)
+    invoice = get_object_or_404(ClientInvoice, pk=pk, client=client)
+    response = HttpResponse(client_invoice_pdf(invoice), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{invoice.number}.pdf"'
+    return response
 
 
 @login_required

@@ -178,6 +178,7 @@ URL_RULES: Final[dict[str, Rule]] = {
     # --- docs (#14 point 4): the client's billing details and monthly invoices.
     "accounting:client_billing": clients("Billing details (country, VAT ID, address)"),
     "accounting:client_invoice": clients("Download a monthly invoice", owned=True),
+    "accounting:client_invoice_pdf": clients("Download a monthly invoice (PDF)", owned=True),
     # --- docs (GoBD, #15 point 6): a partner objects to a credit note.
     "statements:objection": partners("Object to a credit note", owned=True),
     "payouts:list": partners("Payouts"),

@@ -6,10 +6,13 @@ checker)."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.db import DatabaseError, connection, transaction
 from django.test import Client, override_settings
 from lxml import etree
+from pypdf import PdfReader
 
 from sprechzeit.accounting.invoices import client_invoices_issue
 from sprechzeit.accounting.models import ClientBilling, ClientInvoice
@@ -204,3 +207,56 @@ def test_client_changes_country_and_vat_id_on_the_billing_page() -> None:
     form.update(country="DE")
     page = browser.post("/konto/rechnungsdaten/", form)
     assert "gehört nicht zum angegebenen Land".encode() in page.content
+
+
+def _pdf_text(pdf: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def test_the_invoice_pdf_is_zugferd_with_the_issued_xml_in_the_clients_language() -> None:
+    platform = platform_create(rate_min_minor=99, rate_max_minor=999, hosts=("rechnung.localhost",))
+    german = _business(platform, "DE", "DE136695976", "Muster GmbH")
+    austrian = _business(platform, "AT", "ATU13585627", "Wiener Beratung GmbH")
+    austrian.user.language = "en"
+    austrian.user.save(update_fields=["language"])
+    _month(platform, [german, austrian])
+    with clock.frozen_at(at(2026, 11, 2)):
+        run = client_invoices_issue(month="2026-10")
+    invoices = {invoice.client_id: invoice for invoice in run.issued}
+    mine, theirs = invoices[german.pk], invoices[austrian.pk]
+    browser = _page(platform, german, "rechnung.localhost")
+    page = browser.get("/konto/rechnungsdaten/")
+    assert f"/konto/rechnungen/{mine.pk}/pdf/".encode() in page.content
+    response = browser.get(f"/konto/rechnungen/{mine.pk}/pdf/")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == f'attachment; filename="{mine.number}.pdf"'
+    pdf = response.content
+    # ZUGFeRD: the very XML that was issued (validated, hashed) rides along.
+    assert PdfReader(io.BytesIO(pdf)).attachments["factur-x.xml"] == [bytes(mine.xml)]
+    text = _pdf_text(pdf)
+    for expected in (
+        "Rechnung",
+        mine.number,
+        "Muster GmbH",
+        "Handelsweg 7",
+        platform.legal_entity.name,
+        "Umsatzsteuer 19 %",
+        f"{mine.net_minor // 100},{mine.net_minor % 100:02d} €",
+        f"{mine.gross_minor // 100},{mine.gross_minor % 100:02d} €",
+        "01.10.2026 – 31.10.2026",
+    ):
+        assert expected in text, expected
+    assert text.count("Beratung mit") == 3
+    # Another client's invoice is not there for this one.
+    assert browser.get(f"/konto/rechnungen/{theirs.pk}/pdf/").status_code == 404
+    # The Austrian business asked for English; reverse charge, no German VAT.
+    english = _pdf_text(
+        _page(platform, austrian, "rechnung.localhost")
+        .get(f"/konto/rechnungen/{theirs.pk}/pdf/")
+        .content
+    )
+    assert "Invoice" in english
+    assert "Umsatzsteuer 19" not in english
+    assert "Reverse Charge" in english
+    assert "ATU13585627" in english

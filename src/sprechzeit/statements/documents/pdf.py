@@ -190,22 +190,36 @@ def statement_pdf(*, data: dict[str, Any], xml: bytes) -> bytes:
     statement's issued one: checked against the CII XSD and the EN 16931 Schematron at
     issue (`statement_xml_checked`) and frozen by the database since, so it is not
     checked again here."""
+    return facturx_pdf(
+        html=statement_html(data),
+        title=f"Gutschrift {data['number']}",
+        author=data["buyer"]["name"],
+        keywords=["Gutschrift", "Factur-X", "ZUGFeRD"],
+        language=data.get("language") or "de",
+        xml=xml,
+    )
+
+
+def facturx_pdf(
+    *, html: str, title: str, author: str, keywords: list[str], language: str, xml: bytes
+) -> bytes:
+    """`html` laid out as PDF/A-3b with `xml` (an issued CII document) attached as
+    `factur-x.xml` and the Factur-X XMP: a ZUGFeRD document (credit notes, invoices)."""
     from weasyprint import HTML, Attachment  # noqa: PLC0415 (heavy)
 
-    document = HTML(string=statement_html(data), url_fetcher=_url_fetcher()).render(
+    document = HTML(string=html, url_fetcher=_url_fetcher()).render(
         font_config=_font_config(), pdf_variant="pdf/a-3b"
     )
-    title = f"Gutschrift {data['number']}"
     moment = clock.now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     document.metadata = _facturx_metadata_class()(
         title=title,
         description=title,
-        authors=[data["buyer"]["name"]],
-        keywords=["Gutschrift", "Factur-X", "ZUGFeRD"],
+        authors=[author],
+        keywords=keywords,
         generator="Sprechzeit",
         created=moment,
         modified=moment,
-        lang=data.get("language") or "de",
+        lang=language,
         attachments=[
             Attachment(
                 file_obj=io.BytesIO(xml),
