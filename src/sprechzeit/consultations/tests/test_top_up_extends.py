@@ -289,7 +289,7 @@ def test_the_look_before_the_cut_off_takes_no_lock_when_nothing_is_available(
     consultation, s = start(balance_minor=500, rate_minor=200)
     assert wallet_available(s.client) == 0  # all of it held for the 150 s
     locked: list[uuid.UUID] = []
-    extend = hops.consultation_extend
+    extend = metering.consultation_extend
 
     def counted(*, consultation: Consultation, now: datetime | None = None) -> Consultation:
         locked.append(consultation.pk)

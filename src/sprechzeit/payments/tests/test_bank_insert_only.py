@@ -25,12 +25,12 @@ from sprechzeit.wallets import services as wallets
 pytestmark = pytest.mark.django_db
 
 
-def _sql(sql: str, params: list[object]) -> None:
+def _sql(sql: str, params: list[int | str]) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql, params)
 
 
-def refused(sql: str, params: list[object]) -> None:
+def refused(sql: str, params: list[int | str]) -> None:
     with pytest.raises(DatabaseError):
         _sql(sql, params)
 
