@@ -146,6 +146,8 @@ def test_adjustments_and_tax_history_are_insert_only() -> None:
         "statements_numbercounter",
         "statements_adjustment",
         "statements_taxprofilechange",
+        "payments_bankstatement",
+        "payments_bankentry",
     ],
 )
 def test_ledger_check_names_a_missing_trigger(table: str) -> None:
