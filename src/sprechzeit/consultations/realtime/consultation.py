@@ -317,13 +317,7 @@ class ConsultationConsumer(VideoRoom):
         if self.meter.status != Status.REQUESTED:
             return
         state = await db(hops.miss_state, self.consultation, clock.now())
-        if state is not None and self.meter.status == Status.REQUESTED:
-            # Accepted in time, but `started` never reached this socket (the channel
-            # layer drops messages under overload): the room starts from the stored
-            # start now; the cut-off is where it always was.
-            logger.warning(
-                "consultation %s: `started` missed, read from the database", state["consultation"]
-            )
+        if state is not None and self.meter.status == Status.REQUESTED:  # `started` missed
             await self.consultation_started({"type": "consultation.started", "state": state})
 
     async def _wait(self, moment: datetime) -> None:

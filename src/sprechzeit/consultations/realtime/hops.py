@@ -4,6 +4,7 @@ frame with its summary is `realtime.ending`)."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from sprechzeit.accounts.models import ClientAccount
@@ -20,6 +21,8 @@ from sprechzeit.consultations.services.metering import (
 from sprechzeit.core.money import Money
 from sprechzeit.payments.services.saved import auto_topup_enabled, auto_topup_when_low
 
+logger = logging.getLogger(__name__)
+
 
 def extend_state(consultation: Consultation, now: datetime) -> MeterState | None:
     """Extend by what became available; None when the client has nothing available,
@@ -34,9 +37,14 @@ def extend_state(consultation: Consultation, now: datetime) -> MeterState | None
 
 def miss_state(consultation: Consultation, now: datetime) -> MeterState | None:
     """The request timed out on the client's socket: missed (`consultation_miss`), or,
-    when it was accepted meanwhile, the live state the socket did not hear."""
+    when it was accepted in time but `started` never reached the socket (the channel
+    layer drops messages under overload), the live state: the room then starts from the
+    stored start, the cut-off where it always was."""
     consultation = consultation_miss(consultation=consultation, now=now)
-    return meter_state(consultation) if consultation.status == Consultation.Status.LIVE else None
+    if consultation.status != Consultation.Status.LIVE:
+        return None
+    logger.warning("consultation %s: `started` missed, read from the database", consultation.pk)
+    return meter_state(consultation)
 
 
 def pause_state(consultation: Consultation, pause: bool, now: datetime) -> MeterState:
