@@ -7,6 +7,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from django.db import transaction
+
 from sprechzeit.accounts.models import ClientAccount
 from sprechzeit.consultations.billing import client_available
 from sprechzeit.consultations.models import Consultation
@@ -29,8 +31,11 @@ def extend_state(consultation: Consultation, now: datetime) -> MeterState | None
     found with one read and no lock. Most consultations end on their balance: the
     client's socket looks 5 s before every cut-off, and a locked transaction each (at
     4,000 at once, 4,000 in the seconds the cut-offs need) bought nothing. A top-up that
-    lands after this read extends by itself (the wallet's credit signal)."""
-    if client_available(client=consultation.client, currency=consultation.currency).minor <= 0:
+    lands after this read extends by itself (the wallet's credit signal). The read is one
+    transaction (its queries would be one each in autocommit)."""
+    with transaction.atomic():
+        available = client_available(client=consultation.client, currency=consultation.currency)
+    if available.minor <= 0:
         return None
     return meter_state(consultation_extend(consultation=consultation, now=now))
 
