@@ -58,20 +58,23 @@ def client_billing(request: PlatformRequest) -> HttpResponse:
     )
 
 
+def _own_invoice_file(request: PlatformRequest, pk: int, kind: str) -> HttpResponse:
+    """The signed-in client's invoice `pk` as a download (404 for anyone else's)."""
+    invoice = get_object_or_404(ClientInvoice, pk=pk, client=_client_of(request))
+    if kind == "pdf":
+        response = HttpResponse(client_invoice_pdf(invoice), content_type="application/pdf")
+    else:
+        response = HttpResponse(bytes(invoice.xml), content_type="application/xml")
+    response["Content-Disposition"] = f'attachment; filename="{invoice.number}.{kind}"'
+    return response
+
+
 @login_required
 def client_invoice_pdf_download(request: PlatformRequest, pk: int) -> HttpResponse:
-    """The invoice as ZUGFeRD PDF (the stored XML attached), for the invoice's client."""
-    client = _client_of(request)
-    invoice = get_object_or_404(ClientInvoice, pk=pk, client=client)
-    response = HttpResponse(client_invoice_pdf(invoice), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{invoice.number}.pdf"'
-    return response
+    """The invoice as ZUGFeRD PDF (the stored XML attached)."""
+    return _own_invoice_file(request, pk, "pdf")
 
 
 @login_required
 def client_invoice_xml(request: PlatformRequest, pk: int) -> HttpResponse:
-    client = _client_of(request)
-    invoice = get_object_or_404(ClientInvoice, pk=pk, client=client)
-    response = HttpResponse(bytes(invoice.xml), content_type="application/xml")
-    response["Content-Disposition"] = f'attachment; filename="{invoice.number}.xml"'
-    return response
+    return _own_invoice_file(request, pk, "xml")
