@@ -48,7 +48,13 @@ def test_money_pages_fit_a_phone(browser: Browser, demo_server: LiveServer) -> N
     expect(page.get_by_role("heading", name="Erstattung")).to_be_visible()
     page.screenshot(path=screenshot_path("wallet-phone"), full_page=True)
 
-    for path in ("/konto/", "/beratungen/", "/berater/", "/berater/anna-berger/"):
+    for path in (
+        "/konto/",
+        "/konto/rechnungsdaten/",
+        "/beratungen/",
+        "/berater/",
+        "/berater/anna-berger/",
+    ):
         page.goto(demo_server.url("coaching", path))
         assert_fits(page)
 
