@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from sprechzeit.consultations.models import Consultation
+from sprechzeit.consultations.realtime.beats import FLUSH_SECONDS
 from sprechzeit.ledger.tests.helpers import assert_ledger_sound
 from tests.ops.cluster import wait_until
 from tests.ops.rooms import (
@@ -65,7 +66,10 @@ def test_a_killed_node_costs_the_client_a_reconnect_not_the_outage(tmp_path: Pat
             doomed = gained.index(1)
             await client.send(type="chat", body="Hallo, sind Sie da?")
             await partner.wait_for("chat")
-            await asyncio.sleep(HEARTBEAT_SECONDS + 1)  # one heartbeat of the script's
+            # One heartbeat of the script's, and the second its node takes to store it
+            # (heartbeats are written in batches, `realtime.beats.FLUSH_SECONDS`): killed
+            # sooner, the node loses it and the gap starts at the previous one (elapsed 0).
+            await asyncio.sleep(HEARTBEAT_SECONDS + FLUSH_SECONDS + 1)
 
             killed_at = time.monotonic()
             cluster.kill_node(doomed)
